@@ -1,0 +1,33 @@
+# Petal — every set-up step a fresh Debian machine needs lives here.
+DEBS := libdnnl-dev libturbojpeg0-dev libpng-dev
+SWIFT ?= swift
+# GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
+export OMP_WAIT_POLICY ?= passive
+
+.PHONY: deps build test bench demo clean
+
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	$(SWIFT) build -c release --product petal-bench
+	$$($(SWIFT) build -c release --show-bin-path)/petal-bench
+
+demo: deps
+	@echo "make demo: the training command line arrives with the CLI issue; today it runs the benchmarks' smoke checks."
+	$(SWIFT) build -c release --product petal-bench
+	$$($(SWIFT) build -c release --show-bin-path)/petal-bench --quick
+
+clean:
+	rm -rf .build

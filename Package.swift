@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Petal: an end-to-end CNN image-classification trainer in Swift.
+// System libraries come from Debian: oneDNN does the arithmetic, libjpeg-turbo and libpng the codecs.
+let package = Package(
+    name: "Petal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "PetalTensor", targets: ["PetalTensor"]),
+        .library(name: "PetalImage", targets: ["PetalImage"]),
+        .executable(name: "petal-bench", targets: ["PetalBench"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]),
+        .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+
+        .target(name: "PetalTensor", dependencies: ["CDNNL"]),
+        .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG"]),
+        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage"]),
+
+        .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
+    ]
+)

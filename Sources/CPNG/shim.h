@@ -1,0 +1,2 @@
+// libpng's simplified png_image API (Debian's libpng-dev); no setjmp needed.
+#include <png.h>

@@ -1,0 +1,1 @@
+// PetalImage: the image toolkit (codecs, channels, thresholding, morphology, normalisation, geometry).
