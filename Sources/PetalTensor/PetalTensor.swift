@@ -1,0 +1,1 @@
+// PetalTensor: Float32 tensors, reverse-mode autodiff and oneDNN kernels.
