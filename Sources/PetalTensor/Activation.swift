@@ -1,0 +1,36 @@
+// ReLU on oneDNN's eltwise primitive, in whatever layout the input already has (no reorder).
+import CDNNL
+
+extension Tensor {
+    /// max(x, 0) elementwise.
+    public func relu() throws -> Tensor {
+        let src = storage.preferredMemory(dims: shape)
+        let device = Device.default
+        let fwd = try device.cache.primitive(PrimitiveKey("relu_fwd", src.desc)) {
+            var d = dnnl_eltwise_desc_t()
+            var md = src.desc.raw
+            try dnnlCheck(dnnl_eltwise_forward_desc_init(&d, dnnl_forward_training, dnnl_eltwise_relu, &md, 0, 0), "relu forward")
+            return try Primitive(opDesc: &d, name: "relu forward")
+        }
+        let dst = Memory(desc: src.desc)
+        fwd.execute([(Arg.src, src), (Arg.dst, dst)])
+        let input = detached()
+        return Tensor(shape: shape, storage: Storage(memory: dst, count: count)).recorded("relu", [self]) { g, _ in
+            [try Tensor.reluBackward(gradient: g, input: input, forward: fwd)]
+        }
+    }
+
+    static func reluBackward(gradient g: Tensor, input x: Tensor, forward: Primitive) throws -> Tensor {
+        let data = x.storage.preferredMemory(dims: x.shape)
+        let diffDst = g.storage.memory(data.desc)
+        let bwd = try Device.default.cache.primitive(PrimitiveKey("relu_bwd", data.desc)) {
+            var d = dnnl_eltwise_desc_t()
+            var md = data.desc.raw
+            try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu, &md, &md, 0, 0), "relu backward")
+            return try Primitive(opDesc: &d, hint: forward, name: "relu backward")
+        }
+        let diffSrc = Memory(desc: data.desc)
+        bwd.execute([(Arg.src, data), (Arg.diffDst, diffDst), (Arg.diffSrc, diffSrc)])
+        return Tensor(shape: x.shape, storage: Storage(memory: diffSrc, count: x.count))
+    }
+}

@@ -1,0 +1,187 @@
+// Thin Swift ownership of oneDNN 2.6 C objects (old op-descriptor API). Nothing here is public:
+// Petal's users see tensors and ops, never oneDNN handles.
+import CDNNL
+
+/// oneDNN execution-argument slots (DNNL_ARG_* in dnnl_types.h; some are macro aliases Swift does not import).
+enum Arg {
+    static let src: Int32 = 1, src1: Int32 = 2, dst: Int32 = 17, weights: Int32 = 33, bias: Int32 = 41
+    static let mean: Int32 = 49, variance: Int32 = 50, scale: Int32 = 51, shift: Int32 = 52
+    static let workspace: Int32 = 64
+    static let diffSrc: Int32 = 129, diffDst: Int32 = 145, diffWeights: Int32 = 161, diffBias: Int32 = 169
+    static let diffScale: Int32 = 255, diffShift: Int32 = 256
+    static let multipleSrc: Int32 = 1024
+}
+
+/// Turns a oneDNN status into a Swift error naming the call that failed.
+@inline(__always)
+func dnnlCheck(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws {
+    guard status == dnnl_success else { throw TensorError.backend("\(what()) failed with oneDNN status \(status.rawValue)") }
+}
+
+/// Use only where failure means a broken invariant inside Petal (shapes were validated before).
+@inline(__always)
+func dnnlMust(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+    precondition(status == dnnl_success, "\(what()) failed with oneDNN status \(status.rawValue)")
+}
+
+/// A memory descriptor: logical dims plus a physical layout (plain or one of oneDNN's blocked formats).
+struct MemoryDesc: @unchecked Sendable {
+    var raw: dnnl_memory_desc_t
+
+    init(raw: dnnl_memory_desc_t) { self.raw = raw }
+
+    /// A descriptor with a format tag (`dnnl_format_tag_any` lets a primitive choose its preferred layout).
+    init(dims: [Int], tag: dnnl_format_tag_t) {
+        var md = dnnl_memory_desc_t()
+        let d = dims.map { Int64($0) }
+        dnnlMust(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag), "memory_desc_init_by_tag \(dims)")
+        raw = md
+    }
+
+    /// The dense row-major layout of `dims` (NCHW for 4-D, OIHW for weights, GOIHW for grouped weights).
+    static func plain(_ dims: [Int]) -> MemoryDesc { MemoryDesc(dims: dims, tag: plainTag(rank: dims.count)) }
+
+    static func any(_ dims: [Int]) -> MemoryDesc { MemoryDesc(dims: dims, tag: dnnl_format_tag_any) }
+
+    static func plainTag(rank: Int) -> dnnl_format_tag_t {
+        switch rank {
+        case 1: dnnl_a
+        case 2: dnnl_ab
+        case 3: dnnl_abc
+        case 4: dnnl_abcd
+        case 5: dnnl_abcde
+        default: dnnl_abcdef
+        }
+    }
+
+    var byteCount: Int { withUnsafePointer(to: raw) { dnnl_memory_desc_get_size($0) } }
+
+    var dims: [Int] {
+        withUnsafeBytes(of: raw.dims) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))).map(Int.init) }
+    }
+
+    var isPlain: Bool { self == .plain(dims) }
+
+    static func == (a: MemoryDesc, b: MemoryDesc) -> Bool {
+        withUnsafePointer(to: a.raw) { pa in withUnsafePointer(to: b.raw) { pb in dnnl_memory_desc_equal(pa, pb) != 0 } }
+    }
+}
+
+/// A oneDNN memory object. Either it owns a 64-byte-aligned buffer, or it borrows one kept alive by `owner`.
+final class Memory: @unchecked Sendable {
+    let handle: dnnl_memory_t
+    let desc: MemoryDesc
+    let data: UnsafeMutableRawPointer
+    private let ownsData: Bool
+    private let owner: AnyObject?
+
+    /// Allocates (uninitialised) memory for `desc`.
+    init(desc: MemoryDesc, device: Device = .default) {
+        let bytes = max(desc.byteCount, 64)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        data = buffer
+        ownsData = true
+        owner = nil
+        self.desc = desc
+        var h: dnnl_memory_t?
+        var md = desc.raw
+        dnnlMust(dnnl_memory_create(&h, &md, device.engine, buffer), "memory_create")
+        handle = h!
+    }
+
+    /// Wraps a buffer owned by someone else (kept alive through `owner`).
+    init(desc: MemoryDesc, borrowing data: UnsafeMutableRawPointer, owner: AnyObject, device: Device = .default) {
+        self.data = data
+        ownsData = false
+        self.owner = owner
+        self.desc = desc
+        var h: dnnl_memory_t?
+        var md = desc.raw
+        dnnlMust(dnnl_memory_create(&h, &md, device.engine, data), "memory_create")
+        handle = h!
+    }
+
+    deinit {
+        dnnl_memory_destroy(handle)
+        if ownsData { data.deallocate() }
+    }
+
+    var floats: UnsafeMutablePointer<Float> { data.assumingMemoryBound(to: Float.self) }
+    var floatCount: Int { desc.byteCount / MemoryLayout<Float>.stride }
+}
+
+/// A primitive descriptor plus the primitive made from it; both destroyed together.
+final class Primitive: @unchecked Sendable {
+    let pd: dnnl_primitive_desc_t
+    let primitive: dnnl_primitive_t
+
+    /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
+    init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
+         device: Device = .default, name: String) throws {
+        var p: dnnl_primitive_desc_t?
+        try dnnlCheck(dnnl_primitive_desc_create(&p, opDesc, attr, device.engine, hint?.pd), "\(name) primitive_desc_create")
+        pd = p!
+        var prim: dnnl_primitive_t?
+        try dnnlCheck(dnnl_primitive_create(&prim, pd), "\(name) primitive_create")
+        primitive = prim!
+    }
+
+    /// Reorders and other primitives whose descriptor comes from a dedicated constructor.
+    init(pd: dnnl_primitive_desc_t, name: String) throws {
+        self.pd = pd
+        var prim: dnnl_primitive_t?
+        try dnnlCheck(dnnl_primitive_create(&prim, pd), "\(name) primitive_create")
+        primitive = prim!
+    }
+
+    deinit {
+        dnnl_primitive_destroy(primitive)
+        dnnl_primitive_desc_destroy(pd)
+    }
+
+    func desc(_ query: dnnl_query_t, _ index: Int32 = 0) -> MemoryDesc {
+        MemoryDesc(raw: dnnl_primitive_desc_query_md(pd, query, index)!.pointee)
+    }
+
+    /// The implementation oneDNN picked, e.g. `jit:avx512_core` (what ONEDNN_VERBOSE prints).
+    var implementation: String {
+        var cstr: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &cstr)
+        return cstr.map { String(cString: $0) } ?? "?"
+    }
+
+    func execute(_ args: [(Int32, Memory)], device: Device = .default) {
+        let raw = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        dnnlMust(dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw), "primitive_execute")
+        dnnlMust(dnnl_stream_wait(device.stream), "stream_wait")
+    }
+}
+
+/// Copies `src` into a new memory of layout `dst` (or returns `src` when the layouts already agree).
+func reorder(_ src: Memory, to dst: MemoryDesc, device: Device = .default) -> Memory {
+    if src.desc == dst { return src }
+    let out = Memory(desc: dst, device: device)
+    reorder(src, into: out, device: device)
+    return out
+}
+
+func reorder(_ src: Memory, into dst: Memory, device: Device = .default) {
+    let key = PrimitiveKey("reorder", src.desc, dst.desc)
+    let prim = try! device.cache.primitive(key) {
+        var pd: dnnl_primitive_desc_t?
+        var s = src.desc.raw, d = dst.desc.raw
+        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, device.engine, &d, device.engine, nil), "reorder")
+        return try Primitive(pd: pd!, name: "reorder")
+    }
+    prim.execute([(Arg.from, src), (Arg.to, dst)], device: device)
+}
+
+extension Arg {
+    static let from: Int32 = 1, to: Int32 = 17
+}
+
+/// Passes a pointer to `value`, or nil when there is none (optional descriptors such as a bias).
+func withOptionalPointer<T, R>(_ value: T?, _ body: (UnsafePointer<T>?) throws -> R) rethrows -> R {
+    guard var v = value else { return try body(nil) }
+    return try withUnsafePointer(to: &v) { try body($0) }
+}

@@ -1,0 +1,72 @@
+// Tensor storage that may hold its values in several physical layouts at once: plain row-major (what
+// callers read) and oneDNN's blocked layouts (what convolutions want, e.g. nChw16c). Values are
+// immutable once written, so every layout held is a faithful copy; converting happens lazily, once.
+import CDNNL
+
+final class Storage: @unchecked Sendable {
+    let count: Int
+    /// Plain row-major values, when materialised; allocated 64-byte aligned for oneDNN.
+    private var plainData: UnsafeMutablePointer<Float>?
+    /// Blocked copies (at most a few: an activation is usually wanted in one layout only).
+    private var blocked: [Memory] = []
+
+    /// Uninitialised plain storage of `count` floats.
+    init(count: Int) {
+        self.count = count
+        plainData = Storage.allocate(count)
+    }
+
+    /// Storage whose only copy is a oneDNN memory (typically a primitive's output, in the layout it chose).
+    init(memory: Memory, count: Int) {
+        self.count = count
+        if memory.desc.isPlain {
+            plainData = Storage.allocate(count)
+            plainData!.update(from: memory.floats, count: count)
+        } else {
+            blocked = [memory]
+        }
+    }
+
+    deinit { plainData?.deallocate() }
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    /// The plain row-major values (reordered from a blocked copy the first time they are asked for).
+    var plain: UnsafeMutablePointer<Float> {
+        if let p = plainData { return p }
+        let source = blocked[0]
+        let p = Storage.allocate(count)
+        let view = Memory(desc: .plain(source.desc.dims), borrowing: UnsafeMutableRawPointer(p), owner: self)
+        reorder(source, into: view)
+        plainData = p
+        return p
+    }
+
+    /// Whether the values already exist in row-major order (reading them costs nothing).
+    var isPlain: Bool { plainData != nil }
+
+    /// The values in the layout `desc` describes, converting (and remembering the result) when needed.
+    func memory(_ desc: MemoryDesc) -> Memory {
+        if let hit = blocked.first(where: { $0.desc == desc }) { return hit }
+        if desc.isPlain { return Memory(desc: desc, borrowing: UnsafeMutableRawPointer(plain), owner: self) }
+        let source = blocked.first(where: { $0.desc.dims == desc.dims })
+            ?? Memory(desc: .plain(desc.dims), borrowing: UnsafeMutableRawPointer(plain), owner: self)
+        let converted = reorder(source, to: desc)
+        if blocked.count >= 2 { blocked.removeLast() }
+        blocked.append(converted)
+        return converted
+    }
+
+    /// The cheapest layout to read for a tensor of `dims`: a blocked copy when one exists, else plain.
+    func preferredMemory(dims: [Int]) -> Memory {
+        if let b = blocked.first(where: { $0.desc.dims == dims }) { return b }
+        return memory(.plain(dims))
+    }
+
+    /// Call after writing into `plain` in place (optimizer steps): blocked copies are stale now.
+    func plainDidChange() {
+        blocked.removeAll()
+    }
+}

@@ -1,0 +1,162 @@
+// 2-D convolution (cross-correlation, as PyTorch): forward, backward-data and backward-weights on oneDNN,
+// each primitive created once per shape and cached; activations stay in the layout oneDNN chooses.
+// The naive twin at the bottom is the oracle the tests compare against.
+import CDNNL
+
+/// The oneDNN primitives of one convolution shape; backward ones are made on first use.
+final class ConvolutionPlan: @unchecked Sendable {
+    let forward: Primitive
+    let geometry: WindowGeometry
+    let inputDims: [Int], weightDims: [Int], outputDims: [Int]
+    let hasBias: Bool
+    private var backwardDataPrimitive: Primitive?
+    private var backwardWeightsPrimitive: Primitive?
+
+    init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool) throws {
+        self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
+        self.geometry = geometry; self.hasBias = hasBias
+        var src = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, dst = MemoryDesc.any(outputDims).raw
+        var d = dnnl_convolution_desc_t()
+        try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { bias in
+            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
+                &d, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+                &src, &wei, bias, &dst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
+                "conv2d forward \(inputDims) * \(weightDims)")
+        }
+        forward = try Primitive(opDesc: &d, name: "conv2d forward")
+    }
+
+    func backwardData() throws -> Primitive {
+        if let p = backwardDataPrimitive { return p }
+        var diffSrc = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
+        var d = dnnl_convolution_desc_t()
+        try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
+            &d, dnnl_convolution_direct, &diffSrc, &wei, &diffDst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
+            "conv2d backward-data")
+        let p = try Primitive(opDesc: &d, hint: forward, name: "conv2d backward-data")
+        backwardDataPrimitive = p
+        return p
+    }
+
+    func backwardWeights() throws -> Primitive {
+        if let p = backwardWeightsPrimitive { return p }
+        var src = MemoryDesc.any(inputDims).raw, diffWei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
+        var d = dnnl_convolution_desc_t()
+        try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { diffBias in
+            try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(
+                &d, dnnl_convolution_direct, &src, &diffWei, diffBias, &diffDst,
+                geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd), "conv2d backward-weights")
+        }
+        let p = try Primitive(opDesc: &d, hint: forward, name: "conv2d backward-weights")
+        backwardWeightsPrimitive = p
+        return p
+    }
+}
+
+extension Tensor {
+    /// 2-D convolution of an NCHW input with weights [out, in / groups, kh, kw] and an optional bias [out].
+    /// - Parameters:
+    ///   - stride, padding, dilation: per axis, PyTorch's meaning (padding is added on both sides).
+    ///   - groups: input and output channels are split into this many independent groups.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
+                       dilation: Size2D = 1, groups: Int = 1) throws -> Tensor {
+        let plan = try convolutionPlan(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let fwd = plan.forward
+        let src = storage.memory(fwd.desc(dnnl_query_src_md))
+        let wei = weight.storage.memory(fwd.desc(dnnl_query_weights_md))
+        let dst = Memory(desc: fwd.desc(dnnl_query_dst_md))
+        var args = [(Arg.src, src), (Arg.weights, wei), (Arg.dst, dst)]
+        if let bias { args.append((Arg.bias, bias.storage.memory(.plain(bias.shape)))) }
+        fwd.execute(args)
+        let out = Tensor(shape: plan.outputDims, storage: Storage(memory: dst, count: plan.outputDims.reduce(1, *)))
+        let (x, w) = (detached(), weight.detached())
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        return out.recorded("conv2d", inputs) { g, needs in
+            var grads: [Tensor?] = [nil, nil, nil]
+            if needs[0] { grads[0] = try Tensor.convolutionBackwardData(g, weight: w, plan: plan) }
+            if needs[1] || (needs.count > 2 && needs[2]) {
+                let (dw, db) = try Tensor.convolutionBackwardWeights(g, input: x, weightShape: w.shape, plan: plan)
+                grads[1] = dw
+                grads[2] = db
+            }
+            return Array(grads.prefix(needs.count))
+        }
+    }
+
+    private func convolutionPlan(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) throws -> ConvolutionPlan {
+        let op = "conv2d"
+        guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
+        guard weight.rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "weight must be [out, in / groups, kh, kw], got \(describe(weight.shape))") }
+        guard groups >= 1 else { throw TensorError.invalidArgument(op: op, message: "groups must be positive, got \(groups)") }
+        let (c, o) = (shape[1], weight.shape[0])
+        guard c % groups == 0, o % groups == 0 else {
+            throw TensorError.invalidArgument(op: op, message: "groups = \(groups) must divide input channels \(c) and output channels \(o)")
+        }
+        guard weight.shape[1] * groups == c else {
+            throw TensorError.shapeMismatch(op: op, message: "input \(describe(shape)) has \(c) channels but weight \(describe(weight.shape)) expects \(weight.shape[1] * groups) (in / groups = \(weight.shape[1]), groups = \(groups))")
+        }
+        if let bias, bias.shape != [o] {
+            throw TensorError.shapeMismatch(op: op, message: "bias \(describe(bias.shape)) must be [\(o)]")
+        }
+        let g = try WindowGeometry(op: op, input: Size2D(shape[2], shape[3]), kernel: Size2D(weight.shape[2], weight.shape[3]),
+                                   stride: stride, padding: padding, dilation: dilation)
+        let weightDims = groups == 1 ? weight.shape : [groups, o / groups] + weight.shape.dropFirst()
+        let outDims = [shape[0], o, g.output.height, g.output.width]
+        let training = GradientMode.isEnabled && (node != nil || weight.node != nil || bias?.node != nil)
+        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training)")
+        return try Device.default.cache.plan(key) {
+            try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil, training: training)
+        }
+    }
+
+    static func convolutionBackwardData(_ g: Tensor, weight w: Tensor, plan: ConvolutionPlan) throws -> Tensor {
+        let bwd = try plan.backwardData()
+        let diffSrc = Memory(desc: bwd.desc(dnnl_query_diff_src_md))
+        bwd.execute([(Arg.diffDst, g.storage.memory(bwd.desc(dnnl_query_diff_dst_md))),
+                     (Arg.weights, w.storage.memory(bwd.desc(dnnl_query_weights_md))),
+                     (Arg.diffSrc, diffSrc)])
+        return Tensor(shape: plan.inputDims, storage: Storage(memory: diffSrc, count: plan.inputDims.reduce(1, *)))
+    }
+
+    static func convolutionBackwardWeights(_ g: Tensor, input x: Tensor, weightShape: [Int], plan: ConvolutionPlan) throws -> (Tensor, Tensor?) {
+        let bwd = try plan.backwardWeights()
+        let diffWeights = Memory(desc: bwd.desc(dnnl_query_diff_weights_md))
+        var args = [(Arg.src, x.storage.memory(bwd.desc(dnnl_query_src_md))),
+                    (Arg.diffDst, g.storage.memory(bwd.desc(dnnl_query_diff_dst_md))),
+                    (Arg.diffWeights, diffWeights)]
+        let diffBias = plan.hasBias ? Memory(desc: .plain([plan.outputDims[1]])) : nil
+        if let diffBias { args.append((Arg.diffBias, diffBias)) }
+        bwd.execute(args)
+        // Optimizers work on plain weights: convert once here rather than on every update.
+        let plainWeights = reorder(diffWeights, to: .plain(plan.weightDims))
+        let dw = Tensor(shape: weightShape, storage: Storage(memory: plainWeights, count: weightShape.reduce(1, *)))
+        let db = diffBias.map { Tensor(shape: [plan.outputDims[1]], storage: Storage(memory: $0, count: plan.outputDims[1])) }
+        return (dw, db)
+    }
+}
+
+/// Naive twins of the kernels, in Double, kept as test oracles (loops straight from the definition).
+enum Naive {
+    /// y[n, o, i, j] = b[o] + Σ_{c in group, u, v} x[n, c, i·s − p + u·d, j·s − p + v·d] · w[o, c − c0, u, v]
+    static func conv2d(_ x: [Double], _ xs: [Int], _ w: [Double], _ ws: [Int], _ b: [Double]?,
+                       stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) -> (values: [Double], shape: [Int]) {
+        let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3])
+        let (o, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3])
+        let oh = (h + 2 * padding.height - (kh - 1) * dilation.height - 1) / stride.height + 1
+        let ow = (wd + 2 * padding.width - (kw - 1) * dilation.width - 1) / stride.width + 1
+        let og = o / groups
+        var y = [Double](repeating: 0, count: n * o * oh * ow)
+        for b0 in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
+            var s = b?[oc] ?? 0
+            let g = oc / og
+            for cc in 0..<cg { for u in 0..<kh { for v in 0..<kw {
+                let yy = i * stride.height - padding.height + u * dilation.height
+                let xx = j * stride.width - padding.width + v * dilation.width
+                guard yy >= 0, yy < h, xx >= 0, xx < wd else { continue }
+                s += x[((b0 * c + g * cg + cc) * h + yy) * wd + xx] * w[((oc * cg + cc) * kh + u) * kw + v]
+            } } }
+            y[((b0 * o + oc) * oh + i) * ow + j] = s
+        } } } }
+        return (y, [n, o, oh, ow])
+    }
+}

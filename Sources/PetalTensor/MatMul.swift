@@ -1,0 +1,46 @@
+// Matrix products on oneDNN's sgemm (Debian's OpenBLAS falls back to slow kernels on this CPU).
+import CDNNL
+
+/// C = alpha·op(A)·op(B) + beta·C over row-major buffers; `transA`/`transB` read A or B transposed.
+func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+           a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+    guard m > 0 && n > 0 else { return }
+    let lda = transA ? m : k, ldb = transB ? k : n
+    dnnlMust(dnnl_sgemm(transA ? 84 : 78, transB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha,
+                        a, Int64(max(lda, 1)), b, Int64(max(ldb, 1)), beta, c, Int64(n)), "sgemm")  // 84 'T', 78 'N'
+}
+
+extension Tensor {
+    /// The matrix product of [m, k] and [k, n], giving [m, n].
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        guard rank == 2, other.rank == 2 else {
+            throw TensorError.shapeMismatch(op: "matmul", message: "needs two matrices, got \(describe(shape)) × \(describe(other.shape))")
+        }
+        guard shape[1] == other.shape[0] else {
+            throw TensorError.shapeMismatch(op: "matmul", message: "\(describe(shape)) × \(describe(other.shape)): inner dimensions \(shape[1]) and \(other.shape[0]) differ")
+        }
+        let (m, k, n) = (shape[0], shape[1], other.shape[1])
+        let (a, b) = (detached(), other.detached())
+        let pa = storage.plain, pb = other.storage.plain
+        let out = Tensor.make([m, n]) { c in sgemm(transA: false, transB: false, m: m, n: n, k: k, a: pa, b: pb, c: c.baseAddress!) }
+        return out.recorded("matmul", [self, other]) { g, needs in
+            let pg = g.storage.plain
+            // dA = dC·Bᵀ, dB = Aᵀ·dC
+            let da = needs[0] ? Tensor.make([m, k]) { sgemm(transA: false, transB: true, m: m, n: k, k: n, a: pg, b: b.storage.plain, c: $0.baseAddress!) } : nil
+            let db = needs[1] ? Tensor.make([k, n]) { sgemm(transA: true, transB: false, m: k, n: n, k: m, a: a.storage.plain, b: pg, c: $0.baseAddress!) } : nil
+            return [da, db]
+        }
+    }
+
+    /// A dense layer's affine map: x·Wᵀ + b with x [N, in], W [out, in] (PyTorch's Linear layout), b [out].
+    public func linear(weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
+        guard rank == 2, weight.rank == 2, shape[1] == weight.shape[1] else {
+            throw TensorError.shapeMismatch(op: "linear", message: "input \(describe(shape)) and weight \(describe(weight.shape)): expected [N, in] and [out, in]")
+        }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw TensorError.shapeMismatch(op: "linear", message: "bias \(describe(bias.shape)) must be [\(weight.shape[0])]")
+        }
+        let y = try matmul(weight.transposed())
+        return try bias.map { try y + $0 } ?? y
+    }
+}

@@ -1,1 +1,0 @@
-// PetalTensor: Float32 tensors, reverse-mode autodiff and oneDNN kernels.

@@ -1,0 +1,61 @@
+import Testing
+@testable import PetalTensor
+
+@Suite struct ConvolutionTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var input: [Int], out: Int, kernel: Size2D, stride: Size2D = 1, padding: Size2D = 0, dilation: Size2D = 1, groups = 1, bias = true
+        var testDescription: String { "x\(input) o\(out) k\(kernel) s\(stride) p\(padding) d\(dilation) g\(groups)" }
+    }
+
+    static let cases: [Case] = [
+        Case(input: [2, 3, 7, 6], out: 4, kernel: 3, padding: 1),
+        Case(input: [1, 4, 9, 9], out: 6, kernel: 3, stride: 2, padding: 1, groups: 2),
+        Case(input: [2, 2, 8, 7], out: 3, kernel: Size2D(3, 2), stride: Size2D(2, 1), padding: Size2D(0, 1), dilation: 2, bias: false),
+        Case(input: [1, 16, 5, 5], out: 16, kernel: 1, bias: false),
+        Case(input: [1, 17, 4, 4], out: 16, kernel: 3, stride: 2, padding: 1),   // odd channels: blocked layouts pad them
+        Case(input: [2, 6, 5, 5], out: 6, kernel: 3, padding: 1, groups: 6),      // depthwise
+    ]
+
+    @Test(arguments: cases)
+    func matchesNaiveTwinAndFiniteDifferences(c: Case) throws {
+        let cin = c.input[1]
+        let x = try randomTensor(c.input, seed: 1)
+        let w = try randomTensor([c.out, cin / c.groups, c.kernel.height, c.kernel.width], seed: 2, scale: 0.5)
+        let b = try randomTensor([c.out], seed: 3)
+        let inputs = c.bias ? [x, w, b] : [x, w]
+        try checkGradients(inputs) { t in
+            try t[0].conv2d(weight: t[1], bias: c.bias ? t[2] : nil, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+        } reference: { v in
+            Naive.conv2d(v[0], c.input, v[1], w.shape, c.bias ? v[2] : nil, stride: c.stride, padding: c.padding,
+                         dilation: c.dilation, groups: c.groups).values
+        }
+    }
+
+    @Test func outputStaysBlockedBetweenConvolutions() throws {
+        let x = try randomTensor([2, 16, 8, 8], seed: 4)
+        let w = try randomTensor([16, 16, 3, 3], seed: 5, scale: 0.1)
+        let y = try x.conv2d(weight: w, padding: 1)
+        #expect(!y.storage.isPlain, "oneDNN should keep the activation in its blocked layout")
+        let z = try y.conv2d(weight: w, padding: 1)
+        #expect(!y.storage.isPlain, "feeding a blocked activation to the next convolution must not reorder it to plain")
+        let naive1 = Naive.conv2d(x.scalars.map(Double.init), x.shape, w.scalars.map(Double.init), w.shape, nil, stride: 1, padding: 1, dilation: 1, groups: 1)
+        let naive2 = Naive.conv2d(naive1.values, naive1.shape, w.scalars.map(Double.init), w.shape, nil, stride: 1, padding: 1, dilation: 1, groups: 1)
+        expectClose(z.scalars, naive2.values, rtol: 1e-4, atol: 1e-4)
+    }
+
+    @Test func badShapesThrowErrorsNamingTheOp() throws {
+        let x = try Tensor.zeros([1, 3, 5, 5])
+        #expect(throws: TensorError.self) { try x.conv2d(weight: Tensor.zeros([4, 2, 3, 3])) }
+        #expect(throws: TensorError.self) { try x.conv2d(weight: Tensor.zeros([4, 3, 3, 3]), stride: 0) }
+        #expect(throws: TensorError.self) { try x.conv2d(weight: Tensor.zeros([4, 3, 7, 7])) }
+        #expect(throws: TensorError.self) { try x.conv2d(weight: Tensor.zeros([4, 3, 3, 3]), bias: Tensor.zeros([3])) }
+        #expect(throws: TensorError.self) { try x.conv2d(weight: Tensor.zeros([4, 1, 3, 3]), groups: 2) }
+        #expect(throws: TensorError.self) { try Tensor.zeros([3, 5, 5]).conv2d(weight: Tensor.zeros([4, 3, 3, 3])) }
+        do {
+            _ = try x.conv2d(weight: Tensor.zeros([4, 2, 3, 3]))
+        } catch {
+            #expect(error.localizedDescription.contains("conv2d"))
+            #expect(error.localizedDescription.contains("[1, 3, 5, 5]"))
+        }
+    }
+}
