@@ -150,9 +150,18 @@ final class Primitive: @unchecked Sendable {
         return cstr.map { String(cString: $0) } ?? "?"
     }
 
+    /// Which arguments disagree with the layouts the primitive expects (for failure messages).
+    func argumentReport(_ args: [(Int32, Memory)]) -> String {
+        args.map { arg, memory in
+            let expected = MemoryDesc(raw: dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, arg)!.pointee)
+            return "arg \(arg): \(expected == memory.desc ? "ok" : "layout differs (dims \(memory.desc.dims) vs \(expected.dims))")"
+        }.joined(separator: ", ")
+    }
+
     func execute(_ args: [(Int32, Memory)], device: Device = .default) {
         let raw = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
-        dnnlMust(dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw), "primitive_execute")
+        let status = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
+        precondition(status == dnnl_success, "oneDNN \(implementation) execute failed (status \(status.rawValue)); " + argumentReport(args))
         dnnlMust(dnnl_stream_wait(device.stream), "stream_wait")
     }
 }

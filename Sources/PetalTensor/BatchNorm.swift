@@ -1,0 +1,114 @@
+// Batch normalisation over NCHW (Ioffe & Szegedy 2015) on oneDNN, optionally fused with the ReLU that
+// follows it. Training normalises with the batch's statistics and updates the running ones as PyTorch
+// does (momentum, unbiased variance); inference uses the running statistics.
+import CDNNL
+
+/// The oneDNN primitives of one batch-norm shape and mode; the backward one is made on first use.
+final class BatchNormPlan: @unchecked Sendable {
+    let forward: Primitive
+    let flags: UInt32
+    let epsilon: Float
+    private var backwardPrimitive: Primitive?
+
+    init(data: MemoryDesc, epsilon: Float, flags: UInt32, training: Bool) throws {
+        self.flags = flags
+        self.epsilon = epsilon
+        var d = dnnl_batch_normalization_desc_t()
+        var md = data.raw
+        try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&d, training ? dnnl_forward_training : dnnl_forward_inference, &md, epsilon, flags),
+                      "batchNorm2d forward \(data.dims)")
+        forward = try Primitive(opDesc: &d, name: "batchNorm2d forward")
+    }
+
+    func backward() throws -> Primitive {
+        if let p = backwardPrimitive { return p }
+        var d = dnnl_batch_normalization_desc_t()
+        var md = forward.desc(dnnl_query_src_md).raw
+        try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &md, &md, epsilon, flags), "batchNorm2d backward")
+        let p = try Primitive(opDesc: &d, hint: forward, name: "batchNorm2d backward")
+        backwardPrimitive = p
+        return p
+    }
+}
+
+extension Tensor {
+    /// Batch normalisation of an NCHW tensor, per channel: γ·(x − μ)/√(σ² + ε) + β, then ReLU if `fusedReLU`.
+    /// - Parameters:
+    ///   - scale, shift: γ and β, shape [C].
+    ///   - runningMean, runningVariance: shape [C]; read in inference, updated in place in training.
+    ///   - training: normalise with this batch's statistics (biased variance) and update the running ones
+    ///     with `momentum` (PyTorch's convention: new = (1 − m)·old + m·batch, using the unbiased variance).
+    public func batchNorm2d(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
+                            training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, fusedReLU: Bool = false) throws -> Tensor {
+        let op = "batchNorm2d"
+        guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
+        let c = shape[1]
+        for (name, t) in [("scale", scale), ("shift", shift), ("runningMean", runningMean), ("runningVariance", runningVariance)] where t.shape != [c] {
+            throw TensorError.shapeMismatch(op: op, message: "\(name) \(describe(t.shape)) must be [\(c)] for input \(describe(shape))")
+        }
+        let m = shape[0] * shape[2] * shape[3]
+        if training && m < 2 {
+            throw TensorError.invalidArgument(op: op, message: "training needs more than one value per channel, got input \(describe(shape))")
+        }
+        guard epsilon > 0 else { throw TensorError.invalidArgument(op: op, message: "epsilon must be positive, got \(epsilon)") }
+
+        let needsGrad = GradientMode.isEnabled && (node != nil || scale.node != nil || shift.node != nil)
+        let src = storage.preferredMemory(dims: shape)
+        var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
+        if !training { flags |= dnnl_use_global_stats.rawValue }
+        if fusedReLU { flags |= dnnl_fuse_norm_relu.rawValue }
+        let key = PrimitiveKey("batchNorm2d eps\(epsilon) flags\(flags) train:\(needsGrad || training)", src.desc)
+        let plan = try Device.default.cache.plan(key) {
+            try BatchNormPlan(data: src.desc, epsilon: epsilon, flags: flags, training: needsGrad || training)
+        }
+        let channel = MemoryDesc.plain([c])
+        let dst = Memory(desc: src.desc)
+        let mean = training ? Memory(desc: channel) : runningMean.storage.memory(channel)
+        let variance = training ? Memory(desc: channel) : runningVariance.storage.memory(channel)
+        let workspace = fusedReLU && (needsGrad || training) ? Memory(desc: plan.forward.desc(dnnl_query_workspace_md)) : nil
+        var args = [(Arg.src, src), (Arg.dst, dst), (Arg.mean, mean), (Arg.variance, variance),
+                    (Arg.scale, scale.storage.memory(channel)), (Arg.shift, shift.storage.memory(channel))]
+        if let workspace { args.append((Arg.workspace, workspace)) }
+        plan.forward.execute(args)
+
+        if training {
+            let unbiased = Float(m) / Float(m - 1)
+            runningMean.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * mean.floats[i] } }
+            runningVariance.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * variance.floats[i] * unbiased } }
+        }
+        let out = Tensor(shape: shape, storage: Storage(memory: dst, count: count))
+        let (x, gamma, beta) = (detached(), scale.detached(), shift.detached())
+        return out.recorded(op, [self, scale, shift]) { g, needs in
+            let bwd = try plan.backward()
+            let diffSrc = Memory(desc: src.desc), diffScale = Memory(desc: channel), diffShift = Memory(desc: channel)
+            var args = [(Arg.src, x.storage.memory(src.desc)), (Arg.mean, mean), (Arg.variance, variance),
+                        (Arg.diffDst, g.storage.memory(src.desc)), (Arg.scale, gamma.storage.memory(channel)),
+                        (Arg.shift, beta.storage.memory(channel)),  // oneDNN 2.6 requires it, though the gradient does not depend on β
+                        (Arg.diffSrc, diffSrc), (Arg.diffScale, diffScale), (Arg.diffShift, diffShift)]
+            if let workspace { args.append((Arg.workspace, workspace)) }
+            bwd.execute(args)
+            return [needs[0] ? Tensor(shape: x.shape, storage: Storage(memory: diffSrc, count: x.count)) : nil,
+                    needs[1] ? Tensor(shape: [c], storage: Storage(memory: diffScale, count: c)) : nil,
+                    needs[2] ? Tensor(shape: [c], storage: Storage(memory: diffShift, count: c)) : nil]
+        }
+    }
+}
+
+extension Naive {
+    /// Training-mode batch norm in Double with the batch's biased variance.
+    static func batchNorm2d(_ x: [Double], _ s: [Int], scale: [Double], shift: [Double], epsilon: Double, relu: Bool = false) -> [Double] {
+        let (n, c, hw) = (s[0], s[1], s[2] * s[3])
+        var y = x
+        for ch in 0..<c {
+            var idx: [Int] = []
+            for b in 0..<n { for k in 0..<hw { idx.append((b * c + ch) * hw + k) } }
+            let mean = idx.reduce(0) { $0 + x[$1] } / Double(idx.count)
+            let variance = idx.reduce(0) { $0 + (x[$1] - mean) * (x[$1] - mean) } / Double(idx.count)
+            for i in idx {
+                let v = scale[ch] * (x[i] - mean) / (variance + epsilon).squareRoot() + shift[ch]
+                y[i] = relu ? max(v, 0) : v
+            }
+        }
+        return y
+    }
+}
