@@ -55,3 +55,22 @@ func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) throws -> Tens
     var g = SeededGenerator(seed: seed)
     return try Tensor.randomNormal(shape, standardDeviation: scale, generator: &g)
 }
+
+/// Values of `f` over every index of a row-major grid with the given dimensions.
+func grid(_ dims: Int..., f: ([Int]) -> Double) -> [Double] {
+    var out: [Double] = []
+    var index = Array(repeating: 0, count: dims.count)
+    for _ in 0..<dims.reduce(1, *) {
+        out.append(f(index))
+        var axis = dims.count - 1
+        while axis >= 0 { index[axis] += 1; if index[axis] < dims[axis] { break }; index[axis] = 0; axis -= 1 }
+    }
+    return out
+}
+
+/// Σ_{i < n} f(i).
+func total(_ n: Int, _ f: (Int) -> Double) -> Double {
+    var s = 0.0
+    for i in 0..<n { s += f(i) }
+    return s
+}
