@@ -83,7 +83,7 @@ extension Tensor {
         }
     }
 
-    private func convolutionPlan(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) throws -> ConvolutionPlan {
+    func convolutionPlan(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) throws -> ConvolutionPlan {
         let op = "conv2d"
         guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
         guard weight.rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "weight must be [out, in / groups, kh, kw], got \(describe(weight.shape))") }
@@ -127,9 +127,9 @@ extension Tensor {
         let diffBias = plan.hasBias ? Memory(desc: .plain([plan.outputDims[1]])) : nil
         if let diffBias { args.append((Arg.diffBias, diffBias)) }
         bwd.execute(args)
-        // Optimizers work on plain weights: convert once here rather than on every update.
-        let plainWeights = reorder(diffWeights, to: .plain(plan.weightDims))
-        let dw = Tensor(shape: weightShape, storage: Storage(memory: plainWeights, count: weightShape.reduce(1, *)))
+        // Left in oneDNN's weight layout: it is converted only if someone reads it plain, and an update
+        // done in the same layout as the cached blocked weights needs no conversion at all.
+        let dw = Tensor(shape: weightShape, storage: Storage(memory: diffWeights, count: weightShape.reduce(1, *)))
         let db = diffBias.map { Tensor(shape: [plan.outputDims[1]], storage: Storage(memory: $0, count: plan.outputDims[1])) }
         return (dw, db)
     }

@@ -77,8 +77,7 @@ final class Memory: @unchecked Sendable {
 
     /// Allocates (uninitialised) memory for `desc`.
     init(desc: MemoryDesc, device: Device = .default) {
-        let bytes = max(desc.byteCount, 64)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let buffer = BufferPool.shared.allocate(byteCount: desc.byteCount)
         data = buffer
         ownsData = true
         owner = nil
@@ -103,7 +102,7 @@ final class Memory: @unchecked Sendable {
 
     deinit {
         dnnl_memory_destroy(handle)
-        if ownsData { data.deallocate() }
+        if ownsData { BufferPool.shared.release(data, byteCount: desc.byteCount) }
     }
 
     var floats: UnsafeMutablePointer<Float> { data.assumingMemoryBound(to: Float.self) }

@@ -9,6 +9,8 @@ final class Storage: @unchecked Sendable {
     private var plainData: UnsafeMutablePointer<Float>?
     /// Blocked copies (at most a few: an activation is usually wanted in one layout only).
     private var blocked: [Memory] = []
+    /// Set when the plain values live in a oneDNN memory's buffer rather than in one allocated here.
+    private var plainOwner: Memory?
 
     /// Uninitialised plain storage of `count` floats.
     init(count: Int) {
@@ -20,17 +22,19 @@ final class Storage: @unchecked Sendable {
     init(memory: Memory, count: Int) {
         self.count = count
         if memory.desc.isPlain {
-            plainData = Storage.allocate(count)
-            plainData!.update(from: memory.floats, count: count)
+            plainData = memory.floats  // adopt the primitive's buffer; `plainOwner` keeps it alive
+            plainOwner = memory
         } else {
             blocked = [memory]
         }
     }
 
-    deinit { plainData?.deallocate() }
+    deinit {
+        if plainOwner == nil, let p = plainData { BufferPool.shared.release(UnsafeMutableRawPointer(p), byteCount: count * 4) }
+    }
 
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
+        BufferPool.shared.allocate(byteCount: count * 4).bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// The plain row-major values (reordered from a blocked copy the first time they are asked for).
