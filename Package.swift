@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "PetalTensor", targets: ["PetalTensor"]),
         .library(name: "PetalImage", targets: ["PetalImage"]),
+        .library(name: "PetalNN", targets: ["PetalNN"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
     targets: [
@@ -18,9 +19,11 @@ let package = Package(
 
         .target(name: "PetalTensor", dependencies: ["CDNNL"]),
         .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG"]),
-        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage"]),
+        .target(name: "PetalNN", dependencies: ["PetalTensor"]),
+        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN"]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalNNTests", dependencies: ["PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]
 )

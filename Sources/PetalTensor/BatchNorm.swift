@@ -8,7 +8,7 @@ final class BatchNormPlan: @unchecked Sendable {
     let forward: Primitive
     let flags: UInt32
     let epsilon: Float
-    private var backwardPrimitive: Primitive?
+    private let backwardPrimitive = LazyPrimitive()
 
     init(data: MemoryDesc, epsilon: Float, flags: UInt32, training: Bool) throws {
         self.flags = flags
@@ -21,13 +21,12 @@ final class BatchNormPlan: @unchecked Sendable {
     }
 
     func backward() throws -> Primitive {
-        if let p = backwardPrimitive { return p }
-        var d = dnnl_batch_normalization_desc_t()
-        var md = forward.desc(dnnl_query_src_md).raw
-        try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &md, &md, epsilon, flags), "batchNorm2d backward")
-        let p = try Primitive(opDesc: &d, hint: forward, name: "batchNorm2d backward")
-        backwardPrimitive = p
-        return p
+        try backwardPrimitive.get {
+            var d = dnnl_batch_normalization_desc_t()
+            var md = forward.desc(dnnl_query_src_md).raw
+            try dnnlCheck(dnnl_batch_normalization_backward_desc_init(&d, dnnl_backward, &md, &md, epsilon, flags), "batchNorm2d backward")
+            return try Primitive(opDesc: &d, hint: forward, name: "batchNorm2d backward")
+        }
     }
 }
 

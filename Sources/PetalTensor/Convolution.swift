@@ -9,8 +9,8 @@ final class ConvolutionPlan: @unchecked Sendable {
     let geometry: WindowGeometry
     let inputDims: [Int], weightDims: [Int], outputDims: [Int]
     let hasBias: Bool
-    private var backwardDataPrimitive: Primitive?
-    private var backwardWeightsPrimitive: Primitive?
+    private let backwardDataPrimitive = LazyPrimitive()
+    private let backwardWeightsPrimitive = LazyPrimitive()
 
     init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool) throws {
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
@@ -27,29 +27,28 @@ final class ConvolutionPlan: @unchecked Sendable {
     }
 
     func backwardData() throws -> Primitive {
-        if let p = backwardDataPrimitive { return p }
-        var diffSrc = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
-        var d = dnnl_convolution_desc_t()
-        try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
-            &d, dnnl_convolution_direct, &diffSrc, &wei, &diffDst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
-            "conv2d backward-data")
-        let p = try Primitive(opDesc: &d, hint: forward, name: "conv2d backward-data")
-        backwardDataPrimitive = p
-        return p
+        try backwardDataPrimitive.get {
+            var diffSrc = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
+            var d = dnnl_convolution_desc_t()
+            try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
+                &d, dnnl_convolution_direct, &diffSrc, &wei, &diffDst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
+                "conv2d backward-data")
+            return try Primitive(opDesc: &d, hint: forward, name: "conv2d backward-data")
+        }
     }
 
     func backwardWeights() throws -> Primitive {
-        if let p = backwardWeightsPrimitive { return p }
-        var src = MemoryDesc.any(inputDims).raw, diffWei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
-        var d = dnnl_convolution_desc_t()
-        try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { diffBias in
-            try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(
-                &d, dnnl_convolution_direct, &src, &diffWei, diffBias, &diffDst,
-                geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd), "conv2d backward-weights")
+        try backwardWeightsPrimitive.get {
+            var src = MemoryDesc.any(inputDims).raw, diffWei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
+            var d = dnnl_convolution_desc_t()
+            try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { diffBias in
+                try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(
+                    &d, dnnl_convolution_direct, &src, &diffWei, diffBias, &diffDst,
+                    geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd), "conv2d backward-weights")
         }
         let p = try Primitive(opDesc: &d, hint: forward, name: "conv2d backward-weights")
-        backwardWeightsPrimitive = p
         return p
+        }
     }
 }
 

@@ -10,7 +10,7 @@ final class PoolingPlan: @unchecked Sendable {
     let inputDims: [Int], outputDims: [Int]
     /// Per output position, PyTorch's divisor correction for average pooling in ceil mode (nil when none).
     let divisorCorrection: [Float]?
-    private var backwardPrimitive: Primitive?
+    private let backwardPrimitive = LazyPrimitive()
 
     init(src: MemoryDesc, outputDims: [Int], geometry: WindowGeometry, algorithm: dnnl_alg_kind_t, training: Bool, divisorCorrection: [Float]?) throws {
         self.algorithm = algorithm; self.geometry = geometry; self.outputDims = outputDims; self.divisorCorrection = divisorCorrection
@@ -24,14 +24,13 @@ final class PoolingPlan: @unchecked Sendable {
     }
 
     func backward() throws -> Primitive {
-        if let p = backwardPrimitive { return p }
-        var s = forward.desc(dnnl_query_src_md).raw, d = forward.desc(dnnl_query_dst_md).raw
-        var desc = dnnl_pooling_v2_desc_t()
-        try dnnlCheck(dnnl_pooling_v2_backward_desc_init(&desc, algorithm, &s, &d, geometry.strides, geometry.kernelDims,
-                                                         geometry.dilates, geometry.padBegin, geometry.padEnd), "pooling backward")
-        let p = try Primitive(opDesc: &desc, hint: forward, name: "pooling backward")
-        backwardPrimitive = p
-        return p
+        try backwardPrimitive.get {
+            var s = forward.desc(dnnl_query_src_md).raw, d = forward.desc(dnnl_query_dst_md).raw
+            var desc = dnnl_pooling_v2_desc_t()
+            try dnnlCheck(dnnl_pooling_v2_backward_desc_init(&desc, algorithm, &s, &d, geometry.strides, geometry.kernelDims,
+                                                             geometry.dilates, geometry.padBegin, geometry.padEnd), "pooling backward")
+            return try Primitive(opDesc: &desc, hint: forward, name: "pooling backward")
+        }
     }
 }
 

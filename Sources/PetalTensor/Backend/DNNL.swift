@@ -159,9 +159,14 @@ final class Primitive: @unchecked Sendable {
 
     func execute(_ args: [(Int32, Memory)], device: Device = .default) {
         let raw = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
-        let status = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
+        // One primitive at a time per device: the stream is shared, and two threads each driving the
+        // OpenMP pool would oversubscribe the cores (each caller thread gets its own team of threads).
+        let status = device.executionLock.withLock {
+            let s = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
+            if s == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
+            return s
+        }
         precondition(status == dnnl_success, "oneDNN \(implementation) execute failed (status \(status.rawValue)); " + argumentReport(args))
-        dnnlMust(dnnl_stream_wait(device.stream), "stream_wait")
     }
 }
 

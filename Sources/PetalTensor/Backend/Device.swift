@@ -1,12 +1,14 @@
 // The compute device: oneDNN's CPU engine, its stream, the size of its OpenMP thread pool and the
 // primitive cache. One shared default; nothing else is global.
 import CDNNL
+import Foundation
 
 /// Owns oneDNN's CPU engine and stream, and sets how many threads oneDNN's OpenMP pool uses.
 public final class Device: @unchecked Sendable {
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
     let cache = PrimitiveCache()
+    let executionLock = NSLock()
 
     /// The device every op uses unless told otherwise; its pool uses all cores.
     public static let `default` = Device()

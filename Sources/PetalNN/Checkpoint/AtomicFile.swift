@@ -1,0 +1,44 @@
+// Atomic file replacement: write a temporary file in the same folder, fsync it, rename it over the target,
+// fsync the folder. A crash or a failed write at any point leaves the previous file untouched.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let systemWrite = Darwin.write
+#endif
+
+enum AtomicFile {
+    /// Test hook: when set, the write fails after this many bytes (simulating a full disk or a crash).
+    nonisolated(unsafe) static var failAfterBytesForTesting: Int?
+
+    static func write(_ data: Data, to url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw fail("cannot create \(temporary.lastPathComponent): \(String(cString: strerror(errno)))") }
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+            unlink(temporary.path)  // no-op after a successful rename
+        }
+        let limit = failAfterBytesForTesting ?? Int.max
+        try data.withUnsafeBytes { raw in
+            var written = 0
+            while written < raw.count {
+                if written >= limit { throw fail("write failed after \(written) bytes (injected failure)") }
+                let n = systemWrite(fd, raw.baseAddress! + written, min(raw.count - written, 1 << 24, max(limit - written, 1)))
+                guard n > 0 else { throw fail("write failed: \(String(cString: strerror(errno)))") }
+                written += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw fail("fsync failed: \(String(cString: strerror(errno)))") }
+        close(fd)
+        closed = true
+        guard rename(temporary.path, url.path) == 0 else { throw fail("rename failed: \(String(cString: strerror(errno)))") }
+        let dir = open(folder.path, O_RDONLY)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+}

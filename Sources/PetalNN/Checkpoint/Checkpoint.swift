@@ -1,0 +1,115 @@
+// Saving and loading a model's state as safetensors under torchvision's names, with Petal's metadata in
+// the header. Loading checks every name, shape and value before touching the model, and reports all
+// missing, unexpected and mis-shaped tensors at once.
+import Foundation
+
+/// What a checkpoint records besides the weights: enough to rebuild the model and preprocess its input.
+public struct CheckpointMetadata: Codable, Equatable, Sendable {
+    public var petalVersion = Petal.version
+    public var architecture = "resnet"
+    public var depth: Int?
+    public var variant: String?
+    public var baseWidth: Int?
+    public var inputChannels = 3
+    public var classNames: [String] = []
+    /// Height and width the model was trained on (centre crop size).
+    public var inputSize: [Int] = [100, 100]
+    /// How pixels were normalised: "divide255", or "meanStd" with `mean`/`std` per channel.
+    public var normalization = "divide255"
+    public var mean: [Float]?
+    public var std: [Float]?
+    public var epoch: Int?
+    public var metrics: [String: Double] = [:]
+
+    public init() {}
+
+    /// Describes a ResNet's architecture.
+    public init(resnet: ResNet, classNames: [String] = []) {
+        depth = resnet.depth.rawValue
+        variant = resnet.variant.rawValue
+        baseWidth = resnet.baseWidth
+        inputChannels = resnet.inputChannels
+        self.classNames = classNames.isEmpty ? (0..<resnet.classes).map { "class\($0)" } : classNames
+    }
+
+    /// Rebuilds the ResNet this metadata describes, with zero weights for a checkpoint to be loaded over.
+    public func makeResNet() throws -> ResNet {
+        guard architecture == "resnet", let depth, let d = ResNet.Depth(rawValue: depth) else {
+            throw ModelError.invalidConfiguration("checkpoint describes an unknown architecture '\(architecture)' depth \(depth.map(String.init) ?? "none")")
+        }
+        guard let variant = ResNet.Variant(rawValue: variant ?? "v1") else {
+            throw ModelError.invalidConfiguration("checkpoint describes an unknown ResNet variant '\(self.variant ?? "")'")
+        }
+        return try ResNet(depth: d, variant: variant, classes: classNames.count, inputChannels: inputChannels, baseWidth: baseWidth ?? 64,
+                          initializer: .skip)
+    }
+}
+
+/// Petal's own version, written into checkpoints.
+public enum Petal {
+    public static let version = "0.1.0"
+}
+
+extension Module {
+    /// Writes every parameter and buffer to `url` as safetensors, atomically (a failed or interrupted save
+    /// leaves any earlier file at `url` intact). `metadata` goes into the header as JSON under "petal".
+    public func save(to url: URL, metadata: CheckpointMetadata? = nil) throws {
+        var header = ["format": "pt"]  // lets PyTorch tooling read the file as a state dict
+        if let metadata {
+            header["petal"] = String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)
+        }
+        let file = SafeTensors(tensors: stateDict.map { ($0.name, $0.tensor) }, metadata: header)
+        try AtomicFile.write(try file.encoded(), to: url)
+    }
+
+    /// Loads parameters and buffers from a safetensors file written by Petal or by PyTorch
+    /// (`safetensors.torch.save_file(model.state_dict(), …)`), and returns its Petal metadata if any.
+    /// - Parameter strict: when true, tensors in the file that the model lacks are an error too.
+    @discardableResult
+    public func load(from url: URL, strict: Bool = true) throws -> CheckpointMetadata? {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ModelError.checkpoint(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+        let file = try SafeTensors(data: data, source: url.path)
+        try load(file, source: url.path, strict: strict)
+        guard let json = file.metadata["petal"] else { return nil }
+        do { return try JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) } catch {
+            throw ModelError.checkpoint(path: url.path, reason: "its Petal metadata is malformed (\(error.localizedDescription))")
+        }
+    }
+
+    /// Copies matching tensors from `file` into this model after checking all names and shapes.
+    public func load(_ file: SafeTensors, source: String, strict: Bool = true) throws {
+        let mine = stateDict
+        let theirs = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        var problems: [String] = []
+        let missing = mine.map(\.name).filter { theirs[$0] == nil }
+        if !missing.isEmpty { problems.append("missing \(missing.count): " + missing.prefix(8).joined(separator: ", ") + (missing.count > 8 ? ", …" : "")) }
+        let known = Set(mine.map(\.name))
+        let unexpected = file.tensors.map(\.name).filter { !known.contains($0) }
+        if strict && !unexpected.isEmpty {
+            problems.append("unexpected \(unexpected.count): " + unexpected.prefix(8).joined(separator: ", ") + (unexpected.count > 8 ? ", …" : ""))
+        }
+        for (name, t) in mine {
+            if let other = theirs[name], other.shape != t.shape {
+                problems.append("\(name) has shape \(other.shape) in the file but \(t.shape) in the model")
+            }
+        }
+        guard problems.isEmpty else {
+            throw ModelError.checkpoint(path: source, reason: "does not fit the model: " + problems.joined(separator: "; "))
+        }
+        for (name, t) in mine { try t.assign(theirs[name]!) }
+    }
+}
+
+extension Module {
+    /// Class probabilities [N, classes] for a batch, in inference mode without recording gradients.
+    /// The module is left in the mode it was in.
+    public func predictProbabilities(_ batch: Tensor) throws -> Tensor {
+        let wasTraining = isTraining
+        eval()
+        defer { setTraining(wasTraining) }
+        return try withoutGradients { try self(batch).softmax() }
+    }
+}

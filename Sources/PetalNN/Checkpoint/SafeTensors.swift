@@ -1,0 +1,100 @@
+// The safetensors format (huggingface/safetensors): an 8-byte little-endian header length, a JSON header
+// mapping each tensor name to its dtype, shape and byte range, an optional `__metadata__` map of strings,
+// then the raw little-endian data. Petal writes F32 and reads F32, F64, F16, BF16 and integer tensors
+// (PyTorch stores BatchNorm's `num_batches_tracked` as I64), converting them to Float.
+import Foundation
+
+/// A set of named tensors with string metadata, as stored in a `.safetensors` file.
+public struct SafeTensors {
+    public var tensors: [(name: String, tensor: Tensor)]
+    public var metadata: [String: String]
+
+    public init(tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    public subscript(name: String) -> Tensor? { tensors.first { $0.name == name }?.tensor }
+
+    // MARK: Writing
+
+    /// The file's bytes: header (padded with spaces to a multiple of 8, as the reference writer does) and data.
+    public func encoded() throws -> Data {
+        var header: [String: Any] = [:]
+        var offset = 0
+        for (name, t) in tensors {
+            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.count * 4]]
+            offset += t.count * 4
+        }
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
+        var out = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(json)
+        for (_, t) in tensors {
+            t.withUnsafeBufferPointer { b in
+                #if _endian(big)
+                for v in b { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                #else
+                out.append(UnsafeBufferPointer(start: UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: UInt8.self), count: b.count * 4))
+                #endif
+            }
+        }
+        return out
+    }
+
+    // MARK: Reading
+
+    /// Parses safetensors bytes; `source` names the file in errors.
+    public init(data: Data, source: String) throws {
+        func fail(_ reason: String) -> ModelError { .checkpoint(path: source, reason: reason) }
+        guard data.count >= 8 else { throw fail("too short to be a safetensors file (\(data.count) bytes)") }
+        let headerLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headerLength <= UInt64(data.count - 8), headerLength < 100_000_000 else {
+            throw fail("header length \(headerLength) exceeds the file size \(data.count) (truncated or not safetensors)")
+        }
+        let body = data.dropFirst(8 + Int(headerLength))
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + Int(headerLength)))) as? [String: Any] else {
+            throw fail("the header is not valid JSON")
+        }
+        metadata = (header["__metadata__"] as? [String: String]) ?? [:]
+        var entries: [(name: String, tensor: Tensor, start: Int)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw fail("tensor '\(name)' has a malformed header entry")
+            }
+            guard let width = SafeTensors.byteWidth[dtype] else { throw fail("tensor '\(name)' has unsupported dtype \(dtype)") }
+            let count = shape.reduce(1, *)
+            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * width else {
+                throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtype) does not fit its byte range \(offsets)")
+            }
+            guard offsets[1] <= body.count else {
+                throw fail("tensor '\(name)' ends at byte \(offsets[1]) of a data section of \(body.count) bytes (truncated file)")
+            }
+            let bytes = body.dropFirst(offsets[0]).prefix(offsets[1] - offsets[0])
+            let values = bytes.withUnsafeBytes { SafeTensors.decode($0, dtype: dtype, count: count) }
+            entries.append((name, try Tensor(shape: shape, scalars: values), offsets[0]))
+        }
+        tensors = entries.sorted { $0.start < $1.start }.map { ($0.name, $0.tensor) }
+    }
+
+    static let byteWidth: [String: Int] = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1]
+
+    static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, count: Int) -> [Float] {
+        (0..<count).map { i -> Float in
+            switch dtype {
+            case "F32": Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+            case "F64": Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+            case "BF16": Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16)
+            case "F16": Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
+            case "I64": Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+            case "I32": Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
+            case "I16": Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)))
+            case "I8": Float(raw.load(fromByteOffset: i, as: Int8.self))
+            default: Float(raw[i])  // U8, BOOL
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// A 2-D convolution layer: weight [out, in / groups, kh, kw] and an optional bias [out].
+public final class Conv2D: Module {
+    public let inChannels: Int, outChannels: Int
+    public let kernel: Size2D, stride: Size2D, padding: Size2D, dilation: Size2D
+    public let groups: Int
+
+    /// - Parameters:
+    ///   - bias: whether to learn a per-channel offset (off when a batch norm follows).
+    ///   - initializer: draws the He-normal initial weights (fan-out, as torchvision's ResNets).
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+                dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, initializer: WeightInitializer) throws {
+        guard inChannels > 0, outChannels > 0, groups > 0, inChannels % groups == 0, outChannels % groups == 0 else {
+            throw ModelError.invalidConfiguration("Conv2D(\(inChannels)→\(outChannels), groups \(groups)): channels must be positive and divisible by groups")
+        }
+        guard kernel.height > 0, kernel.width > 0, stride.height > 0, stride.width > 0 else {
+            throw ModelError.invalidConfiguration("Conv2D(\(inChannels)→\(outChannels)): kernel \(kernel) and stride \(stride) must be positive")
+        }
+        (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding, self.dilation, self.groups)
+            = (inChannels, outChannels, kernel, stride, padding, dilation, groups)
+        super.init()
+        let shape = [outChannels, inChannels / groups, kernel.height, kernel.width]
+        registerParameter("weight", try initializer.heNormal(shape, fan: outChannels * kernel.height * kernel.width / groups))
+        if bias { registerParameter("bias", try Tensor.zeros([outChannels])) }
+    }
+
+    public var weight: Tensor { parameter("weight") }
+    public var bias: Tensor? { namedParameters.first { $0.name == "bias" }?.tensor }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    public override var layerDescription: String {
+        var parts = ["\(inChannels)→\(outChannels)", "kernel \(kernel)"]
+        if stride != 1 { parts.append("stride \(stride)") }
+        if padding != 0 { parts.append("padding \(padding)") }
+        if groups != 1 { parts.append("groups \(groups)") }
+        return "Conv2D(" + parts.joined(separator: ", ") + ")"
+    }
+}

@@ -1,0 +1,26 @@
+/// Children run one after another, named "0", "1", … as in PyTorch. A BatchNorm2D directly followed by a
+/// ReLU runs as one fused oneDNN primitive.
+public final class Sequential: Module {
+    public init(_ layers: [Module]) {
+        super.init()
+        for (i, l) in layers.enumerated() { registerChild(String(i), l) }
+    }
+
+    public convenience init(_ layers: Module...) { self.init(layers) }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        var y = x
+        let layers = children.map(\.module)
+        var i = 0
+        while i < layers.count {
+            if let bn = layers[i] as? BatchNorm2D, i + 1 < layers.count, let relu = layers[i + 1] as? ReLU {
+                y = relu.recorded(try bn(y, fusedReLU: true))
+                i += 2
+            } else {
+                y = try layers[i](y)
+                i += 1
+            }
+        }
+        return y
+    }
+}

@@ -1,0 +1,132 @@
+// The building block of every network: a layer or model with named parameters, named buffers and named
+// children. Names compose with dots exactly like a torchvision state dict (`layer1.0.conv1.weight`), so
+// checkpoints map one to one onto PyTorch's. Train/eval mode is a property each module carries, set
+// explicitly with `train()` / `eval()` — never a hidden global.
+import Foundation
+@_exported import PetalTensor
+
+/// Why a model could not be built, run, saved or loaded.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case invalidConfiguration(String)
+    case checkpoint(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let m): m
+        case .checkpoint(let path, let reason): "checkpoint \(path): \(reason)"
+        }
+    }
+}
+
+extension ModelError: LocalizedError {
+    public var errorDescription: String? { description }
+}
+
+/// A network layer or a whole model. Subclasses register their tensors and children in `init`
+/// and override `forward(_:)`.
+open class Module {
+    private var ownParameters: [(name: String, tensor: Tensor)] = []
+    private var ownBuffers: [(name: String, tensor: Tensor)] = []
+    private var ownChildren: [(name: String, module: Module)] = []
+
+    /// Whether the module runs in training mode (batch statistics, dropout) or inference mode.
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    // MARK: Registration
+
+    /// Adds a trainable tensor under `name`; it becomes a leaf of the autodiff graph.
+    public func registerParameter(_ name: String, _ tensor: Tensor) {
+        ownParameters.append((name, tensor.requiresGradient ? tensor : tensor.requiringGradient()))
+    }
+
+    /// Adds a non-trainable tensor (running statistics, counters) under `name`.
+    public func registerBuffer(_ name: String, _ tensor: Tensor) { ownBuffers.append((name, tensor.detached())) }
+
+    /// Adds a child module under `name` (its tensors appear as `name.<their names>`).
+    @discardableResult
+    public func registerChild<M: Module>(_ name: String, _ module: M) -> M {
+        ownChildren.append((name, module))
+        module.setTraining(isTraining)
+        return module
+    }
+
+    /// This module's own parameter `name`.
+    public func parameter(_ name: String) -> Tensor {
+        guard let p = ownParameters.first(where: { $0.name == name }) else { preconditionFailure("\(type(of: self)) has no parameter '\(name)'") }
+        return p.tensor
+    }
+
+    /// This module's own buffer `name`.
+    public func buffer(_ name: String) -> Tensor {
+        guard let b = ownBuffers.first(where: { $0.name == name }) else { preconditionFailure("\(type(of: self)) has no buffer '\(name)'") }
+        return b.tensor
+    }
+
+    /// Direct children, in registration order.
+    public var children: [(name: String, module: Module)] { ownChildren }
+
+    // MARK: Traversal
+
+    /// Every parameter of this module and its descendants, with dotted names, in a stable order
+    /// (own parameters first, then each child's): the order optimizers use.
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        ownParameters + ownChildren.flatMap { c in c.module.namedParameters.map { (c.name + "." + $0.name, $0.tensor) } }
+    }
+
+    /// Every buffer, with dotted names.
+    public var namedBuffers: [(name: String, tensor: Tensor)] {
+        ownBuffers + ownChildren.flatMap { c in c.module.namedBuffers.map { (c.name + "." + $0.name, $0.tensor) } }
+    }
+
+    /// Parameters and buffers in PyTorch's `state_dict()` order (per module: parameters, buffers, then children).
+    public var stateDict: [(name: String, tensor: Tensor)] {
+        ownParameters + ownBuffers + ownChildren.flatMap { c in c.module.stateDict.map { (c.name + "." + $0.name, $0.tensor) } }
+    }
+
+    /// The trainable tensors, in `namedParameters` order.
+    public var parameters: [Tensor] { namedParameters.map(\.tensor) }
+
+    /// Number of trainable scalars (what Keras' summary and torchvision's counts report).
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Every module in the tree with its dotted path ("" for self), parents before children.
+    public var namedModules: [(name: String, module: Module)] {
+        [("", self)] + ownChildren.flatMap { c in c.module.namedModules.map { (($0.name.isEmpty ? c.name : c.name + "." + $0.name), $0.module) } }
+    }
+
+    // MARK: Mode and gradients
+
+    /// Switches this module and all descendants to training mode.
+    public func train() { setTraining(true) }
+    /// Switches this module and all descendants to inference mode.
+    public func eval() { setTraining(false) }
+
+    public func setTraining(_ on: Bool) {
+        isTraining = on
+        for c in ownChildren { c.module.setTraining(on) }
+    }
+
+    /// Clears the accumulated gradient of every parameter.
+    public func zeroGrad() { for p in parameters { p.zeroGradient() } }
+
+    // MARK: Running
+
+    /// The computation of this module. Subclasses must override it.
+    open func forward(_ input: Tensor) throws -> Tensor {
+        preconditionFailure("\(type(of: self)) must override forward(_:)")
+    }
+
+    /// Runs `forward` and reports the output shape to a summary in progress.
+    public func callAsFunction(_ input: Tensor) throws -> Tensor { try recorded(forward(input)) }
+
+    /// Notes `output` as this module's result for `summary(inputShape:)`.
+    public func recorded(_ output: Tensor) -> Tensor {
+        SummaryRecorder.current?.record(self, output.shape)
+        return output
+    }
+
+    /// A one-line description for summaries, e.g. `Conv2D(3→64, kernel 7, stride 2, padding 3)`.
+    open var layerDescription: String { String(describing: type(of: self)) }
+}

@@ -1,0 +1,34 @@
+// Initial weights come from one seeded source shared by every layer of a model, so a seed fixes the
+// whole model. `.skip` leaves weights at zero: for loading a checkpoint straight over them, which saves
+// drawing tens of millions of random numbers for a ResNet-152 (PyTorch's `skip_init` serves the same end).
+
+/// Draws the initial weights of layers.
+public final class WeightInitializer {
+    private var generator: SeededGenerator
+    /// Whether weights are drawn at random (false: zeros, to be overwritten by a checkpoint).
+    public let isRandom: Bool
+
+    /// Random initial weights from a generator seeded with `seed`.
+    public init(seed: UInt64) {
+        generator = SeededGenerator(seed: seed)
+        isRandom = true
+    }
+
+    private init(skip: ()) {
+        generator = SeededGenerator(seed: 0)
+        isRandom = false
+    }
+
+    /// Zeros everywhere; use only when a checkpoint will be loaded over the model.
+    public static var skip: WeightInitializer { WeightInitializer(skip: ()) }
+
+    /// He-normal: N(0, 2 / fan).
+    public func heNormal(_ shape: [Int], fan: Int) throws -> Tensor {
+        isRandom ? try Tensor.heNormal(shape, fan: fan, generator: &generator) : try Tensor.zeros(shape)
+    }
+
+    /// Uniform in [−bound, bound).
+    public func uniform(_ shape: [Int], bound: Float) throws -> Tensor {
+        isRandom ? try Tensor.randomUniform(shape, low: -bound, high: bound, generator: &generator) : try Tensor.zeros(shape)
+    }
+}
