@@ -1,0 +1,121 @@
+// JPEG and PNG decoding against libjpeg-turbo's djpeg / the pixels the fixture script wrote, and encode → decode round trips.
+import Foundation
+import Testing
+@testable import PetalImage
+
+@Suite struct JPEGDecodingTests {
+    @Test func photoEqualsDjpeg() throws {
+        let photo = try Fixture.photo()
+        expectMatches(photo, Fixture["jpeg"]["full"]!, "full-size decode")
+    }
+
+    @Test(arguments: [("1/2", JPEGScale.half), ("1/4", .quarter), ("1/8", .eighth), ("3/8", JPEGScale(3, 8))])
+    func dctScaledDecodeEqualsDjpegScale(label: String, scale: JPEGScale) throws {
+        let image = try Image<UInt8>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path, options: DecodeOptions(jpegScale: scale))
+        expectMatches(image, Fixture["jpeg"][label]!, "decode at \(label)")
+    }
+
+    @Test func minimumSizePicksSmallestCoveringScale() throws {
+        // 240 × 320 photo: 1/2 gives 120 × 160 (covers 100 × 100), 3/8 gives 90 × 120 (does not).
+        let image = try Image<UInt8>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path, options: DecodeOptions(minimumSize: (100, 100)))
+        #expect(image.height == 120 && image.width == 160)
+        expectMatches(image, Fixture["jpeg"]["1/2"]!, "minimumSize decode")
+    }
+
+    @Test(arguments: ["image_crop_420.jpg", "image_crop_progressive.jpg", "image_crop_grey.jpg", "image_crop_cmyk.jpg"])
+    func variantsEqualReference(file: String) throws {
+        let native = try ImageCodec.decode(Fixture.data(file), source: file, options: DecodeOptions(channels: .native))
+        expectMatches(native, (Fixture["jpeg"]["variants"] as! [String: Any])[file]!, file)
+        let rgb = try ImageCodec.decode(Fixture.data(file), source: file)
+        #expect(rgb.channels == 3)
+        #expect(rgb.channel(0) == native.channel(0))
+    }
+
+    @Test func jpegEncodeRoundTripIsClose() throws {
+        let photo = try Fixture.photo()
+        let bytes = try photo.encoded(as: .jpeg(quality: 95))
+        #expect(ImageFormat.detect(bytes) == .jpeg)
+        let back = try ImageCodec.decode(bytes)
+        #expect(back.hasSameShape(as: photo))
+        let meanError = zip(back.pixels, photo.pixels).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(photo.pixels.count)
+        #expect(meanError < 2.5, "mean absolute error \(meanError) after a quality-95 round trip")
+        let low = try JPEGEncoder.encode(photo, quality: 20)
+        #expect(low.count < bytes.count / 2, "quality 20 should be much smaller than quality 95")
+        let grey = try JPEGEncoder.encode(photo.channel(1), quality: 90)
+        #expect(try ImageCodec.decode(grey, options: DecodeOptions(channels: .native)).channels == 1)
+    }
+}
+
+@Suite struct PNGDecodingTests {
+    @Test(arguments: ["image_png_grey.png", "image_png_grey_alpha.png", "image_png_rgb.png", "image_png_rgba.png",
+                      "image_png_palette.png", "image_png_palette_trns.png", "image_png_1bit.png"])
+    func decodesEveryLayout(file: String) throws {
+        let entry = (Fixture["png"] as [String: Any])[file] as! [String: Any]
+        let shape = entry["shape"] as! [Int]
+        let expected = (entry["pixels"] as! [Int]).map(UInt8.init)
+        let image = try ImageCodec.decode(Fixture.data(file), source: file, options: DecodeOptions(channels: .native))
+        let expectedShape: [Int] = [shape[0], shape[1], shape.count > 2 ? shape[2] : 1]
+        #expect([image.height, image.width, image.channels] == expectedShape)
+        #expect(image.pixels == expected)
+        let rgb = try ImageCodec.decode(Fixture.data(file), source: file)
+        #expect(rgb.channels == 3)
+        #expect(rgb.channel(0).pixels == image.channel(0).pixels)
+    }
+
+    @Test func sixteenBitKeepsFullPrecisionAsFloat() throws {
+        let entry = (Fixture["png"] as [String: Any])["image_png_grey16.png"] as! [String: Any]
+        let expected = (entry["pixels"] as! [Int])
+        let data = Fixture.data("image_png_grey16.png")
+        let f = try data.withUnsafeBytes { try PNGCodec.decodeFloat($0, options: DecodeOptions(channels: .native)) }
+        #expect(f.pixels == expected.map { Float($0) / 65535 })
+        let b = try ImageCodec.decode(data, options: DecodeOptions(channels: .native))
+        #expect(b.pixels == expected.map { UInt8(($0 * 255 + 32767) / 65535) })
+    }
+}
+
+@Suite struct RoundTripTests {
+    static func pattern(_ h: Int, _ w: Int, _ c: Int) -> Image<UInt8> {
+        var img = Image<UInt8>(height: h, width: w, channels: c)
+        for i in 0..<img.pixels.count { img.pixels[i] = UInt8((i * 37 + i / 7) % 256) }
+        return img
+    }
+
+    @Test(arguments: [1, 2, 3, 4])
+    func pngIsLosslessForEightBit(channels: Int) throws {
+        let img = Self.pattern(13, 17, channels)
+        let back = try ImageCodec.decode(PNGCodec.encode(img), options: DecodeOptions(channels: .native))
+        #expect(back == img)
+    }
+
+    @Test func pngIsLosslessForMasks() throws {
+        var mask = Image<Bool>(height: 9, width: 11)
+        for i in 0..<mask.pixels.count { mask.pixels[i] = i % 3 == 0 || i % 5 == 1 }
+        let back = try ImageCodec.decode(PNGCodec.encode(mask), options: DecodeOptions(channels: .native))
+        #expect(back.toMask() == mask)
+    }
+
+    @Test(arguments: [1, 3])
+    func pngKeepsFloatsToSixteenBits(channels: Int) throws {
+        var img = Image<Float>(height: 7, width: 5, channels: channels)
+        for i in 0..<img.pixels.count { img.pixels[i] = Float(i * 977 % 1000) / 999 }
+        let bytes = try PNGCodec.encode(img)
+        let back = try bytes.withUnsafeBytes { try PNGCodec.decodeFloat($0, options: DecodeOptions(channels: .native)) }
+        #expect(maxAbsDifference(back, img) <= 0.5 / 65535 + 1e-7)
+    }
+
+    @Test func writeAndReadFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-image-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let img = Self.pattern(20, 30, 3)
+        let png = dir.appendingPathComponent("a.png").path, jpg = dir.appendingPathComponent("b.jpg").path
+        try img.write(toFile: png)
+        try img.write(toFile: jpg)
+        #expect(try Image<UInt8>(contentsOfFile: png) == img)
+        #expect(ImageFormat.detect(try Data(contentsOf: URL(fileURLWithPath: jpg))) == .jpeg)
+        // A PNG saved under a .jpg name still decodes: the bytes decide.
+        let misnamed = dir.appendingPathComponent("c.jpg").path
+        try img.write(toFile: misnamed, format: .png)
+        #expect(try Image<UInt8>(contentsOfFile: misnamed) == img)
+    }
+}
