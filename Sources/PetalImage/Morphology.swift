@@ -1,0 +1,163 @@
+// Erosion, dilation, opening and closing with scikit-image 0.26's conventions (`skimage.morphology`):
+// - Binary (`binary_erosion` …): the footprint is padded to odd size at its end; erosion uses
+//   offsets k − c, dilation the mirrored footprint (c − k), as scipy.ndimage's binary operators do.
+//   Border mode 'ignore' (default): outside is true for erosion and false for dilation.
+// - Grey (`erosion` …): padded at the front; erosion and dilation both use offsets k − c (skimage mirrors
+//   once more before scipy's grey_dilation mirrors), opening/closing use the mirrored footprint for their
+//   second step. Border mode 'reflect' by default (scipy's reflect, i.e. numpy's 'symmetric').
+// Multi-channel images are processed channel by channel. The kernel is run-based (MorphologyKernel.swift).
+
+/// The four basic morphology operations.
+public enum MorphologyOperation: String, Sendable, CaseIterable {
+    case erosion, dilation, opening, closing
+}
+
+/// Border handling for binary morphology (scikit-image's `mode` for `binary_*`).
+public enum BinaryBorder: Sendable, Equatable {
+    /// Pixels outside never change the result: true for erosion, false for dilation (the default).
+    case ignore
+    /// Outside pixels are true.
+    case max
+    /// Outside pixels are false.
+    case min
+}
+
+/// Border handling for grey morphology (scikit-image's `mode` for `erosion` …).
+public enum GreyBorder: Sendable, Equatable {
+    /// Reflection about the edge, repeating the edge pixel (d c b a | a b c d): scikit-image's default.
+    case reflect
+    /// Reflection about the edge pixel (d c b | a b c d).
+    case mirror
+    /// Edge pixel repeated.
+    case nearest
+    /// Periodic.
+    case wrap
+    /// A constant value outside.
+    case constant(Float)
+    /// Outside pixels never change the result (the dtype's max for erosion, min for dilation).
+    case ignore
+}
+
+extension Image where Pixel == Bool {
+    /// Binary morphology, equal to scikit-image's `binary_erosion`, `binary_dilation`, `binary_opening`, `binary_closing`.
+    /// - Parameters:
+    ///   - operation: erosion, dilation, opening or closing.
+    ///   - footprint: the structuring element, e.g. `.disk(3)`.
+    ///   - border: how pixels outside the image count (`.ignore` by default).
+    public func morphology(_ operation: MorphologyOperation, footprint: Footprint, border: BinaryBorder = .ignore) -> Image<Bool> {
+        let cy = footprint.height / 2, cx = footprint.width / 2
+        let erosionRuns = footprint.runs(centreY: cy, centreX: cx, mirrored: false)
+        let dilationRuns = footprint.runs(centreY: cy, centreX: cx, mirrored: true)
+        func erode(_ m: Image<Bool>) -> Image<Bool> { m.binaryFilter(runs: erosionRuns, isMin: true, outside: border != .min) }
+        func dilate(_ m: Image<Bool>) -> Image<Bool> { m.binaryFilter(runs: dilationRuns, isMin: false, outside: border == .max) }
+        switch operation {
+        case .erosion: return erode(self)
+        case .dilation: return dilate(self)
+        case .opening: return dilate(erode(self))
+        case .closing: return erode(dilate(self))
+        }
+    }
+
+    /// Binary erosion (scikit-image's `binary_erosion`).
+    public func eroded(by footprint: Footprint, border: BinaryBorder = .ignore) -> Image<Bool> { morphology(.erosion, footprint: footprint, border: border) }
+    /// Binary dilation (scikit-image's `binary_dilation`).
+    public func dilated(by footprint: Footprint, border: BinaryBorder = .ignore) -> Image<Bool> { morphology(.dilation, footprint: footprint, border: border) }
+    /// Binary opening: erosion then dilation (scikit-image's `binary_opening`).
+    public func opened(by footprint: Footprint, border: BinaryBorder = .ignore) -> Image<Bool> { morphology(.opening, footprint: footprint, border: border) }
+    /// Binary closing: dilation then erosion (scikit-image's `binary_closing`).
+    public func closed(by footprint: Footprint, border: BinaryBorder = .ignore) -> Image<Bool> { morphology(.closing, footprint: footprint, border: border) }
+
+    /// Bool is stored as one byte holding 0 or 1, so the UInt8 kernel runs on the same memory; min/max of
+    /// 0/1 values with a 0/1 border only ever writes 0 or 1 back.
+    private func binaryFilter(runs: [MorphologyRun], isMin: Bool, outside: Bool) -> Image<Bool> {
+        var out = [Bool](repeating: false, count: pixels.count)
+        let planes = channels == 1 ? [self] : splitChannels()
+        var results: [Image<Bool>] = []
+        for plane in planes {
+            plane.pixels.withUnsafeBufferPointer { s in
+                s.withMemoryRebound(to: UInt8.self) { src in
+                    out.withUnsafeMutableBufferPointer { d in
+                        d.withMemoryRebound(to: UInt8.self) { dst in
+                            runFilter(src, height: height, width: width, runs: runs, isMin: isMin,
+                                      pad: .constant(outside ? 1 : 0), into: UnsafeMutableBufferPointer(rebasing: dst[0..<pixelCount]))
+                        }
+                    }
+                }
+            }
+            results.append(Image<Bool>(unchecked: Array(out.prefix(pixelCount)), height: height, width: width, channels: 1))
+        }
+        return channels == 1 ? results[0] : try! Image<Bool>.merging(results)
+    }
+}
+
+/// Runs for a grey operation: the footprint centre is (n − 1) / 2 (padding at the front for even sizes).
+private func greyRuns(_ footprint: Footprint, mirrored: Bool) -> [MorphologyRun] {
+    footprint.runs(centreY: (footprint.height - 1) / 2, centreX: (footprint.width - 1) / 2, mirrored: mirrored)
+}
+
+private func padRule<T>(_ border: GreyBorder, isMin: Bool, lowest: T, highest: T, convert: (Float) -> T) -> PadRule<T> {
+    switch border {
+    case .reflect: return .reflect
+    case .mirror: return .mirror
+    case .nearest: return .nearest
+    case .wrap: return .wrap
+    case .constant(let v): return .constant(convert(v))
+    case .ignore: return .constant(isMin ? highest : lowest)
+    }
+}
+
+extension Image where Pixel == UInt8 {
+    /// Grey morphology, equal to scikit-image's `erosion`, `dilation`, `opening`, `closing` on uint8 arrays
+    /// (channel by channel for colour images).
+    /// - Parameters:
+    ///   - operation: erosion, dilation, opening or closing.
+    ///   - footprint: the structuring element.
+    ///   - border: `.reflect` by default, as in scikit-image; constants are clipped to 0…255.
+    public func morphology(_ operation: MorphologyOperation, footprint: Footprint, border: GreyBorder = .reflect) -> Image<UInt8> {
+        func filter(_ img: Image<UInt8>, mirrored: Bool, isMin: Bool) -> Image<UInt8> {
+            let runs = greyRuns(footprint, mirrored: mirrored)
+            let pad: PadRule<UInt8> = padRule(border, isMin: isMin, lowest: 0, highest: 255) { UInt8(Swift.min(Swift.max($0.rounded(), 0), 255)) }
+            return img.mapPlanes { src, dst in runFilter(src, height: img.height, width: img.width, runs: runs, isMin: isMin, pad: pad, into: dst) }
+        }
+        switch operation {
+        case .erosion: return filter(self, mirrored: false, isMin: true)
+        case .dilation: return filter(self, mirrored: false, isMin: false)
+        case .opening: return filter(filter(self, mirrored: false, isMin: true), mirrored: true, isMin: false)
+        case .closing: return filter(filter(self, mirrored: false, isMin: false), mirrored: true, isMin: true)
+        }
+    }
+}
+
+extension Image where Pixel == Float {
+    /// Grey morphology on Float images, equal to scikit-image's `erosion` … on float arrays.
+    /// - Parameters:
+    ///   - operation: erosion, dilation, opening or closing.
+    ///   - footprint: the structuring element.
+    ///   - border: `.reflect` by default; `.ignore` pads with ±infinity.
+    public func morphology(_ operation: MorphologyOperation, footprint: Footprint, border: GreyBorder = .reflect) -> Image<Float> {
+        func filter(_ img: Image<Float>, mirrored: Bool, isMin: Bool) -> Image<Float> {
+            let runs = greyRuns(footprint, mirrored: mirrored)
+            let pad: PadRule<Float> = padRule(border, isMin: isMin, lowest: -.infinity, highest: .infinity) { $0 }
+            return img.mapPlanes { src, dst in runFilter(src, height: img.height, width: img.width, runs: runs, isMin: isMin, pad: pad, into: dst) }
+        }
+        switch operation {
+        case .erosion: return filter(self, mirrored: false, isMin: true)
+        case .dilation: return filter(self, mirrored: false, isMin: false)
+        case .opening: return filter(filter(self, mirrored: false, isMin: true), mirrored: true, isMin: false)
+        case .closing: return filter(filter(self, mirrored: false, isMin: false), mirrored: true, isMin: true)
+        }
+    }
+}
+
+extension Image {
+    /// Applies a plane-to-plane kernel to every channel.
+    func mapPlanes(_ body: (UnsafeBufferPointer<Pixel>, UnsafeMutableBufferPointer<Pixel>) -> Void) -> Image<Pixel> {
+        let planes = channels == 1 ? [self] : splitChannels()
+        let results = planes.map { plane in
+            var out = [Pixel](repeating: .blank, count: pixelCount)
+            plane.pixels.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { d in body(s, d) } }
+            return Image(unchecked: out, height: height, width: width, channels: 1)
+        }
+        return channels == 1 ? results[0] : try! Image.merging(results)
+    }
+}
