@@ -7,8 +7,8 @@ extension Image where Pixel == UInt8 {
         var out = [Float](repeating: 0, count: pixels.count)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let scale: Float = 1 / 255
-                for i in 0..<src.count { dst[i] = Float(src[i]) * scale }
+                // A true division (not a multiply by 1/255) gives the correctly rounded value, as numpy's float64 path does.
+                for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
             }
         }
         return Image<Float>(unchecked: out, height: height, width: width, channels: channels)

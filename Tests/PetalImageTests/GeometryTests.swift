@@ -1,0 +1,172 @@
+// Normalisation, flips, crops, resize, AffineTransform2D and warp against scikit-image 0.26 / numpy.
+import Foundation
+import Testing
+@testable import PetalImage
+
+@Suite struct NormalisationTests {
+    func check(_ img: Image<Float>, _ entryAny: Any, _ label: String) {
+        let entry = entryAny as! [String: Any]
+        for s in entry["samples"] as! [[Double]] {
+            for c in 0..<3 {
+                #expect(abs(Double(img[Int(s[0]), Int(s[1]), c]) - s[2 + c]) < 1e-5, "\(label) at \(s[0]),\(s[1]),\(c)")
+            }
+        }
+        let n = Double(img.pixels.count)
+        let mean = img.pixels.reduce(0.0) { $0 + Double($1) } / n
+        let std = (img.pixels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+        #expect(abs(mean - (entry["mean"] as! Double)) < 1e-5, "\(label) mean")
+        #expect(abs(std - (entry["std"] as! Double)) < 1e-5, "\(label) std")
+    }
+
+    @Test func matchesNumpy() throws {
+        let photo = try Fixture.photo()
+        let n = Fixture["normalisation"]
+        check(photo.normalised(.minMax), n["minmax"]!, "min–max")
+        check(photo.normalised(.percentile5to95), n["percentile"]!, "p5–p95")
+        check(photo.normalised(.minMax, per: .channel), n["minmax_per_channel"]!, "min–max per channel")
+        check(photo.normalised(.percentile5to95, per: .channel), n["percentile_per_channel"]!, "p5–p95 per channel")
+        let f = photo
+        #expect(abs(f.percentile(5) - ((n["percentile"] as! [String: Any])["p5"] as! Double)) < 1e-9)
+        #expect(abs(f.percentile(95) - ((n["percentile"] as! [String: Any])["p95"] as! Double)) < 1e-9)
+        let perChannel = n["percentile_per_channel"] as! [String: Any]
+        for c in 0..<3 {
+            #expect(abs(f.percentile(95, channel: c) - (perChannel["p95"] as! [Double])[c]) < 1e-9)
+        }
+        let clipped = photo.normalised(.percentile5to95)
+        #expect(clipped.pixels.min() == 0 && clipped.pixels.max() == 1)
+        #expect(photo.normalisedBy255().pixels[0] == Float(photo.pixels[0]) / 255)
+        // The Float path (sorting) agrees with the 8-bit path (histogram).
+        let small = try photo.cropped(y: 0, x: 0, height: 40, width: 50)
+        let viaFloat = small.mapPixels { Float($0) }.normalised(.percentile(low: 3, high: 97.5), per: .channel)
+        #expect(maxAbsDifference(viaFloat, small.normalised(.percentile(low: 3, high: 97.5), per: .channel)) < 1e-6)
+    }
+
+    @Test func constantImageDoesNotDivideByZero() {
+        let flat = Image<Float>(height: 2, width: 2, channels: 1, repeating: 0.3)
+        #expect(flat.normalised(.minMax).pixels == [0, 0, 0, 0])
+    }
+
+    @Test func byteConversionsRoundAndClip() throws {
+        let f = try Image<Float>(height: 1, width: 5, channels: 1, pixels: [-0.2, 0.5 / 255, 1.5 / 255, 0.5, 1.7])
+        #expect(f.toBytes().pixels == [0, 0, 2, 128, 255])   // rint: 0.5 → 0, 1.5 → 2, 127.5 → 128
+        let b = try Image<UInt8>(height: 1, width: 3, channels: 1, pixels: [0, 128, 255])
+        #expect(b.toFloat().toBytes() == b)
+        #expect(b.toMask().toBytes().pixels == [0, 255, 255])
+    }
+}
+
+@Suite struct FlipCropTests {
+    let img = try! Image<UInt8>(height: 2, width: 3, channels: 2, pixels: Array(0..<12))
+
+    @Test func flips() {
+        #expect(img.flippedHorizontally().pixels == [4, 5, 2, 3, 0, 1, 10, 11, 8, 9, 6, 7])
+        #expect(img.flippedVertically().pixels == [6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5])
+        #expect(img.flippedHorizontally().flippedHorizontally() == img)
+    }
+
+    @Test func crops() throws {
+        #expect(try img.cropped(y: 1, x: 1, height: 1, width: 2).pixels == [8, 9, 10, 11])
+        #expect(try img.centreCropped(height: 2, width: 1).pixels == [2, 3, 8, 9])
+        #expect(throws: ImageError.self) { try img.cropped(y: 1, x: 0, height: 2, width: 1) }
+        #expect(throws: ImageError.self) { try img.centreCropped(height: 3, width: 3) }
+        let photo = try Fixture.photo()
+        let centre = try photo.centreCropped(height: 100, width: 100)
+        #expect(centre[0, 0, 0] == photo[70, 110, 0] && centre[99, 99, 2] == photo[169, 209, 2])
+    }
+}
+
+@Suite struct AffineAndWarpTests {
+    static func affine(_ entry: Any) -> AffineTransform2D {
+        let e = entry as! [String: Any]
+        let scale = e["scale"] as! [Double], shear = e["shear"] as! [Double], t = e["translation"] as! [Double]
+        return AffineTransform2D(scaleX: scale[0], scaleY: scale[1], rotation: e["rotation"] as! Double,
+                               shearX: shear[0], shearY: shear[1], translationX: t[0], translationY: t[1])
+    }
+
+    static func expectClose(_ t: AffineTransform2D, _ rows: Any, _ label: String) {
+        let r = rows as! [[Double]]
+        for i in 0..<3 { for j in 0..<3 { #expect(abs(t.matrix[i][j] - r[i][j]) < 1e-12, "\(label)[\(i)][\(j)]: \(t.matrix[i][j]) vs \(r[i][j])") } }
+    }
+
+    @Test func parametersInverseAndComposition() throws {
+        let f = Fixture["affine"]
+        let a = Self.affine(f["A"]!), b = Self.affine(f["B"]!)
+        Self.expectClose(a, (f["A"] as! [String: Any])["matrix"]!, "A")
+        Self.expectClose(b, (f["B"] as! [String: Any])["matrix"]!, "B")
+        Self.expectClose(a.inverse, f["A_inverse"]!, "A.inverse")
+        Self.expectClose(a + b, f["A_plus_B"]!, "A + B")
+        let p = (a + b).apply(x: 5, y: 7), q = f["A_plus_B_apply"] as! [Double]
+        #expect(abs(p.x - q[0]) < 1e-12 && abs(p.y - q[1]) < 1e-12)
+        Self.expectClose(a + a.inverse, [[1.0, 0, 0], [0, 1, 0], [0, 0, 1]], "A + A.inverse")
+    }
+
+    @Test func tutorialWarpsMatchScikitImage() throws {
+        let w = Fixture["warp"]
+        let input = Fixture.warpImage(offset: 0, shape: [64, 64, 3])
+        let photoCrop = try Fixture.photo().cropped(y: 60, x: 120, height: 64, width: 64).toFloat()
+        #expect(maxAbsDifference(input, photoCrop) < 1e-5)
+        let ops: [String: AffineTransform2D] = [
+            "rotate45": AffineTransform2D(rotation: .pi / 4).aboutCentre(height: 64, width: 64),
+            "zoom2": AffineTransform2D(scale: 2).aboutCentre(height: 64, width: 64),
+            "zoom0.5": AffineTransform2D(scale: 0.5).aboutCentre(height: 64, width: 64),
+            "translate50": .translation(x: 50, y: 50),
+            "shear45": AffineTransform2D(shearX: .pi / 4).aboutCentre(height: 64, width: 64),
+        ]
+        var seen = 0
+        for case let c as [String: Any] in w["cases"] as! [Any] {
+            guard let op = ops[c["name"] as! String] else { continue }
+            seen += 1
+            Self.expectClose(op, c["forward_matrix"]!, c["name"] as! String)
+            let expected = Fixture.warpImage(offset: c["offset"] as! Int, shape: c["shape"] as! [Int])
+            let got = photoCrop.warped(by: op)
+            let err = maxAbsDifference(got, expected)
+            #expect(err < 1e-4, "\(c["name"]!): max error \(err)")
+        }
+        #expect(seen == 5)
+    }
+
+    @Test func everyBorderModeAndOrderMatchesScikitImage() throws {
+        let w = Fixture["warp"]
+        let mi = w["modes_input"] as! [String: Any]
+        let input = Fixture.warpImage(offset: mi["offset"] as! Int, shape: mi["shape"] as! [Int])
+        let inverse = try AffineTransform2D(rows: mi["inverse_matrix"] as! [[Double]])
+        var seen = 0
+        for case let c as [String: Any] in w["cases"] as! [Any] {
+            guard let mode = c["mode"] as? String else { continue }
+            seen += 1
+            let border: WarpBorder = ["constant": .constant(Float(c["cval"] as! Double)), "edge": .edge, "symmetric": .symmetric,
+                                      "reflect": .reflect, "wrap": .wrap][mode]!
+            let shape = c["shape"] as! [Int]
+            let got = input.warped(inverseMap: inverse, outputHeight: shape[0], outputWidth: shape[1],
+                                   interpolation: c["order"] as! Int == 0 ? .nearest : .bilinear, border: border)
+            let err = maxAbsDifference(got, Fixture.warpImage(offset: c["offset"] as! Int, shape: shape))
+            #expect(err < 1e-4, "\(c["name"]!): max error \(err)")
+        }
+        #expect(seen == 10)
+    }
+
+    @Test func planarDestinationHoldsTheSameValues() throws {
+        let crop = try Fixture.photo().cropped(y: 0, x: 0, height: 40, width: 50).toFloat()
+        let t = AffineTransform2D(rotation: 0.4, shearX: 0.1).aboutCentre(height: 40, width: 50)
+        let hwc = crop.warped(by: t, outputHeight: 30, outputWidth: 35, border: .wrap)
+        var chw = [Float](repeating: -1, count: 30 * 35 * 3)
+        chw.withUnsafeMutableBufferPointer { crop.warp(inverseMap: t.inverse, into: $0, outputHeight: 30, outputWidth: 35, layout: .planar, border: .wrap) }
+        for c in 0..<3 { for y in 0..<30 { for x in 0..<35 { #expect(chw[(c * 30 + y) * 35 + x] == hwc[y, x, c]) } } }
+    }
+
+    @Test func resizeMatchesScikitImage() throws {
+        let photoCrop = try Fixture.photo().cropped(y: 60, x: 120, height: 64, width: 64).toFloat()
+        for case let c as [String: Any] in Fixture["warp"]["cases"] as! [Any] {
+            let name = c["name"] as! String, shape = c["shape"] as! [Int]
+            let method: ResizeMethod
+            switch name {
+            case "resize_down", "resize_up": method = .bilinear
+            case "area_4x2": method = .area
+            default: continue
+            }
+            let got = photoCrop.resized(height: shape[0], width: shape[1], method: method)
+            let err = maxAbsDifference(got, Fixture.warpImage(offset: c["offset"] as! Int, shape: shape))
+            #expect(err < 1e-4, "\(name): max error \(err)")
+        }
+    }
+}
