@@ -1,0 +1,94 @@
+// Photometric changes for augmentation: brightness and contrast scaling, additive Gaussian noise.
+// Brightness scaling multiplies every value (PIL's ImageEnhance.Brightness, which Keras' `brightness_range`
+// uses); contrast scaling moves values away from each channel's mean (tf.image.adjust_contrast).
+// Noise uses a seeded generator so that an augmentation is reproducible from its seed.
+import Foundation
+
+/// A small, fast, seedable random number generator (xoshiro256**, seeded through SplitMix64;
+/// D. Blackman and S. Vigna, "Scrambled linear pseudorandom number generators", 2018).
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var s0, s1, s2, s3: UInt64
+
+    /// - Parameter seed: any value; equal seeds give equal sequences on every platform.
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// A uniform Double in [0, 1) with 53 random bits.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// A standard normal sample (Box–Muller).
+    public mutating func nextGaussian() -> Double {
+        let u1 = 1 - nextUnit(), u2 = nextUnit()   // u1 in (0, 1]: log stays finite
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+}
+
+extension Image where Pixel == Float {
+    /// Every value multiplied by `factor` (1 = unchanged, 0 = black), clipped to [0, 1] unless `clip` is false.
+    public func scaledBrightness(by factor: Float, clip: Bool = true) -> Image<Float> {
+        pointwise(clip: clip) { $0 * factor }
+    }
+
+    /// `delta` added to every value, clipped to [0, 1] unless `clip` is false.
+    public func shiftedBrightness(by delta: Float, clip: Bool = true) -> Image<Float> {
+        pointwise(clip: clip) { $0 + delta }
+    }
+
+    /// Contrast scaled about each channel's mean: `(v − mean) · factor + mean` (1 = unchanged, 0 = flat grey).
+    public func scaledContrast(by factor: Float, clip: Bool = true) -> Image<Float> {
+        var means = [Float](repeating: 0, count: channels)
+        for c in 0..<channels {
+            var sum = 0.0
+            for i in stride(from: c, to: pixels.count, by: channels) { sum += Double(pixels[i]) }
+            means[c] = Float(sum / Double(pixelCount))
+        }
+        var out = pixels
+        for i in 0..<out.count {
+            let m = means[i % channels]
+            let v = (out[i] - m) * factor + m
+            out[i] = clip ? Swift.min(Swift.max(v, 0), 1) : v
+        }
+        return Image(unchecked: out, height: height, width: width, channels: channels)
+    }
+
+    /// Independent Gaussian noise added to every value.
+    /// - Parameters:
+    ///   - standardDeviation: σ of the noise, in image units (e.g. 0.05 for [0, 1] images).
+    ///   - generator: the seeded source of randomness; it advances.
+    ///   - clip: clip the result to [0, 1] (default true).
+    public func addingGaussianNoise(standardDeviation: Float, using generator: inout SeededGenerator, clip: Bool = true) -> Image<Float> {
+        var out = pixels
+        for i in 0..<out.count {
+            let v = out[i] + standardDeviation * Float(generator.nextGaussian())
+            out[i] = clip ? Swift.min(Swift.max(v, 0), 1) : v
+        }
+        return Image(unchecked: out, height: height, width: width, channels: channels)
+    }
+
+    private func pointwise(clip: Bool, _ f: (Float) -> Float) -> Image<Float> {
+        var out = pixels
+        for i in 0..<out.count {
+            let v = f(out[i])
+            out[i] = clip ? Swift.min(Swift.max(v, 0), 1) : v
+        }
+        return Image(unchecked: out, height: height, width: width, channels: channels)
+    }
+}
