@@ -70,23 +70,14 @@ extension Image where Pixel == Bool {
     /// Bool is stored as one byte holding 0 or 1, so the UInt8 kernel runs on the same memory; min/max of
     /// 0/1 values with a 0/1 border only ever writes 0 or 1 back.
     private func binaryFilter(runs: [MorphologyRun], isMin: Bool, outside: Bool) -> Image<Bool> {
-        var out = [Bool](repeating: false, count: pixels.count)
-        let planes = channels == 1 ? [self] : splitChannels()
-        var results: [Image<Bool>] = []
-        for plane in planes {
-            plane.pixels.withUnsafeBufferPointer { s in
-                s.withMemoryRebound(to: UInt8.self) { src in
-                    out.withUnsafeMutableBufferPointer { d in
-                        d.withMemoryRebound(to: UInt8.self) { dst in
-                            runFilter(src, height: height, width: width, runs: runs, isMin: isMin,
-                                      pad: .constant(outside ? 1 : 0), into: UnsafeMutableBufferPointer(rebasing: dst[0..<pixelCount]))
-                        }
-                    }
+        mapPlanes { src, dst in
+            src.withMemoryRebound(to: UInt8.self) { s in
+                dst.withMemoryRebound(to: UInt8.self) { d in
+                    runFilter(s.baseAddress!, height: height, width: width, runs: runs, isMin: isMin,
+                              pad: .constant(outside ? 1 : 0), into: d.baseAddress!)
                 }
             }
-            results.append(Image<Bool>(unchecked: Array(out.prefix(pixelCount)), height: height, width: width, channels: 1))
         }
-        return channels == 1 ? results[0] : try! Image<Bool>.merging(results)
     }
 }
 
@@ -117,7 +108,7 @@ extension Image where Pixel == UInt8 {
         func filter(_ img: Image<UInt8>, mirrored: Bool, isMin: Bool) -> Image<UInt8> {
             let runs = greyRuns(footprint, mirrored: mirrored)
             let pad: PadRule<UInt8> = padRule(border, isMin: isMin, lowest: 0, highest: 255) { UInt8(Swift.min(Swift.max($0.rounded(), 0), 255)) }
-            return img.mapPlanes { src, dst in runFilter(src, height: img.height, width: img.width, runs: runs, isMin: isMin, pad: pad, into: dst) }
+            return img.mapPlanes { src, dst in runFilter(src.baseAddress!, height: img.height, width: img.width, runs: runs, isMin: isMin, pad: pad, into: dst.baseAddress!) }
         }
         switch operation {
         case .erosion: return filter(self, mirrored: false, isMin: true)
@@ -138,7 +129,7 @@ extension Image where Pixel == Float {
         func filter(_ img: Image<Float>, mirrored: Bool, isMin: Bool) -> Image<Float> {
             let runs = greyRuns(footprint, mirrored: mirrored)
             let pad: PadRule<Float> = padRule(border, isMin: isMin, lowest: -.infinity, highest: .infinity) { $0 }
-            return img.mapPlanes { src, dst in runFilter(src, height: img.height, width: img.width, runs: runs, isMin: isMin, pad: pad, into: dst) }
+            return img.mapPlanes { src, dst in runFilter(src.baseAddress!, height: img.height, width: img.width, runs: runs, isMin: isMin, pad: pad, into: dst.baseAddress!) }
         }
         switch operation {
         case .erosion: return filter(self, mirrored: false, isMin: true)
@@ -154,8 +145,10 @@ extension Image {
     func mapPlanes(_ body: (UnsafeBufferPointer<Pixel>, UnsafeMutableBufferPointer<Pixel>) -> Void) -> Image<Pixel> {
         let planes = channels == 1 ? [self] : splitChannels()
         let results = planes.map { plane in
-            var out = [Pixel](repeating: .blank, count: pixelCount)
-            plane.pixels.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { d in body(s, d) } }
+            let out = [Pixel](unsafeUninitializedCapacity: pixelCount) { d, count in
+                plane.pixels.withUnsafeBufferPointer { s in body(s, d) }
+                count = pixelCount
+            }
             return Image(unchecked: out, height: height, width: width, channels: 1)
         }
         return channels == 1 ? results[0] : try! Image.merging(results)

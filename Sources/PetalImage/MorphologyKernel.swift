@@ -48,114 +48,113 @@ enum PadRule<T> {
 ///   - src: the plane, row-major.
 ///   - dst: the output plane (may not alias `src`).
 @inline(__always)
-func runFilter<T: Comparable>(_ src: UnsafeBufferPointer<T>, height: Int, width: Int, runs: [MorphologyRun],
-                              isMin: Bool, pad: PadRule<T>, into dst: UnsafeMutableBufferPointer<T>) {
+func runFilter<T: Comparable>(_ src: UnsafePointer<T>, height: Int, width: Int, runs: [MorphologyRun],
+                              isMin: Bool, pad: PadRule<T>, into dst: UnsafeMutablePointer<T>) {
     precondition(!runs.isEmpty)
     let top = max(0, -runs.map(\.dy).min()!), bottom = max(0, runs.map(\.dy).max()!)
     let left = max(0, -runs.map(\.dx).min()!), right = max(0, runs.map { $0.dx + $0.length - 1 }.max()!)
     let hp = height + top + bottom, wp = width + left + right
+    let lengths = Array(Set(runs.map(\.length))).sorted()
+    var constant: T? = nil
+    if case .constant(let c) = pad { constant = c }
+    // Source column for each padded column; -1 marks the constant border.
+    let colMap = (0..<wp).map { pad.sourceIndex($0 - left, width) ?? -1 }
 
-    // 1. Padded copy.
-    var padded = [T](unsafeUninitializedCapacity: hp * wp) { buf, count in
-        let colMap = (0..<wp).map { pad.sourceIndex($0 - left, width) }
-        for yp in 0..<hp {
-            let row = buf.baseAddress! + yp * wp
-            guard let sy = pad.sourceIndex(yp - top, height) else {
-                if case .constant(let c) = pad { row.initialize(repeating: c, count: wp) }
+    // One allocation: the padded row, two doubling scratch rows, and one table per distinct run length.
+    let scratch = UnsafeMutablePointer<T>.allocate(capacity: 3 * wp + lengths.count * hp * wp)
+    defer { scratch.deallocate() }
+    let row = scratch, scratchA = scratch + wp, scratchB = scratch + 2 * wp, tables = scratch + 3 * wp
+
+    // 1. Row by row: pad, then the sliding-window extremum of every run length.
+    for yp in 0..<hp {
+        if let sy = pad.sourceIndex(yp - top, height) {
+            let s = src + sy * width
+            for xp in 0..<left { row[xp] = colMap[xp] < 0 ? constant! : s[colMap[xp]] }
+            (row + left).update(from: s, count: width)
+            for xp in (left + width)..<wp { row[xp] = colMap[xp] < 0 ? constant! : s[colMap[xp]] }
+        } else {
+            row.update(repeating: constant!, count: wp)
+        }
+        var current = row, k = 1
+        for (li, length) in lengths.enumerated() {
+            let table = tables + (li * hp + yp) * wp
+            if length > 16 {
+                vanHerkRow(row, into: table, width: wp, window: length, prefix: scratchA, suffix: scratchB, isMin: isMin)
                 continue
             }
-            let s = src.baseAddress! + sy * width
-            for xp in 0..<left { row[xp] = colMap[xp].map { s[$0] } ?? constantValue(pad) }
-            (row + left).initialize(from: s, count: width)
-            for xp in (left + width)..<wp { row[xp] = colMap[xp].map { s[$0] } ?? constantValue(pad) }
-        }
-        count = hp * wp
-    }
-
-    // 2. Sliding-window extrema for every distinct run length.
-    let lengths = Array(Set(runs.map(\.length))).sorted()
-    var tables: [Int: [T]] = [:]
-    var power = padded, k = 1
-    for length in lengths {
-        if length > 16 {
-            tables[length] = vanHerk(padded, rows: hp, width: wp, window: length, isMin: isMin)
-            continue
-        }
-        while 2 * k <= length {
-            var next = power
-            combineRows(&next, power, rows: hp, width: wp, shift: k, valid: wp - 2 * k + 1, isMin: isMin)
-            power = next
-            k *= 2
-        }
-        if length == k {
-            tables[length] = power
-        } else {
-            var table = power
-            combineRows(&table, power, rows: hp, width: wp, shift: length - k, valid: wp - length + 1, isMin: isMin)
-            tables[length] = table
+            while 2 * k <= length {
+                let next = current == scratchA ? scratchB : scratchA
+                combine(next, current, current + k, count: wp - 2 * k + 1, isMin: isMin)
+                current = next
+                k *= 2
+            }
+            combine(table, current, current + (length - k), count: wp - length + 1, isMin: isMin)
         }
     }
-    padded = []
 
-    // 3. Output row = extremum over the runs of the shifted table rows.
-    let out = dst.baseAddress!
+    // 2. Output row = extremum over the runs of the shifted table rows, three runs per pass
+    //    (fewer loads and stores of the output row than one pass per run).
+    let starts = runs.map { r in UnsafePointer(tables + lengths.firstIndex(of: r.length)! * hp * wp + (r.dy + top) * wp + left + r.dx) }
     for y in 0..<height {
-        let o = out + y * width
-        for (r, run) in runs.enumerated() {
-            tables[run.length]!.withUnsafeBufferPointer { t in
-                let s = t.baseAddress! + (y + run.dy + top) * wp + left + run.dx
-                if r == 0 {
-                    o.update(from: s, count: width)
-                } else if isMin {
-                    for x in 0..<width { o[x] = min(o[x], s[x]) }
-                } else {
-                    for x in 0..<width { o[x] = max(o[x], s[x]) }
-                }
+        let o = dst + y * width, rowOffset = y * wp
+        var r = 0
+        while r < starts.count {
+            let a = starts[r] + rowOffset
+            let b = r + 1 < starts.count ? starts[r + 1] + rowOffset : a
+            let c = r + 2 < starts.count ? starts[r + 2] + rowOffset : b
+            if r == 0 {
+                combine3(o, a, b, c, count: width, isMin: isMin)
+            } else {
+                combine4(o, a, b, c, count: width, isMin: isMin)
             }
+            r += 3
         }
     }
 }
 
+/// `dst[x] = op(a[x], b[x])` for `count` values. Vectorises for UInt8 and Float.
 @inline(__always)
-private func constantValue<T>(_ pad: PadRule<T>) -> T {
-    if case .constant(let c) = pad { return c }
-    fatalError("not a constant border")
-}
-
-/// `dst[x] = op(src[x], src[x + shift])` for the first `valid` columns of every row.
-@inline(__always)
-private func combineRows<T: Comparable>(_ dst: inout [T], _ src: [T], rows: Int, width: Int, shift: Int, valid: Int, isMin: Bool) {
-    guard valid > 0 else { return }
-    dst.withUnsafeMutableBufferPointer { d in
-        src.withUnsafeBufferPointer { s in
-            for y in 0..<rows {
-                let dr = d.baseAddress! + y * width, a = s.baseAddress! + y * width, b = a + shift
-                if isMin {
-                    for x in 0..<valid { dr[x] = min(a[x], b[x]) }
-                } else {
-                    for x in 0..<valid { dr[x] = max(a[x], b[x]) }
-                }
-            }
-        }
+private func combine<T: Comparable>(_ dst: UnsafeMutablePointer<T>, _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, count: Int, isMin: Bool) {
+    guard count > 0 else { return }
+    if isMin {
+        for x in 0..<count { dst[x] = min(a[x], b[x]) }
+    } else {
+        for x in 0..<count { dst[x] = max(a[x], b[x]) }
     }
 }
 
-/// van Herk / Gil–Werman: window extremum M[x] = op(suffix[x], prefix[x + L − 1]) over blocks of length L.
-private func vanHerk<T: Comparable>(_ src: [T], rows: Int, width: Int, window: Int, isMin: Bool) -> [T] {
-    var out = src
+/// `dst[x] = op(a[x], b[x], c[x])`.
+@inline(__always)
+private func combine3<T: Comparable>(_ dst: UnsafeMutablePointer<T>, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>, count: Int, isMin: Bool) {
+    if isMin {
+        for x in 0..<count { dst[x] = min(min(a[x], b[x]), c[x]) }
+    } else {
+        for x in 0..<count { dst[x] = max(max(a[x], b[x]), c[x]) }
+    }
+}
+
+/// `dst[x] = op(dst[x], a[x], b[x], c[x])`.
+@inline(__always)
+private func combine4<T: Comparable>(_ dst: UnsafeMutablePointer<T>, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafePointer<T>, count: Int, isMin: Bool) {
+    if isMin {
+        for x in 0..<count { dst[x] = min(min(dst[x], a[x]), min(b[x], c[x])) }
+    } else {
+        for x in 0..<count { dst[x] = max(max(dst[x], a[x]), max(b[x], c[x])) }
+    }
+}
+
+/// van Herk / Gil–Werman for one row: window extremum M[x] = op(suffix[x], prefix[x + L − 1]) over blocks of length L.
+@inline(__always)
+private func vanHerkRow<T: Comparable>(_ src: UnsafeMutablePointer<T>, into out: UnsafeMutablePointer<T>, width: Int, window: Int,
+                                       prefix: UnsafeMutablePointer<T>, suffix: UnsafeMutablePointer<T>, isMin: Bool) {
     let valid = width - window + 1
-    guard valid > 0 else { return out }
-    var prefix = [T](src.prefix(width)), suffix = prefix
-    let op: (T, T) -> T = isMin ? { min($0, $1) } : { max($0, $1) }
-    for y in 0..<rows {
-        let base = y * width
-        for x in 0..<width {
-            prefix[x] = x % window == 0 ? src[base + x] : op(prefix[x - 1], src[base + x])
-        }
-        for x in stride(from: width - 1, through: 0, by: -1) {
-            suffix[x] = (x % window == window - 1 || x == width - 1) ? src[base + x] : op(suffix[x + 1], src[base + x])
-        }
-        for x in 0..<valid { out[base + x] = op(suffix[x], prefix[x + window - 1]) }
+    guard valid > 0 else { return }
+    @inline(__always) func op(_ a: T, _ b: T) -> T { isMin ? min(a, b) : max(a, b) }
+    for x in 0..<width {
+        prefix[x] = x % window == 0 ? src[x] : op(prefix[x - 1], src[x])
     }
-    return out
+    for x in stride(from: width - 1, through: 0, by: -1) {
+        suffix[x] = (x % window == window - 1 || x == width - 1) ? src[x] : op(suffix[x + 1], src[x])
+    }
+    for x in 0..<valid { out[x] = op(suffix[x], prefix[x + window - 1]) }
 }
