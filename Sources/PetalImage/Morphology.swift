@@ -48,13 +48,25 @@ extension Image where Pixel == Bool {
         let cy = footprint.height / 2, cx = footprint.width / 2
         let erosionRuns = footprint.runs(centreY: cy, centreX: cx, mirrored: false)
         let dilationRuns = footprint.runs(centreY: cy, centreX: cx, mirrored: true)
-        func erode(_ m: Image<Bool>) -> Image<Bool> { m.binaryFilter(runs: erosionRuns, isMin: true, outside: border != .min) }
-        func dilate(_ m: Image<Bool>) -> Image<Bool> { m.binaryFilter(runs: dilationRuns, isMin: false, outside: border == .max) }
-        switch operation {
-        case .erosion: return erode(self)
-        case .dilation: return dilate(self)
-        case .opening: return dilate(erode(self))
-        case .closing: return erode(dilate(self))
+        let reach = max(footprint.width, 1)
+        let margin = (reach + 63) / 64
+        let erosionBorder = border != .min, dilationBorder = border == .max
+        // Bool is one byte holding 0 or 1, so the mask's memory is read and written as bytes.
+        return mapPlanes { src, dst in
+            src.withMemoryRebound(to: UInt8.self) { s in
+                dst.withMemoryRebound(to: UInt8.self) { d in
+                    var packed = PackedMask(bytes: s.baseAddress!, height: height, width: width, margin: margin)
+                    func erode() { packed = packed.filtered(runs: erosionRuns, isAnd: true, border: erosionBorder) }
+                    func dilate() { packed = packed.filtered(runs: dilationRuns, isAnd: false, border: dilationBorder) }
+                    switch operation {
+                    case .erosion: erode()
+                    case .dilation: dilate()
+                    case .opening: erode(); dilate()
+                    case .closing: dilate(); erode()
+                    }
+                    packed.unpack(into: d.baseAddress!)
+                }
+            }
         }
     }
 
@@ -67,18 +79,6 @@ extension Image where Pixel == Bool {
     /// Binary closing: dilation then erosion (scikit-image's `binary_closing`).
     public func closed(by footprint: Footprint, border: BinaryBorder = .ignore) -> Image<Bool> { morphology(.closing, footprint: footprint, border: border) }
 
-    /// Bool is stored as one byte holding 0 or 1, so the UInt8 kernel runs on the same memory; min/max of
-    /// 0/1 values with a 0/1 border only ever writes 0 or 1 back.
-    private func binaryFilter(runs: [MorphologyRun], isMin: Bool, outside: Bool) -> Image<Bool> {
-        mapPlanes { src, dst in
-            src.withMemoryRebound(to: UInt8.self) { s in
-                dst.withMemoryRebound(to: UInt8.self) { d in
-                    runFilter(s.baseAddress!, height: height, width: width, runs: runs, isMin: isMin,
-                              pad: .constant(outside ? 1 : 0), into: d.baseAddress!)
-                }
-            }
-        }
-    }
 }
 
 /// Runs for a grey operation: the footprint centre is (n − 1) / 2 (padding at the front for even sizes).

@@ -1,0 +1,165 @@
+// Bit-parallel binary morphology: a mask is packed 64 pixels to a UInt64 word, and erosion (AND) or
+// dilation (OR) over the footprint's horizontal runs works on whole words. The run decomposition is the
+// one of MorphologyKernel.swift (sliding-window AND of each run length by doubling, then one shifted
+// read per run and output word); here each operation handles 64 pixels instead of 16 bytes.
+// Opening and closing stay packed between their two steps.
+
+/// A mask packed LSB-first, 64 pixels per word, with `margin` spare words on both sides of every row so
+/// that border pixels can be set without shifting the row.
+struct PackedMask {
+    let height: Int
+    let width: Int
+    /// Spare words on each side of a row.
+    let margin: Int
+    /// Words per row: margin + data + margin + 1 slack word for reads past the end.
+    let stride: Int
+    var words: [UInt64]
+
+    var dataWords: Int { (width + 63) / 64 }
+
+    init(height: Int, width: Int, margin: Int) {
+        self.height = height
+        self.width = width
+        self.margin = margin
+        self.stride = 2 * margin + (width + 63) / 64 + 1
+        self.words = [UInt64](repeating: 0, count: height * stride)
+    }
+
+    /// Packs 0/1 bytes (a Bool mask's memory).
+    init(bytes: UnsafePointer<UInt8>, height: Int, width: Int, margin: Int) {
+        self.init(height: height, width: width, margin: margin)
+        let fullWords = width / 64
+        let stride = self.stride
+        words.withUnsafeMutableBufferPointer { w in
+            for y in 0..<height {
+                let src = bytes + y * width
+                let row = w.baseAddress! + y * stride + margin
+                for wi in 0..<fullWords {
+                    // Eight 0/1 bytes → eight bits: the multiply gathers byte j's low bit into bit 56 + j.
+                    // The word is built in a register; or-ing into memory would chain eight store→load waits.
+                    var word: UInt64 = 0
+                    let p = UnsafeRawPointer(src + 64 * wi)
+                    for j in 0..<8 {
+                        let v = p.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self)
+                        word |= ((v &* 0x0102_0408_1020_4080) &>> 56) &<< UInt64(8 * j)
+                    }
+                    row[wi] = word
+                }
+                for x in (fullWords * 64)..<width where src[x] != 0 { row[x >> 6] |= 1 << UInt64(x & 63) }
+            }
+        }
+    }
+
+    /// Writes the pixels back as 0/1 bytes.
+    func unpack(into bytes: UnsafeMutablePointer<UInt8>) {
+        let fullWords = width / 64
+        words.withUnsafeBufferPointer { w in
+            Self.spread.withUnsafeBufferPointer { spread in
+                let table = spread.baseAddress!
+                for y in 0..<height {
+                    let dst = bytes + y * width
+                    let row = w.baseAddress! + y * stride + margin
+                    for wi in 0..<fullWords {
+                        let word = row[wi]
+                        let p = UnsafeMutableRawPointer(dst + 64 * wi)
+                        for j in 0..<8 {
+                            p.storeBytes(of: table[Int(truncatingIfNeeded: (word &>> UInt64(8 * j)) & 0xFF)], toByteOffset: 8 * j, as: UInt64.self)
+                        }
+                    }
+                    for x in (fullWords * 64)..<width { dst[x] = UInt8((row[x >> 6] >> UInt64(x & 63)) & 1) }
+                }
+            }
+        }
+    }
+
+    /// For each byte value, eight bytes holding its bits (little-endian: bit j → byte j).
+    static let spread: [UInt64] = (0..<256).map { (v: Int) -> UInt64 in
+        var word: UInt64 = 0
+        for j in 0..<8 where (v >> j) & 1 != 0 { word |= UInt64(1) << UInt64(8 * j) }
+        return word
+    }
+
+    /// AND (erosion) or OR (dilation) over the runs; pixels outside the mask read as `border`.
+    func filtered(runs: [MorphologyRun], isAnd: Bool, border: Bool) -> PackedMask {
+        let top = max(0, -runs.map(\.dy).min()!), bottom = max(0, runs.map(\.dy).max()!)
+        precondition(max(-runs.map(\.dx).min()!, runs.map { $0.dx + $0.length - 1 }.max()!) <= 64 * margin, "margin too small for the footprint")
+        let hp = height + top + bottom, stride = self.stride, margin = self.margin, height = self.height
+        let lengths = Array(Set(runs.map(\.length))).sorted()
+        let fill: UInt64 = border ? ~0 : 0
+        let dataEnd = 64 * margin + width   // first bit right of the image
+        let count = stride - 1              // words computed per row; the last is slack for shifted reads
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: (3 + lengths.count * hp) * stride)
+        defer { scratch.deallocate() }
+        scratch.initialize(repeating: fill, count: (3 + lengths.count * hp) * stride)
+        let row = scratch, a = scratch + stride, b = scratch + 2 * stride, tables = scratch + 3 * stride
+        var out = PackedMask(height: height, width: width, margin: margin)
+
+        words.withUnsafeBufferPointer { src in
+            for yp in 0..<hp {
+                let sy = yp - top
+                if sy >= 0 && sy < height {
+                    row.update(from: src.baseAddress! + sy * stride, count: stride)
+                    // Border bits: the margin words left of the image and everything right of it.
+                    for i in 0..<margin { row[i] = fill }
+                    let lastWord = dataEnd >> 6, lastBits = UInt64(dataEnd & 63)
+                    if lastBits != 0 {
+                        let keep: UInt64 = (1 << lastBits) - 1
+                        row[lastWord] = (row[lastWord] & keep) | (fill & ~keep)
+                    } else {
+                        row[lastWord] = fill
+                    }
+                    for i in (lastWord + 1)..<stride { row[i] = fill }
+                } else {
+                    row.update(repeating: fill, count: stride)
+                }
+                var current = row, k = 1
+                for (li, length) in lengths.enumerated() {
+                    while 2 * k <= length {
+                        let next = current == a ? b : a
+                        combineShifted(next, current, current, shift: k, count: count, isAnd: isAnd)
+                        current = next
+                        k *= 2
+                    }
+                    combineShifted(tables + (li * hp + yp) * stride, current, current, shift: length - k, count: count, isAnd: isAnd)
+                }
+            }
+        }
+        out.words.withUnsafeMutableBufferPointer { ob in
+            // Per run: its table's first row, and the bit offset of output word `margin` in that row.
+            let bases = runs.map { r in UnsafePointer(tables + (lengths.firstIndex(of: r.length)! * hp + r.dy + top) * stride) }
+            let data = dataWords
+            for y in 0..<height {
+                let o = ob.baseAddress! + y * stride + margin
+                for (r, run) in runs.enumerated() {
+                    // Output word i reads bits 64·(margin + i) + dx …: a word offset and a constant bit shift.
+                    let offset = 64 * margin + run.dx
+                    let p = bases[r] + y * stride + (offset >> 6)
+                    let bit = UInt64(offset & 63)
+                    if r == 0 {
+                        for i in 0..<data { o[i] = (p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit)) }
+                    } else if isAnd {
+                        for i in 0..<data { o[i] &= (p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit)) }
+                    } else {
+                        for i in 0..<data { o[i] |= (p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit)) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// `dst[i] = op(x[i], bits 64·i + shift … of y)` for `count` words. The double shift `(w << 1) << (63 − s)`
+/// is `w << (64 − s)` for s in 1…63 and 0 for s = 0, without an overshift branch.
+@inline(__always)
+private func combineShifted(_ dst: UnsafeMutablePointer<UInt64>, _ x: UnsafeMutablePointer<UInt64>, _ y: UnsafeMutablePointer<UInt64>,
+                            shift: Int, count: Int, isAnd: Bool) {
+    let q = shift >> 6, bit = UInt64(shift & 63)
+    let p = y + q
+    // Reads reach p[count]; rows carry one slack word, and shifts here stay below 64.
+    if isAnd {
+        for i in 0..<count { dst[i] = x[i] & ((p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit))) }
+    } else {
+        for i in 0..<count { dst[i] = x[i] | ((p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit))) }
+    }
+}
