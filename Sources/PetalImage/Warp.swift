@@ -113,58 +113,120 @@ private func warpKernel(src: UnsafePointer<Float>, height: Int, width: Int, chan
     // Output index of (pixel p, channel c): interleaved p·C + c, planar c·plane + p.
     let pixelStride = planar ? 1 : channels, channelStride = planar ? plane : 1
     let rowStride = width * channels
-    var cval: Float = 0
-    if case .constant(let v) = border { cval = v }
-    let maxX = Double(width - 1), maxY = Double(height - 1)
+    var cval: Float = 0, isConstant = false
+    if case .constant(let v) = border { cval = v; isConstant = true }
+    // Interior test bounds: bilinear needs floor(s) + 1 inside, nearest needs round(s) inside.
+    let limitX = bilinear ? Double(width - 1) : Double(width) - 0.5, limitY = bilinear ? Double(height - 1) : Double(height) - 0.5
+    let lowX = bilinear ? 0.0 : -0.5, lowY = lowX
 
     @inline(__always) func fetch(_ yi: Int, _ xi: Int, _ c: Int) -> Float {
         guard let sy = border.sourceIndex(yi, height), let sx = border.sourceIndex(xi, width) else { return cval }
         return src[sy * rowStride + sx * channels + c]
     }
+    /// floor for the coordinates that reach the border path; huge or non-finite ones are clamped
+    /// far outside, where every border rule still gives a valid index or the constant.
+    @inline(__always) func floorIndex(_ v: Double) -> Int {
+        guard v.isFinite else { return Int.min / 4 }
+        let c = Swift.min(Swift.max(v, -1e9), 1e9)
+        let i = Int(c)
+        return Double(i) > c ? i - 1 : i
+    }
+    @inline(__always) func inside(_ sx: Double, _ sy: Double) -> Bool {
+        sx >= lowX && sy >= lowY && sx < limitX && sy < limitY
+    }
 
     for y in 0..<outH {
         let yd = Double(y)
-        // Source coordinates advance by (a0, b0) per output column.
-        var sx = m.a1 * yd + m.a2, sy = m.b1 * yd + m.b2
-        for x in 0..<outW {
-            let out = dst + (y * outW + x) * pixelStride
-            if bilinear {
-                let fx = sx.rounded(.down), fy = sy.rounded(.down)
-                let dx = Float(sx - fx), dy = Float(sy - fy)
-                if fx >= 0 && fy >= 0 && fx < maxX && fy < maxY {
-                    // Interior: all four neighbours exist.
-                    let p = src + Int(fy) * rowStride + Int(fx) * channels
-                    let q = p + rowStride
+        let sx0 = m.a1 * yd + m.a2, sy0 = m.b1 * yd + m.b2
+        @inline(__always) func source(_ x: Int) -> (Double, Double) { (sx0 + m.a0 * Double(x), sy0 + m.b0 * Double(x)) }
+
+        // The interior of a row is one interval of x (an intersection of half-planes along a line):
+        // solve for it, then trim the ends so that the test holds exactly at every interior pixel.
+        var lo = 0.0, hi = Double(outW)
+        for (start, step, low, limit) in [(sx0, m.a0, lowX, limitX), (sy0, m.b0, lowY, limitY)] {
+            if step == 0 {
+                if !(start >= low && start < limit) { lo = 1; hi = 0 }
+            } else {
+                let t0 = (low - start) / step, t1 = (limit - start) / step
+                lo = Swift.max(lo, Swift.min(t0, t1)); hi = Swift.min(hi, Swift.max(t0, t1))
+            }
+        }
+        var xStart = outW, xEnd = outW
+        if lo.isFinite && hi.isFinite && lo < hi {
+            xStart = Swift.max(0, Swift.min(outW, Int(lo.rounded(.up)) - 1))
+            xEnd = Swift.max(xStart, Swift.min(outW, Int(hi.rounded(.down)) + 2))
+            while xStart < xEnd { let (a, b) = source(xStart); if inside(a, b) { break }; xStart += 1 }
+            while xEnd > xStart { let (a, b) = source(xEnd - 1); if inside(a, b) { break }; xEnd -= 1 }
+        }
+
+        // Border pixels: [0, xStart) and [xEnd, outW). Each maps its two rows and two columns once.
+        for range in [0..<xStart, xEnd..<outW] {
+            for x in range {
+                let (sx, sy) = source(x)
+                let out = dst + (y * outW + x) * pixelStride
+                if bilinear {
+                    let xi = floorIndex(sx), yi = floorIndex(sy)
+                    if isConstant && (xi < -1 || yi < -1 || xi >= width || yi >= height) {
+                        for c in 0..<channels { out[c * channelStride] = cval }   // all four neighbours outside
+                        continue
+                    }
+                    let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
+                    let x0 = border.sourceIndex(xi, width), x1 = border.sourceIndex(xi + 1, width)
+                    let y0 = border.sourceIndex(yi, height), y1 = border.sourceIndex(yi + 1, height)
+                    @inline(__always) func at(_ yy: Int?, _ xx: Int?, _ c: Int) -> Float {
+                        guard let yy, let xx else { return cval }
+                        return src[yy * rowStride + xx * channels + c]
+                    }
+                    for c in 0..<channels {
+                        // skimage's form: (1 − dc)·left + dc·right, then rows alike.
+                        let top = (1 - dx) * at(y0, x0, c) + dx * at(y0, x1, c)
+                        let bottom = (1 - dx) * at(y1, x0, c) + dx * at(y1, x1, c)
+                        out[c * channelStride] = (1 - dy) * top + dy * bottom
+                    }
+                } else {
+                    let xi = floorIndex(sx + 0.5), yi = floorIndex(sy + 0.5)
+                    for c in 0..<channels { out[c * channelStride] = fetch(yi, xi, c) }
+                }
+            }
+        }
+
+        // Interior: every neighbour exists; coordinates are ≥ 0, so truncation is floor.
+        if xStart < xEnd {
+            if bilinear && channels == 3 {
+                for x in xStart..<xEnd {
+                    let (sx, sy) = source(x)
+                    let xi = Int(sx), yi = Int(sy)
+                    let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
+                    let p = src + yi * rowStride + xi * 3, q = p + rowStride
+                    let out = dst + (y * outW + x) * pixelStride
+                    let t0 = p[0] + dx * (p[3] - p[0]), b0 = q[0] + dx * (q[3] - q[0])
+                    let t1 = p[1] + dx * (p[4] - p[1]), b1 = q[1] + dx * (q[4] - q[1])
+                    let t2 = p[2] + dx * (p[5] - p[2]), b2 = q[2] + dx * (q[5] - q[2])
+                    out[0] = t0 + dy * (b0 - t0)
+                    out[channelStride] = t1 + dy * (b1 - t1)
+                    out[2 * channelStride] = t2 + dy * (b2 - t2)
+                }
+            } else if bilinear {
+                for x in xStart..<xEnd {
+                    let (sx, sy) = source(x)
+                    let xi = Int(sx), yi = Int(sy)
+                    let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
+                    let p = src + yi * rowStride + xi * channels, q = p + rowStride
+                    let out = dst + (y * outW + x) * pixelStride
                     for c in 0..<channels {
                         let top = p[c] + dx * (p[c + channels] - p[c])
                         let bottom = q[c] + dx * (q[c + channels] - q[c])
                         out[c * channelStride] = top + dy * (bottom - top)
                     }
-                } else if fx.isFinite && fy.isFinite && abs(fx) < 1e9 && abs(fy) < 1e9 {
-                    let xi = Int(fx), yi = Int(fy)
-                    for c in 0..<channels {
-                        let tl = fetch(yi, xi, c), tr = fetch(yi, xi + 1, c)
-                        let bl = fetch(yi + 1, xi, c), br = fetch(yi + 1, xi + 1, c)
-                        // skimage's form: (1 − dc)·left + dc·right, then rows alike.
-                        let top = (1 - dx) * tl + dx * tr, bottom = (1 - dx) * bl + dx * br
-                        out[c * channelStride] = (1 - dy) * top + dy * bottom
-                    }
-                } else {
-                    for c in 0..<channels { out[c * channelStride] = cval }
                 }
             } else {
-                let rx = (sx + 0.5).rounded(.down), ry = (sy + 0.5).rounded(.down)
-                if rx >= 0 && ry >= 0 && rx <= maxX && ry <= maxY {
-                    let p = src + Int(ry) * rowStride + Int(rx) * channels
+                for x in xStart..<xEnd {
+                    let (sx, sy) = source(x)
+                    let p = src + Int(sy + 0.5) * rowStride + Int(sx + 0.5) * channels
+                    let out = dst + (y * outW + x) * pixelStride
                     for c in 0..<channels { out[c * channelStride] = p[c] }
-                } else if rx.isFinite && ry.isFinite && abs(rx) < 1e9 && abs(ry) < 1e9 {
-                    for c in 0..<channels { out[c * channelStride] = fetch(Int(ry), Int(rx), c) }
-                } else {
-                    for c in 0..<channels { out[c * channelStride] = cval }
                 }
             }
-            sx += m.a0
-            sy += m.b0
         }
     }
 }
