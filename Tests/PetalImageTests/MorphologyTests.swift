@@ -144,3 +144,47 @@ func bruteForce(_ img: Image<UInt8>, _ fp: Footprint, isMin: Bool, border: GreyB
     }
     return out
 }
+
+@Suite struct PackedBinaryMorphologyTests {
+    /// The definition for masks: erosion ANDs in[p + k − c], dilation ORs in[p − (k − c)], c = size / 2.
+    static func bruteForce(_ m: Image<Bool>, _ fp: Footprint, erosion: Bool, outside: Bool) -> Image<Bool> {
+        var out = m
+        let cy = fp.height / 2, cx = fp.width / 2
+        for y in 0..<m.height {
+            for x in 0..<m.width {
+                var acc = erosion
+                for i in 0..<fp.height {
+                    for j in 0..<fp.width where fp[i, j] {
+                        let yy = erosion ? y + i - cy : y - (i - cy), xx = erosion ? x + j - cx : x - (j - cx)
+                        let v = yy >= 0 && yy < m.height && xx >= 0 && xx < m.width ? m[yy, xx] : outside
+                        acc = erosion ? acc && v : acc || v
+                    }
+                }
+                out[y, x] = acc
+            }
+        }
+        return out
+    }
+
+    @Test func wideFootprintsOddWidthsAndEveryBorderMode() throws {
+        // Widths around word boundaries, a footprint wider than one 64-bit word, and an asymmetric one.
+        var g = SeededGenerator(seed: 11)
+        let line = try Footprint(rows: [Array(repeating: true, count: 70)])
+        let asym = try Footprint(rows: [[true, false, false, true], [false, true, true, true]])
+        for (h, w) in [(9, 63), (7, 64), (8, 129)] {
+            var m = Image<Bool>(height: h, width: w)
+            for i in 0..<m.pixels.count { m.pixels[i] = g.nextUnit() < 0.7 }
+            for fp in [line, asym, Footprint.disk(2)] {
+                for border in [BinaryBorder.ignore, .max, .min] {
+                    let eIn = border != .min, dIn = border == .max
+                    let e = Self.bruteForce(m, fp, erosion: true, outside: eIn)
+                    let d = Self.bruteForce(m, fp, erosion: false, outside: dIn)
+                    #expect(m.morphology(.erosion, footprint: fp, border: border) == e, "erosion \(h)×\(w) \(fp.width) \(border)")
+                    #expect(m.morphology(.dilation, footprint: fp, border: border) == d, "dilation \(h)×\(w) \(fp.width) \(border)")
+                    #expect(m.morphology(.opening, footprint: fp, border: border) == Self.bruteForce(e, fp, erosion: false, outside: dIn))
+                    #expect(m.morphology(.closing, footprint: fp, border: border) == Self.bruteForce(d, fp, erosion: true, outside: eIn))
+                }
+            }
+        }
+    }
+}
