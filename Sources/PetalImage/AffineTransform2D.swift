@@ -61,6 +61,17 @@ public struct AffineTransform2D: Sendable, Equatable, CustomStringConvertible {
     /// A pure translation by (`x`, `y`).
     public static func translation(x: Double, y: Double) -> AffineTransform2D { AffineTransform2D(translationX: x, translationY: y) }
 
+    /// Mirror left ↔ right within a `width`-column image: x → (width − 1) − x. Composed into an augmentation
+    /// transform, it makes a flip part of the same single warp.
+    public static func horizontalFlip(width: Int) -> AffineTransform2D {
+        AffineTransform2D(matrix: (-1, 0, Double(width - 1), 0, 1, 0))
+    }
+
+    /// Mirror top ↔ bottom within a `height`-row image: y → (height − 1) − y.
+    public static func verticalFlip(height: Int) -> AffineTransform2D {
+        AffineTransform2D(matrix: (1, 0, 0, 0, -1, Double(height - 1)))
+    }
+
     /// The 3 × 3 matrix, rows first (scikit-image's `params`).
     public var matrix: [[Double]] { [[a0, a1, a2], [b0, b1, b2], [0, 0, 1]] }
 

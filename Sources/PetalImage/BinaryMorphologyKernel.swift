@@ -83,14 +83,19 @@ struct PackedMask {
     func filtered(runs: [MorphologyRun], isAnd: Bool, border: Bool) -> PackedMask {
         let top = max(0, -runs.map(\.dy).min()!), bottom = max(0, runs.map(\.dy).max()!)
         precondition(max(-runs.map(\.dx).min()!, runs.map { $0.dx + $0.length - 1 }.max()!) <= 64 * margin, "margin too small for the footprint")
-        let hp = height + top + bottom, stride = self.stride, margin = self.margin, height = self.height
-        let lengths = Array(Set(runs.map(\.length))).sorted()
+        let hp = height + top + bottom, stride = self.stride, margin = self.margin, height = self.height, data = dataWords
+        // One table per distinct (length, dx): the run's window AND already aligned to the output words,
+        // so that the output stage is plain word ANDs without shifts.
+        struct Key: Hashable, Comparable {
+            let length: Int, dx: Int
+            static func < (a: Key, b: Key) -> Bool { (a.length, a.dx) < (b.length, b.dx) }
+        }
+        let keys = Array(Set(runs.map { Key(length: $0.length, dx: $0.dx) })).sorted()
         let fill: UInt64 = border ? ~0 : 0
         let dataEnd = 64 * margin + width   // first bit right of the image
-        let count = stride - 1              // words computed per row; the last is slack for shifted reads
-        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: (3 + lengths.count * hp) * stride)
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 3 * stride + keys.count * hp * data)
         defer { scratch.deallocate() }
-        scratch.initialize(repeating: fill, count: (3 + lengths.count * hp) * stride)
+        scratch.initialize(repeating: fill, count: 3 * stride)
         let row = scratch, a = scratch + stride, b = scratch + 2 * stride, tables = scratch + 3 * stride
         var out = PackedMask(height: height, width: width, margin: margin)
 
@@ -112,35 +117,33 @@ struct PackedMask {
                 } else {
                     row.update(repeating: fill, count: stride)
                 }
+                // Doubling: after the loop `current` holds the AND of windows of k bits (k = largest power of two ≤ length).
                 var current = row, k = 1
-                for (li, length) in lengths.enumerated() {
-                    while 2 * k <= length {
+                for (ki, key) in keys.enumerated() {
+                    while 2 * k <= key.length {
                         let next = current == a ? b : a
-                        combineShifted(next, current, current, shift: k, count: count, isAnd: isAnd)
+                        combineShifted(next, current, shift: 0, current, shift: k, count: stride - 1, isAnd: isAnd)
                         current = next
                         k *= 2
                     }
-                    combineShifted(tables + (li * hp + yp) * stride, current, current, shift: length - k, count: count, isAnd: isAnd)
+                    let start = 64 * margin + key.dx
+                    combineShifted(tables + (ki * hp + yp) * data, current, shift: start, current, shift: start + key.length - k,
+                                   count: data, isAnd: isAnd)
                 }
             }
         }
         out.words.withUnsafeMutableBufferPointer { ob in
-            // Per run: its table's first row, and the bit offset of output word `margin` in that row.
-            let bases = runs.map { r in UnsafePointer(tables + (lengths.firstIndex(of: r.length)! * hp + r.dy + top) * stride) }
-            let data = dataWords
+            let bases = runs.map { r in UnsafePointer(tables + (keys.firstIndex(of: Key(length: r.length, dx: r.dx))! * hp + r.dy + top) * data) }
             for y in 0..<height {
                 let o = ob.baseAddress! + y * stride + margin
-                for (r, run) in runs.enumerated() {
-                    // Output word i reads bits 64·(margin + i) + dx …: a word offset and a constant bit shift.
-                    let offset = 64 * margin + run.dx
-                    let p = bases[r] + y * stride + (offset >> 6)
-                    let bit = UInt64(offset & 63)
-                    if r == 0 {
-                        for i in 0..<data { o[i] = (p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit)) }
-                    } else if isAnd {
-                        for i in 0..<data { o[i] &= (p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit)) }
+                let first = bases[0] + y * data
+                for i in 0..<data { o[i] = first[i] }
+                for r in 1..<bases.count {
+                    let t = bases[r] + y * data
+                    if isAnd {
+                        for i in 0..<data { o[i] &= t[i] }
                     } else {
-                        for i in 0..<data { o[i] |= (p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit)) }
+                        for i in 0..<data { o[i] |= t[i] }
                     }
                 }
             }
@@ -149,17 +152,21 @@ struct PackedMask {
     }
 }
 
-/// `dst[i] = op(x[i], bits 64·i + shift … of y)` for `count` words. The double shift `(w << 1) << (63 − s)`
-/// is `w << (64 − s)` for s in 1…63 and 0 for s = 0, without an overshift branch.
+/// `dst[i] = op(bits 64·i + shiftX … of x, bits 64·i + shiftY … of y)` for `count` words. The double shift
+/// `(w << 1) << (63 − s)` is `w << (64 − s)` for s in 1…63 and 0 for s = 0, without an overshift branch.
+/// Reads reach one word past the last shifted word; rows carry a slack word for that.
 @inline(__always)
-private func combineShifted(_ dst: UnsafeMutablePointer<UInt64>, _ x: UnsafeMutablePointer<UInt64>, _ y: UnsafeMutablePointer<UInt64>,
-                            shift: Int, count: Int, isAnd: Bool) {
-    let q = shift >> 6, bit = UInt64(shift & 63)
-    let p = y + q
-    // Reads reach p[count]; rows carry one slack word, and shifts here stay below 64.
+private func combineShifted(_ dst: UnsafeMutablePointer<UInt64>, _ x: UnsafeMutablePointer<UInt64>, shift shiftX: Int,
+                            _ y: UnsafeMutablePointer<UInt64>, shift shiftY: Int, count: Int, isAnd: Bool) {
+    let p = x + (shiftX >> 6), pb = UInt64(shiftX & 63)
+    let q = y + (shiftY >> 6), qb = UInt64(shiftY & 63)
     if isAnd {
-        for i in 0..<count { dst[i] = x[i] & ((p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit))) }
+        for i in 0..<count {
+            dst[i] = ((p[i] &>> pb) | ((p[i &+ 1] &<< 1) &<< (63 &- pb))) & ((q[i] &>> qb) | ((q[i &+ 1] &<< 1) &<< (63 &- qb)))
+        }
     } else {
-        for i in 0..<count { dst[i] = x[i] | ((p[i] &>> bit) | ((p[i &+ 1] &<< 1) &<< (63 &- bit))) }
+        for i in 0..<count {
+            dst[i] = ((p[i] &>> pb) | ((p[i &+ 1] &<< 1) &<< (63 &- pb))) | ((q[i] &>> qb) | ((q[i &+ 1] &<< 1) &<< (63 &- qb)))
+        }
     }
 }

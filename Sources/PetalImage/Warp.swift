@@ -98,6 +98,29 @@ extension Image where Pixel == Float {
 }
 
 extension Image where Pixel == UInt8 {
+    /// Warps the 8-bit image straight into a caller-provided Float buffer, scaled to [0, 1] (value / 255) on
+    /// the way: a data loader can keep decoded images as bytes and fill a batch tensor without a Float copy.
+    /// The result equals `toFloat().warp(...)` to within Float rounding.
+    /// - Parameters:
+    ///   - inverseMap: maps output (x, y) to input (x, y).
+    ///   - destination: at least `outputHeight * outputWidth * channels` Floats.
+    ///   - outputHeight: output rows.
+    ///   - outputWidth: output columns.
+    ///   - layout: `.interleaved` (HWC) or `.planar` (CHW).
+    ///   - interpolation: `.bilinear` or `.nearest`.
+    ///   - border: what lies outside; a constant is given in output units ([0, 1]).
+    public func warp(inverseMap m: AffineTransform2D, into destination: UnsafeMutableBufferPointer<Float>,
+                     outputHeight: Int, outputWidth: Int, layout: PixelLayout = .interleaved,
+                     interpolation: Interpolation = .bilinear, border: WarpBorder = .constant(0)) {
+        precondition(destination.count >= outputHeight * outputWidth * channels,
+                     "destination holds \(destination.count) floats, needs \(outputHeight * outputWidth * channels)")
+        pixels.withUnsafeBufferPointer { src in
+            warpKernel(src: src.baseAddress!, height: height, width: width, channels: channels, m: m,
+                       dst: destination.baseAddress!, outH: outputHeight, outW: outputWidth, planar: layout == .planar,
+                       bilinear: interpolation == .bilinear, border: border.padRule, scale: 1 / 255)
+        }
+    }
+
     /// The 8-bit image warped by an inverse map (computed on [0, 1] floats, rounded back to 8 bits).
     public func warped(inverseMap: AffineTransform2D, outputHeight: Int? = nil, outputWidth: Int? = nil,
                        interpolation: Interpolation = .bilinear, border: WarpBorder = .constant(0)) -> Image<UInt8> {
@@ -107,21 +130,25 @@ extension Image where Pixel == UInt8 {
 }
 
 /// The warp itself, non-generic over Float buffers.
-private func warpKernel(src: UnsafePointer<Float>, height: Int, width: Int, channels: Int, m: AffineTransform2D,
-                        dst: UnsafeMutablePointer<Float>, outH: Int, outW: Int, planar: Bool, bilinear: Bool, border: PadRule<Float>) {
+/// Generic only so that 8-bit sources need no Float copy; it is specialised for UInt8 and Float within the
+/// module. Samples are interpolated in source units and multiplied by `scale` on output.
+@inline(__always)
+private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width: Int, channels: Int, m: AffineTransform2D,
+                                       dst: UnsafeMutablePointer<Float>, outH: Int, outW: Int, planar: Bool, bilinear: Bool,
+                                       border: PadRule<Float>, scale: Float = 1) {
     let plane = outH * outW
     // Output index of (pixel p, channel c): interleaved p·C + c, planar c·plane + p.
     let pixelStride = planar ? 1 : channels, channelStride = planar ? plane : 1
     let rowStride = width * channels
     var cval: Float = 0, isConstant = false
-    if case .constant(let v) = border { cval = v; isConstant = true }
+    if case .constant(let v) = border { cval = v / scale; isConstant = true }
     // Interior test bounds: bilinear needs floor(s) + 1 inside, nearest needs round(s) inside.
     let limitX = bilinear ? Double(width - 1) : Double(width) - 0.5, limitY = bilinear ? Double(height - 1) : Double(height) - 0.5
     let lowX = bilinear ? 0.0 : -0.5, lowY = lowX
 
     @inline(__always) func fetch(_ yi: Int, _ xi: Int, _ c: Int) -> Float {
         guard let sy = border.sourceIndex(yi, height), let sx = border.sourceIndex(xi, width) else { return cval }
-        return src[sy * rowStride + sx * channels + c]
+        return src[sy * rowStride + sx * channels + c].floatValue
     }
     /// floor for the coordinates that reach the border path; huge or non-finite ones are clamped
     /// far outside, where every border rule still gives a valid index or the constant.
@@ -167,7 +194,7 @@ private func warpKernel(src: UnsafePointer<Float>, height: Int, width: Int, chan
                 if bilinear {
                     let xi = floorIndex(sx), yi = floorIndex(sy)
                     if isConstant && (xi < -1 || yi < -1 || xi >= width || yi >= height) {
-                        for c in 0..<channels { out[c * channelStride] = cval }   // all four neighbours outside
+                        for c in 0..<channels { out[c * channelStride] = cval * scale }   // all four neighbours outside
                         continue
                     }
                     let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
@@ -175,17 +202,17 @@ private func warpKernel(src: UnsafePointer<Float>, height: Int, width: Int, chan
                     let y0 = border.sourceIndex(yi, height), y1 = border.sourceIndex(yi + 1, height)
                     @inline(__always) func at(_ yy: Int?, _ xx: Int?, _ c: Int) -> Float {
                         guard let yy, let xx else { return cval }
-                        return src[yy * rowStride + xx * channels + c]
+                        return src[yy * rowStride + xx * channels + c].floatValue
                     }
                     for c in 0..<channels {
                         // skimage's form: (1 − dc)·left + dc·right, then rows alike.
                         let top = (1 - dx) * at(y0, x0, c) + dx * at(y0, x1, c)
                         let bottom = (1 - dx) * at(y1, x0, c) + dx * at(y1, x1, c)
-                        out[c * channelStride] = (1 - dy) * top + dy * bottom
+                        out[c * channelStride] = ((1 - dy) * top + dy * bottom) * scale
                     }
                 } else {
                     let xi = floorIndex(sx + 0.5), yi = floorIndex(sy + 0.5)
-                    for c in 0..<channels { out[c * channelStride] = fetch(yi, xi, c) }
+                    for c in 0..<channels { out[c * channelStride] = fetch(yi, xi, c) * scale }
                 }
             }
         }
@@ -199,12 +226,12 @@ private func warpKernel(src: UnsafePointer<Float>, height: Int, width: Int, chan
                     let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
                     let p = src + yi * rowStride + xi * 3, q = p + rowStride
                     let out = dst + (y * outW + x) * pixelStride
-                    let t0 = p[0] + dx * (p[3] - p[0]), b0 = q[0] + dx * (q[3] - q[0])
-                    let t1 = p[1] + dx * (p[4] - p[1]), b1 = q[1] + dx * (q[4] - q[1])
-                    let t2 = p[2] + dx * (p[5] - p[2]), b2 = q[2] + dx * (q[5] - q[2])
-                    out[0] = t0 + dy * (b0 - t0)
-                    out[channelStride] = t1 + dy * (b1 - t1)
-                    out[2 * channelStride] = t2 + dy * (b2 - t2)
+                    let t0 = p[0].floatValue + dx * (p[3].floatValue - p[0].floatValue), b0 = q[0].floatValue + dx * (q[3].floatValue - q[0].floatValue)
+                    let t1 = p[1].floatValue + dx * (p[4].floatValue - p[1].floatValue), b1 = q[1].floatValue + dx * (q[4].floatValue - q[1].floatValue)
+                    let t2 = p[2].floatValue + dx * (p[5].floatValue - p[2].floatValue), b2 = q[2].floatValue + dx * (q[5].floatValue - q[2].floatValue)
+                    out[0] = (t0 + dy * (b0 - t0)) * scale
+                    out[channelStride] = (t1 + dy * (b1 - t1)) * scale
+                    out[2 * channelStride] = (t2 + dy * (b2 - t2)) * scale
                 }
             } else if bilinear {
                 for x in xStart..<xEnd {
@@ -214,9 +241,9 @@ private func warpKernel(src: UnsafePointer<Float>, height: Int, width: Int, chan
                     let p = src + yi * rowStride + xi * channels, q = p + rowStride
                     let out = dst + (y * outW + x) * pixelStride
                     for c in 0..<channels {
-                        let top = p[c] + dx * (p[c + channels] - p[c])
-                        let bottom = q[c] + dx * (q[c + channels] - q[c])
-                        out[c * channelStride] = top + dy * (bottom - top)
+                        let top = p[c].floatValue + dx * (p[c + channels].floatValue - p[c].floatValue)
+                        let bottom = q[c].floatValue + dx * (q[c + channels].floatValue - q[c].floatValue)
+                        out[c * channelStride] = (top + dy * (bottom - top)) * scale
                     }
                 }
             } else {
@@ -224,9 +251,16 @@ private func warpKernel(src: UnsafePointer<Float>, height: Int, width: Int, chan
                     let (sx, sy) = source(x)
                     let p = src + Int(sy + 0.5) * rowStride + Int(sx + 0.5) * channels
                     let out = dst + (y * outW + x) * pixelStride
-                    for c in 0..<channels { out[c * channelStride] = p[c] }
+                    for c in 0..<channels { out[c * channelStride] = p[c].floatValue * scale }
                 }
             }
         }
     }
 }
+
+/// A pixel component a warp can read: 8-bit or Float.
+protocol WarpSample {
+    var floatValue: Float { get }
+}
+extension Float: WarpSample { @inline(__always) var floatValue: Float { self } }
+extension UInt8: WarpSample { @inline(__always) var floatValue: Float { Float(self) } }

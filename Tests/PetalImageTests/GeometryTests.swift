@@ -191,3 +191,29 @@ import Testing
         }
     }
 }
+
+@Suite struct WarpConvenienceTests {
+    @Test func flipsAsTransformsEqualFlips() throws {
+        let img = try Fixture.photo().cropped(y: 10, x: 20, height: 31, width: 47).toFloat()
+        #expect(img.warped(by: .horizontalFlip(width: 47)) == img.flippedHorizontally())
+        #expect(img.warped(by: .verticalFlip(height: 31), interpolation: .nearest) == img.flippedVertically())
+        let both = AffineTransform2D.horizontalFlip(width: 47) + .verticalFlip(height: 31)
+        #expect(img.warped(by: both) == img.flippedHorizontally().flippedVertically())
+    }
+
+    @Test func byteSourceWarpsStraightIntoFloats() throws {
+        let bytes = try Fixture.photo().cropped(y: 30, x: 40, height: 50, width: 60)
+        let t = AffineTransform2D.keras(KerasTransformParameters(rotationDegrees: 30, rowShift: 4, shearDegrees: 10, rowZoom: 0.9), height: 50, width: 60)
+        for border in [WarpBorder.constant(0.25), .edge, .symmetric, .reflect, .wrap] {
+            for interpolation in [Interpolation.bilinear, .nearest] {
+                let viaFloat = bytes.toFloat().warped(inverseMap: t, outputHeight: 40, outputWidth: 45, interpolation: interpolation, border: border)
+                var direct = [Float](repeating: -1, count: 40 * 45 * 3)
+                direct.withUnsafeMutableBufferPointer {
+                    bytes.warp(inverseMap: t, into: $0, outputHeight: 40, outputWidth: 45, interpolation: interpolation, border: border)
+                }
+                let got = try Image<Float>(height: 40, width: 45, channels: 3, pixels: direct)
+                #expect(maxAbsDifference(got, viaFloat) < 1e-6, "\(border) \(interpolation)")
+            }
+        }
+    }
+}
