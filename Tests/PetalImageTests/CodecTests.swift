@@ -119,3 +119,56 @@ import Testing
         #expect(try Image<UInt8>(contentsOfFile: misnamed) == img)
     }
 }
+
+/// The flowers-mini demo photos and djpeg, when this machine has them (the team's shared data set, or a
+/// checkout that bundles it); the test is skipped elsewhere.
+enum DemoPhotos {
+    static let root: String? = {
+        var candidates = ["../shared/datasets/flowers-mini", "/work/shared/datasets/flowers-mini", "Data/flowers-mini"]
+        if let env = ProcessInfo.processInfo.environment["PETAL_FLOWERS"] { candidates.insert(env, at: 0) }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/rose") }
+    }()
+    static let djpeg: String? = ["/usr/bin/djpeg", "/usr/local/bin/djpeg", "/opt/homebrew/bin/djpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static var available: Bool { root != nil && djpeg != nil }
+
+    /// djpeg's PPM/PGM output, parsed.
+    static func reference(_ path: String) throws -> Image<UInt8> {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: djpeg!)
+        process.arguments = ["-pnm", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        // Header: magic, width height, maxval, each followed by a newline (djpeg writes no comments).
+        var fields: [String] = [], i = 0
+        while fields.count < 4 {
+            var token = ""
+            while data[i] == 0x0A || data[i] == 0x20 { i += 1 }
+            while data[i] != 0x0A && data[i] != 0x20 { token.append(Character(UnicodeScalar(data[i]))); i += 1 }
+            fields.append(token)
+        }
+        i += 1
+        let channels = fields[0] == "P6" ? 3 : 1
+        return try Image(height: Int(fields[2])!, width: Int(fields[1])!, channels: channels, pixels: [UInt8](data[i...]))
+    }
+}
+
+@Suite struct DemoPhotoDecodingTests {
+    @Test(.enabled(if: DemoPhotos.available, "needs the flowers-mini photos and djpeg"))
+    func everyFifthDemoPhotoEqualsDjpeg() throws {
+        let fm = FileManager.default
+        var checked = 0
+        for cls in ["daisy", "rose"] {
+            let dir = DemoPhotos.root! + "/" + cls
+            let files = try fm.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jpg") }.sorted()
+            for (i, f) in files.enumerated() where i % 5 == 0 {
+                let path = dir + "/" + f
+                #expect(try Image<UInt8>(contentsOfFile: path, options: DecodeOptions(channels: .native)) == DemoPhotos.reference(path), "\(path)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 40)
+    }
+}
