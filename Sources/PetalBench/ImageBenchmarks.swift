@@ -129,7 +129,8 @@ func runImageBenchmarks(quick: Bool) {
     guard !photos.isEmpty else { print("image  JPEG decode: demo photos not found (set PETAL_FLOWERS)"); return }
     let files = photos.prefix(quick ? 20 : photos.count).compactMap { FileManager.default.contents(atPath: $0) }
     guard let decoder = try? JPEGDecoder() else { return }
-    for (label, options) in [("full size", DecodeOptions()), ("DCT 1/2", DecodeOptions(jpegScale: .half))] {
+    for (label, options) in [("full size", DecodeOptions()), ("full size, fast DCT", DecodeOptions(fastJPEG: true)),
+                             ("DCT 1/2", DecodeOptions(jpegScale: .half))] {
         var pixels = 0
         for f in files { pixels += f.withUnsafeBytes { (try? decoder.decode($0, options: options))?.pixelCount ?? 0 } }
         let t = measure(budget: budget) {

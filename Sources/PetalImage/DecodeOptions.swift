@@ -25,6 +25,9 @@ public struct DecodeOptions: Sendable, Equatable {
     public var minimumSize: (height: Int, width: Int)?
     /// When `false` (the default), libjpeg warnings such as premature end of data are errors, as in Pillow.
     public var acceptJPEGWarnings: Bool
+    /// JPEG only: libjpeg-turbo's fast integer DCT and fast (non-"fancy") chroma upsampling. Faster, but the
+    /// pixels differ from `djpeg`/Pillow by a few levels; off by default so that decoding matches them exactly.
+    public var fastJPEG: Bool
 
     /// - Parameters:
     ///   - channels: `.rgb` (default) or `.native`.
@@ -32,19 +35,21 @@ public struct DecodeOptions: Sendable, Equatable {
     ///   - jpegScale: DCT scaling factor for JPEG files (`.full` by default).
     ///   - minimumSize: smallest acceptable decoded JPEG size; picks the DCT scale automatically.
     ///   - acceptJPEGWarnings: decode damaged-but-readable JPEGs instead of throwing.
+    ///   - fastJPEG: trade exactness for speed (fast DCT and upsampling).
     public init(channels: Channels = .rgb, maxPixels: Int = DecodeOptions.defaultMaxPixels, jpegScale: JPEGScale = .full,
-                minimumSize: (height: Int, width: Int)? = nil, acceptJPEGWarnings: Bool = false) {
+                minimumSize: (height: Int, width: Int)? = nil, acceptJPEGWarnings: Bool = false, fastJPEG: Bool = false) {
         self.channels = channels
         self.maxPixels = maxPixels
         self.jpegScale = jpegScale
         self.minimumSize = minimumSize
         self.acceptJPEGWarnings = acceptJPEGWarnings
+        self.fastJPEG = fastJPEG
     }
 
     public static func == (a: DecodeOptions, b: DecodeOptions) -> Bool {
         a.channels == b.channels && a.maxPixels == b.maxPixels && a.jpegScale == b.jpegScale
             && a.minimumSize?.height == b.minimumSize?.height && a.minimumSize?.width == b.minimumSize?.width
-            && a.acceptJPEGWarnings == b.acceptJPEGWarnings
+            && a.acceptJPEGWarnings == b.acceptJPEGWarnings && a.fastJPEG == b.fastJPEG
     }
 }
 

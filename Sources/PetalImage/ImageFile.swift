@@ -20,6 +20,14 @@ public enum ImageCodec {
         }
     }
 
+    /// Decodes JPEG or PNG bytes to Float values in [0, 1]; 16-bit PNG files keep their full precision.
+    public static func decodeFloat(_ bytes: some ContiguousBytes, source: String = "<memory>", options: DecodeOptions = DecodeOptions()) throws -> Image<Float> {
+        try bytes.withUnsafeBytes { buf in
+            if ImageFormat.detect(buf) == .png { return try PNGCodec.decodeFloat(buf, source: source, options: options) }
+            return try decode(buf, source: source, options: options).toFloat()
+        }
+    }
+
     /// Reads a whole file.
     static func readFile(_ path: String) throws -> Data {
         do {
@@ -74,6 +82,12 @@ extension Image where Pixel == UInt8 {
 }
 
 extension Image where Pixel == Float {
+    /// Reads and decodes a JPEG or PNG file to values in [0, 1] (16-bit PNG files at full precision).
+    /// - Throws: ``ImageError`` naming `path`.
+    public init(contentsOfFile path: String, options: DecodeOptions = DecodeOptions()) throws {
+        self = try ImageCodec.decodeFloat(ImageCodec.readFile(path), source: path, options: options)
+    }
+
     /// Writes the image as PNG (16-bit for 1 or 3 channels; see ``PNGCodec/encode(_:)-(Image<Float>)``) or,
     /// for a `.jpg`/`.jpeg` name or `format`, as JPEG after ``toBytes()``.
     public func write(toFile path: String, format: EncodeFormat? = nil) throws {

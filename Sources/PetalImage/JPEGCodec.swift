@@ -65,7 +65,8 @@ public final class JPEGDecoder {
         let pixelFormat = isCMYK ? TJPF_CMYK : (isGrey ? TJPF_GRAY : TJPF_RGB)
         var out = [UInt8](repeating: 0, count: outW * outH * decodeChannels)
         // Default flags: accurate integer DCT and fancy upsampling, the same output as `djpeg` and Pillow.
-        let flags: Int32 = options.acceptJPEGWarnings ? 0 : Int32(TJFLAG_STOPONWARNING)
+        var flags: Int32 = options.acceptJPEGWarnings ? 0 : Int32(TJFLAG_STOPONWARNING)
+        if options.fastJPEG { flags |= Int32(TJFLAG_FASTDCT) | Int32(TJFLAG_FASTUPSAMPLE) }
         let rc = out.withUnsafeMutableBufferPointer { dst in
             tjDecompress2(handle, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
                           dst.baseAddress, Int32(outW), 0, Int32(outH), Int32(pixelFormat.rawValue), flags)

@@ -31,6 +31,16 @@ import Testing
         #expect(rgb.channel(0) == native.channel(0))
     }
 
+    @Test func fastDecodeIsCloseButNotExact() throws {
+        let exact = try Fixture.photo()
+        let fast = try Image<UInt8>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path, options: DecodeOptions(fastJPEG: true))
+        #expect(fast.hasSameShape(as: exact))
+        let meanError = zip(fast.pixels, exact.pixels).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(exact.pixels.count)
+        #expect(meanError > 0 && meanError < 1.5, "mean absolute difference \(meanError)")
+        let asFloat = try Image<Float>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path)
+        #expect(asFloat == exact.toFloat())
+    }
+
     @Test func jpegEncodeRoundTripIsClose() throws {
         let photo = try Fixture.photo()
         let bytes = try photo.encoded(as: .jpeg(quality: 95))
