@@ -70,6 +70,21 @@ extension Image where Pixel == Bool {
         }
     }
 
+    /// Mask morphology with scikit-image 0.26's non-deprecated functions (`erosion`, `dilation`, `opening`,
+    /// `closing` on a bool array): grey conventions for footprint centre and mirroring, and a grey border mode
+    /// (`.reflect` is their default). For symmetric odd footprints away from the border, this equals the
+    /// binary overload; it differs for asymmetric or even-sized footprints and at the image edge.
+    /// - Parameters:
+    ///   - operation: erosion, dilation, opening or closing.
+    ///   - footprint: the structuring element.
+    ///   - border: a grey border rule; a constant counts as true when non-zero.
+    public func morphology(_ operation: MorphologyOperation, footprint: Footprint, border: GreyBorder) -> Image<Bool> {
+        let bytes = Image<UInt8>(unchecked: pixels.map { $0 ? 1 : 0 }, height: height, width: width, channels: channels)
+        let mapped: GreyBorder
+        if case .constant(let v) = border { mapped = .constant(v != 0 ? 1 : 0) } else { mapped = border }
+        return bytes.morphology(operation, footprint: footprint, border: mapped).toMask()
+    }
+
     /// Binary erosion (scikit-image's `binary_erosion`).
     public func eroded(by footprint: Footprint, border: BinaryBorder = .ignore) -> Image<Bool> { morphology(.erosion, footprint: footprint, border: border) }
     /// Binary dilation (scikit-image's `binary_dilation`).

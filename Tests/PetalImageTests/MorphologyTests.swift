@@ -90,6 +90,8 @@ import Testing
         for op in MorphologyOperation.allCases {
             #expect(mismatches(mask.morphology(op, footprint: fp), Fixture.mask(c["binary_\(op.rawValue)"]!)) == 0, "binary \(op) with \(name)")
             #expect(grey.morphology(op, footprint: fp).pixels == (c["grey_\(op.rawValue)"] as! [Int]).map(UInt8.init), "grey \(op) with \(name)")
+            #expect(mismatches(mask.morphology(op, footprint: fp, border: .reflect), Fixture.mask(c["bool_\(op.rawValue)"]!)) == 0,
+                    "skimage.morphology.\(op.rawValue) on bool with \(name)")
         }
     }
 
