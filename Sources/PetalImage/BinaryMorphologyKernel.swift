@@ -80,10 +80,15 @@ struct PackedMask {
     }
 
     /// AND (erosion) or OR (dilation) over the runs; pixels outside the mask read as `border`.
+    ///
+    /// Rows are laid out back to back with their margin words, and a margin word always holds the border
+    /// value, so a shifted read that runs off the end of one row picks up border bits from the next row's
+    /// margin, which is what that position must see anyway. Each step is therefore one long loop over the
+    /// whole padded image rather than a short loop per row.
     func filtered(runs: [MorphologyRun], isAnd: Bool, border: Bool) -> PackedMask {
         let top = max(0, -runs.map(\.dy).min()!), bottom = max(0, runs.map(\.dy).max()!)
         precondition(max(-runs.map(\.dx).min()!, runs.map { $0.dx + $0.length - 1 }.max()!) <= 64 * margin, "margin too small for the footprint")
-        let hp = height + top + bottom, stride = self.stride, margin = self.margin, height = self.height, data = dataWords
+        let hp = height + top + bottom, stride = self.stride, margin = self.margin, height = self.height
         // One table per distinct (length, dx): the run's window AND already aligned to the output words,
         // so that the output stage is plain word ANDs without shifts.
         struct Key: Hashable, Comparable {
@@ -92,59 +97,61 @@ struct PackedMask {
         }
         let keys = Array(Set(runs.map { Key(length: $0.length, dx: $0.dx) })).sorted()
         let fill: UInt64 = border ? ~0 : 0
-        let dataEnd = 64 * margin + width   // first bit right of the image
-        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 3 * stride + keys.count * hp * data)
+        let dataEnd = 64 * margin + width   // first bit right of the image in a row
+        // Planes of hp rows plus slack rows, so that shifted reads past the last row stay in bounds (and read border).
+        let slack = 2 * margin + 2
+        let planeWords = (hp + slack) * stride
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: (3 + keys.count) * planeWords)
         defer { scratch.deallocate() }
-        scratch.initialize(repeating: fill, count: 3 * stride)
-        let row = scratch, a = scratch + stride, b = scratch + 2 * stride, tables = scratch + 3 * stride
-        var out = PackedMask(height: height, width: width, margin: margin)
+        scratch.initialize(repeating: fill, count: (3 + keys.count) * planeWords)
+        let padded = scratch, a = scratch + planeWords, b = scratch + 2 * planeWords, tables = scratch + 3 * planeWords
+        let count = hp * stride   // words computed per plane
 
+        // 1. The padded image: border rows stay `fill`; image rows get their border bits set.
         words.withUnsafeBufferPointer { src in
-            for yp in 0..<hp {
-                let sy = yp - top
-                if sy >= 0 && sy < height {
-                    row.update(from: src.baseAddress! + sy * stride, count: stride)
-                    // Border bits: the margin words left of the image and everything right of it.
-                    for i in 0..<margin { row[i] = fill }
-                    let lastWord = dataEnd >> 6, lastBits = UInt64(dataEnd & 63)
-                    if lastBits != 0 {
-                        let keep: UInt64 = (1 << lastBits) - 1
-                        row[lastWord] = (row[lastWord] & keep) | (fill & ~keep)
-                    } else {
-                        row[lastWord] = fill
-                    }
-                    for i in (lastWord + 1)..<stride { row[i] = fill }
+            for y in 0..<height {
+                let row = padded + (y + top) * stride
+                row.update(from: src.baseAddress! + y * stride, count: stride)
+                for i in 0..<margin { row[i] = fill }
+                let lastWord = dataEnd >> 6, lastBits = UInt64(dataEnd & 63)
+                if lastBits != 0 {
+                    let keep: UInt64 = (1 << lastBits) - 1
+                    row[lastWord] = (row[lastWord] & keep) | (fill & ~keep)
                 } else {
-                    row.update(repeating: fill, count: stride)
+                    row[lastWord] = fill
                 }
-                // Doubling: after the loop `current` holds the AND of windows of k bits (k = largest power of two ≤ length).
-                var current = row, k = 1
-                for (ki, key) in keys.enumerated() {
-                    while 2 * k <= key.length {
-                        let next = current == a ? b : a
-                        combineShifted(next, current, shift: 0, current, shift: k, count: stride - 1, isAnd: isAnd)
-                        current = next
-                        k *= 2
-                    }
-                    let start = 64 * margin + key.dx
-                    combineShifted(tables + (ki * hp + yp) * data, current, shift: start, current, shift: start + key.length - k,
-                                   count: data, isAnd: isAnd)
-                }
+                for i in (lastWord + 1)..<stride { row[i] = fill }
             }
         }
+
+        // 2. Window ANDs by doubling, then one aligned table per key.
+        var current = padded, k = 1
+        for (ki, key) in keys.enumerated() {
+            while 2 * k <= key.length {
+                let next = current == a ? b : a
+                combineShifted(next, current, shift: 0, current, shift: k, count: count, isAnd: isAnd)
+                current = next
+                k *= 2
+            }
+            let start = 64 * margin + key.dx
+            combineShifted(tables + ki * planeWords, current, shift: start, current, shift: start + key.length - k,
+                           count: count, isAnd: isAnd)
+        }
+
+        // 3. Output = op over runs of the table shifted by the run's row offset (whole rows at once).
+        var out = PackedMask(height: height, width: width, margin: margin)
         out.words.withUnsafeMutableBufferPointer { ob in
-            let bases = runs.map { r in UnsafePointer(tables + (keys.firstIndex(of: Key(length: r.length, dx: r.dx))! * hp + r.dy + top) * data) }
-            for y in 0..<height {
-                let o = ob.baseAddress! + y * stride + margin
-                let first = bases[0] + y * data
-                for i in 0..<data { o[i] = first[i] }
-                for r in 1..<bases.count {
-                    let t = bases[r] + y * data
-                    if isAnd {
-                        for i in 0..<data { o[i] &= t[i] }
-                    } else {
-                        for i in 0..<data { o[i] |= t[i] }
-                    }
+            // Table word (row r, column j) sits at r·stride + j and serves output word (r − dy − top, margin + j).
+            let o = ob.baseAddress! + margin
+            let total = height * stride - margin
+            for (r, run) in runs.enumerated() {
+                let t = UnsafePointer(tables + keys.firstIndex(of: Key(length: run.length, dx: run.dx))! * planeWords + (run.dy + top) * stride)
+                if r == 0 {
+                    o.update(from: t, count: total)
+                } else if isAnd {
+                    for i in 0..<total { o[i] &= t[i] }
+                } else {
+                    for i in 0..<total { o[i] |= t[i] }
                 }
             }
         }
