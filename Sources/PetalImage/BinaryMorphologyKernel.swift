@@ -103,9 +103,13 @@ struct PackedMask {
         let planeWords = (hp + slack) * stride
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: (3 + keys.count) * planeWords)
         defer { scratch.deallocate() }
-        scratch.initialize(repeating: fill, count: (3 + keys.count) * planeWords)
         let padded = scratch, a = scratch + planeWords, b = scratch + 2 * planeWords, tables = scratch + 3 * planeWords
         let count = hp * stride   // words computed per plane
+        // Only what is read before it is written needs the border value: the padded image's border rows,
+        // and every plane's slack rows.
+        padded.initialize(repeating: fill, count: top * stride)
+        (padded + (top + height) * stride).initialize(repeating: fill, count: planeWords - (top + height) * stride)
+        for plane in 1..<(3 + keys.count) { (scratch + plane * planeWords + count).initialize(repeating: fill, count: planeWords - count) }
 
         // 1. The padded image: border rows stay `fill`; image rows get their border bits set.
         words.withUnsafeBufferPointer { src in
