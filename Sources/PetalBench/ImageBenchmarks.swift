@@ -124,6 +124,18 @@ func runImageBenchmarks(quick: Bool) {
         measure(budget: budget) { bytes.warp(inverseMap: inverse, into: dst, outputHeight: 100, outputWidth: 100, layout: .planar) }
     }
     report("warp 45° bilinear 100×100×3 (UInt8 → CHW Float)", w3, warpReferences)
+    // The data loader's path: a fresh Keras-style random transform per image, edge fill, UInt8 → CHW Float.
+    let augmentation = KerasAugmentation(rotationRange: 45, widthShiftRange: 0.1, heightShiftRange: 0.1, shearRange: 10,
+                                         zoomRange: 0.8...1.2, horizontalFlip: true)
+    var generator = SeededGenerator(seed: 1)
+    let w4 = buffer.withUnsafeMutableBufferPointer { dst in
+        measure(budget: budget) {
+            let p = augmentation.sample(height: 100, width: 100, using: &generator)
+            bytes.warp(inverseMap: .keras(p, height: 100, width: 100), into: dst, outputHeight: 100, outputWidth: 100,
+                       layout: .planar, border: .edge)
+        }
+    }
+    report("Keras random affine + flip, edge fill (UInt8→CHW)", w4, warpReferences)
 
     // 3. JPEG decoding of the demo photos.
     guard !photos.isEmpty else { print("image  JPEG decode: demo photos not found (set PETAL_FLOWERS)"); return }

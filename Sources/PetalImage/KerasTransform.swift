@@ -21,16 +21,83 @@ public struct KerasTransformParameters: Sendable, Equatable {
     public var rowZoom: Double
     /// Zoom of the column coordinate (`zy`).
     public var columnZoom: Double
+    /// Mirror left ↔ right after the affine part (`flip_horizontal`).
+    public var flipHorizontal: Bool
+    /// Mirror top ↔ bottom after the affine part (`flip_vertical`).
+    public var flipVertical: Bool
+    /// Brightness factor (`brightness`, 1 = unchanged); not part of the geometry: apply it with
+    /// ``Image/scaledBrightness(by:clip:)`` after the warp.
+    public var brightness: Double
 
-    /// - Parameters mirror Keras' `apply_affine_transform(theta, tx, ty, shear, zx, zy)`.
+    /// - Parameters mirror Keras' `apply_affine_transform(theta, tx, ty, shear, zx, zy)` and `apply_transform`'s flips.
     public init(rotationDegrees: Double = 0, rowShift: Double = 0, columnShift: Double = 0, shearDegrees: Double = 0,
-                rowZoom: Double = 1, columnZoom: Double = 1) {
+                rowZoom: Double = 1, columnZoom: Double = 1, flipHorizontal: Bool = false, flipVertical: Bool = false,
+                brightness: Double = 1) {
         self.rotationDegrees = rotationDegrees
         self.rowShift = rowShift
         self.columnShift = columnShift
         self.shearDegrees = shearDegrees
         self.rowZoom = rowZoom
         self.columnZoom = columnZoom
+        self.flipHorizontal = flipHorizontal
+        self.flipVertical = flipVertical
+        self.brightness = brightness
+    }
+}
+
+/// Keras `ImageDataGenerator`'s random-augmentation settings, sampled as its `get_random_transform` does.
+public struct KerasAugmentation: Sendable, Equatable {
+    /// Degrees; rotation is uniform in ±range.
+    public var rotationRange: Double
+    /// Fraction of the width when below 1, else pixels; the column shift is uniform in ±range.
+    public var widthShiftRange: Double
+    /// Fraction of the height when below 1, else pixels; the row shift is uniform in ±range.
+    public var heightShiftRange: Double
+    /// Degrees; shear is uniform in ±range.
+    public var shearRange: Double
+    /// Zoom factors: row and column zoom are drawn independently, uniform in the range.
+    public var zoomRange: ClosedRange<Double>
+    /// Flip left ↔ right with probability ½.
+    public var horizontalFlip: Bool
+    /// Flip top ↔ bottom with probability ½.
+    public var verticalFlip: Bool
+    /// Brightness factor range, or nil for none.
+    public var brightnessRange: ClosedRange<Double>?
+
+    /// - Parameters: Keras' argument names and meanings (`zoom_range=z` in Keras means `1 − z … 1 + z`).
+    public init(rotationRange: Double = 0, widthShiftRange: Double = 0, heightShiftRange: Double = 0, shearRange: Double = 0,
+                zoomRange: ClosedRange<Double> = 1...1, horizontalFlip: Bool = false, verticalFlip: Bool = false,
+                brightnessRange: ClosedRange<Double>? = nil) {
+        self.rotationRange = rotationRange
+        self.widthShiftRange = widthShiftRange
+        self.heightShiftRange = heightShiftRange
+        self.shearRange = shearRange
+        self.zoomRange = zoomRange
+        self.horizontalFlip = horizontalFlip
+        self.verticalFlip = verticalFlip
+        self.brightnessRange = brightnessRange
+    }
+
+    /// One random transform for a `height × width` image, drawn in Keras' order from a seeded generator.
+    public func sample(height: Int, width: Int, using g: inout SeededGenerator) -> KerasTransformParameters {
+        func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * g.nextUnit() }
+        var p = KerasTransformParameters()
+        if rotationRange != 0 { p.rotationDegrees = uniform(-rotationRange, rotationRange) }
+        if heightShiftRange != 0 {
+            p.rowShift = uniform(-heightShiftRange, heightShiftRange) * (abs(heightShiftRange) < 1 ? Double(height) : 1)
+        }
+        if widthShiftRange != 0 {
+            p.columnShift = uniform(-widthShiftRange, widthShiftRange) * (abs(widthShiftRange) < 1 ? Double(width) : 1)
+        }
+        if shearRange != 0 { p.shearDegrees = uniform(-shearRange, shearRange) }
+        if zoomRange != 1...1 {
+            p.rowZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
+            p.columnZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
+        }
+        p.flipHorizontal = horizontalFlip && g.nextUnit() < 0.5
+        p.flipVertical = verticalFlip && g.nextUnit() < 0.5
+        if let b = brightnessRange { p.brightness = uniform(b.lowerBound, b.upperBound) }
+        return p
     }
 }
 
@@ -54,6 +121,10 @@ extension AffineTransform2D {
         let oRow = Double(height) / 2 - 0.5, oCol = Double(width) / 2 - 0.5
         m = mul(mul((1, 0, oRow, 0, 1, oCol), m), (1, 0, -oRow, 0, 1, -oCol))
         // (row, col) → (x = col, y = row): swap both the inputs and the outputs.
-        return AffineTransform2D(matrix: (m.4, m.3, m.5, m.1, m.0, m.2))
+        var inverse = AffineTransform2D(matrix: (m.4, m.3, m.5, m.1, m.0, m.2))
+        // Keras flips the warped image; as an inverse map, the flip is applied to output coordinates first.
+        if p.flipVertical { inverse = .verticalFlip(height: height) + inverse }
+        if p.flipHorizontal { inverse = .horizontalFlip(width: width) + inverse }
+        return inverse
     }
 }

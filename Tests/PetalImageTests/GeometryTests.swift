@@ -192,6 +192,37 @@ import Testing
     }
 }
 
+@Suite struct KerasAugmentationTests {
+    @Test func flipsHappenAfterTheAffinePart() throws {
+        let img = try Fixture.photo().cropped(y: 20, x: 30, height: 40, width: 52).toFloat()
+        var p = KerasTransformParameters(rotationDegrees: 17, rowShift: 3, columnShift: -5, shearDegrees: 8, rowZoom: 1.1, columnZoom: 0.95)
+        let plain = img.warped(inverseMap: .keras(p, height: 40, width: 52), border: .edge)
+        p.flipHorizontal = true
+        #expect(maxAbsDifference(img.warped(inverseMap: .keras(p, height: 40, width: 52), border: .edge), plain.flippedHorizontally()) < 1e-5)
+        p.flipVertical = true
+        #expect(maxAbsDifference(img.warped(inverseMap: .keras(p, height: 40, width: 52), border: .edge),
+                                 plain.flippedHorizontally().flippedVertically()) < 1e-5)
+    }
+
+    @Test func samplingIsSeededAndStaysInRange() {
+        let aug = KerasAugmentation(rotationRange: 20, widthShiftRange: 0.1, heightShiftRange: 6, shearRange: 10,
+                                    zoomRange: 0.8...1.2, horizontalFlip: true, brightnessRange: 0.7...1.3)
+        var g1 = SeededGenerator(seed: 5), g2 = SeededGenerator(seed: 5)
+        var flips = 0
+        for _ in 0..<2000 {
+            let p = aug.sample(height: 100, width: 120, using: &g1)
+            #expect(p == aug.sample(height: 100, width: 120, using: &g2))
+            #expect(abs(p.rotationDegrees) <= 20 && abs(p.columnShift) <= 12 && abs(p.rowShift) <= 6 && abs(p.shearDegrees) <= 10)
+            #expect((0.8...1.2).contains(p.rowZoom) && (0.8...1.2).contains(p.columnZoom) && (0.7...1.3).contains(p.brightness))
+            #expect(!p.flipVertical)
+            if p.flipHorizontal { flips += 1 }
+        }
+        #expect(abs(flips - 1000) < 120, "\(flips) horizontal flips in 2000 draws")
+        var g3 = SeededGenerator(seed: 5)
+        #expect(KerasAugmentation().sample(height: 10, width: 10, using: &g3) == KerasTransformParameters())
+    }
+}
+
 @Suite struct WarpConvenienceTests {
     @Test func flipsAsTransformsEqualFlips() throws {
         let img = try Fixture.photo().cropped(y: 10, x: 20, height: 31, width: 47).toFloat()
