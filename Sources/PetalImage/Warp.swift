@@ -217,41 +217,56 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
             }
         }
 
-        // Interior: every neighbour exists; coordinates are ≥ 0, so truncation is floor.
+        // Interior: every neighbour exists and coordinates are ≥ 0. They advance in 32.32 fixed point, an
+        // integer add per pixel instead of two float→int conversions with range checks; the step's rounding
+        // error (2⁻³³ px) stays far below Float precision over any row length.
         if xStart < xEnd {
+            let (fx0, fy0) = source(xStart)
+            let one = 4_294_967_296.0, toUnit: Float = 1 / 4_294_967_296
+            var fx = Int64(fx0 * one), fy = Int64(fy0 * one)
+            let stepX = Int64((m.a0 * one).rounded()), stepY = Int64((m.b0 * one).rounded())
+            var out = dst + (y &* outW &+ xStart) &* pixelStride
             if bilinear && channels == 3 {
-                for x in xStart..<xEnd {
-                    let (sx, sy) = source(x)
-                    let xi = Int(sx), yi = Int(sy)
-                    let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
-                    let p = src + yi * rowStride + xi * 3, q = p + rowStride
-                    let out = dst + (y * outW + x) * pixelStride
-                    let t0 = p[0].floatValue + dx * (p[3].floatValue - p[0].floatValue), b0 = q[0].floatValue + dx * (q[3].floatValue - q[0].floatValue)
-                    let t1 = p[1].floatValue + dx * (p[4].floatValue - p[1].floatValue), b1 = q[1].floatValue + dx * (q[4].floatValue - q[1].floatValue)
-                    let t2 = p[2].floatValue + dx * (p[5].floatValue - p[2].floatValue), b2 = q[2].floatValue + dx * (q[5].floatValue - q[2].floatValue)
+                for _ in xStart..<xEnd {
+                    let xi = Int(truncatingIfNeeded: fx &>> 32), yi = Int(truncatingIfNeeded: fy &>> 32)
+                    let dx = Float(UInt32(truncatingIfNeeded: fx)) * toUnit, dy = Float(UInt32(truncatingIfNeeded: fy)) * toUnit
+                    let p = src + (yi &* rowStride &+ xi &* 3), q = p + rowStride
+                    let p0 = p[0].floatValue, p1 = p[1].floatValue, p2 = p[2].floatValue
+                    let q0 = q[0].floatValue, q1 = q[1].floatValue, q2 = q[2].floatValue
+                    let t0 = p0 + dx * (p[3].floatValue - p0), b0 = q0 + dx * (q[3].floatValue - q0)
+                    let t1 = p1 + dx * (p[4].floatValue - p1), b1 = q1 + dx * (q[4].floatValue - q1)
+                    let t2 = p2 + dx * (p[5].floatValue - p2), b2 = q2 + dx * (q[5].floatValue - q2)
                     out[0] = (t0 + dy * (b0 - t0)) * scale
                     out[channelStride] = (t1 + dy * (b1 - t1)) * scale
-                    out[2 * channelStride] = (t2 + dy * (b2 - t2)) * scale
+                    out[2 &* channelStride] = (t2 + dy * (b2 - t2)) * scale
+                    out += pixelStride
+                    fx &+= stepX
+                    fy &+= stepY
                 }
             } else if bilinear {
-                for x in xStart..<xEnd {
-                    let (sx, sy) = source(x)
-                    let xi = Int(sx), yi = Int(sy)
-                    let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
-                    let p = src + yi * rowStride + xi * channels, q = p + rowStride
-                    let out = dst + (y * outW + x) * pixelStride
+                for _ in xStart..<xEnd {
+                    let xi = Int(truncatingIfNeeded: fx &>> 32), yi = Int(truncatingIfNeeded: fy &>> 32)
+                    let dx = Float(UInt32(truncatingIfNeeded: fx)) * toUnit, dy = Float(UInt32(truncatingIfNeeded: fy)) * toUnit
+                    let p = src + (yi &* rowStride &+ xi &* channels), q = p + rowStride
                     for c in 0..<channels {
-                        let top = p[c].floatValue + dx * (p[c + channels].floatValue - p[c].floatValue)
-                        let bottom = q[c].floatValue + dx * (q[c + channels].floatValue - q[c].floatValue)
-                        out[c * channelStride] = (top + dy * (bottom - top)) * scale
+                        let top = p[c].floatValue + dx * (p[c &+ channels].floatValue - p[c].floatValue)
+                        let bottom = q[c].floatValue + dx * (q[c &+ channels].floatValue - q[c].floatValue)
+                        out[c &* channelStride] = (top + dy * (bottom - top)) * scale
                     }
+                    out += pixelStride
+                    fx &+= stepX
+                    fy &+= stepY
                 }
             } else {
-                for x in xStart..<xEnd {
-                    let (sx, sy) = source(x)
-                    let p = src + Int(sy + 0.5) * rowStride + Int(sx + 0.5) * channels
-                    let out = dst + (y * outW + x) * pixelStride
-                    for c in 0..<channels { out[c * channelStride] = p[c].floatValue * scale }
+                // Nearest: round half up, i.e. floor(s + 0.5), on the fixed-point coordinate.
+                let half: Int64 = 1 << 31
+                for _ in xStart..<xEnd {
+                    let xi = Int(truncatingIfNeeded: (fx &+ half) &>> 32), yi = Int(truncatingIfNeeded: (fy &+ half) &>> 32)
+                    let p = src + (yi &* rowStride &+ xi &* channels)
+                    for c in 0..<channels { out[c &* channelStride] = p[c].floatValue * scale }
+                    out += pixelStride
+                    fx &+= stepX
+                    fy &+= stepY
                 }
             }
         }
