@@ -187,8 +187,11 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
         }
 
         // Border pixels: [0, xStart) and [xEnd, outW). Each maps its two rows and two columns once.
-        for range in [0..<xStart, xEnd..<outW] {
-            for x in range {
+        var x = 0
+        while x < outW {
+            if x == xStart && xStart < xEnd { x = xEnd; continue }
+            defer { x += 1 }
+            do {
                 let (sx, sy) = source(x)
                 let out = dst + (y * outW + x) * pixelStride
                 if bilinear {
@@ -198,6 +201,17 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
                         continue
                     }
                     let dx = Float(sx - Double(xi)), dy = Float(sy - Double(yi))
+                    if !isConstant {
+                        // Every border rule but the constant maps to a pixel: four pointers, no optionals.
+                        let x0 = border.sourceIndex(xi, width)! &* channels, x1 = border.sourceIndex(xi + 1, width)! &* channels
+                        let r0 = src + border.sourceIndex(yi, height)! &* rowStride, r1 = src + border.sourceIndex(yi + 1, height)! &* rowStride
+                        for c in 0..<channels {
+                            let top = (1 - dx) * r0[x0 &+ c].floatValue + dx * r0[x1 &+ c].floatValue
+                            let bottom = (1 - dx) * r1[x0 &+ c].floatValue + dx * r1[x1 &+ c].floatValue
+                            out[c &* channelStride] = ((1 - dy) * top + dy * bottom) * scale
+                        }
+                        continue
+                    }
                     let x0 = border.sourceIndex(xi, width), x1 = border.sourceIndex(xi + 1, width)
                     let y0 = border.sourceIndex(yi, height), y1 = border.sourceIndex(yi + 1, height)
                     @inline(__always) func at(_ yy: Int?, _ xx: Int?, _ c: Int) -> Float {
