@@ -95,6 +95,19 @@ import Testing
         }
     }
 
+    @Test func greyBorderModesMatchScikitImage() throws {
+        let small = Fixture["morphology"]["small"] as! [String: Any]
+        let grey = try Image<UInt8>(height: 20, width: 24, channels: 1, pixels: (small["grey"] as! [Int]).map(UInt8.init))
+        let fp = try Footprint(rows: Fixture.footprintRows(((small["cases"] as! [String: Any])["asym"] as! [String: Any])["footprint"]!))
+        let cval = Float(small["grey_modes_cval"] as! Int)
+        let modes = small["grey_modes"] as! [String: [Int]]
+        for (name, border) in [("nearest", GreyBorder.nearest), ("mirror", .mirror), ("wrap", .wrap), ("constant", .constant(cval))] {
+            for op in [MorphologyOperation.erosion, .dilation] {
+                #expect(grey.morphology(op, footprint: fp, border: border).pixels == modes["\(op.rawValue)_\(name)"]!.map(UInt8.init), "\(op) \(name)")
+            }
+        }
+    }
+
     @Test func longRunsUseVanHerkAndAgreeWithBruteForce() throws {
         // A 1 × 25 line and a 19 × 19 square exercise the van Herk / Gil–Werman path (runs longer than 16).
         var img = Image<UInt8>(height: 16, width: 37)

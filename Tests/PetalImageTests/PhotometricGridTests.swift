@@ -81,3 +81,28 @@ import Testing
 }
 
 func rgbAt(_ img: Image<UInt8>, _ y: Int, _ x: Int) -> [UInt8] { [img[y, x, 0], img[y, x, 1], img[y, x, 2]] }
+
+@Suite struct ChannelTests {
+    @Test func splitMergeAndReplicate() throws {
+        let photo = try Fixture.photo()
+        let planes = photo.splitChannels()
+        #expect(planes.count == 3 && planes.allSatisfy { $0.channels == 1 })
+        #expect(planes[2][5, 7] == photo[5, 7, 2])
+        #expect(try Image.merging(planes) == photo)
+        #expect(try Image.merging([planes[2], planes[1], planes[0]]).channel(0) == planes[2])
+        let grey = planes[1].replicatedToRGB()
+        #expect(grey.channels == 3 && grey[9, 9, 0] == photo[9, 9, 1] && grey[9, 9, 2] == photo[9, 9, 1])
+        let rgba = try Image.merging(planes + [planes[0]])
+        #expect(rgba.replicatedToRGB() == photo)
+        #expect(throws: ImageError.self) { try Image.merging([planes[0], try planes[1].cropped(y: 0, x: 0, height: 5, width: 5)]) }
+        #expect(throws: ImageError.self) { try Image<UInt8>.merging([]) }
+    }
+
+    @Test func formatDetectionUsesMagicBytes() {
+        #expect(ImageFormat.detect([0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
+        #expect(ImageFormat.detect([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0]) == .png)
+        #expect(ImageFormat.detect(Array("GIF89a".utf8)) == nil)
+        #expect(ImageFormat.detect([0xFF, 0xD8]) == nil)
+        #expect(ImageFormat.describeUnknown(Array("RIFF\0\0\0\0WEBPVP8 ".utf8)).contains("WebP"))
+    }
+}
