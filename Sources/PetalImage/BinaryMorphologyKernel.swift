@@ -1,8 +1,9 @@
 // Bit-parallel binary morphology: a mask is packed 64 pixels to a UInt64 word, and erosion (AND) or
 // dilation (OR) over the footprint's horizontal runs works on whole words. The run decomposition is the
-// one of MorphologyKernel.swift (sliding-window AND of each run length by doubling, then one shifted
-// read per run and output word); here each operation handles 64 pixels instead of 16 bytes.
-// Opening and closing stay packed between their two steps.
+// one of MorphologyKernel.swift: the sliding-window AND of each run length by doubling (log₂ L word
+// passes, so long runs stay cheap without van Herk's block bookkeeping), one table per distinct
+// (length, offset) already shifted into alignment with the output words, then one word AND per run.
+// Each operation handles 64 pixels; opening and closing stay packed between their two steps.
 
 /// A mask packed LSB-first, 64 pixels per word, with `margin` spare words on both sides of every row so
 /// that border pixels can be set without shifting the row.

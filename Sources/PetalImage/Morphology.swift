@@ -5,7 +5,9 @@
 // - Grey (`erosion` …): padded at the front; erosion and dilation both use offsets k − c (skimage mirrors
 //   once more before scipy's grey_dilation mirrors), opening/closing use the mirrored footprint for their
 //   second step. Border mode 'reflect' by default (scipy's reflect, i.e. numpy's 'symmetric').
-// Multi-channel images are processed channel by channel. The kernel is run-based (MorphologyKernel.swift).
+// Multi-channel images are processed channel by channel. Both kernels decompose the footprint into
+// horizontal runs (van Herk / Gil–Werman style line extrema, see MorphologyKernel.swift); masks run
+// bit-packed, 64 pixels per word (BinaryMorphologyKernel.swift), 8-bit and Float images on bytes/floats.
 
 /// The four basic morphology operations.
 public enum MorphologyOperation: String, Sendable, CaseIterable {
