@@ -4,6 +4,7 @@
 extension Image {
     /// One channel as a single-channel image (`image[..., c]`).
     /// - Parameter c: channel index, 0 ..< `channels`.
+    @inlinable
     public func channel(_ c: Int) -> Image<Pixel> {
         precondition(c >= 0 && c < channels, "channel \(c) out of range 0..<\(channels)")
         if channels == 1 { return self }
@@ -15,6 +16,7 @@ extension Image {
     }
 
     /// Every channel as its own single-channel image (R, G, B for an RGB image).
+    @inlinable
     public func splitChannels() -> [Image<Pixel>] { (0..<channels).map(channel) }
 
     /// Stacks single-channel images of equal size into one multi-channel image (`np.dstack`).
@@ -38,6 +40,7 @@ extension Image {
 
     /// Grey → RGB by replication; other layouts keep their first three channels
     /// (grey + alpha gives grey replicated, RGBA drops alpha).
+    @inlinable
     public func replicatedToRGB() -> Image<Pixel> {
         switch channels {
         case 3: return self

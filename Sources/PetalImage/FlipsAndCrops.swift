@@ -1,7 +1,9 @@
-// Flips and crops: pure index shuffles, the same for every pixel type.
+// Flips and crops: pure index shuffles, the same for every pixel type. They are @inlinable because they are
+// generic: called from another module (a data loader), unspecialised generic code would be several times slower.
 
 extension Image {
     /// Mirrored left ↔ right (`np.fliplr`, `image[:, ::-1]`).
+    @inlinable
     public func flippedHorizontally() -> Image<Pixel> {
         var out = pixels
         let rowLength = width * channels
@@ -20,6 +22,7 @@ extension Image {
     }
 
     /// Mirrored top ↔ bottom (`np.flipud`, `image[::-1]`).
+    @inlinable
     public func flippedVertically() -> Image<Pixel> {
         var out = pixels
         let rowLength = width * channels
@@ -31,6 +34,7 @@ extension Image {
 
     /// The rectangle with top-left corner (`y`, `x`) (`image[y:y+height, x:x+width]`).
     /// - Throws: ``ImageError/invalidParameter(name:reason:)`` when the rectangle is empty or leaves the image.
+    @inlinable
     public func cropped(y: Int, x: Int, height h: Int, width w: Int) throws -> Image<Pixel> {
         guard h > 0, w > 0, y >= 0, x >= 0, y + h <= height, x + w <= width else {
             throw ImageError.invalidParameter(name: "crop", reason: "rectangle y=\(y) x=\(x) \(h)×\(w) is empty or outside the \(height)×\(width) image")
@@ -46,6 +50,7 @@ extension Image {
     /// The central `height × width` rectangle; the offset is `(H − height) / 2` rounded down
     /// (numpy slicing `image[(H-h)//2 : (H-h)//2 + h, …]`).
     /// - Throws: ``ImageError/invalidParameter(name:reason:)`` when the image is smaller than the crop.
+    @inlinable
     public func centreCropped(height h: Int, width w: Int) throws -> Image<Pixel> {
         guard h <= height, w <= width else {
             throw ImageError.invalidParameter(name: "centre crop", reason: "\(h)×\(w) is larger than the \(height)×\(width) image")

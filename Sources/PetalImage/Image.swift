@@ -61,6 +61,7 @@ public struct Image<Pixel: PixelComponent>: Sendable, Equatable {
     }
 
     /// Internal initialiser for kernels that already produced a correctly sized buffer.
+    @usableFromInline
     init(unchecked pixels: [Pixel], height: Int, width: Int, channels: Int) {
         assert(pixels.count == height * width * channels)
         self.height = height
@@ -83,6 +84,7 @@ public struct Image<Pixel: PixelComponent>: Sendable, Equatable {
     }
 
     /// Number of pixels (`height * width`), not counting channels.
+    @inlinable
     public var pixelCount: Int { height * width }
 
     /// `true` when both images have the same height, width and channel count.
