@@ -182,3 +182,30 @@ enum DemoPhotos {
         #expect(checked >= 40)
     }
 }
+
+@Suite struct SixteenBitAlphaTests {
+    @Test func rgba16IsReturnedWithStraightAlpha() throws {
+        let entry = (Fixture["png"] as [String: Any])["image_png_rgba16.png"] as! [String: Any]
+        let expected = entry["pixels"] as! [Int]
+        let data = Fixture.data("image_png_rgba16.png")
+        let f = try data.withUnsafeBytes { try PNGCodec.decodeFloat($0, options: DecodeOptions(channels: .native)) }
+        #expect(f.channels == 4 && f.height == 5 && f.width == 4)
+        for p in 0..<f.pixelCount {
+            let alpha = expected[4 * p + 3]
+            #expect(f.pixels[4 * p + 3] == Float(alpha) / 65535, "alpha is exact")
+            for c in 0..<3 {
+                let want = Float(expected[4 * p + c]) / 65535, got = f.pixels[4 * p + c]
+                // libpng premultiplies to 16 bits; undoing it loses up to 65535 / (2 · alpha) levels.
+                if alpha == 0 {
+                    #expect(got == 0)
+                } else {
+                    #expect(abs(got - want) <= Float(1) / Float(alpha) + 1e-6, "pixel \(p) channel \(c) alpha \(alpha): \(got) vs \(want)")
+                }
+            }
+        }
+        // Opaque pixel (0, 1) comes back exactly.
+        for c in 0..<3 { #expect(f[0, 1, c] == Float(expected[4 + c]) / 65535) }
+        let rgb = try ImageCodec.decode(data)
+        #expect(rgb.channels == 3 && rgb[0, 1, 0] == UInt8((expected[4] * 255 + 32767) / 65535))
+    }
+}
