@@ -135,7 +135,7 @@ func runImageBenchmarks(quick: Bool) {
                        layout: .planar, border: .edge)
         }
     }
-    report("Keras random affine + flip, edge fill (UInt8→CHW)", w4, warpReferences)
+    report("Keras random affine+flip, edge, UInt8→CHW", w4, warpReferences)
 
     // 3. JPEG decoding of the demo photos.
     guard !photos.isEmpty else { print("image  JPEG decode: demo photos not found (set PETAL_FLOWERS)"); return }

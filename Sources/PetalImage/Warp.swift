@@ -129,9 +129,9 @@ extension Image where Pixel == UInt8 {
     }
 }
 
-/// The warp itself, non-generic over Float buffers.
-/// Generic only so that 8-bit sources need no Float copy; it is specialised for UInt8 and Float within the
-/// module. Samples are interpolated in source units and multiplied by `scale` on output.
+/// The warp itself, over raw buffers. Generic only so that 8-bit sources need no Float copy: it is
+/// always inlined into the two public entry points, which specialises it for UInt8 and Float.
+/// Samples are interpolated in source units and multiplied by `scale` on output.
 @inline(__always)
 private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width: Int, channels: Int, m: AffineTransform2D,
                                        dst: UnsafeMutablePointer<Float>, outH: Int, outW: Int, planar: Bool, bilinear: Bool,
@@ -142,9 +142,13 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
     let rowStride = width * channels
     var cval: Float = 0, isConstant = false
     if case .constant(let v) = border { cval = v / scale; isConstant = true }
-    // Interior test bounds: bilinear needs floor(s) + 1 inside, nearest needs round(s) inside.
-    let limitX = bilinear ? Double(width - 1) : Double(width) - 0.5, limitY = bilinear ? Double(height - 1) : Double(height) - 0.5
-    let lowX = bilinear ? 0.0 : -0.5, lowY = lowX
+    // Interior test bounds: bilinear needs floor(s) + 1 inside, nearest needs round(s) inside. They are pulled
+    // in by 1e-4 px so that the fixed-point stepping of the interior loop (error ≤ 2⁻³³ px per step) can never
+    // step outside the image; pixels in that sliver take the exact border path instead.
+    let guardBand = 1e-4
+    let limitX = (bilinear ? Double(width - 1) : Double(width) - 0.5) - guardBand
+    let limitY = (bilinear ? Double(height - 1) : Double(height) - 0.5) - guardBand
+    let lowX = (bilinear ? 0.0 : -0.5) + guardBand, lowY = lowX
 
     @inline(__always) func fetch(_ yi: Int, _ xi: Int, _ c: Int) -> Float {
         guard let sy = border.sourceIndex(yi, height), let sx = border.sourceIndex(xi, width) else { return cval }
@@ -170,7 +174,7 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
         // The interior of a row is one interval of x (an intersection of half-planes along a line):
         // solve for it, then trim the ends so that the test holds exactly at every interior pixel.
         var lo = 0.0, hi = Double(outW)
-        for (start, step, low, limit) in [(sx0, m.a0, lowX, limitX), (sy0, m.b0, lowY, limitY)] {
+        @inline(__always) func restrict(_ start: Double, _ step: Double, _ low: Double, _ limit: Double) {
             if step == 0 {
                 if !(start >= low && start < limit) { lo = 1; hi = 0 }
             } else {
@@ -178,6 +182,8 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
                 lo = Swift.max(lo, Swift.min(t0, t1)); hi = Swift.min(hi, Swift.max(t0, t1))
             }
         }
+        restrict(sx0, m.a0, lowX, limitX)
+        restrict(sy0, m.b0, lowY, limitY)
         var xStart = outW, xEnd = outW
         if lo.isFinite && hi.isFinite && lo < hi {
             xStart = Swift.max(0, Swift.min(outW, Int(lo.rounded(.up)) - 1))

@@ -248,3 +248,56 @@ import Testing
         }
     }
 }
+
+/// The warp's naive twin: every pixel through the exact border rule, coordinates in Double.
+func naiveWarp(_ img: Image<Float>, inverse m: AffineTransform2D, height: Int, width: Int, bilinear: Bool, border: WarpBorder) -> Image<Float> {
+    var out = Image<Float>(height: height, width: width, channels: img.channels)
+    let rule = border.padRule
+    func at(_ y: Int, _ x: Int, _ c: Int) -> Float {
+        guard let sy = rule.sourceIndex(y, img.height), let sx = rule.sourceIndex(x, img.width) else {
+            if case .constant(let v) = border { return v }
+            fatalError()
+        }
+        return img[sy, sx, c]
+    }
+    for y in 0..<height {
+        for x in 0..<width {
+            let (sx, sy) = m.apply(x: Double(x), y: Double(y))
+            for c in 0..<img.channels {
+                if bilinear {
+                    let x0 = Int(sx.rounded(.down)), y0 = Int(sy.rounded(.down))
+                    let dx = Float(sx - Double(x0)), dy = Float(sy - Double(y0))
+                    let top = (1 - dx) * at(y0, x0, c) + dx * at(y0, x0 + 1, c)
+                    let bottom = (1 - dx) * at(y0 + 1, x0, c) + dx * at(y0 + 1, x0 + 1, c)
+                    out[y, x, c] = (1 - dy) * top + dy * bottom
+                } else {
+                    out[y, x, c] = at(Int((sy + 0.5).rounded(.down)), Int((sx + 0.5).rounded(.down)), c)
+                }
+            }
+        }
+    }
+    return out
+}
+
+@Suite struct WarpAgainstNaiveTwinTests {
+    @Test func randomTransformsEveryModeAndBothOrders() throws {
+        let img = try Fixture.photo().cropped(y: 100, x: 150, height: 13, width: 17).toFloat()
+        var g = SeededGenerator(seed: 99)
+        for trial in 0..<40 {
+            func u(_ a: Double, _ b: Double) -> Double { a + (b - a) * g.nextUnit() }
+            // Scales from 0.3 to 3, any rotation and shear, shifts up to a few images: rows with interiors
+            // that start and end anywhere, including exactly on pixel centres (trial 0 is a pure translation).
+            let t = trial == 0 ? AffineTransform2D.translation(x: 2, y: -3)
+                : AffineTransform2D(scaleX: u(0.3, 3), scaleY: u(0.3, 3), rotation: u(-3.2, 3.2), shearX: u(-0.6, 0.6),
+                                    translationX: u(-20, 20), translationY: u(-20, 20))
+            for border in [WarpBorder.constant(0.3), .edge, .symmetric, .reflect, .wrap] {
+                for bilinear in [true, false] {
+                    let fast = img.warped(inverseMap: t, outputHeight: 11, outputWidth: 19, interpolation: bilinear ? .bilinear : .nearest, border: border)
+                    let naive = naiveWarp(img, inverse: t, height: 11, width: 19, bilinear: bilinear, border: border)
+                    let err = maxAbsDifference(fast, naive)
+                    #expect(err < 1e-5, "trial \(trial) \(border) bilinear=\(bilinear): \(err)")
+                }
+            }
+        }
+    }
+}
