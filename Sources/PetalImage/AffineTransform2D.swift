@@ -112,6 +112,7 @@ public struct AffineTransform2D: Sendable, Equatable, CustomStringConvertible {
         return .translation(x: -cx, y: -cy) + self + .translation(x: cx, y: cy)
     }
 
+    /// The top two matrix rows.
     public var description: String {
         String(format: "AffineTransform2D[[%.6g, %.6g, %.6g], [%.6g, %.6g, %.6g]]", a0, a1, a2, b0, b1, b2)
     }

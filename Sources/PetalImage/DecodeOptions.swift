@@ -46,6 +46,7 @@ public struct DecodeOptions: Sendable, Equatable {
         self.fastJPEG = fastJPEG
     }
 
+    /// Field-by-field equality (written out because a tuple field is not Equatable).
     public static func == (a: DecodeOptions, b: DecodeOptions) -> Bool {
         a.channels == b.channels && a.maxPixels == b.maxPixels && a.jpegScale == b.jpegScale
             && a.minimumSize?.height == b.minimumSize?.height && a.minimumSize?.width == b.minimumSize?.width
@@ -55,7 +56,9 @@ public struct DecodeOptions: Sendable, Equatable {
 
 /// A JPEG DCT scaling factor `numerator / denominator`; libjpeg-turbo supports n/8 for n = 1…16.
 public struct JPEGScale: Sendable, Equatable {
+    /// Numerator of the scale.
     public let numerator: Int
+    /// Denominator of the scale.
     public let denominator: Int
 
     /// - Parameters:
@@ -66,13 +69,18 @@ public struct JPEGScale: Sendable, Equatable {
         self.denominator = denominator
     }
 
+    /// Full size.
     public static let full = JPEGScale(1, 1)
+    /// Half the width and height (a quarter of the pixels).
     public static let half = JPEGScale(1, 2)
+    /// A quarter of the width and height.
     public static let quarter = JPEGScale(1, 4)
+    /// An eighth of the width and height (DC coefficients only: the fastest decode).
     public static let eighth = JPEGScale(1, 8)
 
     /// The scaled size of a dimension, rounded up as libjpeg does (`TJSCALED`).
     public func scaled(_ dimension: Int) -> Int { (dimension * numerator + denominator - 1) / denominator }
 
+    /// Equal when the fractions are equal (1/2 == 4/8).
     public static func == (a: JPEGScale, b: JPEGScale) -> Bool { a.numerator * b.denominator == b.numerator * a.denominator }
 }

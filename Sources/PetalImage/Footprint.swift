@@ -36,6 +36,7 @@ public struct Footprint: Sendable, Equatable, CustomStringConvertible {
     /// The rows, for display and comparison.
     public var rows: [[Bool]] { (0..<height).map { Array(elements[$0 * width..<($0 + 1) * width]) } }
 
+    /// Rows of 0 and 1, one per line.
     public var description: String {
         rows.map { String($0.map { $0 ? "1" : "0" }) }.joined(separator: "\n")
     }

@@ -21,6 +21,7 @@ public enum ImageError: Error, LocalizedError, Equatable, Sendable {
     /// An image or buffer has the wrong shape for the operation.
     case shapeMismatch(parameter: String, expected: String, actual: String)
 
+    /// One line: the file or parameter at fault, then the reason.
     public var errorDescription: String? {
         switch self {
         case .emptyFile(let source):
