@@ -25,9 +25,14 @@ enum Fixture {
         try Image<UInt8>(contentsOfFile: url("image_rose_102501987.jpg").path)
     }
 
-    /// A mask stored with numpy's `packbits` (big-endian bit order) and base64.
+    /// A mask stored as a 1-bit PNG file, or (small ones) with numpy's `packbits` (big-endian bit order) and base64.
     static func mask(_ entry: Any) -> Image<Bool> {
         let e = entry as! [String: Any]
+        if let file = e["file"] as? String {
+            let image = try! ImageCodec.decode(data(file), source: file, options: DecodeOptions(channels: .native))
+            precondition([image.height, image.width] == e["shape"] as! [Int], "\(file) has the wrong shape")
+            return image.toMask()
+        }
         let shape = e["shape"] as! [Int]
         let bytes = Data(base64Encoded: e["bits"] as! String)!
         let n = shape[0] * shape[1]
@@ -40,15 +45,13 @@ enum Fixture {
         (entry as! [String]).map { $0.map { $0 == "1" } }
     }
 
-    /// Float images stored as little-endian UInt16 (v · 65535) in image_warps.bin.
-    static func warpImage(offset: Int, shape: [Int]) -> Image<Float> {
-        let blob = data("image_warps.bin")
-        let count = shape.reduce(1, *)
-        let values: [Float] = (0..<count).map { i in
-            let lo = UInt16(blob[offset + 2 * i]), hi = UInt16(blob[offset + 2 * i + 1])
-            return Float(lo | hi << 8) / 65535
-        }
-        return try! Image(height: shape[0], width: shape[1], channels: shape.count > 2 ? shape[2] : 1, pixels: values)
+    /// A Float image stored as a 16-bit PNG (value · 65535), as the fixture script writes warps and resizes.
+    static func warpImage(_ entryAny: Any) -> Image<Float> {
+        let entry = entryAny as! [String: Any]
+        let file = entry["file"] as! String, shape = entry["shape"] as! [Int]
+        let image = try! data(file).withUnsafeBytes { try PNGCodec.decodeFloat($0, source: file, options: DecodeOptions(channels: .native)) }
+        precondition([image.height, image.width, image.channels] == [shape[0], shape[1], shape.count > 2 ? shape[2] : 1], "\(file) has the wrong shape")
+        return image
     }
 }
 
