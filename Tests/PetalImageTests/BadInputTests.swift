@@ -129,3 +129,34 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
     }
     return ~c
 }
+
+@Suite struct FuzzTests {
+    /// Random byte damage and truncation of real files: every outcome is a decoded image or an ImageError.
+    @Test(arguments: ["image_rose_102501987.jpg", "image_crop_420.jpg", "image_crop_progressive.jpg", "image_png_rgb.png",
+                      "image_png_palette_trns.png", "image_png_grey16.png"])
+    func damagedFilesNeverCrash(file: String) {
+        let original = [UInt8](Fixture.data(file))
+        var g = SeededGenerator(seed: UInt64(original.count))
+        var decoded = 0, rejected = 0
+        for trial in 0..<60 {
+            var bytes = original
+            // Keep the signature (a damaged signature is covered elsewhere) and damage the rest.
+            for _ in 0..<(1 + trial % 8) {
+                let i = 8 + Int(g.next() % UInt64(bytes.count - 8))
+                bytes[i] = UInt8(truncatingIfNeeded: g.next())
+            }
+            if trial % 3 == 0 { bytes = Array(bytes.prefix(8 + Int(g.next() % UInt64(bytes.count - 8)))) }
+            do {
+                let image = try ImageCodec.decode(bytes, source: file, options: DecodeOptions(maxPixels: 4_000_000))
+                #expect(image.pixels.count == image.height * image.width * image.channels)
+                decoded += 1
+            } catch let e as ImageError {
+                #expect(e.errorDescription!.contains(file))
+                rejected += 1
+            } catch {
+                Issue.record("untyped error \(error)")
+            }
+        }
+        #expect(decoded + rejected == 60 && rejected > 0)
+    }
+}
