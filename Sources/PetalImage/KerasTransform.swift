@@ -3,8 +3,9 @@
 // Keras builds rotation · shift · shear · zoom in (row, column) coordinates, conjugates it with a shift to
 // the image centre (h/2 − 0.5, w/2 − 0.5), and hands it to scipy.ndimage.affine_transform, which maps
 // output coordinates to input coordinates. Here the same matrix is converted to (x = column, y = row).
-// Fill modes: Keras 'nearest' is `.edge`, 'reflect' is `.symmetric`, 'constant' is `.constant(cval)`;
-// Keras 'wrap' goes through scipy's legacy 'wrap' (period n − 1), whose nearest equivalent is `.wrap`.
+// Fill modes: Keras 'nearest' is `.edge`, 'reflect' is `.symmetric`, 'constant' is `.constantOutside(cval)`
+// (scipy's legacy constant mode); all three are checked against scipy.ndimage in the tests. Keras 'wrap' goes
+// through scipy's legacy 'wrap', which has a known edge quirk; `.wrap` (periodic) is the sensible stand-in.
 import Foundation
 
 /// The parameters of one Keras random affine transform (the values `get_random_transform` draws).

@@ -26,17 +26,27 @@ public enum WarpBorder: Sendable, Equatable {
     case symmetric
     /// Mirror about the edge pixel, d c b | a b c d (numpy/scikit-image 'reflect').
     case reflect
-    /// Periodic (Keras 'wrap').
+    /// Periodic (grid-wrap; Keras' 'wrap' goes through scipy's legacy 'wrap', which differs at the edges).
     case wrap
+    /// scipy.ndimage's legacy 'constant', which Keras' `fill_mode='constant'` uses: a sample point outside the
+    /// image takes the value; one inside is interpolated from image pixels only (no blending with the value
+    /// along the edge, unlike `.constant`, which is scikit-image's and scipy's 'grid-constant').
+    case constantOutside(Float)
 
     var padRule: PadRule<Float> {
         switch self {
         case .constant(let v): return .constant(v)
-        case .edge: return .nearest
+        case .edge, .constantOutside: return .nearest
         case .symmetric: return .reflect
         case .reflect: return .mirror
         case .wrap: return .wrap
         }
+    }
+
+    /// The value of a sample point outside the image, for `.constantOutside`.
+    var outsideValue: Float? {
+        if case .constantOutside(let v) = self { return v }
+        return nil
     }
 }
 
@@ -92,7 +102,7 @@ extension Image where Pixel == Float {
         pixels.withUnsafeBufferPointer { src in
             warpKernel(src: src.baseAddress!, height: height, width: width, channels: channels, m: m,
                        dst: destination.baseAddress!, outH: outputHeight, outW: outputWidth, planar: layout == .planar,
-                       bilinear: interpolation == .bilinear, border: border.padRule)
+                       bilinear: interpolation == .bilinear, border: border.padRule, outside: border.outsideValue)
         }
     }
 }
@@ -117,7 +127,7 @@ extension Image where Pixel == UInt8 {
         pixels.withUnsafeBufferPointer { src in
             warpKernel(src: src.baseAddress!, height: height, width: width, channels: channels, m: m,
                        dst: destination.baseAddress!, outH: outputHeight, outW: outputWidth, planar: layout == .planar,
-                       bilinear: interpolation == .bilinear, border: border.padRule, scale: 1 / 255)
+                       bilinear: interpolation == .bilinear, border: border.padRule, outside: border.outsideValue, scale: 1 / 255)
         }
     }
 
@@ -135,7 +145,7 @@ extension Image where Pixel == UInt8 {
 @inline(__always)
 private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width: Int, channels: Int, m: AffineTransform2D,
                                        dst: UnsafeMutablePointer<Float>, outH: Int, outW: Int, planar: Bool, bilinear: Bool,
-                                       border: PadRule<Float>, scale: Float = 1) {
+                                       border: PadRule<Float>, outside: Float?, scale: Float = 1) {
     let plane = outH * outW
     // Output index of (pixel p, channel c): interleaved p·C + c, planar c·plane + p.
     let pixelStride = planar ? 1 : channels, channelStride = planar ? plane : 1
@@ -145,10 +155,13 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
     // Interior test bounds: bilinear needs floor(s) + 1 inside, nearest needs round(s) inside. They are pulled
     // in by 1e-4 px so that the fixed-point stepping of the interior loop (error ≤ 2⁻³³ px per step) can never
     // step outside the image; pixels in that sliver take the exact border path instead.
+    // With `outside` (scipy's legacy constant), any point beyond [0, n − 1] is the constant, so the interior
+    // is that range whatever the interpolation.
     let guardBand = 1e-4
-    let limitX = (bilinear ? Double(width - 1) : Double(width) - 0.5) - guardBand
-    let limitY = (bilinear ? Double(height - 1) : Double(height) - 0.5) - guardBand
-    let lowX = (bilinear ? 0.0 : -0.5) + guardBand, lowY = lowX
+    let nearestReach = bilinear || outside != nil ? 0.0 : 0.5
+    let limitX = (bilinear ? Double(width - 1) : Double(width - 1) + nearestReach) - guardBand
+    let limitY = (bilinear ? Double(height - 1) : Double(height - 1) + nearestReach) - guardBand
+    let lowX = -nearestReach + guardBand, lowY = lowX
 
     @inline(__always) func fetch(_ yi: Int, _ xi: Int, _ c: Int) -> Float {
         guard let sy = border.sourceIndex(yi, height), let sx = border.sourceIndex(xi, width) else { return cval }
@@ -200,6 +213,10 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
             do {
                 let (sx, sy) = source(x)
                 let out = dst + (y * outW + x) * pixelStride
+                if let outside, !(sx >= 0 && sy >= 0 && sx <= Double(width - 1) && sy <= Double(height - 1)) {
+                    for c in 0..<channels { out[c * channelStride] = outside }   // given in output units
+                    continue
+                }
                 if bilinear {
                     let xi = floorIndex(sx), yi = floorIndex(sy)
                     if isConstant && (xi < -1 || yi < -1 || xi >= width || yi >= height) {

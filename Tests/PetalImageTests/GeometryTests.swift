@@ -173,7 +173,7 @@ import Testing
     @Test func matchesKerasApplyAffineTransform() throws {
         let photoCrop = try Fixture.photo().cropped(y: 60, x: 120, height: 64, width: 64).toFloat()
         let cases = Fixture.json["keras"] as! [[String: Any]]
-        #expect(cases.count == 2)
+        #expect(cases.count == 4)
         for c in cases {
             let p = c["params"] as! [String: Double]
             let params = KerasTransformParameters(rotationDegrees: p["theta"]!, rowShift: p["tx"]!, columnShift: p["ty"]!,
@@ -184,9 +184,11 @@ import Testing
             for (got, want) in [(t.a0, rc[1][1]), (t.a1, rc[1][0]), (t.a2, rc[1][2]), (t.b0, rc[0][1]), (t.b1, rc[0][0]), (t.b2, rc[0][2])] {
                 #expect(abs(got - want) < 1e-12)
             }
-            let border: WarpBorder = c["fill_mode"] as! String == "nearest" ? .edge : .symmetric
-            let err = maxAbsDifference(photoCrop.warped(inverseMap: t, border: border), Fixture.warpImage(c))
-            #expect(err < 1e-4, "\(p) \(c["fill_mode"]!): max error \(err)")
+            let cval = Float(c["cval"] as! Double)
+            let border: WarpBorder = ["nearest": .edge, "reflect": .symmetric, "constant": .constantOutside(cval)][c["fill_mode"] as! String]!
+            let interpolation: Interpolation = c["order"] as! Int == 0 ? .nearest : .bilinear
+            let err = maxAbsDifference(photoCrop.warped(inverseMap: t, interpolation: interpolation, border: border), Fixture.warpImage(c))
+            #expect(err < 1e-4, "\(p) \(c["fill_mode"]!) order \(c["order"]!): max error \(err)")
         }
     }
 }
@@ -234,7 +236,7 @@ import Testing
     @Test func byteSourceWarpsStraightIntoFloats() throws {
         let bytes = try Fixture.photo().cropped(y: 30, x: 40, height: 50, width: 60)
         let t = AffineTransform2D.keras(KerasTransformParameters(rotationDegrees: 30, rowShift: 4, shearDegrees: 10, rowZoom: 0.9), height: 50, width: 60)
-        for border in [WarpBorder.constant(0.25), .edge, .symmetric, .reflect, .wrap] {
+        for border in [WarpBorder.constant(0.25), .edge, .symmetric, .reflect, .wrap, .constantOutside(0.4)] {
             for interpolation in [Interpolation.bilinear, .nearest] {
                 let viaFloat = bytes.toFloat().warped(inverseMap: t, outputHeight: 40, outputWidth: 45, interpolation: interpolation, border: border)
                 var direct = [Float](repeating: -1, count: 40 * 45 * 3)
@@ -262,6 +264,11 @@ func naiveWarp(_ img: Image<Float>, inverse m: AffineTransform2D, height: Int, w
     for y in 0..<height {
         for x in 0..<width {
             let (sx, sy) = m.apply(x: Double(x), y: Double(y))
+            if case .constantOutside(let v) = border,
+               !(sx >= 0 && sy >= 0 && sx <= Double(img.width - 1) && sy <= Double(img.height - 1)) {
+                for c in 0..<img.channels { out[y, x, c] = v }
+                continue
+            }
             for c in 0..<img.channels {
                 if bilinear {
                     let x0 = Int(sx.rounded(.down)), y0 = Int(sy.rounded(.down))
@@ -289,7 +296,7 @@ func naiveWarp(_ img: Image<Float>, inverse m: AffineTransform2D, height: Int, w
             let t = trial == 0 ? AffineTransform2D.translation(x: 2, y: -3)
                 : AffineTransform2D(scaleX: u(0.3, 3), scaleY: u(0.3, 3), rotation: u(-3.2, 3.2), shearX: u(-0.6, 0.6),
                                     translationX: u(-20, 20), translationY: u(-20, 20))
-            for border in [WarpBorder.constant(0.3), .edge, .symmetric, .reflect, .wrap] {
+            for border in [WarpBorder.constant(0.3), .edge, .symmetric, .reflect, .wrap, .constantOutside(0.6)] {
                 for bilinear in [true, false] {
                     let fast = img.warped(inverseMap: t, outputHeight: 11, outputWidth: 19, interpolation: bilinear ? .bilinear : .nearest, border: border)
                     let naive = naiveWarp(img, inverse: t, height: 11, width: 19, bilinear: bilinear, border: border)
