@@ -179,10 +179,42 @@ private func warpKernel<S: WarpSample>(src: UnsafePointer<S>, height: Int, width
         sx >= lowX && sy >= lowY && sx < limitX && sy < limitY
     }
 
+    var isEdge = false
+    if case .nearest = border, outside == nil { isEdge = true }
+
     for y in 0..<outH {
         let yd = Double(y)
         let sx0 = m.a1 * yd + m.a2, sy0 = m.b1 * yd + m.b2
         @inline(__always) func source(_ x: Int) -> (Double, Double) { (sx0 + m.a0 * Double(x), sy0 + m.b0 * Double(x)) }
+
+        // Edge border (Keras' default 'nearest'), bilinear: clamping the four neighbour indices is cheaper than
+        // splitting the row, so the whole row takes one loop (when its coordinates are of sane size).
+        if isEdge && bilinear {
+            let (ax, ay) = source(0), (bx, by) = source(outW - 1)
+            if Swift.max(abs(ax), abs(ay), abs(bx), abs(by)) < 1e6 {
+                let one = 4_294_967_296.0, toUnit: Float = 1 / 4_294_967_296
+                var fx = Int64((ax * one).rounded(.down)), fy = Int64((ay * one).rounded(.down))
+                let stepX = Int64((m.a0 * one).rounded()), stepY = Int64((m.b0 * one).rounded())
+                let lastX = width - 1, lastY = height - 1
+                var out = dst + y &* outW &* pixelStride
+                for _ in 0..<outW {
+                    // Arithmetic shift is floor, also for negative coordinates.
+                    let xi = Int(truncatingIfNeeded: fx &>> 32), yi = Int(truncatingIfNeeded: fy &>> 32)
+                    let dx = Float(UInt32(truncatingIfNeeded: fx)) * toUnit, dy = Float(UInt32(truncatingIfNeeded: fy)) * toUnit
+                    let x0 = Swift.min(Swift.max(xi, 0), lastX) &* channels, x1 = Swift.min(Swift.max(xi &+ 1, 0), lastX) &* channels
+                    let r0 = src + Swift.min(Swift.max(yi, 0), lastY) &* rowStride, r1 = src + Swift.min(Swift.max(yi &+ 1, 0), lastY) &* rowStride
+                    for c in 0..<channels {
+                        let top = r0[x0 &+ c].floatValue + dx * (r0[x1 &+ c].floatValue - r0[x0 &+ c].floatValue)
+                        let bottom = r1[x0 &+ c].floatValue + dx * (r1[x1 &+ c].floatValue - r1[x0 &+ c].floatValue)
+                        out[c &* channelStride] = (top + dy * (bottom - top)) * scale
+                    }
+                    out += pixelStride
+                    fx &+= stepX
+                    fy &+= stepY
+                }
+                continue
+            }
+        }
 
         // The interior of a row is one interval of x (an intersection of half-planes along a line):
         // solve for it, then trim the ends so that the test holds exactly at every interior pixel.
