@@ -79,9 +79,10 @@ public struct KerasAugmentation: Sendable, Equatable {
         self.brightnessRange = brightnessRange
     }
 
-    /// One random transform for a `height × width` image, drawn in Keras' order from a seeded generator.
-    public func sample(height: Int, width: Int, using g: inout SeededGenerator) -> KerasTransformParameters {
-        func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * g.nextUnit() }
+    /// One random transform for a `height × width` image, drawn in Keras' order from `generator`.
+    @inlinable
+    public func sample<G: RandomNumberGenerator>(height: Int, width: Int, using g: inout G) -> KerasTransformParameters {
+        func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unitSample(&g) }
         var p = KerasTransformParameters()
         if rotationRange != 0 { p.rotationDegrees = uniform(-rotationRange, rotationRange) }
         if heightShiftRange != 0 {
@@ -95,8 +96,8 @@ public struct KerasAugmentation: Sendable, Equatable {
             p.rowZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
             p.columnZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
         }
-        p.flipHorizontal = horizontalFlip && g.nextUnit() < 0.5
-        p.flipVertical = verticalFlip && g.nextUnit() < 0.5
+        p.flipHorizontal = horizontalFlip && unitSample(&g) < 0.5
+        p.flipVertical = verticalFlip && unitSample(&g) < 0.5
         if let b = brightnessRange { p.brightness = uniform(b.lowerBound, b.upperBound) }
         return p
     }

@@ -1,12 +1,14 @@
 // Photometric changes for augmentation: brightness and contrast scaling, additive Gaussian noise.
 // Brightness scaling multiplies every value (PIL's ImageEnhance.Brightness, which Keras' `brightness_range`
 // uses); contrast scaling moves values away from each channel's mean (tf.image.adjust_contrast).
-// Noise uses a seeded generator so that an augmentation is reproducible from its seed.
+// Random functions take any RandomNumberGenerator (the training run's one seeded generator, say) and are
+// @inlinable, so that the generator's `next()` is specialised instead of called through a witness table.
+// Xoshiro256StarStar is provided for callers that have no generator of their own.
 import Foundation
 
 /// A small, fast, seedable random number generator (xoshiro256**, seeded through SplitMix64;
 /// D. Blackman and S. Vigna, "Scrambled linear pseudorandom number generators", 2018).
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     private var s0, s1, s2, s3: UInt64
 
     /// - Parameter seed: any value; equal seeds give equal sequences on every platform.
@@ -33,13 +35,21 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Double in [0, 1) with 53 random bits.
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func nextUnit() -> Double { unitSample(&self) }
 
     /// A standard normal sample (Box–Muller).
-    public mutating func nextGaussian() -> Double {
-        let u1 = 1 - nextUnit(), u2 = nextUnit()   // u1 in (0, 1]: log stays finite
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
+    public mutating func nextGaussian() -> Double { gaussianSample(&self) }
+}
+
+/// A uniform Double in [0, 1) with 53 random bits.
+@inlinable
+func unitSample<G: RandomNumberGenerator>(_ g: inout G) -> Double { Double(g.next() >> 11) * 0x1p-53 }
+
+/// A standard normal sample (Box–Muller; one of the pair is discarded to keep no state).
+@inlinable
+func gaussianSample<G: RandomNumberGenerator>(_ g: inout G) -> Double {
+    let u1 = 1 - unitSample(&g), u2 = unitSample(&g)   // u1 in (0, 1]: log stays finite
+    return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
 }
 
 extension Image where Pixel == Float {
@@ -73,12 +83,13 @@ extension Image where Pixel == Float {
     /// Independent Gaussian noise added to every value.
     /// - Parameters:
     ///   - standardDeviation: σ of the noise, in image units (e.g. 0.05 for [0, 1] images).
-    ///   - generator: the seeded source of randomness; it advances.
+    ///   - generator: the source of randomness (seed it for reproducible augmentation); it advances.
     ///   - clip: clip the result to [0, 1] (default true).
-    public func addingGaussianNoise(standardDeviation: Float, using generator: inout SeededGenerator, clip: Bool = true) -> Image<Float> {
+    @inlinable
+    public func addingGaussianNoise<G: RandomNumberGenerator>(standardDeviation: Float, using generator: inout G, clip: Bool = true) -> Image<Float> {
         var out = pixels
         for i in 0..<out.count {
-            let v = out[i] + standardDeviation * Float(generator.nextGaussian())
+            let v = out[i] + standardDeviation * Float(gaussianSample(&generator))
             out[i] = clip ? Swift.min(Swift.max(v, 0), 1) : v
         }
         return Image(unchecked: out, height: height, width: width, channels: channels)
