@@ -1,1 +1,0 @@
-// PetalImage: the image toolkit (codecs, channels, thresholding, morphology, normalisation, geometry).
