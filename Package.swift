@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PetalTensor", targets: ["PetalTensor"]),
         .library(name: "PetalImage", targets: ["PetalImage"]),
         .library(name: "PetalNN", targets: ["PetalNN"]),
+        .library(name: "PetalData", targets: ["PetalData"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
     targets: [
@@ -20,9 +21,11 @@ let package = Package(
         .target(name: "PetalTensor", dependencies: ["CDNNL"]),
         .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "PetalNN", dependencies: ["PetalTensor"]),
-        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN"]),
+        .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
+        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData"]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),
         .testTarget(name: "PetalNNTests", dependencies: ["PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]

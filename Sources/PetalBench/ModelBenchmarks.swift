@@ -1,0 +1,50 @@
+// ResNet-18 at 100×100, fp32 (issue #5): a training step (forward, backward, plain SGD update) in images/s
+// at batch 32, inference in images/s at batch 32, and latency at batch 1, with ratios to the PyTorch 2.15
+// figures measured on this machine (issue #5; the side-by-side run in one process is `make bench-compare`).
+import Foundation
+import PetalNN
+
+func runModelBenchmarks(quick: Bool) {
+    let threads = Device.default.threads
+    print("\n== PetalNN: ResNet-18 (v1, 2 classes), 100×100×3 input, fp32, \(threads) threads")
+    do {
+        let model = try ResNet(depth: .r18, classes: 2)
+        var g = SeededGenerator(seed: 1)
+        let batch = try Tensor.randomNormal([32, 3, 100, 100], generator: &g)
+        let labels = (0..<32).map { $0 % 2 }
+        let one = try batch.slice(batch: 0..<1)
+        let steps = quick ? 3 : 10
+
+        model.train()
+        let train = medianSeconds(warmup: 1, minimumRuns: steps, seconds: 0) {
+            try! trainingStep(model, batch, labels, learningRate: 0.01)
+        }
+        model.eval()
+        let infer = medianSeconds(warmup: 1, minimumRuns: steps, seconds: 0) {
+            _ = try! withoutGradients { try model(batch) }
+        }
+        let latency = medianSeconds(warmup: 3, minimumRuns: quick ? 10 : 50, seconds: 0) {
+            _ = try! withoutGradients { try model(one) }
+        }
+        let trainRate = 32 / train, inferRate = 32 / infer
+        print(String(format: "training step, batch 32:   %6.1f images/s  (%.0f ms/step)   PyTorch NCHW 47 → ×%.2f, channels-last 55 → ×%.2f",
+                     trainRate, train * 1000, trainRate / 47, trainRate / 55))
+        print(String(format: "inference, batch 32:       %6.1f images/s                   PyTorch 170–183 → ×%.2f", inferRate, inferRate / 176.5))
+        print(String(format: "inference latency, batch 1: %5.1f ms                         PyTorch 10.7 ms → ×%.2f", latency * 1000, 10.7 / (latency * 1000)))
+    } catch {
+        print("model benchmark failed: \(error.localizedDescription)")
+    }
+}
+
+/// Forward, cross-entropy, backward and a plain SGD update (the optimizers arrive with PetalTrain).
+func trainingStep(_ model: Module, _ x: Tensor, _ labels: [Int], learningRate: Float) throws {
+    model.zeroGrad()
+    let loss = try model(x).softmaxCrossEntropy(labels: labels)
+    try loss.backward()
+    for p in model.parameters {
+        guard let grad = p.grad else { continue }
+        try grad.withUnsafeBufferPointer { gb in
+            p.withUnsafeMutableBufferPointer { pb in for i in pb.indices { pb[i] -= learningRate * gb[i] } }
+        }
+    }
+}
