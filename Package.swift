@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PetalImage", targets: ["PetalImage"]),
         .library(name: "PetalNN", targets: ["PetalNN"]),
         .library(name: "PetalData", targets: ["PetalData"]),
+        .library(name: "PetalTrain", targets: ["PetalTrain"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
     targets: [
@@ -22,10 +23,12 @@ let package = Package(
         .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "PetalNN", dependencies: ["PetalTensor"]),
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
+        .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData"]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),
+        .testTarget(name: "PetalTrainTests", dependencies: ["PetalTrain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalNNTests", dependencies: ["PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]

@@ -98,3 +98,29 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Mean binary cross-entropy between logits and targets in [0, 1] of the same shape, computed stably as
+    /// max(x, 0) − x·t + log(1 + e^(−|x|)) (no overflow for large |x|).
+    public func sigmoidCrossEntropy(targets: Tensor) throws -> Tensor {
+        guard targets.shape == shape, count > 0 else {
+            throw TensorError.shapeMismatch(op: "sigmoidCrossEntropy", message: "logits \(describe(shape)) and targets \(describe(targets.shape)) must have one shape")
+        }
+        let px = storage.plain, pt = targets.storage.plain
+        var total: Double = 0
+        for i in 0..<count {
+            let x = Double(px[i]), t = Double(pt[i])
+            total += Swift.max(x, 0) - x * t + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
+        }
+        let n = count
+        let (x, t) = (detached(), targets.detached())
+        return Tensor(Float(total / Double(n))).recorded("sigmoidCrossEntropy", [self, targets]) { g, needs in
+            let scale = g.storage.plain[0] / Float(n)
+            let px = x.storage.plain, pt = t.storage.plain
+            // d/dx = σ(x) − t; d/dt = −x
+            let dx = Tensor.make(x.shape) { o in for i in o.indices { o[i] = scale * (1 / (1 + Foundation.exp(-px[i])) - pt[i]) } }
+            let dt = needs[1] ? Tensor.make(x.shape) { o in for i in o.indices { o[i] = -scale * px[i] } } : nil
+            return [dx, dt]
+        }
+    }
+}

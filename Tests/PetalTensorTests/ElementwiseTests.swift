@@ -153,3 +153,21 @@ func referenceBroadcast(_ a: [Double], _ sa: [Int], _ b: [Double], _ sb: [Int], 
         #expect(throws: TensorError.self) { try a.slice(batch: 2..<4) }
     }
 }
+
+@Suite struct BinaryCrossEntropyTests {
+    @Test func sigmoidCrossEntropyIsStableAndDifferentiates() throws {
+        let x = try Tensor(shape: [2, 3], scalars: [0.5, -1.2, 3, 40, -40, 0])
+        let t = try Tensor(shape: [2, 3], scalars: [1, 0, 1, 0, 1, 0.25])
+        func reference(_ v: [[Double]]) -> [Double] {
+            [zip(v[0], v[1]).reduce(0) { acc, xt in
+                let (x, t) = xt
+                // log σ(x) and log(1 − σ(x)) written stably for the check as well.
+                let logP = x >= 0 ? -Foundation.log1p(Foundation.exp(-x)) : x - Foundation.log1p(Foundation.exp(x))
+                let logQ = x >= 0 ? -x - Foundation.log1p(Foundation.exp(-x)) : -Foundation.log1p(Foundation.exp(x))
+                return acc - (t * logP + (1 - t) * logQ)
+            } / 6]
+        }
+        try checkGradients([x, t], petal: { v in try v[0].sigmoidCrossEntropy(targets: v[1]) }, reference: reference)
+        #expect(throws: TensorError.self) { try x.sigmoidCrossEntropy(targets: Tensor.zeros([3, 2])) }
+    }
+}

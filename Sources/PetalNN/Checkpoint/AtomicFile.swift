@@ -9,11 +9,12 @@ import Darwin
 private let systemWrite = Darwin.write
 #endif
 
-enum AtomicFile {
+/// Replaces files atomically (temporary file, fsync, rename, fsync of the folder).
+public enum AtomicFile {
     /// Test hook: when set, the write fails after this many bytes (simulating a full disk or a crash).
     nonisolated(unsafe) static var failAfterBytesForTesting: Int?
 
-    static func write(_ data: Data, to url: URL) throws {
+    public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }

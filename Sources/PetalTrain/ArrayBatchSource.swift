@@ -1,0 +1,51 @@
+// Batches from tensors already in memory: for tests, small experiments and data prepared elsewhere.
+
+/// Serves an in-memory NCHW tensor and its labels in batches, shuffled each epoch from a seed.
+public final class ArrayBatchSource: BatchSource {
+    public let images: Tensor
+    public let labels: [Int]
+    public let classCount: Int
+    public let batchSize: Int
+    public let shuffleSeed: UInt64?
+    public let dropLast: Bool
+
+    /// - Parameter shuffleSeed: reorder the samples every epoch from (seed, epoch); nil keeps the order.
+    public init(images: Tensor, labels: [Int], classCount: Int, batchSize: Int, shuffleSeed: UInt64? = nil, dropLast: Bool = false) throws {
+        guard images.rank == 4, images.shape[0] == labels.count else {
+            throw TrainingError.invalidSetting("ArrayBatchSource: images \(images.shape) must be [N, C, H, W] with N = \(labels.count) labels")
+        }
+        guard batchSize >= 1 else { throw TrainingError.invalidSetting("batch size must be at least 1, got \(batchSize)") }
+        (self.images, self.labels, self.classCount, self.batchSize, self.shuffleSeed, self.dropLast) = (images, labels, classCount, batchSize, shuffleSeed, dropLast)
+    }
+
+    public var batchesPerEpoch: Int { dropLast ? labels.count / batchSize : (labels.count + batchSize - 1) / batchSize }
+
+    /// The sample order of `epoch`.
+    public func order(epoch: Int) -> [Int] {
+        guard let seed = shuffleSeed else { return Array(labels.indices) }
+        var g = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        var o = Array(labels.indices)
+        for i in stride(from: o.count - 1, to: 0, by: -1) { o.swapAt(i, Int(g.next() % UInt64(i + 1))) }
+        return o
+    }
+
+    public func batches(epoch: Int) throws -> AnyIterator<Batch> {
+        let order = order(epoch: epoch)
+        let item = images.count / max(labels.count, 1)
+        let all = images.scalars
+        var start = 0
+        let n = batchesPerEpoch
+        var produced = 0
+        return AnyIterator { [self] in
+            guard produced < n else { return nil }
+            let idx = Array(order[start..<min(start + batchSize, order.count)])
+            start += batchSize
+            produced += 1
+            var values = [Float](); values.reserveCapacity(idx.count * item)
+            for i in idx { values += all[(i * item)..<((i + 1) * item)] }
+            var shape = images.shape
+            shape[0] = idx.count
+            return try? Batch(images: Tensor(shape: shape, scalars: values), labels: idx.map { labels[$0] }, classCount: classCount)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Writes one CSV row per epoch (`epoch` first, then the log keys in a fixed order), flushed every epoch so
+/// a crash loses nothing already written.
+public final class CSVLogger: Callback {
+    public let url: URL
+    private var columns: [String]?
+    private var handle: FileHandle?
+
+    public init(url: URL) { self.url = url }
+
+    /// Keras' names first, in the order people read them; anything else after, sorted.
+    static func order(_ keys: [String]) -> [String] {
+        let preferred = ["loss", "accuracy", "auc", "val_loss", "val_accuracy", "val_auc", "lr"]
+        return preferred.filter(keys.contains) + keys.filter { !preferred.contains($0) }.sorted()
+    }
+
+    public func trainBegin(_ state: TrainingState) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil), let h = try? FileHandle(forWritingTo: url) else {
+            throw TrainingError.invalidSetting("CSVLogger: cannot write \(url.path)")
+        }
+        handle = h
+        columns = nil
+    }
+
+    public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
+        guard let handle else { return }
+        if columns == nil {
+            columns = CSVLogger.order(Array(logs.keys))
+            handle.write(Data((["epoch"] + columns!).joined(separator: ",").appending("\n").utf8))
+        }
+        let row = [String(state.epoch + 1)] + columns!.map { logs[$0].map { String($0) } ?? "" }
+        handle.write(Data((row.joined(separator: ",") + "\n").utf8))
+        try handle.synchronize()
+    }
+
+    public func trainEnd(_ state: TrainingState) throws {
+        try handle?.close()
+        handle = nil
+    }
+}

@@ -1,0 +1,64 @@
+// Training events go to callbacks, as in Keras: train, epoch and batch begin/end, with a `logs`
+// dictionary using Keras' names (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `val_auc`, `lr`).
+// Any callback can stop training through the shared `TrainingState`.
+
+/// Metric values by Keras name.
+public typealias Logs = [String: Double]
+
+/// What callbacks see and may change while `Trainer.fit` runs.
+public final class TrainingState {
+    public let model: Module
+    public let optimizer: Optimizer
+    public let epochs: Int
+    public let batchesPerEpoch: Int
+    /// The epoch running now (0-based).
+    public internal(set) var epoch = 0
+    /// The global step: batches trained since the start of training (including resumed epochs).
+    public internal(set) var step = 0
+    /// The latest validation pass (probabilities and labels), for metrics such as the ROC curve.
+    public internal(set) var validation: Evaluation?
+    /// Set by `stop(_:)`; the trainer finishes the current epoch's callbacks and returns.
+    public private(set) var stopReason: String?
+
+    init(model: Module, optimizer: Optimizer, epochs: Int, batchesPerEpoch: Int) {
+        (self.model, self.optimizer, self.epochs, self.batchesPerEpoch) = (model, optimizer, epochs, batchesPerEpoch)
+    }
+
+    /// Asks the trainer to stop after the current batch, giving the reason printed to the user.
+    public func stop(_ reason: String) { if stopReason == nil { stopReason = reason } }
+}
+
+/// Receives training events. Every method has an empty default.
+public protocol Callback: AnyObject {
+    func trainBegin(_ state: TrainingState) throws
+    func trainEnd(_ state: TrainingState) throws
+    func epochBegin(_ state: TrainingState) throws
+    /// Called after training and validation of an epoch; callbacks may add entries to `logs`.
+    func epochEnd(_ state: TrainingState, logs: inout Logs) throws
+    func batchBegin(_ state: TrainingState, batch: Int) throws
+    func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws
+}
+
+extension Callback {
+    public func trainBegin(_ state: TrainingState) throws {}
+    public func trainEnd(_ state: TrainingState) throws {}
+    public func epochBegin(_ state: TrainingState) throws {}
+    public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {}
+    public func batchBegin(_ state: TrainingState, batch: Int) throws {}
+    public func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {}
+}
+
+/// Whether a larger or a smaller monitored value is better.
+public enum MonitorMode: String, Sendable, Codable {
+    case min, max
+    /// Keras' `auto`: max for accuracy and AUC, min for losses.
+    public static func automatic(for key: String) -> MonitorMode {
+        key.contains("acc") || key.contains("auc") || key.hasPrefix("f1") ? .max : .min
+    }
+
+    func improves(_ value: Double, over best: Double?, minDelta: Double = 0) -> Bool {
+        guard value.isFinite else { return false }
+        guard let best else { return true }
+        return self == .max ? value > best + minDelta : value < best - minDelta
+    }
+}

@@ -1,0 +1,14 @@
+/// Adds the exact ROC AUC of the model on another data set (e.g. the training set, as the tutorial's
+/// `roc_callback` does) to each epoch's logs under `key`. Validation AUC is always logged as `val_auc`.
+public final class ROCAUC: Callback {
+    public let source: BatchSource, key: String
+
+    public init(on source: BatchSource, key: String = "auc") {
+        self.source = source
+        self.key = key
+    }
+
+    public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
+        if let auc = try evaluate(state.model, on: source).auc { logs[key] = auc }
+    }
+}

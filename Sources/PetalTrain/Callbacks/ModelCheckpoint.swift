@@ -1,0 +1,83 @@
+import Foundation
+
+/// Saves the model (safetensors, atomically) at the end of an epoch: every epoch, or only when `monitor`
+/// improves. The path may hold `{epoch}` / `{epoch:02d}` and `{key}` / `{key:.4f}` placeholders for log values.
+/// With `includeOptimizer`, the optimizer state goes next to it (`<name>.optimizer.safetensors`) so the run
+/// can be resumed exactly.
+public final class ModelCheckpoint: Callback {
+    public let pathTemplate: String, monitor: String, mode: MonitorMode, saveBestOnly: Bool, includeOptimizer: Bool
+    public var metadata: CheckpointMetadata?
+    public private(set) var best: Double?
+    /// Files written, in order.
+    public private(set) var saved: [(epoch: Int, path: String)] = []
+
+    public init(path: String, monitor: String = "val_loss", mode: MonitorMode? = nil, saveBestOnly: Bool = true,
+                includeOptimizer: Bool = false, metadata: CheckpointMetadata? = nil) {
+        (self.pathTemplate, self.monitor, self.mode, self.saveBestOnly, self.includeOptimizer, self.metadata)
+            = (path, monitor, mode ?? .automatic(for: monitor), saveBestOnly, includeOptimizer, metadata)
+    }
+
+    public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
+        if saveBestOnly {
+            guard let value = logs[monitor] else {
+                throw TrainingError.invalidSetting("ModelCheckpoint monitors '\(monitor)', which is not in the logs (\(logs.keys.sorted().joined(separator: ", ")))")
+            }
+            guard mode.improves(value, over: best) else { return }
+            best = value
+        }
+        let path = ModelCheckpoint.format(pathTemplate, epoch: state.epoch + 1, logs: logs)
+        var meta = metadata ?? CheckpointMetadata()
+        meta.epoch = state.epoch + 1
+        meta.metrics = logs
+        try state.model.save(to: URL(fileURLWithPath: path), metadata: meta)
+        if includeOptimizer { try Checkpointing.saveOptimizer(state.optimizer, epoch: state.epoch + 1, nextTo: path) }
+        saved.append((state.epoch + 1, path))
+    }
+
+    /// Fills `{epoch}`, `{epoch:02d}`, `{key}` and `{key:.Nf}` placeholders.
+    static func format(_ template: String, epoch: Int, logs: Logs) -> String {
+        var out = "", i = template.startIndex
+        while i < template.endIndex {
+            guard template[i] == "{", let close = template[i...].firstIndex(of: "}") else { out.append(template[i]); i = template.index(after: i); continue }
+            let spec = template[template.index(after: i)..<close].split(separator: ":", maxSplits: 1).map(String.init)
+            let key = spec[0], fmt = spec.count > 1 ? spec[1] : nil
+            if key == "epoch" {
+                out += fmt.map { String(format: "%" + $0, epoch) } ?? String(epoch)
+            } else if let v = logs[key] {
+                out += fmt.map { String(format: "%" + $0, v) } ?? String(v)
+            } else {
+                out += "{\(key)}"
+            }
+            i = template.index(after: close)
+        }
+        return out
+    }
+}
+
+/// Saving and restoring what a resumed run needs besides the weights.
+public enum Checkpointing {
+    static func optimizerPath(nextTo path: String) -> String {
+        (path.hasSuffix(".safetensors") ? String(path.dropLast(12)) : path) + ".optimizer.safetensors"
+    }
+
+    /// Writes the optimizer's state and the number of finished epochs next to a model checkpoint.
+    public static func saveOptimizer(_ optimizer: Optimizer, epoch: Int, nextTo path: String) throws {
+        let file = SafeTensors(tensors: try optimizer.stateDict(), metadata: ["epoch": String(epoch), "learning_rate": String(optimizer.learningRate)])
+        try AtomicFile.write(try file.encoded(), to: URL(fileURLWithPath: optimizerPath(nextTo: path)))
+    }
+
+    /// Loads a model checkpoint and its optimizer state; returns the epoch to continue from (0-based).
+    public static func resume(model: Module, optimizer: Optimizer, from path: String) throws -> Int {
+        try model.load(from: URL(fileURLWithPath: path))
+        let url = URL(fileURLWithPath: optimizerPath(nextTo: path))
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw TrainingError.state("cannot resume: \(url.path) (optimizer state) cannot be read; save checkpoints with includeOptimizer")
+        }
+        let file = try SafeTensors(data: data, source: url.path)
+        try optimizer.loadStateDict(file.tensors)
+        if let lr = file.metadata["learning_rate"].flatMap(Float.init) { optimizer.learningRate = lr }
+        guard let epoch = file.metadata["epoch"].flatMap(Int.init) else { throw TrainingError.state("\(url.path) does not say which epoch it ends") }
+        return epoch
+    }
+}

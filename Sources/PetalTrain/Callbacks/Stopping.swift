@@ -1,0 +1,48 @@
+/// Stops training when `monitor` has not improved by `minDelta` for `patience` epochs; optionally puts
+/// back the weights of the best epoch.
+public final class EarlyStopping: Callback {
+    public let monitor: String, mode: MonitorMode, patience: Int, minDelta: Double, restoreBestWeights: Bool
+    public private(set) var best: Double?
+    public private(set) var bestEpoch: Int?
+    /// The epoch (0-based) after which training was stopped, if it was.
+    public private(set) var stoppedEpoch: Int?
+    private var wait = 0
+    private var bestWeights: [Tensor]?
+
+    public init(monitor: String = "val_loss", mode: MonitorMode? = nil, patience: Int = 0, minDelta: Double = 0, restoreBestWeights: Bool = false) throws {
+        guard patience >= 0, minDelta >= 0 else { throw TrainingError.invalidSetting("EarlyStopping: patience and minDelta must be ≥ 0") }
+        (self.monitor, self.mode, self.patience, self.minDelta, self.restoreBestWeights) = (monitor, mode ?? .automatic(for: monitor), patience, minDelta, restoreBestWeights)
+    }
+
+    public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
+        guard let value = logs[monitor] else { return }
+        if mode.improves(value, over: best, minDelta: minDelta) {
+            (best, bestEpoch, wait) = (value, state.epoch, 0)
+            if restoreBestWeights { bestWeights = state.model.stateDict.map { $0.tensor.copy() } }
+        } else {
+            wait += 1
+            if wait > patience {
+                stoppedEpoch = state.epoch
+                state.stop("early stopping: \(monitor) did not improve for \(wait) epochs (best \(best.map { String(format: "%.4f", $0) } ?? "–") at epoch \((bestEpoch ?? 0) + 1))")
+            }
+        }
+    }
+
+    public func trainEnd(_ state: TrainingState) throws {
+        guard restoreBestWeights, let saved = bestWeights else { return }
+        for (t, s) in zip(state.model.stateDict.map(\.tensor), saved) { try t.assign(s) }
+    }
+}
+
+/// Stops training as soon as a batch's loss is NaN or infinite, saying where.
+public final class TerminateOnNaN: Callback {
+    public init() {}
+
+    public func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {
+        if let loss = logs["batch_loss"], !loss.isFinite {
+            state.stop(TrainingError.nonFiniteLoss(epoch: state.epoch, batch: batch, value: Float(loss)).description)
+        }
+    }
+}
+
+import Foundation

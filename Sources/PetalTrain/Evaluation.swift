@@ -1,0 +1,53 @@
+// Evaluating a model over a batch source: loss, accuracy, exact ROC AUC, confusion matrix, and the
+// class probabilities themselves (for ROC curves and reports).
+
+/// The result of running a model over a data set in inference mode.
+public struct Evaluation {
+    /// Mean loss over all samples.
+    public let loss: Double
+    /// Softmax probabilities, row-major [count, classCount].
+    public let probabilities: [Float]
+    public let labels: [Int]
+    public let classCount: Int
+
+    public var count: Int { labels.count }
+    /// The most probable class of each sample.
+    public var predictions: [Int] {
+        (0..<count).map { i in (0..<classCount).max { probabilities[i * classCount + $0] < probabilities[i * classCount + $1] }! }
+    }
+    public var report: ClassificationReport { ClassificationReport(labels: labels, predictions: predictions, classCount: classCount) }
+    public var accuracy: Double { report.accuracy }
+    /// Binary AUC (class 1 positive) or one-vs-rest macro AUC; nil when a class is missing.
+    public var auc: Double? { ROC.auc(probabilities: probabilities, classCount: classCount, labels: labels) }
+
+    /// Keras-named logs with `prefix` ("val_" for validation): loss, accuracy, auc.
+    public func logs(prefix: String = "") -> Logs {
+        var l: Logs = [prefix + "loss": loss, prefix + "accuracy": accuracy]
+        if let auc { l[prefix + "auc"] = auc }
+        return l
+    }
+}
+
+/// Runs `model` in inference mode over every batch of `source` (epoch 0's order) and collects the results.
+/// The model's train/eval mode is restored afterwards.
+public func evaluate(_ model: Module, on source: BatchSource, loss: Loss = .crossEntropy) throws -> Evaluation {
+    let wasTraining = model.isTraining
+    model.eval()
+    defer { model.setTraining(wasTraining) }
+    var probabilities: [Float] = [], labels: [Int] = []
+    var totalLoss = 0.0
+    try withoutGradients {
+        let batches = try source.batches(epoch: 0)
+        while let batch = batches.next() {
+            let logits = try model(batch.images)
+            totalLoss += Double(try loss(logits, labels: batch.labels).item()) * Double(batch.count)
+            probabilities += try logits.softmax().scalars
+            labels += batch.labels
+        }
+    }
+    return Evaluation(loss: labels.isEmpty ? .nan : totalLoss / Double(labels.count), probabilities: probabilities,
+                      labels: labels, classCount: source.classCount)
+}
+
+/// Class probabilities [N, classes] for a batch of preprocessed images (NCHW), in inference mode.
+public func predict(_ model: Module, images: Tensor) throws -> Tensor { try model.predictProbabilities(images) }

@@ -1,0 +1,78 @@
+// The training loop: epochs over a batch source, an optimizer step per batch, a validation pass per epoch,
+// and events to callbacks. With seeded loaders, two runs on one machine give identical losses.
+import Foundation
+
+/// Fits models, Keras-style.
+public enum Trainer {
+    /// Trains `model` for `epochs` epochs and returns the history of epoch logs.
+    /// - Parameters:
+    ///   - validation: evaluated after every epoch into `val_loss`, `val_accuracy` and `val_auc`.
+    ///   - initialEpoch: the first epoch to run (0-based), when resuming a run.
+    ///   - callbacks: receive events in order; the returned `History` sees each epoch's logs after them.
+    @discardableResult
+    public static func fit(_ model: Module, train: BatchSource, validation: BatchSource? = nil, epochs: Int,
+                           optimizer: Optimizer, loss: Loss = .crossEntropy, callbacks: [Callback] = [],
+                           initialEpoch: Int = 0) throws -> History {
+        guard epochs >= 1 else { throw TrainingError.invalidSetting("epochs must be at least 1, got \(epochs)") }
+        guard (0..<epochs).contains(initialEpoch) else {
+            throw TrainingError.invalidSetting("initial epoch \(initialEpoch) is outside 0..<\(epochs)")
+        }
+        guard train.batchesPerEpoch > 0 else { throw TrainingError.invalidSetting("the training data yields no batches (too few images for the batch size?)") }
+        let history = History()
+        let all = callbacks + [history]
+        let state = TrainingState(model: model, optimizer: optimizer, epochs: epochs, batchesPerEpoch: train.batchesPerEpoch)
+        state.step = initialEpoch * train.batchesPerEpoch
+        for c in all { try c.trainBegin(state) }
+        for epoch in initialEpoch..<epochs {
+            state.epoch = epoch
+            for c in all { try c.epochBegin(state) }
+            var logs = try trainEpoch(model, train, optimizer, loss, state, all)
+            logs["lr"] = Double(optimizer.learningRate)
+            if let validation, state.stopReason == nil {
+                let v = try evaluate(model, on: validation, loss: loss)
+                state.validation = v
+                logs.merge(v.logs(prefix: "val_")) { _, new in new }
+            }
+            for c in all { try c.epochEnd(state, logs: &logs) }
+            if state.stopReason != nil { break }
+        }
+        history.stopReason = state.stopReason
+        for c in all { try c.trainEnd(state) }
+        return history
+    }
+
+    /// One pass over the training batches; returns the epoch's mean loss and accuracy.
+    static func trainEpoch(_ model: Module, _ train: BatchSource, _ optimizer: Optimizer, _ loss: Loss,
+                           _ state: TrainingState, _ callbacks: [Callback]) throws -> Logs {
+        model.train()
+        var seen = 0, correct = 0
+        var lossSum = 0.0
+        let batches = try train.batches(epoch: state.epoch)
+        var index = 0
+        while let batch = batches.next() {
+            for c in callbacks { try c.batchBegin(state, batch: index) }
+            optimizer.zeroGrad()
+            let logits = try model(batch.images)
+            let l = try loss(logits, labels: batch.labels)
+            let value = Double(try l.item())
+            if value.isFinite {
+                try l.backward()
+                try optimizer.step()
+            }
+            correct += zip(argmaxRows(logits), batch.labels).filter { $0 == $1 }.count
+            seen += batch.count
+            lossSum += value * Double(batch.count)
+            state.step += 1
+            let running: Logs = ["batch_loss": value, "batch_size": Double(batch.count), "loss": lossSum / Double(seen), "accuracy": Double(correct) / Double(seen)]
+            for c in callbacks { try c.batchEnd(state, batch: index, logs: running) }
+            index += 1
+            if state.stopReason != nil { break }
+        }
+        return ["loss": seen > 0 ? lossSum / Double(seen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan]
+    }
+
+    static func argmaxRows(_ logits: Tensor) -> [Int] {
+        let c = logits.shape[1], v = logits.scalars
+        return (0..<logits.shape[0]).map { i in (0..<c).max { v[i * c + $0] < v[i * c + $1] }! }
+    }
+}
