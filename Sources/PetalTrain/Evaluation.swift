@@ -12,9 +12,7 @@ public struct Evaluation {
 
     public var count: Int { labels.count }
     /// The most probable class of each sample.
-    public var predictions: [Int] {
-        (0..<count).map { i in (0..<classCount).max { probabilities[i * classCount + $0] < probabilities[i * classCount + $1] }! }
-    }
+    public var predictions: [Int] { argmaxRows(probabilities, columns: classCount) }
     public var report: ClassificationReport { ClassificationReport(labels: labels, predictions: predictions, classCount: classCount) }
     public var accuracy: Double { report.accuracy }
     /// Binary AUC (class 1 positive) or one-vs-rest macro AUC; nil when a class is missing.
@@ -51,3 +49,12 @@ public func evaluate(_ model: Module, on source: BatchSource, loss: Loss = .cros
 
 /// Class probabilities [N, classes] for a batch of preprocessed images (NCHW), in inference mode.
 public func predict(_ model: Module, images: Tensor) throws -> Tensor { try model.predictProbabilities(images) }
+
+/// Index of the largest value in each row (the first one on ties, as numpy's argmax).
+func argmaxRows(_ values: [Float], columns: Int) -> [Int] {
+    stride(from: 0, to: values.count, by: columns).map { start in
+        var best = 0
+        for j in 1..<columns where values[start + j] > values[start + best] { best = j }
+        return best
+    }
+}

@@ -59,7 +59,7 @@ public enum Trainer {
                 try l.backward()
                 try optimizer.step()
             }
-            correct += zip(argmaxRows(logits), batch.labels).filter { $0 == $1 }.count
+            correct += zip(argmaxRows(logits.scalars, columns: logits.shape[1]), batch.labels).filter { $0 == $1 }.count
             seen += batch.count
             lossSum += value * Double(batch.count)
             state.step += 1
@@ -69,10 +69,5 @@ public enum Trainer {
             if state.stopReason != nil { break }
         }
         return ["loss": seen > 0 ? lossSum / Double(seen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan]
-    }
-
-    static func argmaxRows(_ logits: Tensor) -> [Int] {
-        let c = logits.shape[1], v = logits.scalars
-        return (0..<logits.shape[0]).map { i in (0..<c).max { v[i * c + $0] < v[i * c + $1] }! }
     }
 }

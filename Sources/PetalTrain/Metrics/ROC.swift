@@ -5,7 +5,10 @@
 public enum ROC {
     /// Area under the ROC curve of `scores` for `positives` (true = positive class); nil when only one class
     /// is present (the AUC is undefined then, as scikit-learn says).
-    public static func auc(scores: [Float], positives: [Bool]) -> Double? {
+    public static func auc(scores: [Float], positives: [Bool]) -> Double? { auc(scores: scores.map(Double.init), positives: positives) }
+
+    /// Area under the ROC curve for Double scores (the core computation; Float scores convert exactly).
+    public static func auc(scores: [Double], positives: [Bool]) -> Double? {
         precondition(scores.count == positives.count, "ROC.auc: \(scores.count) scores for \(positives.count) labels")
         let nPos = positives.filter { $0 }.count, nNeg = positives.count - nPos
         guard nPos > 0 && nNeg > 0 else { return nil }
@@ -24,6 +27,10 @@ public enum ROC {
 
     /// One-vs-rest AUC per class for probabilities [N, C] (row-major) and labels; nil for absent classes.
     public static func perClassAUC(probabilities: [Float], classCount: Int, labels: [Int]) -> [Double?] {
+        perClassAUC(probabilities: probabilities.map(Double.init), classCount: classCount, labels: labels)
+    }
+
+    public static func perClassAUC(probabilities: [Double], classCount: Int, labels: [Int]) -> [Double?] {
         (0..<classCount).map { c in
             auc(scores: labels.indices.map { probabilities[$0 * classCount + c] }, positives: labels.map { $0 == c })
         }
@@ -32,6 +39,10 @@ public enum ROC {
     /// The AUC Petal reports: binary AUC of the positive class (index 1) for two classes, else the macro
     /// average of one-vs-rest AUCs (scikit-learn's `multi_class="ovr", average="macro"`). Nil when undefined.
     public static func auc(probabilities: [Float], classCount: Int, labels: [Int]) -> Double? {
+        auc(probabilities: probabilities.map(Double.init), classCount: classCount, labels: labels)
+    }
+
+    public static func auc(probabilities: [Double], classCount: Int, labels: [Int]) -> Double? {
         if classCount == 2 {
             return auc(scores: labels.indices.map { probabilities[$0 * 2 + 1] }, positives: labels.map { $0 == 1 })
         }

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import PetalTrain
+
+@Suite struct OptimizerTests {
+    static let configs = ["sgd", "sgd_momentum", "sgd_nesterov_wd", "sgd_momentum_dampening", "sgd_clip_global_norm", "sgd_clip_value",
+                          "sgd_clip_norm_per_tensor", "adam", "adam_wd", "adamw", "adam_amsgrad"]
+
+    func makeOptimizer(_ kind: String, _ s: [String: Any], _ params: [Tensor]) throws -> Optimizer {
+        let clip = s["clip"] as? [String: Any]
+        let value = Float((clip?["value"] as? Double) ?? 0)
+        let clipping: GradientClipping = switch clip?["kind"] as? String {
+        case "global_norm": .globalNorm(value)
+        case "value": .value(value)
+        case "norm_per_tensor": .normPerTensor(value)
+        default: .none
+        }
+        let f = { (k: String) in Float((s[k] as? Double) ?? 0) }
+        if kind == "sgd" {
+            return try SGD(parameters: params, learningRate: f("lr"), momentum: f("momentum"), dampening: f("dampening"),
+                           nesterov: (s["nesterov"] as? Bool) ?? false, weightDecay: f("weight_decay"), clipping: clipping)
+        }
+        let betas = numbers(s["betas"]).map(Float.init)
+        return try Adam(parameters: params, learningRate: f("lr"), beta1: betas[0], beta2: betas[1], epsilon: f("eps"),
+                        weightDecay: f("weight_decay"), decoupledWeightDecay: kind == "adamw", amsgrad: (s["amsgrad"] as? Bool) ?? false,
+                        clipping: clipping)
+    }
+
+    @Test(arguments: configs)
+    func matchesPyTorchOverSixSteps(name: String) throws {
+        let f = try loadFixture("optimizers")
+        let initial = try #require(f["initial"] as? [String: Any])
+        let gradients = try #require(f["gradients"] as? [[Any]])
+        let config = try #require((f["configs"] as? [String: Any])?[name] as? [String: Any])
+        let params = [try tensor(initial["p0"]).requiringGradient(), try tensor(initial["p1"]).requiringGradient()]
+        let opt = try makeOptimizer(config["optimizer"] as! String, config["settings"] as! [String: Any], params)
+        let lrs = numbers(config["lrs"]), after = try #require(config["after_step"] as? [[Any]])
+        for (t, pair) in gradients.enumerated() {
+            for (p, g) in zip(params, pair) { try setGradient(p, tensor(g)) }
+            opt.learningRate = Float(lrs[t])
+            try opt.step()
+            for (k, p) in params.enumerated() {
+                expectClose(p.scalars, numbers(after[t][k]), rtol: 2e-5, atol: 2e-6, "\(name) step \(t + 1) p\(k)")
+            }
+        }
+    }
+
+    @Test func stateRoundTripContinuesIdentically() throws {
+        for kind in ["sgd", "adam"] {
+            func run(split: Bool) throws -> [Float] {
+                let p = try Tensor(shape: [4], scalars: [1, -2, 3, 0.5]).requiringGradient()
+                var opt: Optimizer = kind == "sgd" ? try SGD(parameters: [p], learningRate: 0.1, momentum: 0.9) : try Adam(parameters: [p], learningRate: 0.1)
+                for step in 0..<6 {
+                    if split && step == 3 {
+                        let state = try opt.stateDict()
+                        opt = kind == "sgd" ? try SGD(parameters: [p], learningRate: 0.1, momentum: 0.9) : try Adam(parameters: [p], learningRate: 0.1)
+                        try opt.loadStateDict(state)
+                    }
+                    try setGradient(p, Tensor(shape: [4], scalars: p.scalars.map { $0 * 2 + Float(step) }))
+                    try opt.step()
+                }
+                return p.scalars
+            }
+            #expect(try run(split: false) == run(split: true), "\(kind): restoring the state must not change the trajectory")
+        }
+    }
+
+    @Test func badSettingsAreRejected() throws {
+        let p = [try Tensor.ones([2]).requiringGradient()]
+        #expect(throws: TrainingError.self) { try SGD(parameters: p, learningRate: -1) }
+        #expect(throws: TrainingError.self) { try SGD(parameters: p, learningRate: 0.1, momentum: 1.5) }
+        #expect(throws: TrainingError.self) { try SGD(parameters: p, learningRate: 0.1, nesterov: true) }
+        #expect(throws: TrainingError.self) { try SGD(parameters: p, learningRate: 0.1, clipping: .globalNorm(0)) }
+        #expect(throws: TrainingError.self) { try Adam(parameters: p, beta1: 1) }
+    }
+}
