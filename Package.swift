@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PetalNN", targets: ["PetalNN"]),
         .library(name: "PetalData", targets: ["PetalData"]),
         .library(name: "PetalTrain", targets: ["PetalTrain"]),
+        .library(name: "PetalReport", targets: ["PetalReport"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
     targets: [
@@ -24,11 +25,13 @@ let package = Package(
         .target(name: "PetalNN", dependencies: ["PetalTensor"]),
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
+        .target(name: "PetalReport"),
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData"]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),
         .testTarget(name: "PetalTrainTests", dependencies: ["PetalTrain"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
         .testTarget(name: "PetalNNTests", dependencies: ["PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]
