@@ -1,0 +1,79 @@
+// From a folder and a configuration to the two loaders, in one call, with every data set problem found before
+// any training: unknown or empty classes and (in strict mode) unreadable files stop here with a clear error;
+// otherwise each unreadable file gets one warning and is left out. The scan's decoded crops go straight into the
+// shared cache, so the first training epoch does not decode the files a second time.
+import Foundation
+
+/// Everything a training run needs from its data set.
+public struct PreparedData: Sendable {
+    /// The listed folder.
+    public let folder: ImageFolder
+    /// What the scan found, with duplicates across the split marked.
+    public let report: ScanReport
+    /// The split used (after `perClassLimit`); save it with the run to reproduce it.
+    public let split: DataSplit
+    /// Training batches: shuffled each epoch, augmented by the policy.
+    public let train: DataLoader
+    /// Validation batches: fixed order, never augmented, every image.
+    public let validation: DataLoader
+    /// The decoded crops both loaders share.
+    public let cache: ImageCache
+}
+
+/// The one-call way from a class-folder data set to loaders.
+public enum DataPipeline {
+    /// Lists, scans and splits a data set and makes its training and validation loaders.
+    /// - Parameters:
+    ///   - root: the folder with one sub-folder per class.
+    ///   - config: every data setting (the tutorial's defaults when omitted).
+    ///   - splitFile: a split saved by an earlier run (``DataSplit/write(to:)``) to use instead of drawing one.
+    ///   - log: receives the summary and one warning per skipped file (stderr by default).
+    /// - Throws: ``DataError`` for an unknown or empty class, a missing root, bad settings, a split file that does
+    ///   not fit, unreadable files in strict mode, or a training set smaller than one batch when `dropLast` is on.
+    public static func prepare(root: String, config: DataConfig = DataConfig(), splitFile: String? = nil,
+                               log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        throws -> PreparedData {
+        try config.validate()
+        let folder = try ImageFolder(root: root, classes: config.classes)
+        let cache = ImageCache(budgetBytes: config.cacheBudgetMB << 20)
+        var report = folder.scan(preparer: ImagePreparer(config: config)) { path, image in cache.insert(image, for: path) }
+
+        let skipped = report.skipped
+        if config.strict && !skipped.isEmpty {
+            throw DataError.rejectedFiles(count: skipped.count, first: skipped.prefix(3).map { "\(folder.path($0.path)): \($0.reason)" })
+        }
+        report.warnings.forEach(log)
+        for c in report.classes where c.usable.isEmpty {
+            let small = c.smallerThanCrop.count, bad = c.unreadable.count
+            throw DataError.emptyClass(name: c.name, path: folder.path(c.name),
+                                       reason: "\(c.fileCount) file(s): \(bad) unreadable, \(small) smaller than the \(config.cropHeight)×\(config.cropWidth) crop")
+        }
+
+        let full: DataSplit
+        if let splitFile {
+            full = try DataSplit.read(from: splitFile)
+            try full.check(against: report, path: splitFile)
+        } else {
+            full = DataSplit(files: report.classes.map(\.usable), classes: report.classNames,
+                             validationFraction: config.validationFraction, order: config.splitOrder, seed: config.seed)
+        }
+        let split = full.limited(train: config.perClassLimit, validation: config.validationPerClassLimit)
+        report.markLeakage(split)
+
+        let trainCount = split.trainCounts.reduce(0, +)
+        if config.dropLast && trainCount < config.batchSize {
+            throw DataError.invalidConfig(parameter: "batchSize", reason: "\(config.batchSize) is more than the \(trainCount) training images, so every batch would be dropped; lower it or turn off dropLast")
+        }
+        func samples(_ lists: [[String]]) -> [Sample] {
+            lists.enumerated().flatMap { label, paths in paths.map { Sample(path: $0, label: label) } }
+        }
+        let train = try DataLoader(samples: samples(split.train), root: folder.root, classNames: folder.classes,
+                                   config: config, role: .training, cache: cache)
+        let validation = try DataLoader(samples: samples(split.validation), root: folder.root, classNames: folder.classes,
+                                        config: config, role: .validation, cache: cache)
+        log(report.summary)
+        log("  split (\(split.order.rawValue), seed \(split.seed)): training \(split.trainCounts) = \(trainCount) images, "
+            + "validation \(split.validationCounts) = \(split.validationCounts.reduce(0, +)); \(train.batchesPerEpoch) batches of \(train.imagesPerBatch) per epoch")
+        return PreparedData(folder: folder, report: report, split: split, train: train, validation: validation, cache: cache)
+    }
+}
