@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PetalData", targets: ["PetalData"]),
         .library(name: "PetalTrain", targets: ["PetalTrain"]),
         .library(name: "PetalReport", targets: ["PetalReport"]),
+        .library(name: "Petal", targets: ["Petal"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
     targets: [
@@ -26,7 +27,8 @@ let package = Package(
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .target(name: "PetalReport"),
-        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData"]),
+        .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport"]),
+        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain"]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),

@@ -22,6 +22,7 @@ public enum Trainer {
         let all = callbacks + [history]
         let state = TrainingState(model: model, optimizer: optimizer, epochs: epochs, batchesPerEpoch: train.batchesPerEpoch)
         state.step = initialEpoch * train.batchesPerEpoch
+        state.epoch = initialEpoch
         for c in all { try c.trainBegin(state) }
         for epoch in initialEpoch..<epochs {
             state.epoch = epoch

@@ -4,10 +4,15 @@ import Foundation
 /// a crash loses nothing already written.
 public final class CSVLogger: Callback {
     public let url: URL
+    /// Keep the rows already in the file (a resumed run) instead of starting a new one.
+    public let append: Bool
     private var columns: [String]?
     private var handle: FileHandle?
 
-    public init(url: URL) { self.url = url }
+    public init(url: URL, append: Bool = false) {
+        self.url = url
+        self.append = append
+    }
 
     /// Keras' names first, in the order people read them; anything else after, sorted.
     static func order(_ keys: [String]) -> [String] {
@@ -16,11 +21,18 @@ public final class CSVLogger: Callback {
     }
 
     public func trainBegin(_ state: TrainingState) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil), let h = try? FileHandle(forWritingTo: url) else {
+        columns = nil
+        if append, let text = try? String(contentsOf: url, encoding: .utf8), let header = text.split(separator: "\n").first {
+            // Keep the header and the rows of epochs before this run's first one.
+            columns = Array(header.split(separator: ",").map(String.init).dropFirst())
+            let kept = text.split(separator: "\n").prefix { line in Int(line.prefix { $0 != "," }).map { $0 <= state.epoch } ?? true }
+            try AtomicFile.write(Data((kept.joined(separator: "\n") + "\n").utf8), to: url)
+        } else if !FileManager.default.createFile(atPath: url.path, contents: nil) {
             throw TrainingError.invalidSetting("CSVLogger: cannot write \(url.path)")
         }
+        guard let h = try? FileHandle(forWritingTo: url) else { throw TrainingError.invalidSetting("CSVLogger: cannot write \(url.path)") }
+        try h.seekToEnd()
         handle = h
-        columns = nil
     }
 
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {

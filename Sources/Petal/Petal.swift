@@ -1,0 +1,7 @@
+// `import Petal` brings in the whole toolkit: tensors, images, data sets, models, training and reports.
+@_exported import PetalData
+@_exported import PetalImage
+@_exported import PetalNN
+@_exported import PetalReport
+@_exported import PetalTensor
+@_exported import PetalTrain
