@@ -1,0 +1,264 @@
+import Foundation
+
+/// Builds one self-contained HTML page: a title, sections of text, tables and figures, with the
+/// style sheet, SVG charts and PNG images all embedded, so the single file can be mailed, archived
+/// or opened from a run folder without anything beside it.
+///
+/// Every piece of text is HTML-escaped. The page is also well-formed XML (XHTML syntax), which lets
+/// the tests parse it. Consecutive figures share a responsive grid: side by side on a wide screen,
+/// stacked on a narrow one.
+///
+/// ```swift
+/// var report = HTMLReport(title: "Flowers: ResNet-18", subtitle: "run 2026-11-29")
+/// report.section("Training")
+/// report.figure(svg: lossChart.svg, caption: "Loss per epoch")
+/// try report.write(to: runFolder.appending(path: "report.html"))
+/// ```
+public struct HTMLReport: Sendable {
+    public let title: String
+    public let subtitle: String?
+    public let timestamp: Date?
+    private var sections: [Section] = []
+
+    enum Block: Sendable {
+        case paragraph(String)
+        case summary([(String, String)])
+        case table(caption: String?, header: [String], rows: [[String]])
+        case figure(markup: String, caption: String?)
+        case note(String)
+    }
+
+    struct Section: Sendable {
+        var heading: String?
+        var blocks: [Block] = []
+    }
+
+    /// - Parameters:
+    ///   - title: the page title and main heading.
+    ///   - subtitle: a line under the heading (the run or model); nil for none.
+    ///   - timestamp: when the report was made, written in UTC under the heading; nil for none.
+    public init(title: String, subtitle: String? = nil, timestamp: Date? = nil) {
+        self.title = title
+        self.subtitle = subtitle
+        self.timestamp = timestamp
+    }
+
+    /// Starts a new section; what is added next goes under `heading`.
+    public mutating func section(_ heading: String) {
+        sections.append(Section(heading: heading))
+    }
+
+    /// Adds a paragraph of plain text.
+    public mutating func paragraph(_ text: String) {
+        append(.paragraph(text))
+    }
+
+    /// Adds a two-column table of names and values ("images", "3 670"), in the given order.
+    public mutating func summary(_ pairs: [(String, String)]) {
+        append(.summary(pairs))
+    }
+
+    /// Adds a table. Cells that are numbers (or percentages) are right-aligned so digits line up.
+    ///
+    /// - Parameters:
+    ///   - header: the column headings.
+    ///   - rows: the cells, row by row; short rows are padded with empty cells.
+    ///   - caption: a line above the table; nil for none.
+    public mutating func table(header: [String], rows: [[String]], caption: String? = nil) {
+        append(.table(caption: caption, header: header, rows: rows))
+    }
+
+    /// Adds an SVG chart (such as `LineChart.svg`) inline, with an optional caption.
+    public mutating func figure(svg: String, caption: String? = nil) {
+        append(.figure(markup: Self.inlineSVG(svg), caption: caption))
+    }
+
+    /// Adds a PNG (or JPEG) image embedded as a base64 data URI.
+    ///
+    /// Data that is neither PNG nor JPEG becomes a visible note instead, so a wrong file shows up
+    /// in the page rather than as a broken image icon.
+    /// - Parameters:
+    ///   - data: the encoded image.
+    ///   - alt: text for screen readers and for when the image cannot be shown.
+    ///   - caption: a line under the image; nil for none.
+    public mutating func image(data: Data, alt: String, caption: String? = nil) {
+        guard let mime = Self.imageType(of: data) else {
+            append(.note("Image \"\(alt)\" was left out: its \(data.count) bytes are not a PNG or JPEG file."))
+            return
+        }
+        let tag = "<img alt=\"\(Markup.escape(alt))\" src=\"data:\(mime);base64,\(data.base64EncodedString())\"/>"
+        append(.figure(markup: tag, caption: caption))
+    }
+
+    /// Adds the PNG (or JPEG) image at `file`, embedded as a base64 data URI.
+    ///
+    /// A file that is missing or unreadable becomes a visible note naming the path and the reason,
+    /// because a report is often assembled after a run that did not produce every plot, and the
+    /// rest of it is still worth reading.
+    public mutating func image(file: URL, alt: String? = nil, caption: String? = nil) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: file.path) ? "it could not be read" : "the file does not exist"
+            append(.note("Image \(file.path) is missing from this report: \(reason)."))
+            return
+        }
+        image(data: data, alt: alt ?? file.lastPathComponent, caption: caption)
+    }
+
+    /// Adds a highlighted note, for warnings a reader should not miss.
+    public mutating func note(_ text: String) {
+        append(.note(text))
+    }
+
+    private mutating func append(_ block: Block) {
+        if sections.isEmpty { sections.append(Section(heading: nil)) }
+        sections[sections.count - 1].blocks.append(block)
+    }
+
+    /// The MIME type from the file signature, or nil when the data is neither PNG nor JPEG.
+    static func imageType(of data: Data) -> String? {
+        if data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+        if data.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        return nil
+    }
+
+    /// `svg` without an XML declaration or doctype, which are not allowed inside an HTML page.
+    static func inlineSVG(_ svg: String) -> String {
+        guard let start = svg.range(of: "<svg") else { return svg }
+        return String(svg[start.lowerBound...])
+    }
+
+    /// Whether `cell` reads as a number ("0.912", "-3", "1 234", "87.5%"), to right-align it.
+    static func isNumeric(_ cell: String) -> Bool {
+        var text = cell.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "")
+            .replacingOccurrences(of: ",", with: "")
+        if text.hasSuffix("%") { text.removeLast() }
+        return !text.isEmpty && Double(text) != nil
+    }
+
+    /// A timestamp written the same way on every machine: "2026-11-29 06:30 UTC".
+    static func format(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return formatter.string(from: date)
+    }
+
+    /// The complete page.
+    public func render() -> String {
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <title>\(Markup.escape(title))</title>
+        <style>
+        \(HTMLStyle.css)
+        </style>
+        </head>
+        <body>
+        <main>
+        <header>
+        <h1>\(Markup.escape(title))</h1>
+
+        """
+        let byline = [subtitle, timestamp.map(Self.format)].compactMap { $0 }.filter { !$0.isEmpty }
+        if !byline.isEmpty {
+            html += "<p class=\"subtitle\">\(Markup.escape(byline.joined(separator: " · ")))</p>\n"
+        }
+        html += "</header>\n"
+        for section in sections {
+            html += "<section>\n"
+            if let heading = section.heading { html += "<h2>\(Markup.escape(heading))</h2>\n" }
+            html += Self.render(section.blocks)
+            html += "</section>\n"
+        }
+        html += "</main>\n</body>\n</html>\n"
+        return html
+    }
+
+    /// The blocks of one section, with each run of consecutive figures wrapped in one grid.
+    private static func render(_ blocks: [Block]) -> String {
+        var html = ""
+        var inGrid = false
+        for block in blocks {
+            let isFigure: Bool
+            if case .figure = block { isFigure = true } else { isFigure = false }
+            if isFigure && !inGrid { html += "<div class=\"figures\">\n" }
+            if !isFigure && inGrid { html += "</div>\n" }
+            inGrid = isFigure
+            html += render(block)
+        }
+        if inGrid { html += "</div>\n" }
+        return html
+    }
+
+    private static func render(_ block: Block) -> String {
+        switch block {
+        case .paragraph(let text):
+            return "<p>\(Markup.escape(text))</p>\n"
+        case .note(let text):
+            return "<p class=\"note\">\(Markup.escape(text))</p>\n"
+        case .summary(let pairs):
+            var html = "<div class=\"table-wrap\"><table class=\"summary\">\n<tbody>\n"
+            for (key, value) in pairs {
+                let cellClass = isNumeric(value) ? " class=\"num\"" : ""
+                html += "<tr><th scope=\"row\">\(Markup.escape(key))</th><td\(cellClass)>\(Markup.escape(value))</td></tr>\n"
+            }
+            return html + "</tbody>\n</table></div>\n"
+        case .table(let caption, let header, let rows):
+            var html = "<div class=\"table-wrap\"><table>\n"
+            if let caption { html += "<caption>\(Markup.escape(caption))</caption>\n" }
+            let columns = max(header.count, rows.map(\.count).max() ?? 0)
+            if !header.isEmpty {
+                html += "<thead><tr>"
+                for i in 0..<columns {
+                    html += "<th>\(Markup.escape(i < header.count ? header[i] : ""))</th>"
+                }
+                html += "</tr></thead>\n"
+            }
+            html += "<tbody>\n"
+            for row in rows {
+                html += "<tr>"
+                for i in 0..<columns {
+                    let cell = i < row.count ? row[i] : ""
+                    html += isNumeric(cell) ? "<td class=\"num\">" : "<td>"
+                    html += Markup.escape(cell) + "</td>"
+                }
+                html += "</tr>\n"
+            }
+            return html + "</tbody>\n</table></div>\n"
+        case .figure(let markup, let caption):
+            var html = "<figure>\n\(markup)\n"
+            if let caption { html += "<figcaption>\(Markup.escape(caption))</figcaption>\n" }
+            return html + "</figure>\n"
+        }
+    }
+
+    /// Writes the page to `url`, first to a temporary file in the same folder and then renamed over
+    /// `url`, so a reader never sees a half-written report and a failed write leaves the old one.
+    ///
+    /// - Throws: `ReportError.cannotWrite` naming the path when the folder is missing or not
+    ///   writable.
+    public func write(to url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            try Data(render().utf8).write(to: temporary)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: folder.path)
+                ? "the folder \(folder.path) is not writable" : "the folder \(folder.path) does not exist"
+            throw ReportError.cannotWrite(path: url.path, reason: reason)
+        }
+        // rename(2) replaces an existing report atomically, which FileManager.moveItem does not.
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw ReportError.cannotWrite(path: url.path, reason: reason)
+        }
+    }
+}

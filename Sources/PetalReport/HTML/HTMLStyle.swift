@@ -1,0 +1,32 @@
+/// The report's style sheet, embedded in the page so the file needs nothing beside it.
+///
+/// It must contain no `<` or `&`, which would break the page as XML (the tests parse it so).
+enum HTMLStyle {
+    static let css = """
+    :root { color-scheme: light; }
+    * { box-sizing: border-box; }
+    body { margin: 0; background: #f4f5f7; color: #1f2328;
+           font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+    main { max-width: 1120px; margin: 0 auto; padding: 28px 20px 56px; }
+    header { margin-bottom: 8px; }
+    h1 { font-size: 1.75rem; line-height: 1.25; margin: 0 0 4px; }
+    .subtitle { color: #57606a; margin: 0; }
+    section { background: #ffffff; border: 1px solid #d8dee4; border-radius: 10px;
+              padding: 18px 22px; margin: 18px 0; }
+    h2 { font-size: 1.2rem; margin: 0 0 10px; }
+    p { margin: 8px 0; max-width: 75ch; }
+    .table-wrap { overflow-x: auto; margin: 10px 0; }
+    table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+    th, td { padding: 5px 12px; border-bottom: 1px solid #e6e9ed; text-align: left; vertical-align: top; }
+    thead th { border-bottom: 2px solid #c9d1d9; background: #f6f8fa; }
+    td.num { text-align: right; }
+    table.summary th { color: #57606a; font-weight: 500; padding-left: 0; }
+    .figures { display: grid; gap: 18px; margin: 12px 0;
+               grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); }
+    figure { margin: 0; min-width: 0; }
+    figure svg, figure img { display: block; width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
+    figcaption { color: #57606a; font-size: 0.9rem; margin-top: 6px; }
+    .note { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 8px 12px; }
+    footer { color: #8c959f; font-size: 0.85rem; text-align: center; margin-top: 28px; }
+    """
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Maps data values on one axis to pixel positions.
+///
+/// `pixels` may run backwards (bottom → top for a y axis, where SVG's y grows downwards), so
+/// `domain.upperBound` lands on `pixels.end` in both directions.
+struct Scale {
+    let domain: ClosedRange<Double>
+    let start: Double
+    let end: Double
+    let kind: AxisScale
+
+    init(domain: ClosedRange<Double>, pixels start: Double, _ end: Double, kind: AxisScale = .linear) {
+        self.domain = domain
+        self.start = start
+        self.end = end
+        self.kind = kind
+    }
+
+    /// The pixel position of `value`; values outside the domain map outside the pixel range.
+    func callAsFunction(_ value: Double) -> Double {
+        let t: Double
+        switch kind {
+        case .linear:
+            t = (value - domain.lowerBound) / (domain.upperBound - domain.lowerBound)
+        case .log:
+            let low = log10(domain.lowerBound)
+            t = (log10(value) - low) / (log10(domain.upperBound) - low)
+        }
+        return start + t * (end - start)
+    }
+}
+
+/// One axis's domain, tick positions and tick labels, worked out before the layout so the margins
+/// can be sized to the labels.
+struct AxisTicks {
+    let kind: AxisScale
+    let domain: ClosedRange<Double>
+    let values: [Double]
+    let labels: [String]
+
+    /// Ticks for data spanning `data`, with the domain widened to the outermost ticks.
+    init(data: ClosedRange<Double>, kind: AxisScale, target: Int = 5) {
+        self.kind = kind
+        switch kind {
+        case .linear:
+            domain = Ticks.niceDomain(data, target: target)
+            values = Ticks.linear(in: domain, target: target)
+            let step = values.count > 1 ? values[1] - values[0] : 1
+            labels = values.map { Ticks.linearLabel($0, step: step) }
+        case .log:
+            domain = Ticks.logDomain(data)
+            values = Ticks.logarithmic(in: domain)
+            labels = values.map(Ticks.logLabel)
+        }
+    }
+
+    /// Ticks at fixed values over a fixed domain (the 0…1 axes of a ROC chart).
+    init(domain: ClosedRange<Double>, values: [Double], labels: [String]) {
+        kind = .linear
+        self.domain = domain
+        self.values = values
+        self.labels = labels
+    }
+
+    func scale(from start: Double, to end: Double) -> Scale {
+        Scale(domain: domain, pixels: start, end, kind: kind)
+    }
+}
