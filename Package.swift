@@ -14,7 +14,11 @@ let package = Package(
         .library(name: "PetalTrain", targets: ["PetalTrain"]),
         .library(name: "PetalReport", targets: ["PetalReport"]),
         .library(name: "Petal", targets: ["Petal"]),
+        .executable(name: "petal", targets: ["PetalCLI"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]),
@@ -28,12 +32,14 @@ let package = Package(
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .target(name: "PetalReport"),
         .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport"]),
+        .executableTarget(name: "PetalCLI", dependencies: ["Petal", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain"]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),
         .testTarget(name: "PetalTrainTests", dependencies: ["PetalTrain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
+        .testTarget(name: "PetalCLITests", dependencies: ["PetalCLI", "Petal"]),
         .testTarget(name: "PetalNNTests", dependencies: ["PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]

@@ -1,0 +1,63 @@
+// The image-inspection grids of the tutorial's notebook, as PNG files: channels, a threshold and its
+// morphology, normalisations, the tutorial's affine cases and random augmentations.
+import Foundation
+import Petal
+
+enum ImagePreviews {
+    /// Writes the grids for the image at `path` into `folder`; returns the files written.
+    static func write(image path: String, into folder: RunFolder, threshold: Int, seed: UInt64) throws -> [URL] {
+        guard (0...255).contains(threshold) else { throw ValidationFailure("--threshold must be in 0…255, got \(threshold)") }
+        let rgb = try Image<UInt8>(contentsOfFile: path, options: DecodeOptions(channels: .rgb))
+        let float = rgb.toFloat()
+        var written: [URL] = []
+        func save(_ grid: ImageGrid, _ name: String) throws {
+            let url = folder.file(name)
+            try grid.writePNG(toFile: url.path)
+            written.append(url)
+        }
+
+        var channels = ImageGrid(columns: 4)
+        channels.add(rgb)
+        for (c, map) in [ColourMap.red, .green, .blue].enumerated() { channels.add(rgb.channel(c), colourMap: map) }
+        try save(channels, "channels.png")
+
+        let mask = rgb.thresholded(above: UInt8(threshold), channel: 0)
+        var morphology = ImageGrid(columns: 5)
+        morphology.add(mask)
+        for op in MorphologyOperation.allCases { morphology.add(mask.morphology(op, footprint: .disk(3))) }
+        try save(morphology, "morphology.png")
+
+        var normalisation = ImageGrid(columns: 3)
+        normalisation.add(float)
+        normalisation.add(float.normalised(.minMax))
+        normalisation.add(float.normalised(.percentile5to95))
+        try save(normalisation, "normalisation.png")
+
+        // The tutorial's cases, each about the image centre.
+        let (h, w) = (rgb.height, rgb.width)
+        let cases: [AffineTransform2D] = [
+            AffineTransform2D(rotation: .pi / 4).aboutCentre(height: h, width: w),
+            AffineTransform2D(scale: 2).aboutCentre(height: h, width: w),
+            AffineTransform2D(scale: 0.5).aboutCentre(height: h, width: w),
+            .translation(x: 50, y: 50),
+            AffineTransform2D(shearX: .pi / 4).aboutCentre(height: h, width: w),
+        ]
+        var affine = ImageGrid(columns: 3)
+        affine.add(float)
+        for t in cases { affine.add(float.warped(by: t)) }
+        try save(affine, "affine.png")
+
+        let keras = KerasAugmentation(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1, shearRange: 10,
+                                      zoomRange: 0.8...1.2, horizontalFlip: true)
+        var generator = SeededGenerator(seed: seed)
+        var augmentations = ImageGrid(columns: 4)
+        for _ in 0..<8 {
+            let p = keras.sample(height: h, width: w, using: &generator)
+            var out = float.warped(inverseMap: .keras(p, height: h, width: w), border: .reflect)
+            if p.flipHorizontal { out = out.flippedHorizontally() }
+            augmentations.add(out)
+        }
+        try save(augmentations, "augmentations.png")
+        return written
+    }
+}

@@ -1,0 +1,135 @@
+// Runs the real `petal` executable on a tiny data set with a tiny model.
+import Foundation
+import Testing
+
+/// The result of one `petal` invocation.
+struct Invocation {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+enum CLI {
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("petal")
+    }
+
+    static var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
+
+    @discardableResult
+    static func run(_ arguments: [String], in directory: URL) throws -> Invocation {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        p.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMP_WAIT_POLICY"] = "passive"
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes while the process runs, so a chatty child cannot block on a full pipe.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return Invocation(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A class folder with the first `perClass` demo photos of daisy and rose, in a fresh temporary folder.
+    static func tinyDataSet(perClass: Int) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("petal-cli-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for cls in ["daisy", "rose"] {
+            let source = repository.appendingPathComponent("Data/flowers-mini/\(cls)")
+            let target = root.appendingPathComponent("data/\(cls)")
+            try fm.createDirectory(at: target, withIntermediateDirectories: true)
+            for f in try fm.contentsOfDirectory(atPath: source.path).sorted().prefix(perClass) {
+                try fm.copyItem(at: source.appendingPathComponent(f), to: target.appendingPathComponent(f))
+            }
+        }
+        return root
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    static let tiny = ["--model", "resnet18", "--width", "4", "--crop", "64", "--batch-size", "4", "--seed", "7"]
+
+    @Test func trainWritesTheRunFolderAndEvaluatePredictAgree() throws {
+        let dir = try CLI.tinyDataSet(perClass: 10)
+        let train = try CLI.run(["train", "data", "--epochs", "2", "--output", "runs", "--name", "tiny"] + CLITests.tiny, in: dir)
+        #expect(train.status == 0, "train failed: \(train.stderr)")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("runs").path)
+        let run = dir.appendingPathComponent("runs").appendingPathComponent(try #require(runs.first { $0.hasSuffix("-tiny") }))
+        for file in ["config.json", "split.json", "scan.json", "history.csv", "best.safetensors", "last.safetensors",
+                     "last.optimizer.safetensors", "evaluation.json", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "missing \(file)")
+        }
+        #expect(train.stdout.contains("Run folder: \(run.path)") || train.stdout.contains("Run folder: "))
+
+        let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(history.count == 3)
+        #expect(history[0] == "epoch,loss,accuracy,val_loss,val_accuracy,val_auc,lr")
+
+        let evaluation = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("evaluation.json"))) as? [String: Any])
+        let evaluate = try CLI.run(["evaluate", run.appendingPathComponent("best.safetensors").path, "data", "--json"], in: dir)
+        #expect(evaluate.status == 0, "evaluate failed: \(evaluate.stderr)")
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+        #expect(again["count"] as? Int == 4, "the run's validation split: 2 of 10 images per class")
+        #expect((again["accuracy"] as? Double) == (evaluation["accuracy"] as? Double))
+        #expect((again["auc"] as? Double) == (evaluation["auc"] as? Double))
+        #expect((again["confusionMatrix"] as? [[Int]]) == (evaluation["confusionMatrix"] as? [[Int]]))
+
+        let predict = try CLI.run(["predict", run.appendingPathComponent("best.safetensors").path, "data/rose", "--json"], in: dir)
+        #expect(predict.status == 0, "predict failed: \(predict.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(predict.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 10)
+        for row in rows {
+            let p = try #require(row["probabilities"] as? [String: Double])
+            #expect(Set(p.keys) == ["daisy", "rose"] && abs(p.values.reduce(0, +) - 1) < 1e-5)
+            #expect(row["label"] as? String == (p["daisy"]! > p["rose"]! ? "daisy" : "rose"))
+        }
+
+        let report = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
+        for section in ["Loss", "Accuracy", "ROC AUC", "Learning rate", "ROC curve", "Confusion matrix", "Samples", "Augmentations", "Predictions"] {
+            #expect(report.contains(section), "the report lacks \(section)")
+        }
+        #expect(report.components(separatedBy: "<svg").count - 1 >= 5, "charts are inline SVG")
+        #expect(report.contains("data:image/png;base64,"), "image grids are embedded")
+    }
+
+    @Test func badArgumentsExitNonZeroNamingTheProblem() throws {
+        let dir = try CLI.tinyDataSet(perClass: 3)
+        let cases: [([String], String)] = [
+            (["train", "data", "--model", "resnet19"], "unknown model 'resnet19'"),
+            (["train", "missing-folder"], "missing-folder"),
+            (["train", "data", "--classes", "daisy,tulip"], "tulip"),
+            (["train", "data", "--epochs", "0"], "--epochs"),
+            (["evaluate", "nothing.safetensors", "data"], "nothing.safetensors"),
+            (["predict", "nothing.safetensors", "data/rose"], "nothing.safetensors"),
+            (["summary", "resnet7"], "unknown model 'resnet7'"),
+        ]
+        for (arguments, expected) in cases {
+            let r = try CLI.run(arguments, in: dir)
+            #expect(r.status != 0, "\(arguments) should fail")
+            #expect(r.stderr.contains(expected), "\(arguments): stderr was \(r.stderr)")
+        }
+        let garbage = dir.appendingPathComponent("garbage.safetensors")
+        try Data("not a checkpoint".utf8).write(to: garbage)
+        let r = try CLI.run(["predict", garbage.path, "data/rose"], in: dir)
+        #expect(r.status != 0 && r.stderr.contains("garbage.safetensors"))
+    }
+
+    @Test func summaryAndHelpWork() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let s = try CLI.run(["summary", "resnet18", "--variant", "v1", "--classes", "1000", "--input", "224"], in: dir)
+        #expect(s.status == 0 && s.stdout.contains("Total parameters: 11,689,512"))
+        for sub in ["train", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary"] {
+            let h = try CLI.run([sub, "--help"], in: dir)
+            #expect(h.status == 0 && h.stdout.contains("USAGE"), "\(sub) --help")
+        }
+    }
+}
