@@ -175,8 +175,10 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
         let m = slots.count, n = doubles ? 2 * m : m
         let h = config.cropHeight, w = config.cropWidth, c = 3, size = c * h * w
         var labels = [Int](repeating: 0, count: n)
-        var scalars = [Float](repeating: 0, count: n * size)
-        try scalars.withUnsafeMutableBufferPointer { buffer in
+        // Every value is written below (a crop or a warp fills its whole slot), so the buffer is not zeroed first;
+        // Float is a trivial type, so counting it initialised up front is safe even if a load throws.
+        let scalars = try [Float](unsafeUninitializedCapacity: n * size) { buffer, initialised in
+            initialised = n * size
             for (i, s) in slots.enumerated() {
                 let image = try crop(for: s)
                 labels[i] = samples[s].label
