@@ -205,7 +205,7 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
 
     /// The crop of sample `s`: from the cache, else decoded (and cached); a file that fails is reported once and
     /// replaced by the next readable sample of the same class, in the fixed sample order.
-    private func crop(for s: Int) throws -> ByteImage {
+    func crop(for s: Int) throws -> ByteImage {
         let label = samples[s].label
         var lastReason = "", lastPath = samples[s].path
         for k in 0..<samples.count {
