@@ -176,4 +176,28 @@ import PetalImage
             try DataPipeline.prepare(root: set.root, config: testConfig(batchSize: 8), log: { _ in })
         }
     }
+
+    @Test func anAbandonedEpochStopsItsThreadAndTheQueueStaysBounded() throws {
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var made = 0
+            func increment() { lock.lock(); made += 1; lock.unlock() }
+            var value: Int { lock.lock(); defer { lock.unlock() }; return made }
+        }
+        let counter = Counter()
+        let prefetcher = Prefetcher(count: 100, capacity: 2) { i in
+            counter.increment()
+            return try Batch(images: Tensor.zeros([1, 1, 1, 1]), labels: [i % 2], classCount: 2)
+        }
+        #expect(try prefetcher.next()?.get().labels == [0])
+        #expect(try prefetcher.next()?.get().labels == [1])
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(counter.value <= 2 + 2 + 1)   // consumed, queued, and at most one in the making
+        prefetcher.cancel()
+        prefetcher.waitUntilFinished()
+        let stopped = counter.value
+        #expect(stopped < 100)
+        Thread.sleep(forTimeInterval: 0.02)
+        #expect(counter.value == stopped)
+    }
 }
