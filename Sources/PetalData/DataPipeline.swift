@@ -67,6 +67,15 @@ public enum DataPipeline {
         }
         let split = full.limited(train: config.perClassLimit, validation: config.validationPerClassLimit)
         report.markLeakage(split)
+        // A class can lose every training image to the split when it is tiny (1 image at 20 % gives 0 + 1): the
+        // network could never learn it, so this stops the run like an empty folder does. (Validation cannot end up
+        // empty: with a fraction above 0, the floor in the training count leaves it at least one image.)
+        for (label, name) in split.classes.enumerated() {
+            if split.train[label].isEmpty {
+                throw DataError.emptyClass(name: name, path: folder.path(name),
+                                           reason: "no training images after the split (\(report.classes[label].usable.count) usable, validation fraction \(split.validationFraction))")
+            }
+        }
 
         let trainCount = split.trainCounts.reduce(0, +)
         if config.dropLast && trainCount < config.batchSize {

@@ -101,6 +101,17 @@ import PetalImage
         }
     }
 
+    @Test func aClassLeftWithoutTrainingImagesBySplittingStopsThePipeline() throws {
+        let set = try TestDataSet.twoClasses(a: 6, b: 1)
+        #expect(throws: DataError.emptyClass(name: "b", path: set.root + "/b",
+                                             reason: "no training images after the split (1 usable, validation fraction 0.2)")) {
+            try DataPipeline.prepare(root: set.root, config: testConfig(batchSize: 2), log: { _ in })
+        }
+        let two = try TestDataSet.twoClasses(a: 6, b: 2)
+        let data = try DataPipeline.prepare(root: two.root, config: testConfig(batchSize: 2), log: { _ in })
+        #expect(data.split.trainCounts == [4, 1] && data.split.validationCounts == [2, 1])
+    }
+
     @Test func sizesAndImagesSmallerThanTheCropAreReported() throws {
         let set = try TestDataSet()
         try set.image("a/big1.png", height: 12, width: 16, red: 1)
