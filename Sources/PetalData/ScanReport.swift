@@ -13,8 +13,11 @@ public struct FileProblem: Codable, Sendable, Equatable {
 
 /// How many images of a class have one size.
 public struct ImageSizeCount: Codable, Sendable, Equatable {
+    /// Rows.
     public let height: Int
+    /// Columns.
     public let width: Int
+    /// Images of this size.
     public let count: Int
 }
 

@@ -145,6 +145,9 @@ import PetalImage
         #expect(groups[1].acrossSplit == (sides[0] != sides[1]))
         #expect(log.lines.contains { $0.contains("2 group(s) of identical files: 1 across classes") })
         #expect(log.lines.contains { $0.contains("leak: a/img003.png = b/copy-of-a3.png (different classes)") })
+        // The report is saved with a run: it must survive JSON.
+        let json = try JSONEncoder().encode(data.report)
+        #expect(try JSONDecoder().decode(ScanReport.self, from: json) == data.report)
     }
 
     @Test func classWeightsAreInverseFrequency() throws {
