@@ -121,6 +121,24 @@ public struct ScanReport: Codable, Sendable, Equatable {
         return lines.joined(separator: "\n")
     }
 
+    /// The summary followed by every problem in full: each unreadable file with its reason, each image smaller
+    /// than the crop with its size policy, every group of identical files, and the folders not searched
+    /// (what `petal inspect` prints).
+    public var details: String {
+        var lines = [summary]
+        for c in classes {
+            for p in c.unreadable { lines.append("  unreadable: \(p.path): \(p.reason)") }
+            let fate = smallImages == .skip ? "skipped" : smallImages == .pad ? "padded" : "enlarged"
+            for path in c.smallerThanCrop { lines.append("  smaller than \(cropHeight)×\(cropWidth) (\(fate)): \(path)") }
+        }
+        for d in duplicates {
+            let kind = d.acrossClasses ? "different classes" : d.acrossSplit ? "both sides of the split" : "same class and side"
+            lines.append("  identical (\(kind)): " + d.paths.joined(separator: " = "))
+        }
+        for folder in nestedFolders { lines.append("  not searched (folder inside a class folder): \(folder)") }
+        return lines.joined(separator: "\n")
+    }
+
     /// One warning line per skipped file, naming its path and the reason.
     public var warnings: [String] {
         classes.flatMap { c in c.unreadable.map { "warning: skipping \(root)/\($0.path): \($0.reason)" } }

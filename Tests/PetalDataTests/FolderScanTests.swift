@@ -72,6 +72,7 @@ import PetalImage
         #expect(report.classes[0].unreadable.map(\.path) == ["a/truncated.png", "a/zero.jpg"])
         #expect(report.classes[1].unreadable.map(\.path) == ["b/garbage.jpg", "b/notes.txt"])
         #expect(report.classes[0].unreadable[1].reason == "the file is empty (0 bytes)")
+        #expect(report.details.contains("\n  unreadable: a/zero.jpg: the file is empty (0 bytes)\n"))
         #expect(report.classes[1].unreadable[1].reason.contains("looks like text"))
         #expect(report.warnings.count == 4)
         #expect(report.warnings[0].hasPrefix("warning: skipping \(set.root)/a/truncated.png: "))
@@ -125,6 +126,7 @@ import PetalImage
         #expect(a.smallerThanCrop == ["a/short.png"])
         #expect(a.usable == ["a/big1.png", "a/big2.png", "a/square.png"])
         #expect(report.skipped.map(\.path) == ["a/short.png"])
+        #expect(report.details.hasSuffix("\n  smaller than 8×8 (skipped): a/short.png"))
         var pad = testConfig()
         pad.smallImages = .pad
         #expect(try ImageFolder(root: set.root).inspect(config: pad).classes[0].usable.count == 4)
