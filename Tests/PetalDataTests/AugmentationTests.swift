@@ -69,6 +69,9 @@ import PetalImage
         #expect(a != p.parameters(seed: 1, epoch: 2, sample: 4, height: 100, width: 100))
         #expect(a != p.parameters(seed: 1, epoch: 2, sample: 3, copy: 1, height: 100, width: 100))
         #expect(abs(a.rotationDegrees) <= 40 && abs(a.rowShift) <= 15 && abs(a.columnShift) <= 10)
+        // Frozen: the draws of a saved run must not change between machines or releases.
+        #expect(abs(a.rotationDegrees - 4.245311944077237) < 1e-12 && abs(a.rowShift - 0.5684843766820991) < 1e-12)
+        #expect(abs(a.columnShift + 2.6792401971695523) < 1e-12 && a.flipHorizontal && abs(a.brightness - 0.9992158312124737) < 1e-12)
         #expect((0.8...1.2).contains(a.rowZoom) && (0.6...1.4).contains(a.brightness))
     }
 
