@@ -10,9 +10,14 @@ import PetalImage
 
 /// One image of a loader: its path relative to the data set root and its label.
 public struct Sample: Codable, Sendable, Equatable {
+    /// Path relative to the data set root (`"rose/123.jpg"`).
     public let path: String
+    /// Index of its class.
     public let label: Int
 
+    /// - Parameters:
+    ///   - path: relative to the data set root.
+    ///   - label: class index.
     public init(path: String, label: Int) {
         self.path = path
         self.label = label
@@ -21,7 +26,9 @@ public struct Sample: Codable, Sendable, Equatable {
 
 /// Which side of the split a loader serves: training shuffles and augments, validation does neither.
 public enum LoaderRole: String, Codable, Sendable {
+    /// Shuffled each epoch, augmented by the policy, last partial batch dropped when `dropLast` is set.
     case training
+    /// Fixed order, never augmented, every image.
     case validation
 }
 
@@ -40,6 +47,7 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
     /// Where decoded crops are kept; shared with the other loader of the data set.
     public let cache: ImageCache
     /// Receives one line per problem met while loading (a file that no longer decodes); prints to stderr by default.
+    /// It is called on the loader's background thread; set it before iterating.
     public var onWarning: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     private let preparer: ImagePreparer
@@ -175,8 +183,10 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
         let m = slots.count, n = doubles ? 2 * m : m
         let h = config.cropHeight, w = config.cropWidth, c = 3, size = c * h * w
         var labels = [Int](repeating: 0, count: n)
-        var scalars = [Float](repeating: 0, count: n * size)
-        try scalars.withUnsafeMutableBufferPointer { buffer in
+        // Every value is written below (a crop or a warp fills its whole slot), so the buffer is not zeroed first;
+        // Float is a trivial type, so counting it initialised up front is safe even if a load throws.
+        let scalars = try [Float](unsafeUninitializedCapacity: n * size) { buffer, initialised in
+            initialised = n * size
             for (i, s) in slots.enumerated() {
                 let image = try crop(for: s)
                 labels[i] = samples[s].label
@@ -203,7 +213,7 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
 
     /// The crop of sample `s`: from the cache, else decoded (and cached); a file that fails is reported once and
     /// replaced by the next readable sample of the same class, in the fixed sample order.
-    private func crop(for s: Int) throws -> ByteImage {
+    func crop(for s: Int) throws -> ByteImage {
         let label = samples[s].label
         var lastReason = "", lastPath = samples[s].path
         for k in 0..<samples.count {

@@ -20,13 +20,21 @@ public struct PreparedData: Sendable {
     public let cache: ImageCache
 }
 
-/// The one-call way from a class-folder data set to loaders.
+/// The one-call way from a class-folder data set to loaders:
+/// ```swift
+/// let data = try DataPipeline.prepare(root: "Data/flowers-mini", config: DataConfig(classes: ["daisy", "rose"]))
+/// try data.split.write(to: run + "/split.json")          // reproduce later with `splitFile:`
+/// for epoch in 0..<epochs {
+///     for batch in try data.train.batches(epoch: epoch) { /* batch.images [N, 3, 100, 100], batch.oneHot */ }
+/// }
+/// ```
 public enum DataPipeline {
     /// Lists, scans and splits a data set and makes its training and validation loaders.
     /// - Parameters:
     ///   - root: the folder with one sub-folder per class.
     ///   - config: every data setting (the tutorial's defaults when omitted).
-    ///   - splitFile: a split saved by an earlier run (``DataSplit/write(to:)``) to use instead of drawing one.
+    ///   - splitFile: a split saved by an earlier run (``DataSplit/write(to:)``) to use instead of drawing one; its
+    ///     own fraction, order and seed then apply (the config's `perClassLimit`s still do).
     ///   - log: receives the summary and one warning per skipped file (stderr by default).
     /// - Throws: ``DataError`` for an unknown or empty class, a missing root, bad settings, a split file that does
     ///   not fit, unreadable files in strict mode, or a training set smaller than one batch when `dropLast` is on.
@@ -59,6 +67,15 @@ public enum DataPipeline {
         }
         let split = full.limited(train: config.perClassLimit, validation: config.validationPerClassLimit)
         report.markLeakage(split)
+        // A class can lose every training image to the split when it is tiny (1 image at 20 % gives 0 + 1): the
+        // network could never learn it, so this stops the run like an empty folder does. (Validation cannot end up
+        // empty: with a fraction above 0, the floor in the training count leaves it at least one image.)
+        for (label, name) in split.classes.enumerated() {
+            if split.train[label].isEmpty {
+                throw DataError.emptyClass(name: name, path: folder.path(name),
+                                           reason: "no training images after the split (\(report.classes[label].usable.count) usable, validation fraction \(split.validationFraction))")
+            }
+        }
 
         let trainCount = split.trainCounts.reduce(0, +)
         if config.dropLast && trainCount < config.batchSize {

@@ -77,16 +77,21 @@ struct ImagePreparer: Sendable {
 
 /// Writing crops into a batch buffer.
 enum PixelWriter {
+    /// value / 255 for every byte, computed by division once so that batches hold exactly `Float(v) / 255`.
+    private static let unitValues: [Float] = (0..<256).map { Float($0) / 255 }
+
     /// HWC bytes → CHW Floats in [0, 1].
     static func writePlanar(_ image: ByteImage, into dst: UnsafeMutableBufferPointer<Float>) {
         let c = image.channels, plane = image.height * image.width
-        image.pixels.withUnsafeBufferPointer { src in
-            for ch in 0..<c {
-                let out = dst.baseAddress! + ch * plane
-                var s = ch
-                for p in 0..<plane {
-                    out[p] = Float(src[s]) * (1 / 255)
-                    s += c
+        unitValues.withUnsafeBufferPointer { table in
+            image.pixels.withUnsafeBufferPointer { src in
+                for ch in 0..<c {
+                    let out = dst.baseAddress! + ch * plane
+                    var s = ch
+                    for p in 0..<plane {
+                        out[p] = table[Int(src[s])]
+                        s += c
+                    }
                 }
             }
         }

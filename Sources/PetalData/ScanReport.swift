@@ -13,8 +13,11 @@ public struct FileProblem: Codable, Sendable, Equatable {
 
 /// How many images of a class have one size.
 public struct ImageSizeCount: Codable, Sendable, Equatable {
+    /// Rows.
     public let height: Int
+    /// Columns.
     public let width: Int
+    /// Images of this size.
     public let count: Int
 }
 
@@ -115,6 +118,24 @@ public struct ScanReport: Codable, Sendable, Equatable {
             }
         }
         if !nestedFolders.isEmpty { lines.append("  \(nestedFolders.count) folder(s) inside class folders were not searched") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The summary followed by every problem in full: each unreadable file with its reason, each image smaller
+    /// than the crop with its size policy, every group of identical files, and the folders not searched
+    /// (what `petal inspect` prints).
+    public var details: String {
+        var lines = [summary]
+        for c in classes {
+            for p in c.unreadable { lines.append("  unreadable: \(p.path): \(p.reason)") }
+            let fate = smallImages == .skip ? "skipped" : smallImages == .pad ? "padded" : "enlarged"
+            for path in c.smallerThanCrop { lines.append("  smaller than \(cropHeight)×\(cropWidth) (\(fate)): \(path)") }
+        }
+        for d in duplicates {
+            let kind = d.acrossClasses ? "different classes" : d.acrossSplit ? "both sides of the split" : "same class and side"
+            lines.append("  identical (\(kind)): " + d.paths.joined(separator: " = "))
+        }
+        for folder in nestedFolders { lines.append("  not searched (folder inside a class folder): \(folder)") }
         return lines.joined(separator: "\n")
     }
 

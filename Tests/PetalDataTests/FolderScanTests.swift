@@ -72,6 +72,7 @@ import PetalImage
         #expect(report.classes[0].unreadable.map(\.path) == ["a/truncated.png", "a/zero.jpg"])
         #expect(report.classes[1].unreadable.map(\.path) == ["b/garbage.jpg", "b/notes.txt"])
         #expect(report.classes[0].unreadable[1].reason == "the file is empty (0 bytes)")
+        #expect(report.details.contains("\n  unreadable: a/zero.jpg: the file is empty (0 bytes)\n"))
         #expect(report.classes[1].unreadable[1].reason.contains("looks like text"))
         #expect(report.warnings.count == 4)
         #expect(report.warnings[0].hasPrefix("warning: skipping \(set.root)/a/truncated.png: "))
@@ -101,6 +102,17 @@ import PetalImage
         }
     }
 
+    @Test func aClassLeftWithoutTrainingImagesBySplittingStopsThePipeline() throws {
+        let set = try TestDataSet.twoClasses(a: 6, b: 1)
+        #expect(throws: DataError.emptyClass(name: "b", path: set.root + "/b",
+                                             reason: "no training images after the split (1 usable, validation fraction 0.2)")) {
+            try DataPipeline.prepare(root: set.root, config: testConfig(batchSize: 2), log: { _ in })
+        }
+        let two = try TestDataSet.twoClasses(a: 6, b: 2)
+        let data = try DataPipeline.prepare(root: two.root, config: testConfig(batchSize: 2), log: { _ in })
+        #expect(data.split.trainCounts == [4, 1] && data.split.validationCounts == [2, 1])
+    }
+
     @Test func sizesAndImagesSmallerThanTheCropAreReported() throws {
         let set = try TestDataSet()
         try set.image("a/big1.png", height: 12, width: 16, red: 1)
@@ -114,6 +126,7 @@ import PetalImage
         #expect(a.smallerThanCrop == ["a/short.png"])
         #expect(a.usable == ["a/big1.png", "a/big2.png", "a/square.png"])
         #expect(report.skipped.map(\.path) == ["a/short.png"])
+        #expect(report.details.hasSuffix("\n  smaller than 8×8 (skipped): a/short.png"))
         var pad = testConfig()
         pad.smallImages = .pad
         #expect(try ImageFolder(root: set.root).inspect(config: pad).classes[0].usable.count == 4)
@@ -122,18 +135,25 @@ import PetalImage
     @Test func duplicatesAcrossClassesAndAcrossTheSplitAreReported() throws {
         let set = try TestDataSet.twoClasses(a: 10, b: 10)
         try set.copy("a/img003.png", "b/copy-of-a3.png")     // one picture, two labels
-        try set.copy("b/img005.png", "b/img005-again.png")   // same class: leaks only if split apart
+        try set.copy("b/img000.png", "b/zz-again.png")       // sorted first and last in b: split apart below
+        try set.copy("a/img001.png", "a/img001-again.png")   // next to each other: same side
         let log = LogLines()
         var config = testConfig(batchSize: 2)
-        config.validationFraction = 0.5
+        config.validationFraction = 0.25
+        config.splitOrder = .sequential                      // b: 9 train (…img007) + 3 validation (img008, img009, zz-again)
         let data = try DataPipeline.prepare(root: set.root, config: config, log: log.append)
         let groups = data.report.duplicates
-        #expect(groups.map(\.paths) == [["a/img003.png", "b/copy-of-a3.png"], ["b/img005-again.png", "b/img005.png"]])
-        #expect(groups.map(\.acrossClasses) == [true, false])
-        let sides = ["b/img005-again.png", "b/img005.png"].map { data.split.train[1].contains($0) }
-        #expect(groups[1].acrossSplit == (sides[0] != sides[1]))
-        #expect(log.lines.contains { $0.contains("2 group(s) of identical files: 1 across classes") })
+        #expect(groups.map(\.paths) == [["a/img001-again.png", "a/img001.png"], ["a/img003.png", "b/copy-of-a3.png"],
+                                        ["b/img000.png", "b/zz-again.png"]])
+        #expect(groups.map(\.acrossClasses) == [false, true, false])
+        #expect(groups.map(\.acrossSplit) == [false, false, true])
+        #expect(data.report.leaks.map(\.paths[0]) == ["a/img003.png", "b/img000.png"])
+        #expect(log.lines.contains { $0.contains("3 group(s) of identical files: 1 across classes, 1 across the train/validation split") })
         #expect(log.lines.contains { $0.contains("leak: a/img003.png = b/copy-of-a3.png (different classes)") })
+        #expect(log.lines.contains { $0.contains("leak: b/img000.png = b/zz-again.png (both sides of the split)") })
+        // The report is saved with a run: it must survive JSON.
+        let json = try JSONEncoder().encode(data.report)
+        #expect(try JSONDecoder().decode(ScanReport.self, from: json) == data.report)
     }
 
     @Test func classWeightsAreInverseFrequency() throws {
