@@ -28,8 +28,10 @@ final class ParsedElement {
         descendants.filter { ($0.attributes["class"] ?? "").split(separator: " ").contains(Substring(cssClass)) }
     }
 
-    /// The text of this element and all below it.
-    var allText: String { text + children.map(\.allText).joined() }
+    /// The text of this element and all below it, without the line breaks between elements.
+    var allText: String {
+        (text + children.map(\.allText).joined()).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
     func number(_ attribute: String) -> Double? { attributes[attribute].flatMap(Double.init) }
 

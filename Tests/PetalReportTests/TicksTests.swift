@@ -17,6 +17,8 @@ import Testing
         #expect(Ticks.step(span: 19) == 5)       // 3.8 → 5
         #expect(Ticks.step(span: 45) == 10)      // 9 → 10
         #expect(Ticks.step(span: 19, target: 6) == 5)
+        #expect(Ticks.step(span: 4, target: 6) == 0.5)
+        #expect(Ticks.step(span: 4, target: 6, minimum: 1) == 1)
     }
 
     @Test func niceDomainWidensToTheOutermostTicks() {
@@ -26,6 +28,7 @@ import Testing
         // A flat series still gets an axis with some height.
         #expect(Ticks.niceDomain(0.5...0.5) == 0.44...0.56)
         #expect(Ticks.niceDomain(0...0) == -1...1)
+        #expect(Ticks.niceDomain(1...1, minimumStep: 1) == 0...2)  // a single epoch
     }
 
     @Test func logTicksArePowersOfTenCoveringTheRange() {
@@ -49,6 +52,9 @@ import Testing
         #expect(Ticks.linearLabel(0.4, step: 0.2) == "0.4")
         #expect(Ticks.linearLabel(0, step: 0.2) == "0.0")
         #expect(Ticks.linearLabel(15, step: 5) == "15")
+        #expect(Ticks.linearLabel(3, step: 1) == "3")
+        #expect(Ticks.linearLabel(0.3, step: 0.1) == "0.3")
+        #expect(Ticks.linearLabel(0.35, step: 0.05) == "0.35")
         #expect(Ticks.linearLabel(0.0025, step: 0.0005) == "0.0025")
     }
 

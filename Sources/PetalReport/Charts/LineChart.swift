@@ -135,7 +135,8 @@ public struct LineChart: Sendable {
         var xs = points.map(\.x)
         if let marker { xs.append(marker.x) }
         let ys = points.map(\.y)
-        let xTicks = AxisTicks(data: xs.min()!...xs.max()!, kind: xScale, target: 6)
+        let xTicks = AxisTicks(data: xs.min()!...xs.max()!, kind: xScale, target: 6,
+                               integral: xs.allSatisfy { $0 == $0.rounded() })
         let yTicks = AxisTicks(data: ys.min()!...ys.max()!, kind: yScale, target: 5)
         let plot = PlotFrame.layout(width: width, height: height, hasTitle: !title.isEmpty,
                                     yTickLabels: yTicks.labels, legendNames: series.map(\.name))
