@@ -90,6 +90,8 @@ public struct ROCChart: Sendable {
         var plot = PlotFrame.layout(width: width, height: height, hasTitle: !title.isEmpty,
                                     yTickLabels: ticks.labels, legendNames: curves.map(Self.legendName))
         let side = min(plot.width, plot.height)
+        // Centre the square and its legend in the width the square does not use.
+        plot.left += (plot.width - side) / 2
         plot.width = side
         plot.height = side
         return (ticks, plot)

@@ -53,7 +53,8 @@ public struct HTMLReport: Sendable {
         append(.paragraph(text))
     }
 
-    /// Adds a two-column table of names and values ("images", "3 670"), in the given order.
+    /// Adds a two-column table of names and values ("images", "3 670"), in the given order, such as
+    /// the data set and training settings of a run.
     public mutating func summary(_ pairs: [(String, String)]) {
         append(.summary(pairs))
     }
@@ -205,9 +206,10 @@ public struct HTMLReport: Sendable {
             return "<p class=\"note\">\(Markup.escape(text))</p>\n"
         case .summary(let pairs):
             var html = "<div class=\"table-wrap\"><table class=\"summary\">\n<tbody>\n"
+            // Values stay left-aligned beside their names: a mix of "3670" and "224 × 224" in one
+            // column reads worse right-aligned.
             for (key, value) in pairs {
-                let cellClass = isNumeric(value) ? " class=\"num\"" : ""
-                html += "<tr><th scope=\"row\">\(Markup.escape(key))</th><td\(cellClass)>\(Markup.escape(value))</td></tr>\n"
+                html += "<tr><th scope=\"row\">\(Markup.escape(key))</th><td>\(Markup.escape(value))</td></tr>\n"
             }
             return html + "</tbody>\n</table></div>\n"
         case .table(let caption, let header, let rows):
