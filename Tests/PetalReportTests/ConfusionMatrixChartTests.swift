@@ -60,6 +60,21 @@ import Testing
         #expect(try !ConfusionMatrixChart(classNames: ["a", "b", "c"], counts: counts).layout().slantedColumns)
     }
 
+    @Test func manyClassesWidenTheChartSoCellsStayLegible() throws {
+        let n = 40
+        let names = (0..<n).map { "class \($0)" }
+        let identity = (0..<n).map { t in (0..<n).map { $0 == t ? 10 : 0 } }
+        let chart = try ConfusionMatrixChart(classNames: names, counts: identity, width: 400)
+        let layout = chart.layout()
+        #expect(layout.cell == 18)
+        #expect(layout.width == layout.left + 40 * 18 + 16)
+        let svg = try parseXML(chart.svg)
+        #expect(svg.attributes["width"] == Markup.coordinate(layout.width))
+        #expect(svg.all(class: "cell").count == n * n)
+        let lastCell = svg.all(class: "cell").last!
+        #expect(lastCell.number("x")! + lastCell.number("width")! <= layout.width)
+    }
+
     @Test func errorsNameTheProblem() {
         #expect(throws: ReportError.invalidData("confusion matrix row 1 (true class \"roses\") has 1 counts; expected 2, one per class")) {
             try ConfusionMatrixChart(classNames: ["daisy", "roses"], counts: [[1, 2], [3]])

@@ -24,7 +24,7 @@ import Testing
         report.figure(svg: loss.svg, caption: "Loss per epoch")
         report.figure(svg: "<?xml version=\"1.0\"?>\n" + loss.svg, caption: "Again, with a declaration")
         report.paragraph("Between the grids.")
-        report.figure(svg: loss.svg)
+        report.figure(loss)
         report.section("Evaluation")
         report.table(header: ["class", "precision", "recall"],
                      rows: [["daisy", "0.912", "87.5%"], ["<b>&", "0.8"]], caption: "Per class")

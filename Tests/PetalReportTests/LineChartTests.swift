@@ -114,6 +114,16 @@ import Testing
         #expect(svg.all("title").map(\.allText) == ["a < b & \"c\""])
     }
 
+    @Test func longLegendNamesAreShortenedToFitBesideThePlot() throws {
+        let name = String(repeating: "validation loss with label smoothing ", count: 3)
+        let chart = try LineChart(title: "", xLabel: "", yLabel: "", series: [LineSeries(name: name, y: [1, 2])],
+                                  width: 640)
+        let text = try parseXML(chart.svg).all(class: "legend-entry")[0].allText
+        // 0.38 × 640 px minus the 28 px swatch, at 7.2 px per character, is 29 characters.
+        #expect(text == String(name.prefix(28)) + "…")
+        #expect(close(chart.frame().plot.right, 640 - 16 - 0.38 * 640, tolerance: 1e-9))
+    }
+
     @Test func seriesBeyondThePaletteAreDashed() throws {
         let many = (0..<9).map { LineSeries(name: "run \($0)", y: [Double($0), Double($0) + 1]) }
         let lines = try parseXML(LineChart(title: "", xLabel: "", yLabel: "", series: many).svg).all(class: "series-line")

@@ -11,6 +11,13 @@ import Testing
         #expect(Ticks.linear(in: 0.0012...0.0031) == [0.0015, 0.002, 0.0025, 0.003])
     }
 
+    @Test func hugeAndNearlyFlatValuesGetTicksInsideTheRange() {
+        // Two adjacent doubles near 1e20: the span (16384) is at the values' own precision.
+        let ticks = Ticks.linear(in: 1e20...1.0000000000000002e20)
+        #expect(!ticks.isEmpty && ticks.allSatisfy { $0 >= 1e20 && $0 <= 1.0000000000000002e20 })
+        #expect(Ticks.linear(in: -3e30...5e30) == [-2e30, 0, 2e30, 4e30])
+    }
+
     @Test func stepRoundsToTheNearestNiceNumber() {
         #expect(Ticks.step(span: 0.87) == 0.2)   // 0.174 → 0.2
         #expect(Ticks.step(span: 7) == 1)        // 1.4 → 1

@@ -40,9 +40,13 @@ public struct ROCCurve: Sendable, Equatable {
 /// The plot area is square so that a curve's bulge towards the top-left corner is not distorted;
 /// the legend gives each curve's AUC to three decimals ("validation (AUC 0.912)").
 public struct ROCChart: Sendable {
+    /// The heading above the plot; empty for none.
     public let title: String
+    /// The curves, in drawing and legend order.
     public let curves: [ROCCurve]
+    /// The SVG width in pixels.
     public let width: Double
+    /// The SVG height in pixels.
     public let height: Double
 
     /// Checks the curves and builds the chart.

@@ -15,8 +15,11 @@ import Foundation
 /// try report.write(to: runFolder.appending(path: "report.html"))
 /// ```
 public struct HTMLReport: Sendable {
+    /// The page title and main heading.
     public let title: String
+    /// The line under the heading, if any.
     public let subtitle: String?
+    /// When the report was made, if given; written in UTC.
     public let timestamp: Date?
     private var sections: [Section] = []
 
@@ -69,7 +72,13 @@ public struct HTMLReport: Sendable {
         append(.table(caption: caption, header: header, rows: rows))
     }
 
-    /// Adds an SVG chart (such as `LineChart.svg`) inline, with an optional caption.
+    /// Adds a chart inline as SVG, with an optional caption.
+    public mutating func figure(_ chart: some SVGChart, caption: String? = nil) {
+        figure(svg: chart.svg, caption: caption)
+    }
+
+    /// Adds an SVG document inline, with an optional caption; an XML declaration before `<svg` is
+    /// dropped.
     public mutating func figure(svg: String, caption: String? = nil) {
         append(.figure(markup: Self.inlineSVG(svg), caption: caption))
     }

@@ -34,11 +34,11 @@ enum Ticks {
         guard span > 0 else { return [range.lowerBound] }
         let step = step(span: span, target: target, minimum: minimumStep)
         // A small tolerance keeps ends that are exact multiples (0.6 / 0.2 = 2.9999999999999996).
-        let first = Int((range.lowerBound / step - 1e-9).rounded(.up))
-        let last = Int((range.upperBound / step + 1e-9).rounded(.down))
+        let first = (range.lowerBound / step - 1e-9).rounded(.up)
+        let last = (range.upperBound / step + 1e-9).rounded(.down)
         guard first <= last else { return [] }
         let scale = pow(10, Double(decimals(step: step)))
-        return (first...last).map { (Double($0) * step * scale).rounded() / scale }
+        return stride(from: first, through: last, by: 1).map { ($0 * step * scale).rounded() / scale }
     }
 
     /// `range` widened outward to the nearest ticks, so the axis starts and ends on a labelled
