@@ -25,7 +25,8 @@ enum HTMLStyle {
     .figures { display: grid; gap: 18px; margin: 12px 0;
                grid-template-columns: repeat(auto-fill, minmax(min(100%, 440px), 1fr)); }
     figure { margin: 0; min-width: 0; }
-    figure svg, figure img { display: block; width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
+    figure svg, figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
+    figure svg { width: 100%; }
     figcaption { color: #57606a; font-size: 0.9rem; margin-top: 6px; }
     .note { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 8px 12px; }
     @media (max-width: 600px) {
