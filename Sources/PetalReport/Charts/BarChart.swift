@@ -3,12 +3,19 @@ import Foundation
 /// Vertical bars with a label under each and its value printed on top, written as SVG: images per
 /// class in a data set, or per-class F1 scores.
 public struct BarChart: Sendable {
+    /// The heading above the bars; empty for none.
     public let title: String
+    /// The label under the bar names; empty for none.
     public let xLabel: String
+    /// The label beside the value axis.
     public let yLabel: String
+    /// The bar names, left to right.
     public let labels: [String]
+    /// The bar values, one per name.
     public let values: [Double]
+    /// The SVG width in pixels.
     public let width: Double
+    /// The SVG height in pixels.
     public let height: Double
 
     static let labelSize = 12.0

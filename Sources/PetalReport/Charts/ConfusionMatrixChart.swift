@@ -8,12 +8,15 @@ import Foundation
 /// one's; the diagonal then reads directly as per-class recall. Counts are written in dark text on
 /// light cells and white text on dark ones.
 public struct ConfusionMatrixChart: Sendable {
+    /// The heading above the matrix; empty for none.
     public let title: String
+    /// The class of each row and column, in order.
     public let classNames: [String]
     /// `counts[t][p]`: how many examples of true class `t` were predicted as class `p`.
     public let counts: [[Int]]
     /// Whether each cell also shows its percentage of the row.
     public let showsRowPercentages: Bool
+    /// The requested SVG width in pixels; a matrix of many classes gets wider so cells stay legible.
     public let width: Double
 
     static let labelSize = 12.0
@@ -25,7 +28,8 @@ public struct ConfusionMatrixChart: Sendable {
     ///   - classNames: one name per class, in the order of the matrix's rows and columns.
     ///   - counts: an n×n matrix; `counts[t][p]` counts true class `t` predicted as `p`.
     ///   - showsRowPercentages: also write each cell's share of its row under the count.
-    ///   - width: the SVG width in pixels; the height follows from the number of classes.
+    ///   - width: the SVG width in pixels, widened when the classes need more room; the height
+    ///     follows from the number of classes.
     /// - Throws: `ReportError.invalidData` when there are no classes, the names do not match the
     ///   matrix size, a row has the wrong length (the row's class is named), or a count is negative.
     public init(title: String = "Confusion matrix", classNames: [String], counts: [[Int]],
@@ -59,6 +63,7 @@ public struct ConfusionMatrixChart: Sendable {
         var top: Double
         var cell: Double
         var slantedColumns: Bool
+        var width: Double
         var height: Double
     }
 
@@ -73,7 +78,7 @@ public struct ConfusionMatrixChart: Sendable {
         let columnLabels = slanted ? widest * 0.65 + 14 : Self.labelSize + 10
         let bottom = 8 + columnLabels + 8 + Self.labelSize + 12
         return Layout(left: left, top: top, cell: cell, slantedColumns: slanted,
-                      height: top + n * cell + bottom)
+                      width: max(width, left + n * cell + 16), height: top + n * cell + bottom)
     }
 
     /// The fill of a cell whose row share is `fraction` (0…1), from near-white to dark blue.
@@ -107,12 +112,12 @@ public struct ConfusionMatrixChart: Sendable {
         luminance > 0.179 ? "#111111" : "#ffffff"
     }
 
-    /// The chart as a standalone SVG document with a `width`, a height fitted to the classes, and
-    /// a matching `viewBox`.
+    /// The chart as a standalone SVG document with a width and height fitted to the classes and a
+    /// matching `viewBox`.
     public var svg: String {
         let n = classNames.count
         let l = layout()
-        var canvas = SVGCanvas(width: width, height: l.height)
+        var canvas = SVGCanvas(width: l.width, height: l.height)
         let gridSize = Double(n) * l.cell
         if !title.isEmpty {
             canvas.text(title, x: l.left, y: 24, size: PlotFrame.titleSize, weight: "600", cssClass: "chart-title")

@@ -2,7 +2,9 @@
 public struct LineSeries: Sendable, Equatable {
     /// The name shown in the legend ("training loss").
     public var name: String
+    /// The horizontal positions, one per point.
     public var x: [Double]
+    /// The vertical positions, one per x value; NaN or infinity leaves a gap.
     public var y: [Double]
 
     /// A series of (x[i], y[i]) points. NaN or infinite values leave a gap in the line.
@@ -20,7 +22,9 @@ public struct LineSeries: Sendable, Equatable {
 
 /// A labelled vertical line across a `LineChart`, such as the learning rate a finder suggests.
 public struct VerticalMarker: Sendable, Equatable {
+    /// Where the line crosses the x axis, in data units.
     public var x: Double
+    /// The text beside the top of the line.
     public var label: String
 
     /// - Parameters:
@@ -40,14 +44,23 @@ public struct VerticalMarker: Sendable, Equatable {
 /// pieces, so a diverged epoch shows as a gap rather than a spike to nowhere. Series with few points
 /// also get a dot at every point, so single epochs can be read off.
 public struct LineChart: Sendable {
+    /// The heading above the plot; empty for none.
     public let title: String
+    /// The label under the x axis.
     public let xLabel: String
+    /// The label beside the y axis.
     public let yLabel: String
+    /// The lines, in drawing and legend order.
     public let series: [LineSeries]
+    /// Linear or logarithmic spacing of the x axis.
     public let xScale: AxisScale
+    /// Linear or logarithmic spacing of the y axis.
     public let yScale: AxisScale
+    /// The labelled vertical line, if any.
     public let marker: VerticalMarker?
+    /// The SVG width in pixels.
     public let width: Double
+    /// The SVG height in pixels.
     public let height: Double
 
     /// Series with at most this many finite points get a dot at every point.
@@ -135,7 +148,8 @@ public struct LineChart: Sendable {
         var xs = points.map(\.x)
         if let marker { xs.append(marker.x) }
         let ys = points.map(\.y)
-        let xTicks = AxisTicks(data: xs.min()!...xs.max()!, kind: xScale, target: 6)
+        let xTicks = AxisTicks(data: xs.min()!...xs.max()!, kind: xScale, target: 6,
+                               integral: xs.allSatisfy { $0 == $0.rounded() })
         let yTicks = AxisTicks(data: ys.min()!...ys.max()!, kind: yScale, target: 5)
         let plot = PlotFrame.layout(width: width, height: height, hasTitle: !title.isEmpty,
                                     yTickLabels: yTicks.labels, legendNames: series.map(\.name))

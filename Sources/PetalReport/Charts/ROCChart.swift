@@ -40,9 +40,13 @@ public struct ROCCurve: Sendable, Equatable {
 /// The plot area is square so that a curve's bulge towards the top-left corner is not distorted;
 /// the legend gives each curve's AUC to three decimals ("validation (AUC 0.912)").
 public struct ROCChart: Sendable {
+    /// The heading above the plot; empty for none.
     public let title: String
+    /// The curves, in drawing and legend order.
     public let curves: [ROCCurve]
+    /// The SVG width in pixels.
     public let width: Double
+    /// The SVG height in pixels.
     public let height: Double
 
     /// Checks the curves and builds the chart.
@@ -90,6 +94,8 @@ public struct ROCChart: Sendable {
         var plot = PlotFrame.layout(width: width, height: height, hasTitle: !title.isEmpty,
                                     yTickLabels: ticks.labels, legendNames: curves.map(Self.legendName))
         let side = min(plot.width, plot.height)
+        // Centre the square and its legend in the width the square does not use.
+        plot.left += (plot.width - side) / 2
         plot.width = side
         plot.height = side
         return (ticks, plot)

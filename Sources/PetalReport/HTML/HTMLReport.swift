@@ -15,8 +15,11 @@ import Foundation
 /// try report.write(to: runFolder.appending(path: "report.html"))
 /// ```
 public struct HTMLReport: Sendable {
+    /// The page title and main heading.
     public let title: String
+    /// The line under the heading, if any.
     public let subtitle: String?
+    /// When the report was made, if given; written in UTC.
     public let timestamp: Date?
     private var sections: [Section] = []
 
@@ -53,7 +56,8 @@ public struct HTMLReport: Sendable {
         append(.paragraph(text))
     }
 
-    /// Adds a two-column table of names and values ("images", "3 670"), in the given order.
+    /// Adds a two-column table of names and values ("images", "3 670"), in the given order, such as
+    /// the data set and training settings of a run.
     public mutating func summary(_ pairs: [(String, String)]) {
         append(.summary(pairs))
     }
@@ -68,7 +72,13 @@ public struct HTMLReport: Sendable {
         append(.table(caption: caption, header: header, rows: rows))
     }
 
-    /// Adds an SVG chart (such as `LineChart.svg`) inline, with an optional caption.
+    /// Adds a chart inline as SVG, with an optional caption.
+    public mutating func figure(_ chart: some SVGChart, caption: String? = nil) {
+        figure(svg: chart.svg, caption: caption)
+    }
+
+    /// Adds an SVG document inline, with an optional caption; an XML declaration before `<svg` is
+    /// dropped.
     public mutating func figure(svg: String, caption: String? = nil) {
         append(.figure(markup: Self.inlineSVG(svg), caption: caption))
     }
@@ -205,9 +215,10 @@ public struct HTMLReport: Sendable {
             return "<p class=\"note\">\(Markup.escape(text))</p>\n"
         case .summary(let pairs):
             var html = "<div class=\"table-wrap\"><table class=\"summary\">\n<tbody>\n"
+            // Values stay left-aligned beside their names: a mix of "3670" and "224 × 224" in one
+            // column reads worse right-aligned.
             for (key, value) in pairs {
-                let cellClass = isNumeric(value) ? " class=\"num\"" : ""
-                html += "<tr><th scope=\"row\">\(Markup.escape(key))</th><td\(cellClass)>\(Markup.escape(value))</td></tr>\n"
+                html += "<tr><th scope=\"row\">\(Markup.escape(key))</th><td>\(Markup.escape(value))</td></tr>\n"
             }
             return html + "</tbody>\n</table></div>\n"
         case .table(let caption, let header, let rows):

@@ -20,13 +20,18 @@ enum HTMLStyle {
     th, td { padding: 5px 12px; border-bottom: 1px solid #e6e9ed; text-align: left; vertical-align: top; }
     thead th { border-bottom: 2px solid #c9d1d9; background: #f6f8fa; }
     td.num { text-align: right; }
+    caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
     table.summary th { color: #57606a; font-weight: 500; padding-left: 0; }
     .figures { display: grid; gap: 18px; margin: 12px 0;
-               grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); }
+               grid-template-columns: repeat(auto-fill, minmax(min(100%, 440px), 1fr)); }
     figure { margin: 0; min-width: 0; }
-    figure svg, figure img { display: block; width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
+    figure svg, figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
+    figure svg { width: 100%; }
     figcaption { color: #57606a; font-size: 0.9rem; margin-top: 6px; }
     .note { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 8px 12px; }
-    footer { color: #8c959f; font-size: 0.85rem; text-align: center; margin-top: 28px; }
+    @media (max-width: 600px) {
+      main { padding: 18px 10px 40px; }
+      section { padding: 12px 12px; }
+    }
     """
 }

@@ -39,13 +39,15 @@ struct AxisTicks {
     let values: [Double]
     let labels: [String]
 
-    /// Ticks for data spanning `data`, with the domain widened to the outermost ticks.
-    init(data: ClosedRange<Double>, kind: AxisScale, target: Int = 5) {
+    /// Ticks for data spanning `data`, with the domain widened to the outermost ticks; `integral`
+    /// data (epochs, counts) gets whole-number steps.
+    init(data: ClosedRange<Double>, kind: AxisScale, target: Int = 5, integral: Bool = false) {
         self.kind = kind
         switch kind {
         case .linear:
-            domain = Ticks.niceDomain(data, target: target)
-            values = Ticks.linear(in: domain, target: target)
+            let minimumStep = integral ? 1.0 : 0
+            domain = Ticks.niceDomain(data, target: target, minimumStep: minimumStep)
+            values = Ticks.linear(in: domain, target: target, minimumStep: minimumStep)
             let step = values.count > 1 ? values[1] - values[0] : 1
             labels = values.map { Ticks.linearLabel($0, step: step) }
         case .log:

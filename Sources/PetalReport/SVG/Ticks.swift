@@ -15,41 +15,42 @@ public enum AxisScale: Sendable, Equatable {
 /// span by the wanted number of intervals and round the result to the nearest 1, 2, 5 or 10 times a
 /// power of ten.
 enum Ticks {
-    /// The nice step for about `target` intervals across `span`.
-    static func step(span: Double, target: Int = 5) -> Double {
+    /// The nice step for about `target` intervals across `span`, and at least `minimum` (1 for
+    /// whole-number data such as epochs, which should not get ticks at 2.5).
+    static func step(span: Double, target: Int = 5, minimum: Double = 0) -> Double {
         precondition(span > 0 && span.isFinite, "tick span must be positive and finite")
         let rough = span / Double(max(1, target))
         let magnitude = pow(10, (log10(rough)).rounded(.down))
         let residual = rough / magnitude
         let nice: Double = residual < 1.5 ? 1 : residual < 3 ? 2 : residual < 7 ? 5 : 10
-        return nice * magnitude
+        return max(nice * magnitude, minimum)
     }
 
     /// The multiples of `step(span:)` that lie inside `range`, e.g. 0…0.87 → 0, 0.2, 0.4, 0.6, 0.8.
     ///
     /// Values are rounded to the step's decimals, so 3 × 0.2 is 0.6 and not 0.6000000000000001.
-    static func linear(in range: ClosedRange<Double>, target: Int = 5) -> [Double] {
+    static func linear(in range: ClosedRange<Double>, target: Int = 5, minimumStep: Double = 0) -> [Double] {
         let span = range.upperBound - range.lowerBound
         guard span > 0 else { return [range.lowerBound] }
-        let step = step(span: span, target: target)
+        let step = step(span: span, target: target, minimum: minimumStep)
         // A small tolerance keeps ends that are exact multiples (0.6 / 0.2 = 2.9999999999999996).
-        let first = Int((range.lowerBound / step - 1e-9).rounded(.up))
-        let last = Int((range.upperBound / step + 1e-9).rounded(.down))
+        let first = (range.lowerBound / step - 1e-9).rounded(.up)
+        let last = (range.upperBound / step + 1e-9).rounded(.down)
         guard first <= last else { return [] }
         let scale = pow(10, Double(decimals(step: step)))
-        return (first...last).map { (Double($0) * step * scale).rounded() / scale }
+        return stride(from: first, through: last, by: 1).map { ($0 * step * scale).rounded() / scale }
     }
 
     /// `range` widened outward to the nearest ticks, so the axis starts and ends on a labelled
     /// gridline (0.03…0.87 → 0…1 with ticks every 0.2). A zero-width range is widened first.
-    static func niceDomain(_ range: ClosedRange<Double>, target: Int = 5) -> ClosedRange<Double> {
+    static func niceDomain(_ range: ClosedRange<Double>, target: Int = 5, minimumStep: Double = 0) -> ClosedRange<Double> {
         var lower = range.lowerBound, upper = range.upperBound
         if upper - lower <= 0 {
             let pad = lower == 0 ? 1 : abs(lower) * 0.1
             lower -= pad
             upper += pad
         }
-        let step = step(span: upper - lower, target: target)
+        let step = step(span: upper - lower, target: target, minimum: minimumStep)
         let scale = pow(10, Double(decimals(step: step)))
         let niceLower = ((lower / step + 1e-9).rounded(.down) * step * scale).rounded() / scale
         let niceUpper = ((upper / step - 1e-9).rounded(.up) * step * scale).rounded() / scale
@@ -83,7 +84,7 @@ enum Ticks {
 
     /// Decimals needed to write multiples of `step` exactly (0.2 → 1, 0.05 → 2, 5 → 0).
     static func decimals(step: Double) -> Int {
-        max(0, Int((-log10(step) + 1e-9).rounded(.up)))
+        max(0, Int((-log10(step) - 1e-9).rounded(.up)))  // tolerance: log10(0.1) is not exactly -1
     }
 
     /// A linear tick label with as many decimals as the step needs: 0.2 step → "0.4", 5 → "15".
