@@ -28,6 +28,8 @@ public enum Trainer {
             state.epoch = epoch
             for c in all { try c.epochBegin(state) }
             var logs = try trainEpoch(model, train, optimizer, loss, state, all)
+            state.epochInterrupted = state.stopReason != nil && (logs["batches"] ?? 0) < Double(train.batchesPerEpoch)
+            logs["batches"] = nil
             logs["lr"] = Double(optimizer.learningRate)
             if let validation, state.stopReason == nil {
                 let v = try evaluate(model, on: validation, loss: loss)
@@ -69,6 +71,7 @@ public enum Trainer {
             index += 1
             if state.stopReason != nil { break }
         }
-        return ["loss": seen > 0 ? lossSum / Double(seen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan]
+        return ["loss": seen > 0 ? lossSum / Double(seen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan,
+                "batches": Double(index)]
     }
 }

@@ -19,6 +19,12 @@ public final class TrainingState {
     public internal(set) var validation: Evaluation?
     /// Set by `stop(_:)`; the trainer finishes the current epoch's callbacks and returns.
     public private(set) var stopReason: String?
+    /// True when the current epoch's training pass was cut short by a stop request (Ctrl-C, a NaN loss):
+    /// its logs then cover part of the epoch and there was no validation pass.
+    public internal(set) var epochInterrupted = false
+
+    /// Epochs whose training pass ran to the end (what a resumed run may skip).
+    public var completedEpochs: Int { epochInterrupted ? epoch : epoch + 1 }
 
     init(model: Module, optimizer: Optimizer, epochs: Int, batchesPerEpoch: Int) {
         (self.model, self.optimizer, self.epochs, self.batchesPerEpoch) = (model, optimizer, epochs, batchesPerEpoch)

@@ -18,6 +18,9 @@ public final class ModelCheckpoint: Callback {
     }
 
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
+        // A cut-short epoch has no validation figures: it can never be "best", but its weights are still worth
+        // keeping as the latest state, labelled with the epochs actually completed (the cut one reruns on resume).
+        if saveBestOnly && state.epochInterrupted { return }
         if saveBestOnly {
             guard let value = logs[monitor] else {
                 throw TrainingError.invalidSetting("ModelCheckpoint monitors '\(monitor)', which is not in the logs (\(logs.keys.sorted().joined(separator: ", ")))")
@@ -25,13 +28,13 @@ public final class ModelCheckpoint: Callback {
             guard mode.improves(value, over: best) else { return }
             best = value
         }
-        let path = ModelCheckpoint.format(pathTemplate, epoch: state.epoch + 1, logs: logs)
+        let path = ModelCheckpoint.format(pathTemplate, epoch: state.completedEpochs, logs: logs)
         var meta = metadata ?? CheckpointMetadata()
-        meta.epoch = state.epoch + 1
+        meta.epoch = state.completedEpochs
         meta.metrics = logs
         try state.model.save(to: URL(fileURLWithPath: path), metadata: meta)
-        if includeOptimizer { try Checkpointing.saveOptimizer(state.optimizer, epoch: state.epoch + 1, nextTo: path) }
-        saved.append((state.epoch + 1, path))
+        if includeOptimizer { try Checkpointing.saveOptimizer(state.optimizer, epoch: state.completedEpochs, nextTo: path) }
+        saved.append((state.completedEpochs, path))
     }
 
     /// Fills `{epoch}`, `{epoch:02d}`, `{key}` and `{key:.Nf}` placeholders.
