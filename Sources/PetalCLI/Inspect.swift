@@ -24,6 +24,8 @@ struct Inspect: ParsableCommand {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             say(String(decoding: try enc.encode(prepared.report), as: UTF8.self))
+        } else {
+            say(prepared.report.details)
         }
     }
 }

@@ -107,6 +107,7 @@ struct TrainingSession {
 
         var meta = CheckpointMetadata(resnet: model, classNames: classes)
         meta.inputSize = [config.data.cropHeight, config.data.cropWidth]
+        meta.smallImages = config.data.smallImages.rawValue
         if case .meanStd(let mean, let std) = config.data.normalisation { (meta.normalization, meta.mean, meta.std) = ("meanStd", mean, std) }
         let bestPath = folder.file("best.safetensors").path, lastPath = folder.file("last.safetensors").path
         let best = ModelCheckpoint(path: bestPath, monitor: config.monitor, mode: options.mode, metadata: meta)

@@ -18,6 +18,19 @@ public enum ImageInput {
         return try tensor(crop: crop, config: config)
     }
 
+    /// A [1, 3, cropHeight, cropWidth] tensor from a decoded image: RGB (grey replicated, alpha dropped), centre
+    /// crop by the small-image policy, normalisation — the loaders' preparation.
+    public static func tensor(image: ByteImage, config: DataConfig) throws -> Tensor {
+        var rgb = image
+        if rgb.channels == 1 { rgb = rgb.replicatedToRGB() }
+        if rgb.channels > 3 { rgb = try Image.merging(Array(rgb.splitChannels().prefix(3))) }
+        guard let crop = ImagePreparer(config: config).crop(rgb) else {
+            throw DataError.invalidConfig(parameter: "smallImages",
+                                          reason: "the image is \(image.height)×\(image.width), smaller than the \(config.cropHeight)×\(config.cropWidth) crop; use the pad or resize policy to predict on it")
+        }
+        return try tensor(crop: crop, config: config)
+    }
+
     /// A [1, 3, h, w] tensor from an already cropped 8-bit RGB image.
     public static func tensor(crop: ByteImage, config: DataConfig) throws -> Tensor {
         let plane = crop.height * crop.width

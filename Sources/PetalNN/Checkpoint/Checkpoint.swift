@@ -14,6 +14,8 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var classNames: [String] = []
     /// Height and width the model was trained on (centre crop size).
     public var inputSize: [Int] = [100, 100]
+    /// What was done with images smaller than the crop: "skip", "pad" or "resizeShortSide".
+    public var smallImages: String?
     /// How pixels were normalised: "divide255", or "meanStd" with `mean`/`std` per channel.
     public var normalization = "divide255"
     public var mean: [Float]?

@@ -1,0 +1,59 @@
+// A trained model ready to label images: rebuilt from a checkpoint, preparing each image exactly as training
+// did (crop size, small-image policy and normalisation read from the checkpoint's metadata).
+import Foundation
+import PetalImage
+
+/// One image's prediction.
+public struct Prediction: Sendable, Equatable {
+    /// Index of the most probable class.
+    public let label: Int
+    public let className: String
+    /// Softmax probabilities in class order.
+    public let probabilities: [Float]
+    public var confidence: Float { probabilities[label] }
+}
+
+/// A checkpointed ResNet plus what is needed to feed it images.
+public struct Classifier {
+    public let model: ResNet
+    public let metadata: CheckpointMetadata
+    /// The preparation applied to every image (from the metadata).
+    public let preparation: DataConfig
+
+    /// Loads a checkpoint written with Petal metadata (as `petal train` and `ModelCheckpoint` write them).
+    public init(checkpoint url: URL) throws {
+        let file = try SafeTensors(data: try Self.read(url), source: url.path)
+        guard let json = file.metadata["petal"], let meta = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) else {
+            throw ModelError.checkpoint(path: url.path, reason: "has no Petal metadata (architecture, classes, input size)")
+        }
+        let model = try meta.makeResNet()
+        try model.load(file, source: url.path)
+        model.eval()
+        var config = DataConfig(cropHeight: meta.inputSize.first ?? 100, cropWidth: meta.inputSize.last ?? 100,
+                                smallImages: meta.smallImages.flatMap(SmallImagePolicy.init(rawValue:)) ?? .skip)
+        if meta.normalization == "meanStd", let mean = meta.mean, let std = meta.std { config.normalisation = .meanStd(mean: mean, std: std) }
+        (self.model, metadata, preparation) = (model, meta, config)
+    }
+
+    private static func read(_ url: URL) throws -> Data {
+        do { return try Data(contentsOf: url) } catch {
+            throw ModelError.checkpoint(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+    }
+
+    /// Labels a decoded image.
+    public func predict(_ image: ByteImage) throws -> Prediction {
+        try prediction(model.predictProbabilities(ImageInput.tensor(image: image, config: preparation)).scalars)
+    }
+
+    /// Labels the image in a file.
+    public func predict(file path: String) throws -> Prediction {
+        try prediction(model.predictProbabilities(ImageInput.tensor(fromFile: path, config: preparation)).scalars)
+    }
+
+    private func prediction(_ p: [Float]) -> Prediction {
+        let best = argmaxRows(p, columns: p.count)[0]
+        let name = best < metadata.classNames.count ? metadata.classNames[best] : "class\(best)"
+        return Prediction(label: best, className: name, probabilities: p)
+    }
+}

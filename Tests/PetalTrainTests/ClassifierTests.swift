@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+@testable import PetalTrain
+import PetalImage
+
+@Suite struct ClassifierTests {
+    @Test func predictsWithTheCheckpointsPreparation() throws {
+        let model = try ResNet(depth: .r18, classes: 2, baseWidth: 4, initializer: WeightInitializer(seed: 3))
+        var meta = CheckpointMetadata(resnet: model, classNames: ["daisy", "rose"])
+        meta.inputSize = [32, 32]
+        meta.smallImages = "pad"
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-classifier-\(UUID().uuidString).safetensors")
+        try model.save(to: url, metadata: meta)
+
+        var g = SeededGenerator(seed: 5)
+        let pixels = (0..<(40 * 50 * 3)).map { _ in UInt8(g.next() % 256) }
+        let image = try Image(height: 40, width: 50, channels: 3, pixels: pixels)
+        let classifier = try Classifier(checkpoint: url)
+        let p = try classifier.predict(image)
+
+        // The same preparation by hand: centre crop 32×32 (rows 4…35, columns 9…40), planar, /255.
+        var planar = [Float](repeating: 0, count: 3 * 32 * 32)
+        for c in 0..<3 { for y in 0..<32 { for x in 0..<32 { planar[(c * 32 + y) * 32 + x] = Float(pixels[((y + 4) * 50 + x + 9) * 3 + c]) / 255 } } }
+        let expected = try model.predictProbabilities(Tensor(shape: [1, 3, 32, 32], scalars: planar)).scalars
+        #expect(zip(p.probabilities, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(p.className == (expected[0] > expected[1] ? "daisy" : "rose"))
+
+        // Too small for the crop: the checkpoint's policy (pad) applies instead of an error.
+        let small = try Image(height: 20, width: 20, channels: 3, pixels: [UInt8](repeating: 128, count: 1200))
+        #expect(try classifier.predict(small).probabilities.count == 2)
+        #expect(throws: ModelError.self) { try Classifier(checkpoint: URL(fileURLWithPath: "/nonexistent.safetensors")) }
+    }
+}
