@@ -25,8 +25,9 @@ let package = Package(
         .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
-        .target(name: "PetalTensor", dependencies: ["CDNNL"]),
-        .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "PetalRandom"),
+        .target(name: "PetalTensor", dependencies: ["CDNNL", "PetalRandom"]),
+        .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG", "PetalRandom"]),
         .target(name: "PetalNN", dependencies: ["PetalTensor"]),
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),

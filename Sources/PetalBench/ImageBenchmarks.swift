@@ -92,7 +92,7 @@ func runImageBenchmarks(quick: Bool) {
     if let photo = photos.lazy.compactMap({ try? Image<UInt8>(contentsOfFile: $0) }).first(where: { $0.height == 240 && $0.width == 320 }) {
         mask = photo.thresholded(above: 125, channel: 0)
     } else {
-        var g = Xoshiro256StarStar(seed: 3)
+        var g = SeededGenerator(seed: 3)
         for i in 0..<mask.pixels.count { mask.pixels[i] = (i / 320 / 20 + i % 320 / 20) % 2 == 0 || g.nextUnit() < 0.1 }
         print("image  (demo photos not found: morphology runs on a synthetic mask)")
     }
@@ -131,7 +131,7 @@ func runImageBenchmarks(quick: Bool) {
     // The data loader's path: a fresh Keras-style random transform per image, edge fill, UInt8 → CHW Float.
     let augmentation = KerasAugmentation(rotationRange: 45, widthShiftRange: 0.1, heightShiftRange: 0.1, shearRange: 10,
                                          zoomRange: 0.8...1.2, horizontalFlip: true)
-    var generator = Xoshiro256StarStar(seed: 1)
+    var generator = SeededGenerator(seed: 1)
     let w4 = buffer.withUnsafeMutableBufferPointer { dst in
         ImageBench.measure(budget: budget) {
             let p = augmentation.sample(height: 100, width: 100, using: &generator)

@@ -3,43 +3,8 @@
 // uses); contrast scaling moves values away from each channel's mean (tf.image.adjust_contrast).
 // Random functions take any RandomNumberGenerator (the training run's one seeded generator, say) and are
 // @inlinable, so that the generator's `next()` is specialised instead of called through a witness table.
-// Xoshiro256StarStar is provided for callers that have no generator of their own.
+// `SeededGenerator` (PetalRandom, re-exported) is the seeded generator for callers without one of their own.
 import Foundation
-
-/// A small, fast, seedable random number generator (xoshiro256**, seeded through SplitMix64;
-/// D. Blackman and S. Vigna, "Scrambled linear pseudorandom number generators", 2018).
-public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
-    private var s0, s1, s2, s3: UInt64
-
-    /// - Parameter seed: any value; equal seeds give equal sequences on every platform.
-    public init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
-    }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-        let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
-        s2 ^= t
-        s3 = s3 << 45 | s3 >> 19
-        return result
-    }
-
-    /// A uniform Double in [0, 1) with 53 random bits.
-    public mutating func nextUnit() -> Double { unitSample(&self) }
-
-    /// A standard normal sample (Box–Muller).
-    public mutating func nextGaussian() -> Double { gaussianSample(&self) }
-}
 
 /// A uniform Double in [0, 1) with 53 random bits.
 @inlinable

@@ -1,3 +1,4 @@
+import PetalRandom
 // Inverted dropout (Srivastava et al. 2014): in training, zero each element with probability p and scale
 // the rest by 1/(1 − p), so inference needs no rescaling.
 

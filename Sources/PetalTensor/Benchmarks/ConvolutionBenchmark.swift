@@ -1,3 +1,4 @@
+import PetalRandom
 // Hooks for `petal-bench` (SPI, not API): the same convolution run through Petal's ops and through the
 // bare oneDNN primitive, so the benchmark can print Petal's overhead as a ratio measured in one process.
 import CDNNL

@@ -1,4 +1,5 @@
 // Seeded randomness: one generator, passed explicitly to everything random, so runs are reproducible.
+// Shared by PetalTensor (weights, dropout) and PetalImage (noise, augmentation draws), which both re-export it.
 import Foundation
 
 /// A small, fast, seedable generator (xoshiro256**, seeded through SplitMix64); identical on every machine.
@@ -24,6 +25,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         s.2 ^= t
         s.3 = (s.3 << 45) | (s.3 >> 19)
         return result
+    }
+
+    /// A uniform Double in [0, 1) with 53 random bits.
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// A standard normal sample as Double (Box–Muller, u1 in (0, 1] so the logarithm stays finite).
+    public mutating func nextGaussian() -> Double {
+        let u1 = 1 - nextUnit(), u2 = nextUnit()
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2)
     }
 
     /// A uniform Float in [0, 1) with 24 random bits.
