@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test bench bench-quick demo clean
+.PHONY: deps build test bench bench-quick bench-compare demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -23,6 +23,10 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product petal-bench
 	$$($(SWIFT) build -c release --show-bin-path)/petal-bench
+
+# Petal and PyTorch side by side (installs PyTorch into .venv-bench from PyPI on first use; ~7 GB).
+bench-compare: deps
+	bash Benchmarks/compare/run.sh
 
 bench-quick: deps
 	$(SWIFT) build -c release --product petal-bench

@@ -6,7 +6,7 @@ import PetalNN
 
 func runModelBenchmarks(quick: Bool) {
     let threads = Device.default.threads
-    print("\n== PetalNN: ResNet-18 (v1, 2 classes), 100×100×3 input, fp32, \(threads) threads")
+    if !CommandLine.arguments.contains("--json") { print("\n== PetalNN: ResNet-18 (v1, 2 classes), 100×100×3 input, fp32, \(threads) threads") }
     do {
         let model = try ResNet(depth: .r18, classes: 2)
         var g = SeededGenerator(seed: 1)
@@ -27,6 +27,10 @@ func runModelBenchmarks(quick: Bool) {
             _ = try! withoutGradients { try model(one) }
         }
         let trainRate = 32 / train, inferRate = 32 / infer
+        if CommandLine.arguments.contains("--json") {
+            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(latency * 1000)}")
+            return
+        }
         print(String(format: "training step, batch 32:   %6.1f images/s  (%.0f ms/step)   PyTorch NCHW 47 → ×%.2f, channels-last 55 → ×%.2f",
                      trainRate, train * 1000, trainRate / 47, trainRate / 55))
         print(String(format: "inference, batch 32:       %6.1f images/s                   PyTorch 170–183 → ×%.2f", inferRate, inferRate / 176.5))

@@ -32,9 +32,7 @@ struct Evaluate: ParsableCommand {
             let e = try evaluate(loaded.model, on: prepared.validation)
             let summary = EvaluationSummary(e, classes: loaded.metadata.classNames)
             if json {
-                let enc = JSONEncoder()
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                say(String(decoding: try enc.encode(summary), as: UTF8.self))
+                say(String(decoding: try prettyJSON(summary), as: UTF8.self))
                 return
             }
             say("\(e.count) images · loss \(String(format: "%.4f", e.loss)) · accuracy \(String(format: "%.4f", e.accuracy)) · AUC \(e.auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)")")

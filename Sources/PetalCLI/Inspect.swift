@@ -21,9 +21,7 @@ struct Inspect: ParsableCommand {
         let quiet = json
         let prepared = try DataPipeline.prepare(root: data.root, config: config, log: { line in if !quiet { say(line) } })
         if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            say(String(decoding: try enc.encode(prepared.report), as: UTF8.self))
+            say(String(decoding: try prettyJSON(prepared.report), as: UTF8.self))
         } else {
             say(prepared.report.details)
         }

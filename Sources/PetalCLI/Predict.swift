@@ -50,9 +50,7 @@ struct Predict: ParsableCommand {
                 }
             }
             if json {
-                let enc = JSONEncoder()
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                say(String(decoding: try enc.encode(results), as: UTF8.self))
+                say(String(decoding: try prettyJSON(results), as: UTF8.self))
             } else {
                 let w = min(max(results.map(\.path.count).max() ?? 4, 4), 60)
                 say("image".padding(toLength: w, withPad: " ", startingAt: 0) + "  label" + names.map { "  p(\($0))" }.joined())

@@ -24,9 +24,7 @@ struct RunFolder {
 
     /// Writes a value as pretty, sorted JSON.
     func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try e.encode(value), to: file(name))
+        try AtomicFile.write(try prettyJSON(value), to: file(name))
     }
 }
 
@@ -56,4 +54,11 @@ struct RunConfig: Codable {
     var earlyStoppingPatience: Int?
     var threads: Int
     var petalVersion: String
+}
+
+/// A value as pretty-printed JSON with sorted keys (what every JSON file and `--json` output uses).
+func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
+    let e = JSONEncoder()
+    e.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try e.encode(value)
 }

@@ -1,0 +1,53 @@
+# PyTorch side of `make bench-compare`: torchvision's ResNet-18 (2 classes) at 100x100x3, fp32, on the CPU with
+# the given thread count; a training step (forward, cross-entropy, backward, SGD update) at batch 32, inference
+# at batch 32 and latency at batch 1. Prints one JSON line. Run by Benchmarks/compare/compare.py; never by Petal.
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+import torchvision
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--threads", type=int, default=2)
+parser.add_argument("--channels-last", action="store_true")
+parser.add_argument("--steps", type=int, default=10)
+args = parser.parse_args()
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+model = torchvision.models.resnet18(num_classes=2).to(memory_format=fmt)
+x = torch.randn(32, 3, 100, 100).to(memory_format=fmt)
+y = torch.arange(32) % 2
+one = x[:1].clone().to(memory_format=fmt)
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+
+def timed(fn, warmup, runs):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
+
+
+def train_step():
+    opt.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    opt.step()
+
+
+model.train()
+train = timed(train_step, 1, args.steps)
+model.eval()
+with torch.no_grad():
+    infer = timed(lambda: model(x), 1, args.steps)
+    latency = timed(lambda: model(one), 3, 50)
+print(json.dumps({"train_ips": 32 / train, "infer_ips": 32 / infer, "latency_ms": latency * 1000,
+                  "torch": torch.__version__, "channels_last": args.channels_last}))
