@@ -84,12 +84,13 @@ final class ScriptedMetric: Callback {
         }
         let stopper = try EarlyStopping(monitor: "val_loss", patience: 2, restoreBestWeights: true)
         let history = try Trainer.fit(model, train: train, epochs: 10, optimizer: try SGD(parameters: model.parameters, learningRate: 0.05),
-                                      callbacks: [ScriptedMetric("val_loss", [1.0, 0.8, 0.85, 0.9, 0.7, 0.75, 0.76, 0.77, 0.6, 0.5]),
+                                      callbacks: [ScriptedMetric("val_loss", [1.0, 0.8, 0.85, 0.7, 0.75, 0.76, 0.77, 0.6, 0.5, 0.4]),
                                                   Snapshot { snapshots.append($0) }, stopper])
-        // Best 0.7 at epoch 5 (index 4); epochs 6 and 7 do not improve; the third miss (epoch 8) stops.
-        #expect(history.epochs.count == 8 && stopper.stoppedEpoch == 7 && stopper.bestEpoch == 4)
+        // One stalled epoch (index 2) is forgiven; best 0.7 at index 3; indices 4 and 5 do not improve, so with
+        // patience 2 index 5 (epoch 6) is the last, as Keras counts.
+        #expect(history.epochs.count == 6 && stopper.stoppedEpoch == 5 && stopper.bestEpoch == 3)
         #expect(history.stopReason?.contains("early stopping") == true)
-        #expect(model.parameters[0].scalars == snapshots[4], "the weights of the best epoch are restored")
+        #expect(model.parameters[0].scalars == snapshots[3], "the weights of the best epoch are restored")
     }
 
     @Test func terminateOnNaNStopsWithAClearMessage() throws {
@@ -169,4 +170,37 @@ final class ScriptedStop: Callback {
     let afterEpoch: Int
     init(afterEpoch: Int) { self.afterEpoch = afterEpoch }
     func epochEnd(_ state: TrainingState, logs: inout Logs) throws { if state.epoch == afterEpoch { state.stop("interrupted") } }
+}
+
+@Suite struct CallbackUnitTests {
+    @Test func reduceLROnPlateauCutsTheRateAfterPatienceRunsOut() throws {
+        let train = try TrainerTests.shoes(train: true, perClass: 8, batchSize: 8)
+        let model = try SmallCNN(classes: 2, seed: 1)
+        let opt = try SGD(parameters: model.parameters, learningRate: 0.1)
+        final class RecordRate: Callback {
+            var rates: [Float] = []
+            func epochEnd(_ state: TrainingState, logs: inout Logs) throws { rates.append(state.optimizer.learningRate) }
+        }
+        let record = RecordRate()
+        // val_loss improves twice, then stalls: with patience 1 (Keras' rule) every stalled epoch halves the rate,
+        // until the last epoch improves again.
+        try Trainer.fit(model, train: train, epochs: 7, optimizer: opt,
+                        callbacks: [ScriptedMetric("val_loss", [1.0, 0.9, 0.95, 0.93, 0.92, 0.91, 0.5]),
+                                    try ReduceLROnPlateau(monitor: "val_loss", factor: 0.5, patience: 1, minDelta: 0), record])
+        #expect(record.rates == [0.1, 0.1, 0.05, 0.025, 0.0125, 0.00625, 0.00625])
+    }
+
+    @Test func progressBarDrawsOnATerminalAndPrintsLinesOtherwise() throws {
+        let train = try TrainerTests.shoes(train: true, perClass: 8, batchSize: 4)
+        final class Sink: @unchecked Sendable { var text = "" }
+        let tty = Sink(), plain = Sink()
+        for (sink, interactive) in [(tty, true), (plain, false)] {
+            let model = try SmallCNN(classes: 2, seed: 1)
+            try Trainer.fit(model, train: train, epochs: 2, optimizer: try SGD(parameters: model.parameters, learningRate: 0.01),
+                            callbacks: [ProgressBar(interactive: interactive, write: { sink.text += $0 })])
+        }
+        #expect(tty.text.contains("\r") && tty.text.contains("img/s · ETA") && tty.text.contains("[") && tty.text.contains("4/4"))
+        #expect(!plain.text.contains("\r") && !plain.text.contains("ETA"))
+        #expect(plain.text.split(separator: "\n").count == 2 && plain.text.hasPrefix("Epoch 1/2 · "))
+    }
 }

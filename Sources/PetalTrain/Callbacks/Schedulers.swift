@@ -21,7 +21,8 @@ public final class LearningRateScheduler: Callback {
     }
 }
 
-/// Multiplies the learning rate by `factor` when `monitor` has not improved for `patience` epochs.
+/// Multiplies the learning rate by `factor` when `monitor` has not improved for `patience` epochs in a row
+/// (Keras' rule), then counts again from zero.
 public final class ReduceLROnPlateau: Callback {
     public let monitor: String, mode: MonitorMode, factor: Float, patience: Int, minDelta: Double, minimumRate: Float
     private var best: Double?
@@ -42,7 +43,7 @@ public final class ReduceLROnPlateau: Callback {
             wait = 0
         } else {
             wait += 1
-            if wait > patience {
+            if wait >= max(patience, 1) {
                 state.optimizer.learningRate = max(state.optimizer.learningRate * factor, minimumRate)
                 wait = 0
             }

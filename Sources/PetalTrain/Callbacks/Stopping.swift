@@ -1,5 +1,5 @@
-/// Stops training when `monitor` has not improved by `minDelta` for `patience` epochs; optionally puts
-/// back the weights of the best epoch.
+/// Stops training when `monitor` has not improved by `minDelta` for `patience` epochs in a row (Keras'
+/// rule: the `patience`-th epoch without improvement is the last); optionally puts back the best weights.
 public final class EarlyStopping: Callback {
     public let monitor: String, mode: MonitorMode, patience: Int, minDelta: Double, restoreBestWeights: Bool
     public private(set) var best: Double?
@@ -21,7 +21,7 @@ public final class EarlyStopping: Callback {
             if restoreBestWeights { bestWeights = state.model.stateDict.map { $0.tensor.copy() } }
         } else {
             wait += 1
-            if wait > patience {
+            if wait >= max(patience, 1) {
                 stoppedEpoch = state.epoch
                 state.stop("early stopping: \(monitor) did not improve for \(wait) epochs (best \(best.map { String(format: "%.4f", $0) } ?? "–") at epoch \((bestEpoch ?? 0) + 1))")
             }
