@@ -5,10 +5,18 @@ import Foundation
 import PetalNN
 
 func runModelBenchmarks(quick: Bool) {
+    let precisions: [Precision] = CommandLine.arguments.contains("--bf16") ? [.bf16] : (CommandLine.arguments.contains("--json") ? [.fp32] : [.fp32, .bf16])
+    for precision in precisions { runModelBenchmark(quick: quick, precision: precision) }
+}
+
+func runModelBenchmark(quick: Bool, precision: Precision) {
     let threads = Device.default.threads
-    if !CommandLine.arguments.contains("--json") { print("\n== PetalNN: ResNet-18 (v1, 2 classes), 100×100×3 input, fp32, \(threads) threads") }
+    if !CommandLine.arguments.contains("--json") {
+        print("\n== PetalNN: ResNet-18 (v1, 2 classes), 100×100×3 input, \(precision == .bf16 ? "bf16 convolutions (fp32 weights and other ops)" : "fp32"), \(threads) threads")
+    }
     do {
         let model = try ResNet(depth: .r18, classes: 2)
+        model.setConvolutionPrecision(precision)
         var g = SeededGenerator(seed: 1)
         let batch = try Tensor.randomNormal([32, 3, 100, 100], generator: &g)
         let labels = (0..<32).map { $0 % 2 }
@@ -31,9 +39,15 @@ func runModelBenchmarks(quick: Bool) {
             print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(latency * 1000)}")
             return
         }
-        print(String(format: "training step, batch 32:   %6.1f images/s  (%.0f ms/step)   PyTorch NCHW 47 → ×%.2f, channels-last 55 → ×%.2f",
-                     trainRate, train * 1000, trainRate / 47, trainRate / 55))
-        print(String(format: "inference, batch 32:       %6.1f images/s                   PyTorch 170–183 → ×%.2f", inferRate, inferRate / 176.5))
+        if precision == .bf16 {
+            print(String(format: "training step, batch 32:   %6.1f images/s  (%.0f ms/step)   PyTorch bf16 autocast NCHW 72 → ×%.2f, channels-last 83 → ×%.2f",
+                         trainRate, train * 1000, trainRate / 72, trainRate / 83))
+            print(String(format: "inference, batch 32:       %6.1f images/s                   PyTorch bf16 channels-last 500 → ×%.2f", inferRate, inferRate / 500))
+        } else {
+            print(String(format: "training step, batch 32:   %6.1f images/s  (%.0f ms/step)   PyTorch NCHW 47 → ×%.2f, channels-last 55 → ×%.2f",
+                         trainRate, train * 1000, trainRate / 47, trainRate / 55))
+            print(String(format: "inference, batch 32:       %6.1f images/s                   PyTorch 170–183 → ×%.2f", inferRate, inferRate / 176.5))
+        }
         print(String(format: "inference latency, batch 1: %5.1f ms                         PyTorch 10.7 ms → ×%.2f", latency * 1000, 10.7 / (latency * 1000)))
     } catch {
         print("model benchmark failed: \(error.localizedDescription)")

@@ -42,6 +42,7 @@ struct RunConfig: Codable {
     var model: String
     var variant: String
     var width: Int
+    var precision: Precision?
     var optimizer: String
     var learningRate: Float
     var momentum: Float

@@ -108,6 +108,12 @@ open class Module {
         for c in ownChildren { c.module.setTraining(on) }
     }
 
+    /// Sets the arithmetic of every convolution in this module and its descendants: `.bf16` runs them on
+    /// oneDNN's bfloat16 kernels (AMX where the CPU has it) with fp32 weights, gradients and other ops.
+    public func setConvolutionPrecision(_ precision: Precision) {
+        for (_, m) in namedModules { (m as? Conv2D)?.precision = precision }
+    }
+
     /// Clears the accumulated gradient of every parameter.
     public func zeroGrad() { for p in parameters { p.zeroGradient() } }
 

@@ -9,13 +9,18 @@ final class ConvolutionPlan: @unchecked Sendable {
     let geometry: WindowGeometry
     let inputDims: [Int], weightDims: [Int], outputDims: [Int]
     let hasBias: Bool
+    /// Data type of the convolution's inputs (src, weights, diff_dst); outputs and gradients are always f32.
+    let computeType: dnnl_data_type_t
     private let backwardDataPrimitive = LazyPrimitive()
     private let backwardWeightsPrimitive = LazyPrimitive()
 
-    init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool) throws {
+    init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool,
+         precision: Precision = .fp32) throws {
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
         self.geometry = geometry; self.hasBias = hasBias
-        var src = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, dst = MemoryDesc.any(outputDims).raw
+        computeType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
+        var src = MemoryDesc.any(inputDims, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
+        var dst = MemoryDesc.any(outputDims).raw
         var d = dnnl_convolution_desc_t()
         try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { bias in
             try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
@@ -28,7 +33,8 @@ final class ConvolutionPlan: @unchecked Sendable {
 
     func backwardData() throws -> Primitive {
         try backwardDataPrimitive.get {
-            var diffSrc = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
+            var diffSrc = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
+            var diffDst = MemoryDesc.any(outputDims, type: computeType).raw
             var d = dnnl_convolution_desc_t()
             try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
                 &d, dnnl_convolution_direct, &diffSrc, &wei, &diffDst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
@@ -39,7 +45,8 @@ final class ConvolutionPlan: @unchecked Sendable {
 
     func backwardWeights() throws -> Primitive {
         try backwardWeightsPrimitive.get {
-            var src = MemoryDesc.any(inputDims).raw, diffWei = MemoryDesc.any(weightDims).raw, diffDst = MemoryDesc.any(outputDims).raw
+            var src = MemoryDesc.any(inputDims, type: computeType).raw, diffWei = MemoryDesc.any(weightDims).raw
+            var diffDst = MemoryDesc.any(outputDims, type: computeType).raw
             var d = dnnl_convolution_desc_t()
             try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { diffBias in
                 try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(
@@ -57,9 +64,11 @@ extension Tensor {
     /// - Parameters:
     ///   - stride, padding, dilation: per axis, PyTorch's meaning (padding is added on both sides).
     ///   - groups: input and output channels are split into this many independent groups.
+    ///   - precision: `.bf16` computes in bfloat16 (mixed precision, see ``Precision``); results stay Float32.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
-                       dilation: Size2D = 1, groups: Int = 1) throws -> Tensor {
-        let plan = try convolutionPlan(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+                       dilation: Size2D = 1, groups: Int = 1, precision: Precision = .fp32) throws -> Tensor {
+        let plan = try convolutionPlan(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                                       precision: precision)
         let fwd = plan.forward
         let src = storage.memory(fwd.desc(dnnl_query_src_md))
         let wei = weight.storage.memory(fwd.desc(dnnl_query_weights_md))
@@ -82,7 +91,8 @@ extension Tensor {
         }
     }
 
-    func convolutionPlan(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) throws -> ConvolutionPlan {
+    func convolutionPlan(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int,
+                         precision: Precision = .fp32) throws -> ConvolutionPlan {
         let op = "conv2d"
         guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
         guard weight.rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "weight must be [out, in / groups, kh, kw], got \(describe(weight.shape))") }
@@ -102,9 +112,10 @@ extension Tensor {
         let weightDims = groups == 1 ? weight.shape : [groups, o / groups] + weight.shape.dropFirst()
         let outDims = [shape[0], o, g.output.height, g.output.width]
         let training = GradientMode.isEnabled && (node != nil || weight.node != nil || bias?.node != nil)
-        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training)")
+        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training) \(precision)")
         return try Device.default.cache.plan(key) {
-            try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil, training: training)
+            try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil,
+                                training: training, precision: precision)
         }
     }
 

@@ -59,3 +59,26 @@ import Testing
         }
     }
 }
+
+@Suite struct BFloat16ConvolutionTests {
+    /// bf16 keeps 8 significant bits: products of rounded inputs summed in fp32 stay within about 1% of fp32.
+    @Test func bf16ConvolutionTracksFP32ForwardAndBackward() throws {
+        let x = try randomTensor([2, 16, 9, 9], seed: 71).requiringGradient()
+        let w = try randomTensor([32, 16, 3, 3], seed: 72, scale: 0.2).requiringGradient()
+        let x16 = x.detached().requiringGradient(), w16 = w.detached().requiringGradient()
+        let r = try randomTensor([2, 32, 9, 9], seed: 73)
+        let y = try x.conv2d(weight: w, padding: 1)
+        let y16 = try x16.conv2d(weight: w16, padding: 1, precision: .bf16)
+        try (y * r).sum().backward()
+        try (y16 * r).sum().backward()
+        func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+            let num = zip(a, b).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }, den = b.reduce(Float(0)) { $0 + $1 * $1 }
+            return (num / den).squareRoot()
+        }
+        let forward = relativeError(y16.scalars, y.scalars)
+        let dx = relativeError(try #require(x16.grad).scalars, try #require(x.grad).scalars)
+        let dw = relativeError(try #require(w16.grad).scalars, try #require(w.grad).scalars)
+        #expect(forward > 0, "bf16 must actually round (else the fp32 kernel ran)")
+        #expect(forward < 0.01 && dx < 0.01 && dw < 0.01, "relative errors \(forward), \(dx), \(dw)")
+    }
+}

@@ -204,3 +204,23 @@ final class ScriptedStop: Callback {
         #expect(plain.text.split(separator: "\n").count == 2 && plain.text.hasPrefix("Epoch 1/2 · "))
     }
 }
+
+@Suite struct MixedPrecisionTests {
+    @Test func bf16ConvolutionsLearnAsWellAsFP32() throws {
+        // The same seeded run in fp32 and in bf16: both must clear the learning thresholds of learnsARealTask…,
+        // and bf16 must end within 3 points of accuracy and 0.02 of AUC of fp32.
+        let train = try TrainerTests.shoes(train: true, perClass: 400), val = try TrainerTests.shoes(train: false, perClass: 200)
+        func run(_ precision: Precision) throws -> Logs {
+            let model = try SmallCNN(classes: 2, seed: 3)
+            model.setConvolutionPrecision(precision)
+            let opt = try SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, clipping: .normPerTensor(1))
+            let history = try Trainer.fit(model, train: train, validation: val, epochs: 4, optimizer: opt,
+                                          callbacks: [try LearningRateScheduler(.stepDecay(base: 0.1, factor: 0.5, every: 1))])
+            return try #require(history.epochs.last)
+        }
+        let fp32 = try run(.fp32), bf16 = try run(.bf16)
+        for logs in [fp32, bf16] { #expect(logs["val_auc"]! > 0.92) }
+        #expect(abs(bf16["val_accuracy"]! - fp32["val_accuracy"]!) <= 0.03, "accuracy fp32 \(fp32["val_accuracy"]!) vs bf16 \(bf16["val_accuracy"]!)")
+        #expect(abs(bf16["val_auc"]! - fp32["val_auc"]!) <= 0.02, "AUC fp32 \(fp32["val_auc"]!) vs bf16 \(bf16["val_auc"]!)")
+    }
+}

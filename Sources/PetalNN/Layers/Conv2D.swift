@@ -3,6 +3,8 @@ public final class Conv2D: Module {
     public let inChannels: Int, outChannels: Int
     public let kernel: Size2D, stride: Size2D, padding: Size2D, dilation: Size2D
     public let groups: Int
+    /// The arithmetic of this layer's convolution (fp32 by default; `Module.setConvolutionPrecision` sets a whole model).
+    public var precision: Precision = .fp32
 
     /// - Parameters:
     ///   - bias: whether to learn a per-channel offset (off when a batch norm follows).
@@ -27,7 +29,7 @@ public final class Conv2D: Module {
     public var bias: Tensor? { namedParameters.first { $0.name == "bias" }?.tensor }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
-        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, precision: precision)
     }
 
     public override var layerDescription: String {

@@ -31,17 +31,19 @@ struct MemoryDesc: @unchecked Sendable {
     init(raw: dnnl_memory_desc_t) { self.raw = raw }
 
     /// A descriptor with a format tag (`dnnl_format_tag_any` lets a primitive choose its preferred layout).
-    init(dims: [Int], tag: dnnl_format_tag_t) {
+    init(dims: [Int], tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32) {
         var md = dnnl_memory_desc_t()
         let d = dims.map { Int64($0) }
-        dnnlMust(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag), "memory_desc_init_by_tag \(dims)")
+        dnnlMust(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, type, tag), "memory_desc_init_by_tag \(dims)")
         raw = md
     }
 
     /// The dense row-major layout of `dims` (NCHW for 4-D, OIHW for weights, GOIHW for grouped weights).
     static func plain(_ dims: [Int]) -> MemoryDesc { MemoryDesc(dims: dims, tag: plainTag(rank: dims.count)) }
 
-    static func any(_ dims: [Int]) -> MemoryDesc { MemoryDesc(dims: dims, tag: dnnl_format_tag_any) }
+    static func any(_ dims: [Int], type: dnnl_data_type_t = dnnl_f32) -> MemoryDesc { MemoryDesc(dims: dims, tag: dnnl_format_tag_any, type: type) }
+
+    var isFloat32: Bool { raw.data_type == dnnl_f32 }
 
     static func plainTag(rank: Int) -> dnnl_format_tag_t {
         switch rank {

@@ -34,3 +34,10 @@ public final class Device: @unchecked Sendable {
     /// Number of distinct oneDNN primitives created so far (each is JIT-compiled once and reused).
     public var cachedPrimitiveCount: Int { cache.count }
 }
+
+/// Numeric precision of a convolution: `.fp32`, or `.bf16` — inputs and weights rounded to bfloat16 for
+/// oneDNN's AMX / AVX-512-BF16 kernels while outputs, gradients, weights and every other op stay fp32 (mixed
+/// precision; bf16 keeps fp32's exponent range, so no loss scaling is needed).
+public enum Precision: String, Sendable, Codable, CaseIterable {
+    case fp32, bf16
+}

@@ -55,7 +55,8 @@ final class Storage: @unchecked Sendable {
     func memory(_ desc: MemoryDesc) -> Memory {
         if let hit = blocked.first(where: { $0.desc == desc }) { return hit }
         if desc.isPlain { return Memory(desc: desc, borrowing: UnsafeMutableRawPointer(plain), owner: self) }
-        let source = blocked.first(where: { $0.desc.dims == desc.dims })
+        // Convert from a full-precision copy: a bf16 copy made for a convolution must not be the source of an f32 one.
+        let source = blocked.first(where: { $0.desc.dims == desc.dims && $0.desc.isFloat32 })
             ?? Memory(desc: .plain(desc.dims), borrowing: UnsafeMutableRawPointer(plain), owner: self)
         let converted = reorder(source, to: desc)
         if blocked.count >= 2 { blocked.removeLast() }
@@ -65,7 +66,7 @@ final class Storage: @unchecked Sendable {
 
     /// The cheapest layout to read for a tensor of `dims`: a blocked copy when one exists, else plain.
     func preferredMemory(dims: [Int]) -> Memory {
-        if let b = blocked.first(where: { $0.desc.dims == dims }) { return b }
+        if let b = blocked.first(where: { $0.desc.dims == dims && $0.desc.isFloat32 }) { return b }
         return memory(.plain(dims))
     }
 
