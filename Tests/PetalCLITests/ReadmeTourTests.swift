@@ -1,0 +1,36 @@
+// The README's Swift tour, run as written (on a small copy of the demo data, for one epoch), so that the
+// example cannot drift away from the API.
+import Foundation
+import Testing
+import Petal
+
+@Suite struct ReadmeTourTests {
+    @Test func theTourRuns() throws {
+        let dir = try CLI.tinyDataSet(perClass: 12)
+        let root = dir.appendingPathComponent("data").path
+        let best = dir.appendingPathComponent("best.safetensors").path
+        let photo = dir.appendingPathComponent("data/rose").path + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("data/rose").path).sorted().first!)
+
+        // — from README.md, with the data path, epochs, width and batch size made small —
+        let augmentation = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1,
+                                              zoomRange: AugmentationPolicy.zoom(0.2), horizontalFlip: true)
+        let data = try DataPipeline.prepare(root: root,
+                                            config: DataConfig(classes: ["daisy", "rose"], batchSize: 4, augmentation: augmentation,
+                                                               appendAugmentedCopy: true), log: { _ in })
+        let model = try ResNet(depth: .r18, variant: .preActivation, classes: 2, baseWidth: 4)
+        let optimizer = try SGD(parameters: model.parameters, learningRate: 0.1, clipping: .normPerTensor(1))
+        let history = try Trainer.fit(model, train: data.train, validation: data.validation, epochs: 1, optimizer: optimizer,
+                                      callbacks: [try LearningRateScheduler(.stepDecay(base: 0.1, factor: 0.5, every: 1)),
+                                                  ModelCheckpoint(path: best, monitor: "val_auc"),
+                                                  ProgressBar(interactive: false, write: { _ in })])
+        #expect(history.values("val_auc").count == 1)
+        try model.load(from: URL(fileURLWithPath: best))
+        let evaluation = try evaluate(model, on: data.validation)
+        let x = try ImageInput.tensor(fromFile: photo, config: data.train.config)
+        let probabilities = try model.predictProbabilities(x)
+        // — end of the tour —
+
+        #expect(evaluation.count == 6 && evaluation.classCount == 2)
+        #expect(probabilities.shape == [1, 2] && abs(probabilities.scalars.reduce(0, +) - 1) < 1e-5)
+    }
+}
