@@ -24,7 +24,7 @@ for r in range(rounds):
         print(f"round {r + 1}/{rounds} {name}: {line}", flush=True)
 
 metrics = [("train_ips", "training step, images/s", True), ("infer_ips", "inference batch 32, images/s", True),
-           ("latency_ms", "latency batch 1, ms", False)]
+           ("latency_ms", "latency batch 1, ms", False), ("peak_rss_mb", "peak memory (RSS), MB", False)]
 print(f"\nResNet-18, 100x100x3, fp32, {threads} threads, {rounds} interleaved rounds (median [min–max])")
 print(f"{'':32}" + "".join(f"{name:>26}" for name in sides) + "   Petal ÷ best PyTorch")
 for key, label, higher in metrics:

@@ -3,6 +3,7 @@
 # at batch 32 and latency at batch 1. Prints one JSON line. Run by Benchmarks/compare/compare.py; never by Petal.
 import argparse
 import json
+import resource
 import statistics
 import time
 
@@ -50,4 +51,5 @@ with torch.no_grad():
     infer = timed(lambda: model(x), 1, args.steps)
     latency = timed(lambda: model(one), 3, 50)
 print(json.dumps({"train_ips": 32 / train, "infer_ips": 32 / infer, "latency_ms": latency * 1000,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "torch": torch.__version__, "channels_last": args.channels_last}))

@@ -36,7 +36,13 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
         }
         let trainRate = 32 / train, inferRate = 32 / infer
         if CommandLine.arguments.contains("--json") {
-            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(latency * 1000)}")
+            var usage = rusage()
+            #if os(Linux)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            #else
+            getrusage(RUSAGE_SELF, &usage)
+            #endif
+            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(latency * 1000), \"peak_rss_mb\": \(Double(usage.ru_maxrss) / 1024)}")
             return
         }
         if precision == .bf16 {
