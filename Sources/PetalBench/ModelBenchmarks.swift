@@ -1,8 +1,9 @@
-// ResNet-18 at 100×100, fp32 (issue #5): a training step (forward, backward, plain SGD update) in images/s
+// ResNet-18 at 100×100, fp32 (issue #5): a training step (forward, backward, SGD update) in images/s
 // at batch 32, inference in images/s at batch 32, and latency at batch 1, with ratios to the PyTorch 2.15
 // figures measured on this machine (issue #5; the side-by-side run in one process is `make bench-compare`).
 import Foundation
 import PetalNN
+import PetalTrain
 
 func runModelBenchmarks(quick: Bool) {
     let precisions: [Precision] = CommandLine.arguments.contains("--bf16") ? [.bf16] : (CommandLine.arguments.contains("--json") ? [.fp32] : [.fp32, .bf16])
@@ -24,8 +25,10 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
         let steps = quick ? 3 : 10
 
         model.train()
+        // The same work as the PyTorch reference: forward, cross-entropy, backward, torch.optim.SGD(lr=0.01).
+        let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
         let train = medianSeconds(warmup: 1, minimumRuns: steps, seconds: 0) {
-            try! trainingStep(model, batch, labels, learningRate: 0.01)
+            try! trainingStep(model, batch, labels, optimizer: sgd)
         }
         model.eval()
         let infer = medianSeconds(warmup: 1, minimumRuns: steps, seconds: 0) {
@@ -33,6 +36,13 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
         }
         let latency = medianSeconds(warmup: 3, minimumRuns: quick ? 10 : 50, seconds: 0) {
             _ = try! withoutGradients { try model(one) }
+        }
+        if CommandLine.arguments.contains("--probe-optimizer") {
+            let opt = try SGD(parameters: model.parameters, learningRate: 0.01, momentum: 0.9, clipping: .normPerTensor(1))
+            model.train()
+            try model(batch).softmaxCrossEntropy(labels: labels).backward()
+            let t = medianSeconds(warmup: 1, minimumRuns: 5, seconds: 0) { try! opt.step() }
+            print(String(format: "optimizerStepProbe: SGD momentum + clipnorm step over %d parameters: %.1f ms", model.parameterCount, t * 1000))
         }
         let trainRate = 32 / train, inferRate = 32 / infer
         if CommandLine.arguments.contains("--json") {
@@ -60,15 +70,9 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
     }
 }
 
-/// Forward, cross-entropy, backward and a plain SGD update (the optimizers arrive with PetalTrain).
-func trainingStep(_ model: Module, _ x: Tensor, _ labels: [Int], learningRate: Float) throws {
-    model.zeroGrad()
-    let loss = try model(x).softmaxCrossEntropy(labels: labels)
-    try loss.backward()
-    for p in model.parameters {
-        guard let grad = p.grad else { continue }
-        try grad.withUnsafeBufferPointer { gb in
-            p.withUnsafeMutableBufferPointer { pb in for i in pb.indices { pb[i] -= learningRate * gb[i] } }
-        }
-    }
+/// Forward, cross-entropy, backward and an optimizer step.
+func trainingStep(_ model: Module, _ x: Tensor, _ labels: [Int], optimizer: Optimizer) throws {
+    optimizer.zeroGrad()
+    try model(x).softmaxCrossEntropy(labels: labels).backward()
+    try optimizer.step()
 }

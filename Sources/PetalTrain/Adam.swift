@@ -32,33 +32,39 @@ public final class Adam: Optimizer {
     }
 
     public func step() throws {
-        let grads = clippedGradients(parameters, clipping)
+        let scales = clipScales(parameters, clipping)
         steps += 1
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(steps))), c2 = 1 - Float(Foundation.pow(Double(beta2), Double(steps)))
+        let stepSize = learningRate / c1, root = c2.squareRoot()
         for (k, p) in parameters.enumerated() {
-            guard var g = grads[k] else { continue }
-            var mk = m[k] ?? [Float](repeating: 0, count: g.count), vk = v[k] ?? [Float](repeating: 0, count: g.count)
-            p.withUnsafeMutableBufferPointer { w in
-                if weightDecay != 0 {
-                    if decoupledWeightDecay { for i in w.indices { w[i] *= 1 - learningRate * weightDecay } }
-                    else { for i in g.indices { g[i] += weightDecay * w[i] } }
+            guard let grad = p.grad else { continue }
+            var mk = m[k] ?? [Float](repeating: 0, count: p.count), vk = v[k] ?? [Float](repeating: 0, count: p.count)
+            var mx = amsgrad ? (vMax[k] ?? [Float](repeating: 0, count: p.count)) : []
+            (m[k], v[k], vMax[k]) = (nil, nil, nil)  // leave the locals as the only references, so writing them does not copy
+            grad.withUnsafeBufferPointer { g in
+                p.withUnsafeMutableBufferPointer { w in
+                    mk.withUnsafeMutableBufferPointer { m1 in
+                        vk.withUnsafeMutableBufferPointer { m2 in
+                            mx.withUnsafeMutableBufferPointer { top in
+                                for i in 0..<w.count {
+                                    var gi = clip(g[i], scales[k], clipping)
+                                    if weightDecay != 0 {
+                                        if decoupledWeightDecay { w[i] *= 1 - learningRate * weightDecay } else { gi += weightDecay * w[i] }
+                                    }
+                                    m1[i] = beta1 * m1[i] + (1 - beta1) * gi
+                                    m2[i] = beta2 * m2[i] + (1 - beta2) * gi * gi
+                                    var second = m2[i]
+                                    if amsgrad { top[i] = Swift.max(top[i], m2[i]); second = top[i] }
+                                    w[i] -= stepSize * m1[i] / (second.squareRoot() / root + epsilon)
+                                }
+                            }
+                        }
+                    }
                 }
-                for i in g.indices {
-                    mk[i] = beta1 * mk[i] + (1 - beta1) * g[i]
-                    vk[i] = beta2 * vk[i] + (1 - beta2) * g[i] * g[i]
-                }
-                var second = vk
-                if amsgrad {
-                    var mx = vMax[k] ?? [Float](repeating: 0, count: g.count)
-                    for i in mx.indices { mx[i] = Swift.max(mx[i], vk[i]) }
-                    vMax[k] = mx
-                    second = mx
-                }
-                let stepSize = learningRate / c1, root = c2.squareRoot()
-                for i in w.indices { w[i] -= stepSize * mk[i] / (second[i].squareRoot() / root + epsilon) }
             }
             m[k] = mk
             v[k] = vk
+            if amsgrad { vMax[k] = mx }
         }
     }
 

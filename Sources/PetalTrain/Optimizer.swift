@@ -49,23 +49,32 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 import Foundation
 extension TrainingError: LocalizedError { public var errorDescription: String? { description } }
 
-/// The gradients of `parameters` as plain Float arrays, clipped as asked (nil where a parameter has none).
-func clippedGradients(_ parameters: [Tensor], _ clipping: GradientClipping) -> [[Float]?] {
-    var grads = parameters.map { $0.grad?.scalars }
-    func norm(_ g: [Float]) -> Float { g.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() }
-    switch clipping {
-    case .none: break
-    case .value(let v):
-        grads = grads.map { $0?.map { Swift.min(Swift.max($0, -v), v) } }
-    case .normPerTensor(let maxNorm):
-        grads = grads.map { g in g.map { g in let n = norm(g); return n > maxNorm ? g.map { $0 * maxNorm / n } : g } }
-    case .globalNorm(let maxNorm):
-        let total = grads.compactMap { $0 }.reduce(Float(0)) { $0 + $1.reduce(0) { $0 + $1 * $1 } }.squareRoot()
-        // PyTorch: coefficient = max_norm / (total + 1e-6), applied only when below 1.
-        let coefficient = maxNorm / (total + 1e-6)
-        if coefficient < 1 { grads = grads.map { $0?.map { $0 * coefficient } } }
+/// Per-parameter factors that norm clipping multiplies each gradient by (1 where nothing is clipped); value
+/// clipping is applied element by element in the update loops instead (see `clip(_:_:)`).
+func clipScales(_ parameters: [Tensor], _ clipping: GradientClipping) -> [Float] {
+    let ones = [Float](repeating: 1, count: parameters.count)
+    func sumOfSquares(_ p: Tensor) -> Float {
+        p.grad?.withUnsafeBufferPointer(squaredNorm) ?? 0
     }
-    return grads
+    switch clipping {
+    case .none, .value:
+        return ones
+    case .normPerTensor(let maxNorm):
+        // Keras' clipnorm: g · maxNorm / max(‖g‖, maxNorm), tensor by tensor.
+        return parameters.map { p in let n = sumOfSquares(p).squareRoot(); return n > maxNorm ? maxNorm / n : 1 }
+    case .globalNorm(let maxNorm):
+        // PyTorch: coefficient = max_norm / (total + 1e-6), applied only when below 1.
+        let total = parameters.reduce(Float(0)) { $0 + sumOfSquares($1) }.squareRoot()
+        let coefficient = maxNorm / (total + 1e-6)
+        return coefficient < 1 ? parameters.map { _ in coefficient } : ones
+    }
+}
+
+/// A gradient element after scaling and value clipping.
+@inline(__always)
+func clip(_ g: Float, _ scale: Float, _ clipping: GradientClipping) -> Float {
+    if case .value(let v) = clipping { return Swift.min(Swift.max(g * scale, -v), v) }
+    return g * scale
 }
 
 func validateClipping(_ c: GradientClipping) throws {
@@ -74,4 +83,19 @@ func validateClipping(_ c: GradientClipping) throws {
     case .normPerTensor(let v), .globalNorm(let v), .value(let v):
         guard v > 0 && v.isFinite else { throw TrainingError.invalidSetting("gradient clipping value must be positive, got \(v)") }
     }
+}
+
+/// Σ x² with eight independent partial sums, so the loop vectorises (a single running sum cannot be reordered).
+func squaredNorm(_ x: UnsafeBufferPointer<Float>) -> Float {
+    var partial = SIMD8<Float>()
+    let n = x.count / 8 * 8
+    var i = 0
+    while i < n {
+        let v = SIMD8<Float>(x[i], x[i + 1], x[i + 2], x[i + 3], x[i + 4], x[i + 5], x[i + 6], x[i + 7])
+        partial += v * v
+        i += 8
+    }
+    var total = partial.sum()
+    while i < x.count { total += x[i] * x[i]; i += 1 }
+    return total
 }

@@ -24,23 +24,38 @@ public final class SGD: Optimizer {
     }
 
     public func step() throws {
-        let grads = clippedGradients(parameters, clipping)
+        let scales = clipScales(parameters, clipping)
+        // One fused pass per parameter over its buffers, without temporary arrays (this runs every batch).
         for (k, p) in parameters.enumerated() {
-            guard var g = grads[k] else { continue }
-            p.withUnsafeMutableBufferPointer { w in
-                if weightDecay != 0 { for i in g.indices { g[i] += weightDecay * w[i] } }
-                if momentum != 0 {
-                    if var b = buffers[k] {
-                        for i in b.indices { b[i] = momentum * b[i] + (1 - dampening) * g[i] }
-                        buffers[k] = b
-                    } else {
-                        buffers[k] = g
+            guard let grad = p.grad else { continue }
+            let first = buffers[k] == nil
+            if momentum != 0 && first { buffers[k] = [Float](repeating: 0, count: p.count) }
+            var buffer = buffers[k] ?? []
+            buffers[k] = nil  // leave `buffer` the only reference, so writing it does not copy
+            grad.withUnsafeBufferPointer { g in
+                p.withUnsafeMutableBufferPointer { w in
+                    buffer.withUnsafeMutableBufferPointer { b in
+                        let (s, lr, mu, wd, damp) = (scales[k], learningRate, momentum, weightDecay, dampening)
+                        let n = w.count
+                        // The usual case gets a branch-free loop the compiler vectorises; the rest take the general one.
+                        if case .value = clipping {} else if mu != 0 && !first && !nesterov {
+                            for i in 0..<n {
+                                b[i] = mu * b[i] + (1 - damp) * (g[i] * s + wd * w[i])
+                                w[i] -= lr * b[i]
+                            }
+                            return
+                        }
+                        for i in 0..<n {
+                            let gi = clip(g[i], s, clipping) + wd * w[i]
+                            guard mu != 0 else { w[i] -= lr * gi; continue }
+                            // The first step stores the gradient itself (no dampening), as PyTorch does.
+                            b[i] = first ? gi : mu * b[i] + (1 - damp) * gi
+                            w[i] -= lr * (nesterov ? gi + mu * b[i] : b[i])
+                        }
                     }
-                    let b = buffers[k]!
-                    if nesterov { for i in g.indices { g[i] += momentum * b[i] } } else { g = b }
                 }
-                for i in g.indices { w[i] -= learningRate * g[i] }
             }
+            if momentum != 0 { buffers[k] = buffer }
         }
     }
 
