@@ -11,7 +11,8 @@ public final class Adam: Optimizer {
     public let clipping: GradientClipping
     public let parameters: [Tensor]
     private var steps = 0
-    private var m: [[Float]?], v: [[Float]?], vMax: [[Float]?]
+    /// First and second moments (and AMSGrad's running maximum), in the layout of the gradients.
+    private var m: [Tensor?], v: [Tensor?], vMax: [Tensor?]
 
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0, decoupledWeightDecay: Bool = false, amsgrad: Bool = false, clipping: GradientClipping = .none) throws {
@@ -35,45 +36,36 @@ public final class Adam: Optimizer {
         let scales = clipScales(parameters, clipping)
         steps += 1
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(steps))), c2 = 1 - Float(Foundation.pow(Double(beta2), Double(steps)))
-        let stepSize = learningRate / c1, root = c2.squareRoot()
+        let (stepSize, root, lr, b1, b2, eps, wd, decoupled, ams, clipping) =
+            (learningRate / c1, c2.squareRoot(), learningRate, beta1, beta2, epsilon, weightDecay, decoupledWeightDecay, amsgrad, self.clipping)
         for (k, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
-            var mk = m[k] ?? [Float](repeating: 0, count: p.count), vk = v[k] ?? [Float](repeating: 0, count: p.count)
-            var mx = amsgrad ? (vMax[k] ?? [Float](repeating: 0, count: p.count)) : []
-            (m[k], v[k], vMax[k]) = (nil, nil, nil)  // leave the locals as the only references, so writing them does not copy
-            grad.withUnsafeBufferPointer { g in
-                p.withUnsafeMutableBufferPointer { w in
-                    mk.withUnsafeMutableBufferPointer { m1 in
-                        vk.withUnsafeMutableBufferPointer { m2 in
-                            mx.withUnsafeMutableBufferPointer { top in
-                                for i in 0..<w.count {
-                                    var gi = clip(g[i], scales[k], clipping)
-                                    if weightDecay != 0 {
-                                        if decoupledWeightDecay { w[i] *= 1 - learningRate * weightDecay } else { gi += weightDecay * w[i] }
-                                    }
-                                    m1[i] = beta1 * m1[i] + (1 - beta1) * gi
-                                    m2[i] = beta2 * m2[i] + (1 - beta2) * gi * gi
-                                    var second = m2[i]
-                                    if amsgrad { top[i] = Swift.max(top[i], m2[i]); second = top[i] }
-                                    w[i] -= stepSize * m1[i] / (second.squareRoot() / root + epsilon)
-                                }
-                            }
-                        }
+            if m[k] == nil { (m[k], v[k]) = (try Tensor.zeros(p.shape), try Tensor.zeros(p.shape)) }
+            if amsgrad && vMax[k] == nil { vMax[k] = try Tensor.zeros(p.shape) }
+            let s = scales[k]
+            try Tensor.updateInPlace([p, m[k]!, v[k]!] + (amsgrad ? [vMax[k]!] : []), from: [grad]) { out, input in
+                let (w, m1, m2, g) = (out[0], out[1], out[2], input[0])
+                for i in 0..<w.count {
+                    var gi = clip(g[i], s, clipping)
+                    if wd != 0 {
+                        if decoupled { w[i] *= 1 - lr * wd } else { gi += wd * w[i] }
                     }
+                    m1[i] = b1 * m1[i] + (1 - b1) * gi
+                    m2[i] = b2 * m2[i] + (1 - b2) * gi * gi
+                    var second = m2[i]
+                    if ams { out[3][i] = Swift.max(out[3][i], m2[i]); second = out[3][i] }
+                    w[i] -= stepSize * m1[i] / (second.squareRoot() / root + eps)
                 }
             }
-            m[k] = mk
-            v[k] = vk
-            if amsgrad { vMax[k] = mx }
         }
     }
 
     public func stateDict() throws -> [(name: String, tensor: Tensor)] {
         var out: [(String, Tensor)] = [("step", Tensor(Float(steps)))]
-        for (k, p) in parameters.enumerated() {
-            if let a = m[k] { out.append(("exp_avg.\(k)", try Tensor(shape: p.shape, scalars: a))) }
-            if let b = v[k] { out.append(("exp_avg_sq.\(k)", try Tensor(shape: p.shape, scalars: b))) }
-            if let c = vMax[k] { out.append(("max_exp_avg_sq.\(k)", try Tensor(shape: p.shape, scalars: c))) }
+        for k in parameters.indices {
+            if let a = m[k] { out.append(("exp_avg.\(k)", a.copy())) }
+            if let b = v[k] { out.append(("exp_avg_sq.\(k)", b.copy())) }
+            if let c = vMax[k] { out.append(("max_exp_avg_sq.\(k)", c.copy())) }
         }
         return out
     }
@@ -87,9 +79,9 @@ public final class Adam: Optimizer {
                 throw TrainingError.state("Adam state '\(name)' \(t.shape) does not fit the parameters")
             }
             switch parts[0] {
-            case "exp_avg": m[k] = t.scalars
-            case "exp_avg_sq": v[k] = t.scalars
-            case "max_exp_avg_sq": vMax[k] = t.scalars
+            case "exp_avg": m[k] = t.copy()
+            case "exp_avg_sq": v[k] = t.copy()
+            case "max_exp_avg_sq": vMax[k] = t.copy()
             default: throw TrainingError.state("unknown Adam state '\(name)'")
             }
         }

@@ -54,7 +54,7 @@ extension TrainingError: LocalizedError { public var errorDescription: String? {
 func clipScales(_ parameters: [Tensor], _ clipping: GradientClipping) -> [Float] {
     let ones = [Float](repeating: 1, count: parameters.count)
     func sumOfSquares(_ p: Tensor) -> Float {
-        p.grad?.withUnsafeBufferPointer(squaredNorm) ?? 0
+        p.grad?.withUnsafeStoredValues(squaredNorm) ?? 0
     }
     switch clipping {
     case .none, .value:

@@ -7,7 +7,8 @@ public final class SGD: Optimizer {
     public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
     public let clipping: GradientClipping
     public let parameters: [Tensor]
-    private var buffers: [[Float]?]
+    /// Momentum buffers, held in the layout of the gradients they accumulate.
+    private var buffers: [Tensor?]
 
     public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
                 weightDecay: Float = 0, clipping: GradientClipping = .none) throws {
@@ -25,44 +26,41 @@ public final class SGD: Optimizer {
 
     public func step() throws {
         let scales = clipScales(parameters, clipping)
-        // One fused pass per parameter over its buffers, without temporary arrays (this runs every batch).
+        // One fused pass per parameter, in the gradient's own layout (oneDNN's blocked weight layout for
+        // convolutions), without temporary arrays: this runs every batch.
         for (k, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
-            let first = buffers[k] == nil
-            if momentum != 0 && first { buffers[k] = [Float](repeating: 0, count: p.count) }
-            var buffer = buffers[k] ?? []
-            buffers[k] = nil  // leave `buffer` the only reference, so writing it does not copy
-            grad.withUnsafeBufferPointer { g in
-                p.withUnsafeMutableBufferPointer { w in
-                    buffer.withUnsafeMutableBufferPointer { b in
-                        let (s, lr, mu, wd, damp) = (scales[k], learningRate, momentum, weightDecay, dampening)
-                        let n = w.count
-                        // The usual case gets a branch-free loop the compiler vectorises; the rest take the general one.
-                        if case .value = clipping {} else if mu != 0 && !first && !nesterov {
-                            for i in 0..<n {
-                                b[i] = mu * b[i] + (1 - damp) * (g[i] * s + wd * w[i])
-                                w[i] -= lr * b[i]
-                            }
-                            return
-                        }
-                        for i in 0..<n {
-                            let gi = clip(g[i], s, clipping) + wd * w[i]
-                            guard mu != 0 else { w[i] -= lr * gi; continue }
-                            // The first step stores the gradient itself (no dampening), as PyTorch does.
-                            b[i] = first ? gi : mu * b[i] + (1 - damp) * gi
-                            w[i] -= lr * (nesterov ? gi + mu * b[i] : b[i])
-                        }
+            let first = momentum != 0 && buffers[k] == nil
+            if first { buffers[k] = try Tensor.zeros(p.shape) }
+            let targets = momentum != 0 ? [p, buffers[k]!] : [p]
+            let (s, lr, mu, wd, damp, nesterov, clipping) = (scales[k], learningRate, momentum, weightDecay, dampening, self.nesterov, self.clipping)
+            try Tensor.updateInPlace(targets, from: [grad]) { out, input in
+                let w = out[0], g = input[0], n = w.count
+                guard mu != 0 else {
+                    for i in 0..<n { w[i] -= lr * (clip(g[i], s, clipping) + wd * w[i]) }
+                    return
+                }
+                let b = out[1]
+                // The usual case gets a branch-free loop the compiler vectorises; the rest take the general one.
+                if case .value = clipping {} else if !first && !nesterov {
+                    for i in 0..<n {
+                        b[i] = mu * b[i] + (1 - damp) * (g[i] * s + wd * w[i])
+                        w[i] -= lr * b[i]
                     }
+                    return
+                }
+                for i in 0..<n {
+                    let gi = clip(g[i], s, clipping) + wd * w[i]
+                    // The first step stores the gradient itself (no dampening), as PyTorch does.
+                    b[i] = first ? gi : mu * b[i] + (1 - damp) * gi
+                    w[i] -= lr * (nesterov ? gi + mu * b[i] : b[i])
                 }
             }
-            if momentum != 0 { buffers[k] = buffer }
         }
     }
 
     public func stateDict() throws -> [(name: String, tensor: Tensor)] {
-        try buffers.enumerated().compactMap { k, b in
-            try b.map { ("momentum.\(k)", try Tensor(shape: parameters[k].shape, scalars: $0)) }
-        }
+        buffers.enumerated().compactMap { k, b in b.map { ("momentum.\(k)", $0.copy()) } }
     }
 
     public func loadStateDict(_ state: [(name: String, tensor: Tensor)]) throws {
@@ -71,7 +69,7 @@ public final class SGD: Optimizer {
             guard name.hasPrefix("momentum."), let k = Int(name.dropFirst(9)), k < parameters.count, t.shape == parameters[k].shape else {
                 throw TrainingError.state("SGD state '\(name)' \(t.shape) does not fit the parameters")
             }
-            buffers[k] = t.scalars
+            buffers[k] = t.copy()
         }
     }
 }

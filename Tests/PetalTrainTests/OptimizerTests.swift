@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PetalTrain
+@testable import PetalTensor
 
 @Suite struct OptimizerTests {
     static let configs = ["sgd", "sgd_momentum", "sgd_nesterov_wd", "sgd_momentum_dampening", "sgd_clip_global_norm", "sgd_clip_value",
@@ -72,5 +73,48 @@ import Testing
         #expect(throws: TrainingError.self) { try SGD(parameters: p, learningRate: 0.1, nesterov: true) }
         #expect(throws: TrainingError.self) { try SGD(parameters: p, learningRate: 0.1, clipping: .globalNorm(0)) }
         #expect(throws: TrainingError.self) { try Adam(parameters: p, beta1: 1) }
+    }
+}
+
+@Suite struct BlockedLayoutUpdateTests {
+    /// Convolution weight gradients arrive in oneDNN's blocked layout and SGD/Adam update in that layout; the
+    /// result must equal the same rule applied to plain copies.
+    @Test(arguments: ["sgd", "adam"])
+    func updatesInTheGradientsLayoutEqualPlainArithmetic(kind: String) throws {
+        var g = SeededGenerator(seed: 4)
+        let x = try Tensor.randomNormal([2, 16, 6, 6], generator: &g)
+        let w = try Tensor.randomNormal([32, 16, 3, 3], standardDeviation: 0.1, generator: &g).requiringGradient()
+        var plain = w.scalars
+        var moment1 = [Float](repeating: 0, count: plain.count), moment2 = moment1
+        let opt: Optimizer = kind == "sgd" ? try SGD(parameters: [w], learningRate: 0.1, momentum: 0.9, weightDecay: 0.01, clipping: .normPerTensor(1))
+                                           : try Adam(parameters: [w], learningRate: 0.01)
+        for step in 1...3 {
+            w.zeroGradient()
+            try x.conv2d(weight: w, padding: 1).squared().sum().backward()
+            let grad = try #require(w.grad)
+            #expect(!grad.storage.isPlain, "the gradient should arrive in oneDNN's layout")
+            var gv = grad.scalars
+            if kind == "sgd" {
+                let norm = gv.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+                if norm > 1 { gv = gv.map { $0 / norm } }
+                for i in plain.indices {
+                    let gi = gv[i] + 0.01 * plain[i]
+                    moment1[i] = step == 1 ? gi : 0.9 * moment1[i] + gi
+                    plain[i] -= 0.1 * moment1[i]
+                }
+            } else {
+                let c1 = 1 - Float(pow(0.9, Double(step))), c2 = 1 - Float(pow(0.999, Double(step)))
+                for i in plain.indices {
+                    moment1[i] = 0.9 * moment1[i] + 0.1 * gv[i]
+                    moment2[i] = 0.999 * moment2[i] + 0.001 * gv[i] * gv[i]
+                    plain[i] -= 0.01 / c1 * moment1[i] / (moment2[i].squareRoot() / c2.squareRoot() + 1e-8)
+                }
+            }
+            try opt.step()
+            #expect(!w.storage.isPlain, "the weights stay in the blocked layout after the update")
+            let got = w.scalars
+            let worst = zip(got, plain).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-5, "\(kind) step \(step): largest difference \(worst)")
+        }
     }
 }

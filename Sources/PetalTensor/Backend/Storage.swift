@@ -70,6 +70,21 @@ final class Storage: @unchecked Sendable {
         return memory(.plain(dims))
     }
 
+    /// The first full-precision blocked copy, when there is one (the layout a primitive produced).
+    var layoutMemory: Memory? { blocked.first { $0.desc.isFloat32 } }
+
+    /// After `m` (one of this storage's copies, from `memory(_:)`) was written in place: every other copy is stale.
+    func keepOnly(_ m: Memory) {
+        if m.desc.isPlain && blocked.allSatisfy({ $0 !== m }) {
+            blocked.removeAll()  // `m` was a view of the plain buffer
+            return
+        }
+        blocked = [m]
+        if plainOwner == nil, let p = plainData { BufferPool.shared.release(UnsafeMutableRawPointer(p), byteCount: count * 4) }
+        plainData = nil
+        plainOwner = nil
+    }
+
     /// Call after writing into `plain` in place (optimizer steps): blocked copies are stale now.
     func plainDidChange() {
         blocked.removeAll()
