@@ -42,7 +42,10 @@ enum ReportInputs {
 
         guard evaluated else { return }
         var shown: [Shown] = []
-        for s in validation.prefix(12) {
+        // A few images of every class (the validation list is grouped by class).
+        let perClass = max(1, 12 / max(names.count, 1))
+        let chosen = names.indices.flatMap { label in validation.filter { $0.label == label }.prefix(perClass) }
+        for s in chosen {
             let p = try model.predictProbabilities(ImageInput.tensor(fromFile: full(s.path), config: config)).scalars
             let best = p.indices.max { p[$0] < p[$1] }!
             shown.append(Shown(path: s.path, truth: names[s.label], predicted: names[best], probability: Double(p[best])))

@@ -98,7 +98,7 @@ struct RunReport {
             html.section("Predictions")
             html.table(header: ["Image", "True class", "Predicted", "Probability"], rows: shown.map {
                 [URL(fileURLWithPath: $0.path).lastPathComponent, $0.truth, $0.predicted + ($0.truth == $0.predicted ? "" : " ✗"), String(format: "%.3f", $0.probability)]
-            }, caption: "The best model on the first validation images.")
+            }, caption: "The best model on the first validation images of each class (✗: wrong).")
         }
         try html.write(to: folder.file("report.html"))
     }
