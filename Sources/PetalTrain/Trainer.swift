@@ -28,8 +28,6 @@ public enum Trainer {
             state.epoch = epoch
             for c in all { try c.epochBegin(state) }
             var logs = try trainEpoch(model, train, optimizer, loss, state, all)
-            state.epochInterrupted = state.stopReason != nil && (logs["batches"] ?? 0) < Double(train.batchesPerEpoch)
-            logs["batches"] = nil
             logs["lr"] = Double(optimizer.learningRate)
             if let validation, state.stopReason == nil {
                 let v = try evaluate(model, on: validation, loss: loss)
@@ -44,7 +42,8 @@ public enum Trainer {
         return history
     }
 
-    /// One pass over the training batches; returns the epoch's mean loss and accuracy.
+    /// One pass over the training batches; returns the epoch's mean loss and accuracy, and marks the state when
+    /// a stop request cut the pass short.
     static func trainEpoch(_ model: Module, _ train: BatchSource, _ optimizer: Optimizer, _ loss: Loss,
                            _ state: TrainingState, _ callbacks: [Callback]) throws -> Logs {
         model.train()
@@ -71,7 +70,7 @@ public enum Trainer {
             index += 1
             if state.stopReason != nil { break }
         }
-        return ["loss": seen > 0 ? lossSum / Double(seen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan,
-                "batches": Double(index)]
+        state.epochInterrupted = state.stopReason != nil && index < train.batchesPerEpoch
+        return ["loss": seen > 0 ? lossSum / Double(seen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan]
     }
 }
