@@ -127,6 +127,10 @@ open class Module {
     /// Runs `forward` and reports the output shape to a summary in progress.
     public func callAsFunction(_ input: Tensor) throws -> Tensor { try recorded(forward(input)) }
 
+    /// Whether `forward` may take the fused inference path (BN folded into convolutions, residual sum and ReLU as
+    /// post-ops): in eval mode, with gradients off, and not while a summary records each layer's output.
+    var fusesForInference: Bool { !isTraining && !GradientMode.isRecording && SummaryRecorder.current == nil }
+
     /// Notes `output` as this module's result for `summary(inputShape:)`.
     public func recorded(_ output: Tensor) -> Tensor {
         SummaryRecorder.current?.record(self, output.shape)

@@ -96,8 +96,8 @@ public final class ResNet: Module {
             throw TensorError.shapeMismatch(op: "ResNet-\(depth.rawValue)", message: "expects NCHW input with \(inputChannels) channels, got [\(x.shape.map(String.init).joined(separator: ", "))]")
         }
         let bn1: BatchNorm2D = child("bn1"), relu: ReLU = child("relu")
-        var h = try (child("conv1") as Conv2D)(x)
-        h = relu.recorded(try bn1(h, fusedReLU: true))
+        let conv1: Conv2D = child("conv1")
+        var h = fusesForInference ? try conv1.inference(x, foldingIn: bn1, relu: true) : relu.recorded(try bn1(conv1(x), fusedReLU: true))
         h = try (child("maxpool") as MaxPool2D)(h)
         for stage in 1...4 { h = try (child("layer\(stage)") as Sequential)(h) }
         if variant == .preActivation { h = try (child("bn_final") as BatchNorm2D)(h, fusedReLU: true) }

@@ -28,6 +28,10 @@ public final class BasicBlock: Module, ResidualBlock {
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
+        if fusesForInference {
+            let h = try conv1.inference(x, foldingIn: bn1, relu: true)
+            return try conv2.inference(h, foldingIn: bn2, adding: downsample?(x) ?? x, relu: true)
+        }
         let h = try bn1(conv1(x), fusedReLU: true)
         let y = try bn2(conv2(h), fusedReLU: false)
         return try (y + (downsample?(x) ?? x)).relu()
@@ -54,6 +58,11 @@ public final class Bottleneck: Module, ResidualBlock {
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
+        if fusesForInference {
+            var h = try conv1.inference(x, foldingIn: bn1, relu: true)
+            h = try conv2.inference(h, foldingIn: bn2, relu: true)
+            return try conv3.inference(h, foldingIn: bn3, adding: downsample?(x) ?? x, relu: true)
+        }
         var h = try bn1(conv1(x), fusedReLU: true)
         h = try bn2(conv2(h), fusedReLU: true)
         let y = try bn3(conv3(h), fusedReLU: false)
@@ -79,6 +88,10 @@ public final class PreActivationBasicBlock: Module, ResidualBlock {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         let a = try bn1.map { try $0(x, fusedReLU: true) } ?? x
+        if fusesForInference {
+            let h = try conv1.inference(a, foldingIn: bn2, relu: true)
+            return try conv2.inference(h, adding: downsample?(x) ?? x)
+        }
         let h = try conv2(bn2(conv1(a), fusedReLU: true))
         return try h + (downsample?(x) ?? x)
     }
@@ -106,6 +119,11 @@ public final class PreActivationBottleneck: Module, ResidualBlock {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         let a = try bn1.map { try $0(x, fusedReLU: true) } ?? x
+        if fusesForInference {
+            var h = try conv1.inference(a, foldingIn: bn2, relu: true)
+            h = try conv2.inference(h, foldingIn: bn3, relu: true)
+            return try conv3.inference(h, adding: downsample?(x) ?? x)
+        }
         var h = try conv1(a)
         h = try conv2(bn2(h, fusedReLU: true))
         h = try conv3(bn3(h, fusedReLU: true))

@@ -15,7 +15,7 @@ final class ConvolutionPlan: @unchecked Sendable {
     private let backwardWeightsPrimitive = LazyPrimitive()
 
     init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool,
-         precision: Precision = .fp32) throws {
+         precision: Precision = .fp32, postOps: ConvolutionPostOps = ConvolutionPostOps()) throws {
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
         self.geometry = geometry; self.hasBias = hasBias
         computeType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
@@ -28,7 +28,7 @@ final class ConvolutionPlan: @unchecked Sendable {
                 &src, &wei, bias, &dst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
                 "conv2d forward \(inputDims) * \(weightDims)")
         }
-        forward = try Primitive(opDesc: &d, name: "conv2d forward")
+        forward = try postOps.withAttributes { try Primitive(opDesc: &d, attr: $0, name: "conv2d forward") }
     }
 
     func backwardData() throws -> Primitive {
@@ -92,7 +92,7 @@ extension Tensor {
     }
 
     func convolutionPlan(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int,
-                         precision: Precision = .fp32) throws -> ConvolutionPlan {
+                         precision: Precision = .fp32, postOps: ConvolutionPostOps = ConvolutionPostOps()) throws -> ConvolutionPlan {
         let op = "conv2d"
         guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
         guard weight.rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "weight must be [out, in / groups, kh, kw], got \(describe(weight.shape))") }
@@ -112,10 +112,10 @@ extension Tensor {
         let weightDims = groups == 1 ? weight.shape : [groups, o / groups] + weight.shape.dropFirst()
         let outDims = [shape[0], o, g.output.height, g.output.width]
         let training = GradientMode.isEnabled && (node != nil || weight.node != nil || bias?.node != nil)
-        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training) \(precision)")
+        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training) \(precision)\(postOps)")
         return try Device.default.cache.plan(key) {
             try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil,
-                                training: training, precision: precision)
+                                training: training, precision: precision, postOps: postOps)
         }
     }
 

@@ -140,6 +140,15 @@ public struct Tensor: @unchecked Sendable {
         withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: src, count: count) }
     }
 
+    /// Identifies these values: it changes whenever they are written in place (optimizer steps, `assign`,
+    /// running statistics), so a cache of something computed from a tensor can tell when it is stale.
+    public var revision: Revision { Revision(storage: ObjectIdentifier(storage), version: storage.version) }
+
+    public struct Revision: Hashable, Sendable {
+        let storage: ObjectIdentifier
+        let version: UInt64
+    }
+
     /// A deep copy with its own storage (and no autodiff history).
     public func copy() -> Tensor {
         let src = storage.plain

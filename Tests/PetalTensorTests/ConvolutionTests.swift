@@ -31,6 +31,32 @@ import Testing
         }
     }
 
+    @Test(arguments: cases)
+    func fusedInferenceEqualsConvolutionPlusResidualThenReLU(c: Case) throws {
+        let x = try randomTensor(c.input, seed: 6)
+        let w = try randomTensor([c.out, c.input[1] / c.groups, c.kernel.height, c.kernel.width], seed: 7, scale: 0.5)
+        let b = c.bias ? try randomTensor([c.out], seed: 8) : nil
+        let (naive, shape) = Naive.conv2d(x.scalars.map(Double.init), c.input, w.scalars.map(Double.init), w.shape, b?.scalars.map(Double.init),
+                                          stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+        let r = try randomTensor(shape, seed: 9)
+        try withoutGradients {
+            let plain = try x.conv2dInference(weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+            expectClose(plain.scalars, naive, "no post-ops")
+            let fused = try x.conv2dInference(weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups,
+                                              adding: r, relu: true)
+            expectClose(fused.scalars, zip(naive, r.scalars).map { max($0 + Double($1), 0) }, "residual + ReLU")
+            #expect(r.scalars == (try randomTensor(shape, seed: 9)).scalars, "the residual is read, never written")
+            let reluOnly = try x.conv2dInference(weight: w, bias: b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups, relu: true)
+            expectClose(reluOnly.scalars, naive.map { max($0, 0) }, "ReLU")
+        }
+    }
+
+    @Test func fusedInferenceRefusesToRunWhileGradientsAreRecordedOrOnAWrongResidual() throws {
+        let x = try randomTensor([1, 2, 5, 5], seed: 1), w = try randomTensor([3, 2, 3, 3], seed: 2)
+        #expect(throws: TensorError.self) { try x.conv2dInference(weight: w) }
+        #expect(throws: TensorError.self) { try withoutGradients { try x.conv2dInference(weight: w, adding: try randomTensor([1, 3, 5, 5], seed: 3)) } }
+    }
+
     @Test func outputStaysBlockedBetweenConvolutions() throws {
         let x = try randomTensor([2, 16, 8, 8], seed: 4)
         let w = try randomTensor([16, 16, 3, 3], seed: 5, scale: 0.1)

@@ -5,6 +5,7 @@ public final class Conv2D: Module {
     public let groups: Int
     /// The arithmetic of this layer's convolution (fp32 by default; `Module.setConvolutionPrecision` sets a whole model).
     public var precision: Precision = .fp32
+    private let folding = FoldedBatchNorm()
 
     /// - Parameters:
     ///   - bias: whether to learn a per-channel offset (off when a batch norm follows).
@@ -30,6 +31,17 @@ public final class Conv2D: Module {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, precision: precision)
+    }
+
+    /// Inference only (gradients off): this convolution with `batchNorm` folded in, then `residual` added and
+    /// ReLU applied, as one oneDNN primitive.
+    func inference(_ x: Tensor, foldingIn batchNorm: BatchNorm2D? = nil, adding residual: Tensor? = nil, relu: Bool = false) throws -> Tensor {
+        if let batchNorm, batchNorm.channels != outChannels {
+            throw ModelError.invalidConfiguration("\(layerDescription) is followed by BatchNorm2D(\(batchNorm.channels)): channels differ")
+        }
+        let (w, b) = try batchNorm.map { try folding.weightAndBias(self, $0) } ?? (weight, bias)
+        return try x.conv2dInference(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                                     precision: precision, adding: residual, relu: relu)
     }
 
     public override var layerDescription: String {

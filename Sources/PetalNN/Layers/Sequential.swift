@@ -1,5 +1,5 @@
 /// Children run one after another, named "0", "1", … as in PyTorch. A BatchNorm2D directly followed by a
-/// ReLU runs as one fused oneDNN primitive.
+/// ReLU runs as one fused oneDNN primitive; in inference a Conv2D with the BatchNorm2D and ReLU after it does.
 public final class Sequential: Module {
     public init(_ layers: [Module]) {
         super.init()
@@ -13,7 +13,13 @@ public final class Sequential: Module {
         let layers = children.map(\.module)
         var i = 0
         while i < layers.count {
-            if let bn = layers[i] as? BatchNorm2D, i + 1 < layers.count, let relu = layers[i + 1] as? ReLU {
+            if fusesForInference, let conv = layers[i] as? Conv2D {
+                let bn = i + 1 < layers.count ? layers[i + 1] as? BatchNorm2D : nil
+                let next = i + (bn == nil ? 1 : 2)
+                let relu = next < layers.count && layers[next] is ReLU
+                y = try conv.inference(y, foldingIn: bn, relu: relu)
+                i = next + (relu ? 1 : 0)
+            } else if let bn = layers[i] as? BatchNorm2D, i + 1 < layers.count, let relu = layers[i + 1] as? ReLU {
                 y = relu.recorded(try bn(y, fusedReLU: true))
                 i += 2
             } else {

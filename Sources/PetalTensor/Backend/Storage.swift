@@ -11,6 +11,8 @@ final class Storage: @unchecked Sendable {
     private var blocked: [Memory] = []
     /// Set when the plain values live in a oneDNN memory's buffer rather than in one allocated here.
     private var plainOwner: Memory?
+    /// Counts in-place writes, so that values derived from these (folded inference weights) know when to redo.
+    private(set) var version: UInt64 = 0
 
     /// Uninitialised plain storage of `count` floats.
     init(count: Int) {
@@ -75,6 +77,7 @@ final class Storage: @unchecked Sendable {
 
     /// After `m` (one of this storage's copies, from `memory(_:)`) was written in place: every other copy is stale.
     func keepOnly(_ m: Memory) {
+        version &+= 1
         if m.desc.isPlain && blocked.allSatisfy({ $0 !== m }) {
             blocked.removeAll()  // `m` was a view of the plain buffer
             return
@@ -87,6 +90,7 @@ final class Storage: @unchecked Sendable {
 
     /// Call after writing into `plain` in place (optimizer steps): blocked copies are stale now.
     func plainDidChange() {
+        version &+= 1
         blocked.removeAll()
     }
 }
