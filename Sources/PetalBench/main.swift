@@ -1,8 +1,13 @@
 // petal-bench: release-build benchmarks, printed as figures and as ratios against a reference run in the same process.
 // `--quick` runs each case briefly (a smoke check); without it, each case repeats until its timing is stable.
+import Foundation
 let quick = CommandLine.arguments.contains("--quick")
 // `--only tensor|image|model|data|tutorial` runs one group; `--bf16` runs the model group in bf16 only, `--json`
 // prints the fp32 model figures as one JSON line (for make bench-compare), `--probe-optimizer` times one SGD step.
+if CommandLine.arguments.contains("--probe-convolutions") {
+    runConvolutionProbe(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32)
+    exit(0)
+}
 let only = CommandLine.arguments.firstIndex(of: "--only").flatMap { CommandLine.arguments.dropFirst($0 + 1).first }
 if only == nil || only == "tensor" { runTensorBenchmarks(quick: quick) }
 if only == nil || only == "image" { runImageBenchmarks(quick: quick) }
