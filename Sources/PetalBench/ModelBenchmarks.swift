@@ -18,41 +18,21 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
     do {
         let model = try ResNet(depth: .r18, classes: 2)
         model.setConvolutionPrecision(precision)
-        var g = SeededGenerator(seed: 1)
-        let batch = try Tensor.randomNormal([32, 3, 100, 100], generator: &g)
-        let labels = (0..<32).map { $0 % 2 }
-        let one = try batch.slice(batch: 0..<1)
         let steps = quick ? 3 : 10
-
-        model.train()
-        // The same work as the PyTorch reference: forward, cross-entropy, backward, torch.optim.SGD(lr=0.01).
-        let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
-        let train = medianSeconds(warmup: 1, minimumRuns: steps, seconds: 0) {
-            try! trainingStep(model, batch, labels, optimizer: sgd)
-        }
-        model.eval()
-        let infer = medianSeconds(warmup: 1, minimumRuns: steps, seconds: 0) {
-            _ = try! withoutGradients { try model(batch) }
-        }
-        let latency = medianSeconds(warmup: 3, minimumRuns: quick ? 10 : 50, seconds: 0) {
-            _ = try! withoutGradients { try model(one) }
-        }
+        let t = try Throughput.measure(model, classes: 2, inputShape: [32, 3, 100, 100], steps: steps, latencyRuns: quick ? 10 : 50)
         if CommandLine.arguments.contains("--probe-optimizer") {
+            var g = SeededGenerator(seed: 1)
+            let batch = try Tensor.randomNormal([32, 3, 100, 100], generator: &g)
             let opt = try SGD(parameters: model.parameters, learningRate: 0.01, momentum: 0.9, clipping: .normPerTensor(1))
             model.train()
-            try model(batch).softmaxCrossEntropy(labels: labels).backward()
-            let t = medianSeconds(warmup: 1, minimumRuns: 5, seconds: 0) { try! opt.step() }
-            print(String(format: "optimizerStepProbe: SGD momentum + clipnorm step over %d parameters: %.1f ms", model.parameterCount, t * 1000))
+            try model(batch).softmaxCrossEntropy(labels: (0..<32).map { $0 % 2 }).backward()
+            let seconds = medianSeconds(warmup: 1, minimumRuns: 5, seconds: 0) { try! opt.step() }
+            print(String(format: "optimizerStepProbe: SGD momentum + clipnorm step over %d parameters: %.1f ms", model.parameterCount, seconds * 1000))
         }
-        let trainRate = 32 / train, inferRate = 32 / infer
+        let (trainRate, inferRate, latency) = (t.trainImagesPerSecond, t.inferImagesPerSecond, t.latencyMilliseconds / 1000)
+        let train = 32 / trainRate
         if CommandLine.arguments.contains("--json") {
-            var usage = rusage()
-            #if os(Linux)
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            #else
-            getrusage(RUSAGE_SELF, &usage)
-            #endif
-            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(latency * 1000), \"peak_rss_mb\": \(Double(usage.ru_maxrss) / 1024)}")
+            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(t.latencyMilliseconds), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\"}")
             return
         }
         if precision == .bf16 {
@@ -70,9 +50,3 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
     }
 }
 
-/// Forward, cross-entropy, backward and an optimizer step.
-func trainingStep(_ model: Module, _ x: Tensor, _ labels: [Int], optimizer: Optimizer) throws {
-    optimizer.zeroGrad()
-    try model(x).softmaxCrossEntropy(labels: labels).backward()
-    try optimizer.step()
-}

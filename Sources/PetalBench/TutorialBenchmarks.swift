@@ -9,7 +9,8 @@ import PetalTrain
 func runTutorialBenchmark(quick: Bool) {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Data/flowers-mini").path
-    print("\n== Tutorial run: one epoch over \(root.split(separator: "/").suffix(2).joined(separator: "/")), ResNet-18 preact, 100×100, batch 32 doubled, \(Device.default.threads) threads")
+    let json = CommandLine.arguments.contains("--json")
+    if !json { print("\n== Tutorial run: one epoch over \(root.split(separator: "/").suffix(2).joined(separator: "/")), ResNet-18 preact, 100×100, batch 32 doubled, \(Device.default.threads) threads") }
     do {
         let start = Date()
         let augmentation = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: AugmentationPolicy.zoom(0.2),
@@ -30,6 +31,11 @@ func runTutorialBenchmark(quick: Bool) {
         epochTimes = timer.times
         let images = Double(prepared.train.batchesPerEpoch * prepared.train.imagesPerBatch)
         let total = Date().timeIntervalSince(start)
+        if json {  // for Benchmarks/compare/tutorial_compare.py
+            let aucs = history.values("val_auc").map { String($0) }.joined(separator: ", ")
+            print("{\"first_epoch_s\": \(epochTimes[0]), \"later_epoch_s\": \(epochTimes.dropFirst().min() ?? .nan), \"train_images_per_epoch\": \(Int(images)), \"val_auc\": [\(aucs)], \"total_s\": \(total)}")
+            return
+        }
         print(String(format: "first epoch:  %5.2f s (%.0f training images/s, decode + crop included)   Keras 11–13 s → ×%.1f", epochTimes[0], images / epochTimes[0], 12 / epochTimes[0]))
         let later = epochTimes.dropFirst().min() ?? .nan
         print(String(format: "later epoch:  %5.2f s (%.0f training images/s)                          Keras ≈5 s → ×%.1f, PyTorch 4–6 s → ×%.1f",

@@ -2,8 +2,9 @@
 // `--quick` runs each case briefly (a smoke check); without it, each case repeats until its timing is stable.
 import Foundation
 let quick = CommandLine.arguments.contains("--quick")
-// `--only tensor|image|model|data|tutorial` runs one group; `--bf16` runs the model group in bf16 only, `--json`
-// prints the fp32 model figures as one JSON line (for make bench-compare), `--probe-optimizer` times one SGD step.
+// `--only tensor|image|model|data|tutorial` runs one group; `--bf16` runs the model group in bf16 only; `--json`
+// prints the model figures (fp32, or bf16 with `--bf16`) or the tutorial's epoch times as one JSON line (for
+// Benchmarks/compare); `--probe-optimizer` times one SGD step; `--probe-convolutions` lists every oneDNN kernel.
 if CommandLine.arguments.contains("--probe-convolutions") {
     runConvolutionProbe(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32)
     exit(0)

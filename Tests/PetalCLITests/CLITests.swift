@@ -111,6 +111,8 @@ enum CLI {
             (["evaluate", "nothing.safetensors", "data"], "nothing.safetensors"),
             (["predict", "nothing.safetensors", "data/rose"], "nothing.safetensors"),
             (["summary", "resnet7"], "unknown model 'resnet7'"),
+            (["bench", "--model", "resnet19"], "unknown model 'resnet19'"),
+            (["bench", "--steps", "0"], "--steps"),
         ]
         for (arguments, expected) in cases {
             let r = try CLI.run(arguments, in: dir)
@@ -123,11 +125,23 @@ enum CLI {
         #expect(r.status != 0 && r.stderr.contains("garbage.safetensors"))
     }
 
+    @Test func benchTimesATinyModelAndPrintsJSON() throws {
+        let r = try CLI.run(["bench", "--width", "4", "--input", "32", "--batch-size", "4", "--steps", "2", "--classes", "3", "--json"],
+                            in: FileManager.default.temporaryDirectory)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Double])
+        #expect(figures["batchSize"] == 4)
+        for key in ["trainImagesPerSecond", "inferImagesPerSecond", "latencyMilliseconds"] {
+            let v = try #require(figures[key], "\(key) missing")
+            #expect(v.isFinite && v > 0, "\(key) = \(v)")
+        }
+    }
+
     @Test func summaryAndHelpWork() throws {
         let dir = FileManager.default.temporaryDirectory
         let s = try CLI.run(["summary", "resnet18", "--variant", "v1", "--classes", "1000", "--input", "224"], in: dir)
         #expect(s.status == 0 && s.stdout.contains("Total parameters: 11,689,512"))
-        for sub in ["train", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary"] {
+        for sub in ["train", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary", "bench"] {
             let h = try CLI.run([sub, "--help"], in: dir)
             #expect(h.status == 0 && h.stdout.contains("USAGE"), "\(sub) --help")
         }

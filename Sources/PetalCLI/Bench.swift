@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Petal
+
+/// `petal bench`: how fast a model trains and predicts on this machine (synthetic input, so only the arithmetic
+/// is timed). The side-by-side run against PyTorch, TensorFlow and ONNX Runtime is `make bench-compare`.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time training steps, batch inference and single-image latency of a model on this machine.",
+        discussion: "For the side-by-side comparison with PyTorch, TensorFlow/Keras and ONNX Runtime, run `make bench-compare` in a Petal checkout.")
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Number of classes.")
+    var classes = 2
+
+    @Option(help: "Input height and width.")
+    var input = 100
+
+    @Option(help: "Images per batch.")
+    var batchSize = 32
+
+    @Option(help: "Timed training steps and inference passes (after one warm-up each); the median is reported.")
+    var steps = 10
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+
+    func run() throws {
+        try runReportingErrors {
+            guard classes >= 1, input >= 1, batchSize >= 1, steps >= 1 else {
+                throw ValidationFailure("--classes, --input, --batch-size and --steps must be positive")
+            }
+            let network = try model.make(classes: classes, seed: 1)
+            let t = try Throughput.measure(network, classes: classes, inputShape: [batchSize, 3, input, input], steps: steps)
+            if json {
+                say(String(decoding: try prettyJSON(t), as: UTF8.self))
+                return
+            }
+            say("\(network.layerDescription), \(input)×\(input)×3, \(model.precision), \(Device.default.threads) threads")
+            say(String(format: "training, batch %d:   %8.1f images/s", batchSize, t.trainImagesPerSecond))
+            say(String(format: "inference, batch %d:  %8.1f images/s", batchSize, t.inferImagesPerSecond))
+            say(String(format: "latency, one image:  %8.2f ms", t.latencyMilliseconds))
+            say(String(format: "peak memory:         %8.0f MiB", peakResidentMegabytes()))
+        }
+    }
+}
