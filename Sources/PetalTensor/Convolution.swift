@@ -19,8 +19,12 @@ final class ConvolutionPlan: @unchecked Sendable {
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
         self.geometry = geometry; self.hasBias = hasBias
         computeType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        var src = MemoryDesc.any(inputDims, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
-        var dst = MemoryDesc.any(outputDims).raw
+        // fp32 inference: left to choose, oneDNN 2.6 takes channels-last brgconv kernels, while training takes nChw16c
+        // ones. Asking for nChw16c in inference too was faster in 6 of 7 interleaved ResNet-18 runs (median batch-32
+        // inference 209 against 197 images/s, latency unchanged), and keeps one layout from training to evaluation.
+        let tag = !training && precision == .fp32 && inputDims[1] % 16 == 0 ? dnnl_aBcd16b : dnnl_format_tag_any
+        var src = MemoryDesc(dims: inputDims, tag: tag, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
+        var dst = MemoryDesc(dims: outputDims, tag: tag).raw
         var d = dnnl_convolution_desc_t()
         try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { bias in
             try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
