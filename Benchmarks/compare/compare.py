@@ -1,39 +1,97 @@
-# `make bench-compare`: Petal against PyTorch on identical work (torchvision ResNet-18 v1, 2 classes, 100x100x3,
-# fp32, batch 32, same thread count), interleaved over several rounds so that machine drift hits every side
-# alike; prints medians, spread and Petal's ratio to each. Python is used only here, to drive the reference.
-import json
+# `make bench-compare`: Petal against PyTorch (NCHW and channels-last), ONNX Runtime (inference only, fp32) and
+# TF/Keras (when a Keras venv is given) on identical work -- ResNet-18 v1, 2 classes, 100x100x3, batch 32 training
+# step (SGD lr 0.01) and inference, batch-1 latency, peak RSS -- at one precision and the same thread count. The
+# sides run one after another in each of several rounds, so that machine drift hits every side alike; the table
+# shows each side's median [min-max] over the rounds, Petal's ratio to each reference and to the best one, and the
+# issue's targets. Python is used only here, to drive the references; Petal never needs it.
+import argparse
+import os
 import statistics
-import subprocess
-import sys
 
-petal_bench, python, rounds, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-here = __file__.rsplit("/", 1)[0]
+import interleave
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--petal", required=True, help="the petal-bench executable")
+parser.add_argument("--torch-python", required=True, help="python of a venv with torch, torchvision, onnxruntime")
+parser.add_argument("--keras-python", default=os.environ.get("KERAS_PYTHON"), help="python of a venv with keras (env KERAS_PYTHON)")
+parser.add_argument("--rounds", type=int, default=5)
+parser.add_argument("--threads", default=str(os.cpu_count()))
+parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+parser.add_argument("--steps", type=int, help="timed steps per side (each script's default when absent)")
+args = parser.parse_args()
+
+here = os.path.dirname(os.path.abspath(__file__))
+bf16 = args.precision == "bf16"
+common = ["--threads", args.threads] + (["--steps", str(args.steps)] if args.steps else [])
+torch = [args.torch_python, f"{here}/torch_resnet18.py"] + common + (["--bf16"] if bf16 else [])
 sides = {
-    "Petal": [petal_bench, "--only", "model", "--json"],
-    "PyTorch NCHW": [python, f"{here}/torch_resnet18.py", "--threads", threads],
-    "PyTorch channels-last": [python, f"{here}/torch_resnet18.py", "--threads", threads, "--channels-last"],
+    "Petal": [args.petal, "--only", "model", "--json"] + (["--bf16"] if bf16 else []),
+    "PyTorch NCHW": torch,
+    "PyTorch channels-last": torch + ["--channels-last"],
 }
-results = {name: [] for name in sides}
-for r in range(rounds):
-    for name, command in sides.items():
-        out = subprocess.run(command, capture_output=True, text=True, env={"OMP_WAIT_POLICY": "passive", "OMP_NUM_THREADS": threads, "PATH": "/usr/bin:/bin"})
-        if out.returncode != 0:
-            sys.exit(f"{name} failed: {out.stderr.strip()[-500:]}")
-        line = [l for l in out.stdout.splitlines() if l.startswith("{")][-1]
-        results[name].append(json.loads(line))
-        print(f"round {r + 1}/{rounds} {name}: {line}", flush=True)
+if bf16:
+    print("ONNX Runtime: skipped at bf16 (the comparison runs it in fp32 only)")
+else:
+    sides["ONNX Runtime"] = [args.torch_python, f"{here}/ort_resnet18.py"] + common
+if args.keras_python and os.path.exists(args.keras_python):
+    sides["TF/Keras"] = [args.keras_python, f"{here}/keras_resnet18.py"] + common + (["--bf16"] if bf16 else [])
+else:
+    print("TF/Keras: skipped (no Keras venv; set KERAS_PYTHON, or run with KERAS=1)")
 
-metrics = [("train_ips", "training step, images/s", True), ("infer_ips", "inference batch 32, images/s", True),
-           ("latency_ms", "latency batch 1, ms", False), ("peak_rss_mb", "peak memory (RSS), MB", False)]
-print(f"\nResNet-18, 100x100x3, fp32, {threads} threads, {rounds} interleaved rounds (median [min–max])")
-print(f"{'':32}" + "".join(f"{name:>26}" for name in sides) + "   Petal ÷ best PyTorch")
-for key, label, higher in metrics:
-    cells, medians = [], {}
-    for name in sides:
-        v = [x[key] for x in results[name]]
-        medians[name] = statistics.median(v)
-        cells.append(f"{medians[name]:.1f} [{min(v):.1f}–{max(v):.1f}]")
-    best = max if higher else min
-    ref = best(medians[n] for n in sides if n != "Petal")
-    ratio = medians["Petal"] / ref if higher else ref / medians["Petal"]
-    print(f"{label:32}" + "".join(f"{c:>26}" for c in cells) + f"   ×{ratio:.2f}")
+results = interleave.run(sides, args.rounds, args.threads)
+
+# (key, heading, higher is better)
+metrics = [("train_ips", "train b32, img/s", True), ("infer_ips", "infer b32, img/s", True),
+           ("latency_ms", "latency b1, ms", False), ("peak_rss_mb", "peak RSS, MB", False)]
+medians = {name: {} for name in sides}
+print(f"\nResNet-18 v1, 2 classes, 100x100x3, {args.precision}, {args.threads} threads, {args.rounds} interleaved rounds: "
+      "median [min-max]")
+print(f"{'':24}" + "".join(f"{h:>24}" for _, h, _ in metrics))
+for name in sides:
+    cells = []
+    for key, _, _ in metrics:
+        v = [x[key] for x in results[name] if x.get(key) is not None]
+        if v:
+            medians[name][key] = statistics.median(v)
+            cells.append(f"{medians[name][key]:.1f} [{min(v):.1f}-{max(v):.1f}]")
+        else:
+            cells.append("—")
+    print(f"{name:24}" + "".join(f"{c:>24}" for c in cells))
+
+
+def ratio(key, higher, ref):
+    """Petal's advantage over a reference value: >1 means Petal is better (faster, or less memory)."""
+    petal = medians["Petal"].get(key)
+    if petal is None or ref is None:
+        return None
+    return petal / ref if higher else ref / petal
+
+
+refs = [n for n in sides if n != "Petal"]
+print("\nPetal's ratio, >1 = Petal better (train/infer: Petal ÷ reference; latency/RSS: reference ÷ Petal)")
+for name in refs:
+    cells = [ratio(k, h, medians[name].get(k)) for k, _, h in metrics]
+    print(f"{'vs ' + name:24}" + "".join(f"{'—' if c is None else f'×{c:.2f}':>24}" for c in cells))
+best = []
+for key, _, higher in metrics:
+    have = [n for n in refs if key in medians[n]]
+    best.append(ratio(key, higher, (max if higher else min)(medians[n][key] for n in have)) if have else None)
+print(f"{'vs best reference':24}" + "".join(f"{'—' if c is None else f'×{c:.2f}':>24}" for c in best))
+
+
+def target(label, key, higher, among, needed):
+    have = [n for n in among if key in medians.get(n, {})]
+    if not have or key not in medians["Petal"]:
+        print(f"  {label:44} —   (no {' / '.join(among)} figure at {args.precision})")
+        return
+    name = (max if higher else min)(have, key=lambda n: medians[n][key])
+    r = ratio(key, higher, medians[name][key])
+    print(f"  {label:44} ×{r:.2f} against {name}: {'met' if r >= needed else 'NOT met'}")
+
+
+torches = ["PyTorch NCHW", "PyTorch channels-last"]
+print("\nIssue #8 targets")
+target("training ≥ 1.25× the best PyTorch", "train_ips", True, torches, 1.25)
+target("inference b32 ≥ 1.2× the best PyTorch", "infer_ips", True, torches, 1.2)
+target("latency b1 ≤ ONNX Runtime's", "latency_ms", False, ["ONNX Runtime"], 1.0)
+target("peak RSS ≤ PyTorch's", "peak_rss_mb", False, torches, 1.0)

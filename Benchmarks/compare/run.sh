@@ -1,15 +1,47 @@
 #!/usr/bin/env bash
-# Sets up the reference side (a local venv with PyTorch, from PyPI, via the team's pinned script) and runs the
-# side-by-side comparison. The venv lives outside Petal's build and is never a dependency of Petal or its tests.
+# `make bench-compare` (Benchmarks/compare/run.sh) and `make bench-tutorial` (run.sh tutorial): sets up the reference
+# side -- local venvs from PyPI via the team's pinned script, outside Petal's build and never a dependency of Petal or
+# its tests -- builds petal-bench and runs the side-by-side comparison.
+#   VENV        PyTorch venv (default .venv-bench; made on first use, ~7 GB), also gets ONNX Runtime
+#   KERAS_VENV  TF/Keras venv (default .venv-keras); used when it exists, made first when KERAS=1
+#   PRECISION   fp32 (default) or bf16; BF16=1 prints both tables
+#   ROUNDS      interleaved rounds (default 5; 1 for the tutorial), THREADS (default nproc)
+#   PETAL_BENCH an already built petal-bench to use instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+mode=${1:-model}
 venv=${VENV:-.venv-bench}
-rounds=${ROUNDS:-3}
+keras_venv=${KERAS_VENV:-.venv-keras}
 threads=${THREADS:-$(nproc)}
 if ! "$venv/bin/python" -c "import torch, torchvision" 2>/dev/null; then
   echo "installing PyTorch into $venv (about 7 GB, once)"
   bash ../shared/tools/reference-venv.sh "$venv" --torch
 fi
-swift build -c release --product petal-bench
-bin=$(swift build -c release --show-bin-path)
-"$venv/bin/python" Benchmarks/compare/compare.py "$bin/petal-bench" "$venv/bin/python" "$rounds" "$threads"
+if [ "$mode" = model ] && ! "$venv/bin/python" -c "import onnx, onnxruntime, onnxscript" 2>/dev/null; then
+  echo "installing ONNX Runtime into $venv"
+  "$venv/bin/pip" install -q onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2
+fi
+if [ "${KERAS:-0}" = 1 ] && ! "$keras_venv/bin/python" -c "import keras, tensorflow" 2>/dev/null; then
+  echo "installing TensorFlow + Keras into $keras_venv (about 1.5 GB, once)"
+  bash ../shared/tools/reference-venv.sh "$keras_venv" --keras
+fi
+keras_args=()
+[ -x "$keras_venv/bin/python" ] && keras_args=(--keras-python "$keras_venv/bin/python")
+bench=${PETAL_BENCH:-}
+if [ -z "$bench" ]; then
+  swift build -c release --product petal-bench
+  bench=$(swift build -c release --show-bin-path)/petal-bench
+fi
+case "$mode" in
+  model)
+    precisions=${PRECISION:-fp32}
+    [ "${BF16:-0}" = 1 ] && precisions="fp32 bf16"
+    for p in $precisions; do
+      "$venv/bin/python" Benchmarks/compare/compare.py --petal "$bench" --torch-python "$venv/bin/python" \
+        "${keras_args[@]}" --rounds "${ROUNDS:-5}" --threads "$threads" --precision "$p"
+    done ;;
+  tutorial)
+    "$venv/bin/python" Benchmarks/compare/tutorial_compare.py --petal "$bench" --torch-python "$venv/bin/python" \
+      "${keras_args[@]}" --rounds "${ROUNDS:-1}" --threads "$threads" ;;
+  *) echo "usage: $0 [model|tutorial]" >&2; exit 2 ;;
+esac

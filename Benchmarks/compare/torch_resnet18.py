@@ -1,7 +1,10 @@
-# PyTorch side of `make bench-compare`: torchvision's ResNet-18 (2 classes) at 100x100x3, fp32, on the CPU with
-# the given thread count; a training step (forward, cross-entropy, backward, SGD update) at batch 32, inference
-# at batch 32 and latency at batch 1. Prints one JSON line. Run by Benchmarks/compare/compare.py; never by Petal.
+# PyTorch side of `make bench-compare`: torchvision's ResNet-18 (2 classes) at 100x100x3 on the CPU with the given
+# thread count; a training step (forward, cross-entropy, backward, SGD lr 0.01 update) at batch 32, inference at
+# batch 32 and latency at batch 1, each the median of several timed runs after a warm-up. `--bf16` runs forward and
+# loss under torch.autocast("cpu", bfloat16) (weights, gradients and the update stay fp32), the usual PyTorch
+# mixed-precision recipe that Petal's `--bf16` is measured against. Prints one JSON line. Never used by Petal.
 import argparse
+import contextlib
 import json
 import resource
 import statistics
@@ -14,7 +17,10 @@ import torchvision
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
 parser.add_argument("--channels-last", action="store_true")
-parser.add_argument("--steps", type=int, default=10)
+parser.add_argument("--bf16", action="store_true", help="autocast forward + loss to bfloat16")
+parser.add_argument("--steps", type=int, default=20, help="timed training steps and inference batches")
+parser.add_argument("--latency-runs", type=int, default=100)
+parser.add_argument("--warmup", type=int, default=3)
 args = parser.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -25,6 +31,10 @@ x = torch.randn(32, 3, 100, 100).to(memory_format=fmt)
 y = torch.arange(32) % 2
 one = x[:1].clone().to(memory_format=fmt)
 opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+
+def autocast():
+    return torch.autocast("cpu", dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
 
 def timed(fn, warmup, runs):
@@ -40,16 +50,19 @@ def timed(fn, warmup, runs):
 
 def train_step():
     opt.zero_grad()
-    F.cross_entropy(model(x), y).backward()
+    with autocast():
+        loss = F.cross_entropy(model(x), y)
+    loss.backward()
     opt.step()
 
 
 model.train()
-train = timed(train_step, 1, args.steps)
+train = timed(train_step, args.warmup, args.steps)
 model.eval()
-with torch.no_grad():
-    infer = timed(lambda: model(x), 1, args.steps)
-    latency = timed(lambda: model(one), 3, 50)
+with torch.no_grad(), autocast():
+    infer = timed(lambda: model(x), args.warmup, args.steps)
+    latency = timed(lambda: model(one), max(args.warmup, 5), args.latency_runs)
 print(json.dumps({"train_ips": 32 / train, "infer_ips": 32 / infer, "latency_ms": latency * 1000,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "torch": torch.__version__, "channels_last": args.channels_last}))
+                  "precision": "bf16" if args.bf16 else "fp32", "torch": torch.__version__,
+                  "channels_last": args.channels_last}))
