@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test bench bench-quick bench-compare demo clean
+.PHONY: deps build test bench bench-quick bench-compare bench-tutorial demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -24,9 +24,15 @@ bench: deps
 	$(SWIFT) build -c release --product petal-bench
 	$$($(SWIFT) build -c release --show-bin-path)/petal-bench
 
-# Petal and PyTorch side by side (installs PyTorch into .venv-bench from PyPI on first use; ~7 GB).
+# Petal against PyTorch (NCHW and channels-last), ONNX Runtime and, with KERAS=1 or an existing .venv-keras,
+# TF/Keras, interleaved; BF16=1 adds the bf16 table. Installs the references into .venv-bench / .venv-keras from
+# PyPI on first use (~7 GB); they are never a dependency of Petal or its tests. See Benchmarks/compare/run.sh.
 bench-compare: deps
 	bash Benchmarks/compare/run.sh
+
+# The tutorial's training run (make demo's recipe) in Petal, PyTorch and Keras, epoch times side by side.
+bench-tutorial: deps
+	bash Benchmarks/compare/run.sh tutorial
 
 bench-quick: deps
 	$(SWIFT) build -c release --product petal-bench
