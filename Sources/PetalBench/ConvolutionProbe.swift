@@ -7,15 +7,15 @@
 import Foundation
 @_spi(Benchmark) import PetalTensor
 
-func runConvolutionProbe(precision: Precision) {
+func runConvolutionProbe(precision: Precision, batch: Int) {
     // (in, out, size, kernel, stride, padding, how many in the network)
     let shapes = [(3, 64, 100, 7, 2, 3, 1), (64, 64, 25, 3, 1, 1, 4), (64, 128, 25, 3, 2, 1, 1), (128, 128, 13, 3, 1, 1, 3),
                   (64, 128, 25, 1, 2, 0, 1), (128, 256, 13, 3, 2, 1, 1), (256, 256, 7, 3, 1, 1, 3), (128, 256, 13, 1, 2, 0, 1),
                   (256, 512, 7, 3, 2, 1, 1), (512, 512, 4, 3, 1, 1, 3), (256, 512, 7, 1, 2, 0, 1)]
-    print("== Convolution implementations, ResNet-18 shapes, batch 32, \(precision), \(Device.default.threads) threads (ms, median of 5; × = count in the network)")
+    print("== Convolution implementations, ResNet-18 shapes, batch \(batch), \(precision), \(Device.default.threads) threads (ms, median of 5; × = count in the network)")
     for (cin, cout, size, k, s, p, n) in shapes {
         print("\n\(cin)→\(cout) \(k)×\(k)/\(s) at \(size)×\(size) ×\(n)")
-        guard let found = try? ConvolutionImplementations.probe(batch: 32, inChannels: cin, outChannels: cout, size: size, kernel: k,
+        guard let found = try? ConvolutionImplementations.probe(batch: batch, inChannels: cin, outChannels: cout, size: size, kernel: k,
                                                                  stride: s, padding: p, precision: precision) else { print("  probe failed"); continue }
         for direction in ["forward", "backward-data", "backward-weights"] {
             let rows = found.filter { $0.direction == direction }.sorted { $0.milliseconds < $1.milliseconds }
