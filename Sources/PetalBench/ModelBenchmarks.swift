@@ -4,6 +4,7 @@
 import Foundation
 import PetalNN
 import PetalTrain
+@_spi(Benchmark) import PetalTensor
 
 func runModelBenchmarks(quick: Bool) {
     let precisions: [Precision] = CommandLine.arguments.contains("--bf16") ? [.bf16] : (CommandLine.arguments.contains("--json") ? [.fp32] : [.fp32, .bf16])
@@ -29,6 +30,7 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
             let seconds = medianSeconds(warmup: 1, minimumRuns: 5, seconds: 0) { try! opt.step() }
             print(String(format: "optimizerStepProbe: SGD momentum + clipnorm step over %d parameters: %.1f ms", model.parameterCount, seconds * 1000))
         }
+        if CommandLine.arguments.contains("--profile") { try profileTrainingSteps(model, precision: precision) }
         let (trainRate, inferRate, latency) = (t.trainImagesPerSecond, t.inferImagesPerSecond, t.latencyMilliseconds / 1000)
         let train = 32 / trainRate
         if CommandLine.arguments.contains("--json") {
@@ -50,3 +52,29 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
     }
 }
 
+
+/// `--profile`: where a training step's time goes, per oneDNN primitive (Petal's own timer; see ExecutionProfile).
+func profileTrainingSteps(_ model: Module, precision: Precision, steps: Int = 5) throws {
+    var g = SeededGenerator(seed: 2)
+    let batch = try Tensor.randomNormal([32, 3, 100, 100], generator: &g)
+    let labels = (0..<32).map { $0 % 2 }
+    let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
+    model.train()
+    func step() throws {
+        sgd.zeroGrad()
+        try model(batch).softmaxCrossEntropy(labels: labels).backward()
+        try sgd.step()
+    }
+    try step()
+    Device.default.startProfiling()
+    let t0 = Date()
+    for _ in 0..<steps { try step() }
+    let total = Date().timeIntervalSince(t0) * 1000 / Double(steps)
+    let rows = Device.default.stopProfiling()
+    let inside = rows.reduce(0) { $0 + $1.milliseconds } / Double(steps)
+    print(String(format: "profile, %@ training step: %.0f ms, of which oneDNN %.0f ms and outside it (Swift ops, optimizer) %.0f ms",
+                 precision.rawValue, total, inside, total - inside))
+    for r in rows.prefix(14) {
+        print(String(format: "  %7.1f ms/step %5.1f×  %@", r.milliseconds / Double(steps), Double(r.count) / Double(steps), r.primitive))
+    }
+}

@@ -1,6 +1,7 @@
 // Thin Swift ownership of oneDNN 2.6 C objects (old op-descriptor API). Nothing here is public:
 // Petal's users see tensors and ops, never oneDNN handles.
 import CDNNL
+import Dispatch
 
 /// oneDNN execution-argument slots (DNNL_ARG_* in dnnl_types.h; some are macro aliases Swift does not import).
 enum Arg {
@@ -115,6 +116,8 @@ final class Memory: @unchecked Sendable {
 final class Primitive: @unchecked Sendable {
     let pd: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
+    /// What it computes, e.g. "conv2d backward-weights" (names the row of an execution profile).
+    let name: String
 
     /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
     init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
@@ -122,6 +125,7 @@ final class Primitive: @unchecked Sendable {
         var p: dnnl_primitive_desc_t?
         try dnnlCheck(dnnl_primitive_desc_create(&p, opDesc, attr, device.engine, hint?.pd), "\(name) primitive_desc_create")
         pd = p!
+        self.name = name
         var prim: dnnl_primitive_t?
         try dnnlCheck(dnnl_primitive_create(&prim, pd), "\(name) primitive_create")
         primitive = prim!
@@ -130,6 +134,7 @@ final class Primitive: @unchecked Sendable {
     /// Reorders and other primitives whose descriptor comes from a dedicated constructor.
     init(pd: dnnl_primitive_desc_t, name: String) throws {
         self.pd = pd
+        self.name = name
         var prim: dnnl_primitive_t?
         try dnnlCheck(dnnl_primitive_create(&prim, pd), "\(name) primitive_create")
         primitive = prim!
@@ -164,8 +169,10 @@ final class Primitive: @unchecked Sendable {
         // One primitive at a time per device: the stream is shared, and two threads each driving the
         // OpenMP pool would oversubscribe the cores (each caller thread gets its own team of threads).
         let status = device.executionLock.withLock {
+            let start = device.profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let s = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
             if s == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
+            device.profile?.add(self, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
             return s
         }
         precondition(status == dnnl_success, "oneDNN \(implementation) execute failed (status \(status.rawValue)); " + argumentReport(args))

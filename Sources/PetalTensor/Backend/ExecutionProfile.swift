@@ -1,0 +1,28 @@
+// Per-primitive wall time, for `petal-bench --profile`. oneDNN's own ONEDNN_VERBOSE timing is not usable for bf16
+// here: with it on, oneDNN 2.6's AMX backward-weights kernels ran ten times slower (6.7 against 70 training images/s),
+// so Petal times each execution itself, inside the lock that already serialises them.
+import Foundation
+
+final class ExecutionProfile {
+    private(set) var rows: [String: (count: Int, nanoseconds: UInt64)] = [:]
+
+    func add(_ p: Primitive, nanoseconds: UInt64) {
+        let key = "\(p.name) [\(p.implementation)]"
+        let old = rows[key] ?? (0, 0)
+        rows[key] = (old.count + 1, old.nanoseconds + nanoseconds)
+    }
+}
+
+@_spi(Benchmark) extension Device {
+    /// Starts timing every oneDNN execution on this device (replacing any profile in progress).
+    public func startProfiling() { executionLock.withLock { profile = ExecutionProfile() } }
+
+    /// Stops timing and returns one row per primitive kind and implementation, slowest first.
+    public func stopProfiling() -> [(primitive: String, count: Int, milliseconds: Double)] {
+        let rows = executionLock.withLock { () -> [String: (count: Int, nanoseconds: UInt64)] in
+            defer { profile = nil }
+            return profile?.rows ?? [:]
+        }
+        return rows.map { ($0.key, $0.value.count, Double($0.value.nanoseconds) / 1e6) }.sorted { $0.milliseconds > $1.milliseconds }
+    }
+}
