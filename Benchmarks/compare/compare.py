@@ -86,7 +86,9 @@ def target(label, key, higher, among, needed):
         return
     name = (max if higher else min)(have, key=lambda n: medians[n][key])
     r = ratio(key, higher, medians[name][key])
-    print(f"  {label:44} ×{r:.2f} against {name}: {'met' if r >= needed else 'NOT met'}")
+    doubt = any(x.get("disturbed") for n in ("Petal", name) for x in results[n])
+    print(f"  {label:44} ×{r:.2f} against {name}: {'met' if r >= needed else 'NOT met'}"
+          + ("  (unreliable: other processes were busy during these runs)" if doubt else ""))
 
 
 torches = ["PyTorch NCHW", "PyTorch channels-last"]

@@ -26,7 +26,8 @@ def children_cpu_seconds():
 
 
 def run(sides, rounds, threads):
-    """{name: command} -> {name: [parsed JSON per round]}; a failing reference is dropped, a failing Petal ends it."""
+    """{name: command} -> {name: [parsed JSON per round, plus "disturbed"]}; a failing reference is dropped, a failing
+    Petal ends it."""
     env = {"OMP_WAIT_POLICY": "passive", "OMP_NUM_THREADS": threads, "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2"}
     results, disturbed = {name: [] for name in sides}, 0
     for r in range(rounds):
@@ -41,12 +42,12 @@ def run(sides, rounds, threads):
                 print(f"{name} failed and is left out: {out.stderr.strip()[-800:]}", flush=True)
                 del sides[name], results[name]
                 continue
-            results[name].append(json.loads(lines[-1]))
-            note = ""
+            result, note = json.loads(lines[-1]), ""
             if busy0 is not None:
                 others = min(1.0, max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall * os.cpu_count()))
                 disturbed += others > 0.1
-                note = f" (other processes {100 * others:.0f}% of the CPUs)"
+                result["disturbed"], note = others > 0.1, f" (other processes {100 * others:.0f}% of the CPUs)"
+            results[name].append(result)
             print(f"round {r + 1}/{rounds} {name}{note}: {lines[-1]}", flush=True)
     if disturbed:
         print(f"\nWARNING: during {disturbed} run(s) other processes took over 10% of the CPUs; "

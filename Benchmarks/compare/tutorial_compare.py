@@ -2,8 +2,9 @@
 # 100x100 crops, batches of 32 doubled by augmented copies, SGD 0.1 with clipnorm 1 halved every epoch, validation
 # loss/accuracy/AUC each epoch, on Data/flowers-mini) timed in Petal (`petal-bench --only tutorial --json`) and in
 # the same recipe written for PyTorch and Keras (tutorial_torch.py, tutorial_keras.py), interleaved over ROUNDS
-# rounds. Prints the first epoch's and the fastest later epoch's wall time per side (median over rounds) and Petal's
-# ratio, reference time ÷ Petal time, so that >1 means Petal is faster. Python drives the references only.
+# rounds. Prints the first epoch's, the fastest later epoch's and the whole run's (from reading the images to the end
+# of the last epoch) wall time per side, medians over the rounds, and Petal's ratio, reference time ÷ Petal time, so
+# that >1 means Petal is faster. Python drives the references only.
 import argparse
 import os
 import statistics
@@ -42,18 +43,19 @@ def cell(m, unit="s"):
 
 print(f"\nTutorial run on Data/flowers-mini, {args.threads} threads, {args.rounds} interleaved round(s): "
       "median [min-max] wall time per epoch, validation included")
-print(f"{'':10}{'first epoch':>26}{'later epoch (fastest)':>26}{'training img/s (later)':>24}   val_auc per epoch (last round)")
+keys = ("first_epoch_s", "later_epoch_s", "total_s")
+print(f"{'':10}{'first epoch':>26}{'later epoch (fastest)':>26}{'load to last epoch':>26}{'img/s later':>13}   val_auc per epoch")
 for name in sides:
-    first, later = median(name, "first_epoch_s"), median(name, "later_epoch_s")
+    first, later, total = (median(name, k) for k in keys)
     rate = f"{results[name][-1]['train_images_per_epoch'] / later[0]:.0f}" if later else "—"
     auc = " ".join(f"{a:.3f}" for a in results[name][-1].get("val_auc", []))
-    print(f"{name:10}{cell(first):>26}{cell(later):>26}{rate:>24}   {auc}")
+    print(f"{name:10}{cell(first):>26}{cell(later):>26}{cell(total):>26}{rate:>13}   {auc}")
 print("\nPetal's ratio, reference time ÷ Petal time (>1 = Petal faster)")
 for name in sides:
     if name == "Petal":
         continue
     cells = []
-    for key in ("first_epoch_s", "later_epoch_s"):
+    for key in keys:
         p, ref = median("Petal", key), median(name, key)
         cells.append("—" if p is None or ref is None else f"×{ref[0] / p[0]:.2f}")
-    print(f"{'vs ' + name:10}{cells[0]:>26}{cells[1]:>26}")
+    print(f"{'vs ' + name:10}" + "".join(f"{c:>26}" for c in cells))
