@@ -52,7 +52,10 @@ extension Tensor {
         guard epsilon > 0 else { throw TensorError.invalidArgument(op: op, message: "epsilon must be positive, got \(epsilon)") }
 
         let needsGrad = GradientMode.isEnabled && (node != nil || scale.node != nil || shift.node != nil)
-        let src = storage.preferredMemory(dims: shape)
+        // oneDNN 2.6's batch norm is far slower on channels-last data (what the AMX bf16 convolutions produce) than
+        // on nChw16c: 65 against 10 ms per bf16 ResNet-18 training step. Converting first costs less.
+        let held = storage.preferredMemory(dims: shape)
+        let src = held.desc == MemoryDesc(dims: shape, tag: dnnl_acdb) ? storage.memory(MemoryDesc(dims: shape, tag: dnnl_aBcd16b)) : held
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
         if !training { flags |= dnnl_use_global_stats.rawValue }
         if fusedReLU { flags |= dnnl_fuse_norm_relu.rawValue }
