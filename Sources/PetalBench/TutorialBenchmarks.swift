@@ -36,7 +36,7 @@ func runTutorialBenchmark(quick: Bool) {
             print("{\"first_epoch_s\": \(epochTimes[0]), \"later_epoch_s\": \(epochTimes.dropFirst().min() ?? .nan), \"train_images_per_epoch\": \(Int(images)), \"val_auc\": [\(aucs)], \"total_s\": \(total)}")
             return
         }
-        print(String(format: "first epoch:  %5.2f s (%.0f training images/s, decode + crop included)   Keras 11–13 s → ×%.1f", epochTimes[0], images / epochTimes[0], 12 / epochTimes[0]))
+        print(String(format: "first epoch:  %5.2f s (%.0f training images/s; the scan decoded and cropped before it)   Keras 11–13 s → ×%.1f", epochTimes[0], images / epochTimes[0], 12 / epochTimes[0]))
         let later = epochTimes.dropFirst().min() ?? .nan
         print(String(format: "later epoch:  %5.2f s (%.0f training images/s)                          Keras ≈5 s → ×%.1f, PyTorch 4–6 s → ×%.1f",
                      later, images / later, 5 / later, 5 / later))
