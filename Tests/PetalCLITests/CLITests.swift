@@ -60,6 +60,7 @@ enum CLI {
 
     @Test func trainWritesTheRunFolderAndEvaluatePredictAgree() throws {
         let dir = try CLI.tinyDataSet(perClass: 10)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let train = try CLI.run(["train", "data", "--epochs", "2", "--output", "runs", "--name", "tiny"] + CLITests.tiny, in: dir)
         #expect(train.status == 0, "train failed: \(train.stderr)")
         let runs = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("runs").path)
@@ -103,6 +104,7 @@ enum CLI {
 
     @Test func badArgumentsExitNonZeroNamingTheProblem() throws {
         let dir = try CLI.tinyDataSet(perClass: 3)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let cases: [([String], String)] = [
             (["train", "data", "--model", "resnet19"], "unknown model 'resnet19'"),
             (["train", "missing-folder"], "missing-folder"),

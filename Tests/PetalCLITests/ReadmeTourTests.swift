@@ -7,6 +7,7 @@ import Petal
 @Suite struct ReadmeTourTests {
     @Test func theTourRuns() throws {
         let dir = try CLI.tinyDataSet(perClass: 12)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let root = dir.appendingPathComponent("data").path
         let best = dir.appendingPathComponent("best.safetensors").path
         let photo = dir.appendingPathComponent("data/rose").path + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("data/rose").path).sorted().first!)

@@ -3,13 +3,15 @@ import Foundation
 import Testing
 @testable import PetalImage
 
-@Suite struct BadInputTests {
+@Suite final class BadInputTests {
     let dir: URL
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
 
     func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let path = dir.appendingPathComponent(name).path

@@ -16,6 +16,7 @@ func temporaryFolder() throws -> URL {
 
     @Test func saveThenLoadIsBitExactAndKeepsMetadata() throws {
         let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let a = try smallModel(seed: 1)
         // Move the running statistics away from their initial values so buffers are checked too.
         a.train()
@@ -45,6 +46,7 @@ func temporaryFolder() throws -> URL {
         // Header layout per the safetensors spec: u64 little-endian length, JSON, 8-byte aligned data.
         let model = Sequential(try Dense(3, 2, initializer: WeightInitializer(seed: 5)))
         let url = try temporaryFolder().appendingPathComponent("dense.safetensors")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
         try model.save(to: url)
         let data = try Data(contentsOf: url)
         let n = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
@@ -60,6 +62,7 @@ func temporaryFolder() throws -> URL {
 
     @Test func mismatchedCheckpointsNameEveryProblem() throws {
         let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("r18.safetensors")
         try smallModel(seed: 1).save(to: url)
         let threeClasses = try ResNet(depth: .r18, classes: 3, baseWidth: 4)
@@ -78,6 +81,7 @@ func temporaryFolder() throws -> URL {
 
     @Test func corruptAndTruncatedFilesGiveClearErrors() throws {
         let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let good = dir.appendingPathComponent("good.safetensors")
         let model = try smallModel(seed: 1)
         try model.save(to: good)
@@ -102,6 +106,7 @@ func temporaryFolder() throws -> URL {
 
     @Test func aFailedSaveLeavesThePreviousCheckpointIntact() throws {
         let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("best.safetensors")
         let first = try smallModel(seed: 1)
         try first.save(to: url)

@@ -90,6 +90,7 @@ import Testing
     @Test func imageFileIsEmbedded() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
+        defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("samples.png")
         try png.write(to: file)
         var report = HTMLReport(title: "Samples")
@@ -133,6 +134,7 @@ import Testing
     @Test func writeReplacesTheFileAndLeavesNoTemporaryBehind() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
+        defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("report.html")
         try "old report".write(to: url, atomically: false, encoding: .utf8)
         let report = try sampleReport()
@@ -143,6 +145,7 @@ import Testing
 
     @Test func writeIntoAMissingFolderNamesIt() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = folder.appendingPathComponent("no-such-run")
         let url = missing.appendingPathComponent("report.html")

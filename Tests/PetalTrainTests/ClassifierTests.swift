@@ -10,6 +10,7 @@ import PetalImage
         meta.inputSize = [32, 32]
         meta.smallImages = "pad"
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-classifier-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
         try model.save(to: url, metadata: meta)
 
         var g = SeededGenerator(seed: 5)

@@ -58,6 +58,7 @@ final class ScriptedMetric: Callback {
     @Test func modelCheckpointSavesExactlyWhenTheMonitorImproves() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-ckpt-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let train = try TrainerTests.shoes(train: true, perClass: 8, batchSize: 8)
         let model = try SmallCNN(classes: 2, seed: 1)
         let best = ModelCheckpoint(path: dir.appendingPathComponent("best-{epoch:02d}-{val_auc:.3f}.safetensors").path, monitor: "val_auc")
@@ -101,7 +102,9 @@ final class ScriptedMetric: Callback {
                 if state.epoch == 1 && batch == 2 { state.model.parameters.last!.withUnsafeMutableBufferPointer { $0[0] = .nan } }
             }
         }
-        let best = ModelCheckpoint(path: FileManager.default.temporaryDirectory.appendingPathComponent("petal-nan-\(UUID().uuidString).safetensors").path, monitor: "loss")
+        let bestURL = FileManager.default.temporaryDirectory.appendingPathComponent("petal-nan-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: bestURL) }
+        let best = ModelCheckpoint(path: bestURL.path, monitor: "loss")
         let history = try Trainer.fit(model, train: train, epochs: 5, optimizer: try SGD(parameters: model.parameters, learningRate: 0.01),
                                       callbacks: [Poison(), TerminateOnNaN(), best])
         #expect(history.epochs.count == 2, "the cut-short epoch is logged, with its NaN loss")
@@ -113,6 +116,7 @@ final class ScriptedMetric: Callback {
     @Test func resumingFromACheckpointEqualsAnUninterruptedRun() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-resume-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let train = try TrainerTests.shoes(train: true, perClass: 32, batchSize: 16, seed: 8)
         func fresh() throws -> (SmallCNN, SGD, LearningRateScheduler) {
             let m = try SmallCNN(classes: 2, seed: 6)
@@ -155,6 +159,7 @@ final class ScriptedMetric: Callback {
 
     @Test func csvLoggerWritesOneRowPerEpoch() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: url) }
         let train = try TrainerTests.shoes(train: true, perClass: 8, batchSize: 8)
         let model = try SmallCNN(classes: 2, seed: 1)
         try Trainer.fit(model, train: train, validation: train, epochs: 3, optimizer: try SGD(parameters: model.parameters, learningRate: 0.01),
