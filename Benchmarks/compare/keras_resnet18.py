@@ -10,9 +10,6 @@
 import argparse
 import json
 import os
-import resource
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 parser = argparse.ArgumentParser()
@@ -31,6 +28,8 @@ tf.config.threading.set_intra_op_parallelism_threads(args.threads)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 import keras
 from keras import layers
+
+from reference import peak_rss_mb, timed
 
 if args.bf16:
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -86,21 +85,12 @@ def infer(x):
     return model(x, training=False)
 
 
-def timed(fn, warmup, runs):
-    for _ in range(warmup):
-        fn().numpy()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn().numpy()  # .numpy() waits for the result
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
 
-
-train = timed(lambda: train_step(x, y), args.warmup, args.steps)
-inference = timed(lambda: infer(x), args.warmup, args.steps)
-latency = timed(lambda: infer(one), max(args.warmup, 5), args.latency_runs)
+# .numpy() waits for the result.
+train = timed(lambda: train_step(x, y).numpy(), args.warmup, args.steps)
+inference = timed(lambda: infer(x).numpy(), args.warmup, args.steps)
+latency = timed(lambda: infer(one).numpy(), max(args.warmup, 5), args.latency_runs)
 print(json.dumps({"train_ips": 32 / train, "infer_ips": 32 / inference, "latency_ms": latency * 1000,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_rss_mb": peak_rss_mb(),
                   "precision": "bf16" if args.bf16 else "fp32", "tensorflow": tf.__version__,
                   "keras": keras.__version__, "jit": args.jit}))

@@ -9,11 +9,8 @@
 import argparse
 import json
 import os
-import resource
-import statistics
 import subprocess
 import sys
-import time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -44,6 +41,8 @@ if not os.path.exists(path):
 import numpy as np
 import onnxruntime as ort
 
+from reference import peak_rss_mb, timed
+
 options = ort.SessionOptions()
 options.intra_op_num_threads = args.threads
 options.inter_op_num_threads = 1
@@ -54,19 +53,9 @@ x = np.random.default_rng(0).standard_normal((32, 3, 100, 100), dtype=np.float32
 one = np.ascontiguousarray(x[:1])
 
 
-def timed(fn, warmup, runs):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
-
 
 infer = timed(lambda: session.run(None, {"x": x}), args.warmup, args.steps)
 latency = timed(lambda: session.run(None, {"x": one}), max(args.warmup, 5), args.latency_runs)
 print(json.dumps({"train_ips": None, "infer_ips": 32 / infer, "latency_ms": latency * 1000,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_rss_mb": peak_rss_mb(),
                   "precision": "fp32", "onnxruntime": ort.__version__}))

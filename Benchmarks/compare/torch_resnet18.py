@@ -6,13 +6,12 @@
 import argparse
 import contextlib
 import json
-import resource
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
+
+from reference import peak_rss_mb, timed
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -37,16 +36,6 @@ def autocast():
     return torch.autocast("cpu", dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
 
-def timed(fn, warmup, runs):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
-
 
 def train_step():
     opt.zero_grad()
@@ -63,6 +52,6 @@ with torch.no_grad(), autocast():
     infer = timed(lambda: model(x), args.warmup, args.steps)
     latency = timed(lambda: model(one), max(args.warmup, 5), args.latency_runs)
 print(json.dumps({"train_ips": 32 / train, "infer_ips": 32 / infer, "latency_ms": latency * 1000,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_rss_mb": peak_rss_mb(),
                   "precision": "bf16" if args.bf16 else "fp32", "torch": torch.__version__,
                   "channels_last": args.channels_last}))

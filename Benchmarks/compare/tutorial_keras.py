@@ -42,26 +42,13 @@ tf.config.threading.set_intra_op_parallelism_threads(args.threads)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 import keras
 from keras import layers
-from PIL import Image
+from reference import load_flowers
 from sklearn.metrics import roc_auc_score
 
 keras.utils.set_random_seed(42)
 t0 = time.perf_counter()
-classes = sorted(d for d in os.listdir(args.data) if os.path.isdir(os.path.join(args.data, d)))
-splits = {"train": ([], []), "val": ([], [])}
-for label, name in enumerate(classes):
-    crops = []
-    for f in sorted(os.listdir(os.path.join(args.data, name))):
-        with Image.open(os.path.join(args.data, name, f)) as im:
-            a = np.asarray(im.convert("RGB"))
-        h, w = a.shape[:2]
-        if h >= 100 and w >= 100:
-            crops.append(a[(h - 100) // 2:(h - 100) // 2 + 100, (w - 100) // 2:(w - 100) // 2 + 100])
-    n = int(len(crops) * 0.8 + 1e-9)
-    for side, part in (("train", crops[:n]), ("val", crops[n:])):
-        splits[side][0].extend(part)
-        splits[side][1].extend([label] * len(part))
-(x_train, y_train), (x_val, y_val) = [(np.stack(x).astype(np.float32) / 255, np.array(y)) for x, y in splits.values()]
+classes, x_train, y_train, x_val, y_val = load_flowers(args.data)
+x_train, x_val = x_train.astype(np.float32) / 255, x_val.astype(np.float32) / 255
 load_s = time.perf_counter() - t0
 
 augment = keras.Sequential([

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image
+from reference import load_flowers
 from sklearn.metrics import roc_auc_score
 from torchvision.transforms import v2
 
@@ -39,22 +39,9 @@ torch.set_num_threads(args.threads)
 torch.manual_seed(42)
 
 t0 = time.perf_counter()
-classes = sorted(d for d in os.listdir(args.data) if os.path.isdir(os.path.join(args.data, d)))
-splits = {"train": ([], []), "val": ([], [])}
-for label, name in enumerate(classes):
-    crops = []
-    for f in sorted(os.listdir(os.path.join(args.data, name))):
-        with Image.open(os.path.join(args.data, name, f)) as im:
-            a = np.asarray(im.convert("RGB"))
-        h, w = a.shape[:2]
-        if h >= 100 and w >= 100:
-            crops.append(a[(h - 100) // 2:(h - 100) // 2 + 100, (w - 100) // 2:(w - 100) // 2 + 100])
-    n = int(len(crops) * 0.8 + 1e-9)
-    for side, part in (("train", crops[:n]), ("val", crops[n:])):
-        splits[side][0].extend(part)
-        splits[side][1].extend([label] * len(part))
-(x_train, y_train), (x_val, y_val) = [(torch.from_numpy(np.stack(x)).permute(0, 3, 1, 2).contiguous(), torch.tensor(y))
-                                      for x, y in splits.values()]
+classes, x_train, y_train, x_val, y_val = load_flowers(args.data)
+(x_train, y_train), (x_val, y_val) = [(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(y))
+                                      for x, y in ((x_train, y_train), (x_val, y_val))]
 load_s = time.perf_counter() - t0
 
 augment = v2.Compose([v2.RandomAffine(degrees=30, translate=(0.1, 0.1), scale=(0.8, 1.2), shear=10,
