@@ -60,11 +60,7 @@ func profileTrainingSteps(_ model: Module, precision: Precision, steps: Int = 5)
     let labels = (0..<32).map { $0 % 2 }
     let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
     model.train()
-    func step() throws {
-        sgd.zeroGrad()
-        try model(batch).softmaxCrossEntropy(labels: labels).backward()
-        try sgd.step()
-    }
+    func step() throws { try Throughput.trainingStep(model, batch, labels: labels, optimizer: sgd) }
     try step()
     Device.default.startProfiling()
     let t0 = Date()

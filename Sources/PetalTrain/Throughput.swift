@@ -29,16 +29,19 @@ public struct Throughput: Codable, Sendable {
         model.train()
         // The same work as the PyTorch reference script: torch.optim.SGD(lr=0.01), no momentum.
         let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
-        let train = try medianSeconds(warmup: 1, runs: steps) {
-            sgd.zeroGrad()
-            try model(batch).softmaxCrossEntropy(labels: labels).backward()
-            try sgd.step()
-        }
+        let train = try medianSeconds(warmup: 1, runs: steps) { try trainingStep(model, batch, labels: labels, optimizer: sgd) }
         model.eval()
         let infer = try medianSeconds(warmup: 1, runs: steps) { _ = try withoutGradients { try model(batch) } }
         let latency = try medianSeconds(warmup: 3, runs: latencyRuns) { _ = try withoutGradients { try model(one) } }
         return Throughput(trainImagesPerSecond: Double(inputShape[0]) / train, inferImagesPerSecond: Double(inputShape[0]) / infer,
                           latencyMilliseconds: latency * 1000, batchSize: inputShape[0])
+    }
+
+    /// One step of the work timed: forward, cross-entropy, backward and the optimizer's update.
+    public static func trainingStep(_ model: Module, _ batch: Tensor, labels: [Int], optimizer: Optimizer) throws {
+        optimizer.zeroGrad()
+        try model(batch).softmaxCrossEntropy(labels: labels).backward()
+        try optimizer.step()
     }
 
     /// Median seconds per call of `body` over `runs` calls after `warmup` calls.

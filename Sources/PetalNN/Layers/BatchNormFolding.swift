@@ -11,18 +11,18 @@ final class FoldedBatchNorm {
     private var folded: (weight: Tensor, bias: Tensor)?
 
     func weightAndBias(_ conv: Conv2D, _ bn: BatchNorm2D) throws -> (weight: Tensor, bias: Tensor) {
-        let inputs = [conv.weight, conv.bias, bn.parameter("weight"), bn.parameter("bias"),
-                      bn.buffer("running_mean"), bn.buffer("running_var")].compactMap { $0 }
+        let (gamma, beta) = (bn.parameter("weight"), bn.parameter("bias"))
+        let (mean, variance) = (bn.buffer("running_mean"), bn.buffer("running_var"))
+        let inputs = [conv.weight, gamma, beta, mean, variance] + (conv.bias.map { [$0] } ?? [])
         if let folded, inputs.map(\.revision) == revisions { return folded }
-        let (gamma, beta, mean, variance) = (inputs[inputs.count - 4].scalars, inputs[inputs.count - 3].scalars,
-                                             inputs[inputs.count - 2].scalars, inputs[inputs.count - 1].scalars)
-        let scale = (0..<bn.channels).map { gamma[$0] / (variance[$0] + bn.epsilon).squareRoot() }
-        let bias = conv.bias?.scalars ?? [Float](repeating: 0, count: bn.channels)
+        let (g, b, m, v) = (gamma.scalars, beta.scalars, mean.scalars, variance.scalars)
+        let scale = (0..<bn.channels).map { g[$0] / (v[$0] + bn.epsilon).squareRoot() }
+        let convBias = conv.bias?.scalars ?? [Float](repeating: 0, count: bn.channels)
         let perChannel = conv.weight.count / conv.outChannels
         var weight = conv.weight.scalars
         for o in 0..<conv.outChannels { for i in o * perChannel..<(o + 1) * perChannel { weight[i] *= scale[o] } }
         let result = (weight: try Tensor(shape: conv.weight.shape, scalars: weight),
-                      bias: try Tensor(shape: [bn.channels], scalars: (0..<bn.channels).map { (bias[$0] - mean[$0]) * scale[$0] + beta[$0] }))
+                      bias: try Tensor(shape: [bn.channels], scalars: (0..<bn.channels).map { (convBias[$0] - m[$0]) * scale[$0] + b[$0] }))
         (sources, revisions, folded) = (inputs, inputs.map(\.revision), result)
         return result
     }
