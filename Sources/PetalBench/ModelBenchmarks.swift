@@ -34,7 +34,9 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
         let (trainRate, inferRate, latency) = (t.trainImagesPerSecond, t.inferImagesPerSecond, t.latencyMilliseconds / 1000)
         let train = 32 / trainRate
         if CommandLine.arguments.contains("--json") {
-            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(t.latencyMilliseconds), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\"}")
+            let ceiling = precision == .fp32 ? try fp32CeilingGFLOPs() : nil
+            let ceilingField = ceiling.map { ", \"ceiling_gflops\": \($0), \"ceiling_train_ips\": \($0 / resNet18TrainingGFLOPsPerImage)" } ?? ""
+            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(t.latencyMilliseconds), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\", \"convolution\": \"\(Device.default.convolutionAlgorithm)\"\(ceilingField)}")
             return
         }
         if precision == .bf16 {
@@ -52,6 +54,19 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
     }
 }
 
+
+/// Direct-convolution arithmetic of one ResNet-18 training step at 100×100, per image: 0.8825 GFLOP forward (every
+/// convolution's 2·Cin·Cout·k²·Hout·Wout), ×3 for forward, backward-data and backward-weights.
+let resNet18TrainingGFLOPsPerImage = 2.6476
+
+/// What this machine's fp32 arithmetic reaches right now: a 2048³ sgemm (oneDNN's), median of 5 after a warm-up,
+/// in GFLOP/s. Measured in the same process as the model, so the "share of the ceiling" is a same-run ratio.
+func fp32CeilingGFLOPs() throws -> Double {
+    var g = SeededGenerator(seed: 9)
+    let a = try Tensor.randomNormal([2048, 2048], generator: &g), b = try Tensor.randomNormal([2048, 2048], generator: &g)
+    let seconds = medianSeconds(warmup: 1, minimumRuns: 5, seconds: 0) { _ = try! withoutGradients { try a.matmul(b) } }
+    return 2 * pow(2048, 3) / seconds / 1e9
+}
 
 /// `--profile`: where a training step's time goes, per oneDNN primitive (Petal's own timer; see ExecutionProfile).
 func profileTrainingSteps(_ model: Module, precision: Precision, steps: Int = 5) throws {

@@ -1,13 +1,26 @@
 // petal-bench: release-build benchmarks, printed as figures and as ratios against a reference run in the same process.
 // `--quick` runs each case briefly (a smoke check); without it, each case repeats until its timing is stable.
 import Foundation
+import PetalTensor
 let quick = CommandLine.arguments.contains("--quick")
 // `--only tensor|image|model|data|tutorial` runs one group; `--bf16` runs the model group in bf16 only; `--json`
 // prints the model figures (fp32, or bf16 with `--bf16`) or the tutorial's epoch times as one JSON line (for
-// Benchmarks/compare); `--probe-optimizer` times one SGD step; `--probe-convolutions [--batch N]` lists every oneDNN kernel.
+// Benchmarks/compare); `--probe-optimizer` times one SGD step; `--probe-convolutions [--batch N]` lists every oneDNN kernel;
+// `--compare-algorithms` alternates direct and auto (Winograd) convolutions in ResNet-18; `--convolution auto|direct`
+// sets the algorithm for the whole run.
 if CommandLine.arguments.contains("--probe-convolutions") {
     let batch = CommandLine.arguments.firstIndex(of: "--batch").flatMap { Int(CommandLine.arguments.dropFirst($0 + 1).first ?? "") } ?? 32
     runConvolutionProbe(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32, batch: batch)
+    exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--convolution") {
+    guard let name = CommandLine.arguments.dropFirst(i + 1).first, let algorithm = ConvolutionAlgorithm(rawValue: name) else {
+        print("--convolution takes auto or direct"); exit(2)
+    }
+    Device.default.convolutionAlgorithm = algorithm
+}
+if CommandLine.arguments.contains("--compare-algorithms") {
+    do { try runAlgorithmComparison(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32) } catch { print("comparison failed: \(error)") }
     exit(0)
 }
 let only = CommandLine.arguments.firstIndex(of: "--only").flatMap { CommandLine.arguments.dropFirst($0 + 1).first }

@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
                 say(String(decoding: try prettyJSON(t), as: UTF8.self))
                 return
             }
-            say("\(network.layerDescription), \(input)×\(input)×3, \(model.precision), \(Device.default.threads) threads")
+            say("\(network.layerDescription), \(input)×\(input)×3, \(model.precision), \(model.convolution) convolutions, \(Device.default.threads) threads")
             say(String(format: "training, batch %d:   %8.1f images/s", batchSize, t.trainImagesPerSecond))
             say(String(format: "inference, batch %d:  %8.1f images/s", batchSize, t.inferImagesPerSecond))
             say(String(format: "latency, one image:  %8.2f ms", t.latencyMilliseconds))

@@ -90,6 +90,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Convolution arithmetic: fp32, or bf16 (bfloat16 on AMX / AVX-512-BF16 with fp32 weights; about twice the inference speed).")
     var precision: Precision = .fp32
 
+    @Option(help: "Convolution algorithm: auto (Winograd for fp32 3×3 stride-1 convolutions when the batch is over 8 in training or 3 in inference: about 1.3× faster ResNet training) or direct (the plain sum, as PyTorch and TensorFlow compute).")
+    var convolution: ConvolutionAlgorithm = .auto
+
     func depth() throws -> ResNet.Depth {
         guard let depth = ResNet.Depth(name: model) else {
             throw ValidationFailure("unknown model '\(model)': use resnet18, resnet34, resnet50, resnet101 or resnet152")
@@ -102,6 +105,7 @@ struct ModelOptions: ParsableArguments {
         let depth = try depth()
         let model = try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: WeightInitializer(seed: seed))
         model.setConvolutionPrecision(precision)
+        Device.default.convolutionAlgorithm = convolution  // a process-wide setting: planned convolutions follow it
         return model
     }
 }
@@ -171,3 +175,4 @@ extension SplitOrder: ExpressibleByArgument {}
 extension FillMode: ExpressibleByArgument {}
 extension ResNet.Variant: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension ConvolutionAlgorithm: ExpressibleByArgument {}

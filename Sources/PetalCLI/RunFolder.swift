@@ -43,6 +43,8 @@ struct RunConfig: Codable {
     var variant: String
     var width: Int
     var precision: Precision?
+    /// Absent in runs made before the setting existed (they ran direct convolutions).
+    var convolution: ConvolutionAlgorithm?
     var optimizer: String
     var learningRate: Float
     var momentum: Float

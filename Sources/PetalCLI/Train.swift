@@ -75,7 +75,8 @@ struct TrainingSession {
             folder = try RunFolder(parent: options.output, name: options.name, path: options.runDir)
             let o = options.optimizer
             config = RunConfig(data: options.data.config(), dataDir: options.data.root, model: options.model.model,
-                               variant: options.model.variant.rawValue, width: options.model.width, precision: options.model.precision, optimizer: o.optimizer,
+                               variant: options.model.variant.rawValue, width: options.model.width, precision: options.model.precision,
+                               convolution: options.model.convolution, optimizer: o.optimizer,
                                learningRate: o.learningRate, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay,
                                clipNorm: o.clipNorm, schedule: .constant(o.learningRate), epochs: options.epochs, monitor: options.monitor,
                                earlyStoppingPatience: options.earlyStopping, threads: Device.default.threads, petalVersion: Petal.version)
@@ -92,6 +93,7 @@ struct TrainingSession {
         modelOptions.variant = ResNet.Variant(rawValue: config.variant) ?? .preActivation
         modelOptions.width = config.width
         modelOptions.precision = config.precision ?? .fp32
+        modelOptions.convolution = config.convolution ?? .direct
         let model = try modelOptions.make(classes: classes.count, seed: config.data.seed)
         var optimizerOptions = options.optimizer
         (optimizerOptions.optimizer, optimizerOptions.learningRate, optimizerOptions.momentum, optimizerOptions.nesterov,

@@ -11,11 +11,15 @@ final class ConvolutionPlan: @unchecked Sendable {
     let hasBias: Bool
     /// Data type of the convolution's inputs (src, weights, diff_dst); outputs and gradients are always f32.
     let computeType: dnnl_data_type_t
+    let algorithm: dnnl_alg_kind_t
     private let backwardDataPrimitive = LazyPrimitive()
     private let backwardWeightsPrimitive = LazyPrimitive()
 
     init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool,
-         precision: Precision = .fp32, postOps: ConvolutionPostOps = ConvolutionPostOps()) throws {
+         precision: Precision = .fp32, algorithm: ConvolutionAlgorithm = .auto,
+         postOps: ConvolutionPostOps = ConvolutionPostOps()) throws {
+        let alg = algorithm.dnnl
+        self.algorithm = alg
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
         self.geometry = geometry; self.hasBias = hasBias
         computeType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
@@ -28,7 +32,7 @@ final class ConvolutionPlan: @unchecked Sendable {
         var d = dnnl_convolution_desc_t()
         try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { bias in
             try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(
-                &d, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+                &d, training ? dnnl_forward_training : dnnl_forward_inference, alg,
                 &src, &wei, bias, &dst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
                 "conv2d forward \(inputDims) * \(weightDims)")
         }
@@ -41,7 +45,7 @@ final class ConvolutionPlan: @unchecked Sendable {
             var diffDst = MemoryDesc.any(outputDims, type: computeType).raw
             var d = dnnl_convolution_desc_t()
             try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(
-                &d, dnnl_convolution_direct, &diffSrc, &wei, &diffDst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
+                &d, algorithm, &diffSrc, &wei, &diffDst, geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
                 "conv2d backward-data")
             return try Primitive(opDesc: &d, hint: forward, name: "conv2d backward-data")
         }
@@ -54,7 +58,7 @@ final class ConvolutionPlan: @unchecked Sendable {
             var d = dnnl_convolution_desc_t()
             try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { diffBias in
                 try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(
-                    &d, dnnl_convolution_direct, &src, &diffWei, diffBias, &diffDst,
+                    &d, algorithm, &src, &diffWei, diffBias, &diffDst,
                     geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd), "conv2d backward-weights")
         }
         let p = try Primitive(opDesc: &d, hint: forward, name: "conv2d backward-weights")
@@ -116,10 +120,13 @@ extension Tensor {
         let weightDims = groups == 1 ? weight.shape : [groups, o / groups] + weight.shape.dropFirst()
         let outDims = [shape[0], o, g.output.height, g.output.width]
         let training = GradientMode.isEnabled && (node != nil || weight.node != nil || bias?.node != nil)
-        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training) \(precision)\(postOps)")
+        // oneDNN 2.6 also offers Winograd when channels pad up to its 16-wide blocks (1→8, 8→16), and those runs
+        // corrupted the heap in the test suite; Winograd is asked for only where channels fill whole blocks.
+        let algorithm = c % 16 == 0 && o % 16 == 0 && groups == 1 ? Device.default.convolutionAlgorithm : .direct
+        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training) \(precision) \(algorithm)\(postOps)")
         return try Device.default.cache.plan(key) {
             try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil,
-                                training: training, precision: precision, postOps: postOps)
+                                training: training, precision: precision, algorithm: algorithm, postOps: postOps)
         }
     }
 
@@ -172,5 +179,29 @@ enum Naive {
             y[((b0 * o + oc) * oh + i) * ow + j] = s
         } } } }
         return (y, [n, o, oh, ow])
+    }
+
+    /// Gradients of Σ g·conv2d(x, w) with respect to x and w: the forward loop, accumulating instead of summing.
+    static func conv2dBackward(_ g: [Double], _ x: [Double], _ xs: [Int], _ w: [Double], _ ws: [Int],
+                               stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) -> (dx: [Double], dw: [Double]) {
+        let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3])
+        let (o, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3])
+        let oh = (h + 2 * padding.height - (kh - 1) * dilation.height - 1) / stride.height + 1
+        let ow = (wd + 2 * padding.width - (kw - 1) * dilation.width - 1) / stride.width + 1
+        let og = o / groups
+        var dx = [Double](repeating: 0, count: x.count), dw = [Double](repeating: 0, count: w.count)
+        for b0 in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
+            let gy = g[((b0 * o + oc) * oh + i) * ow + j]
+            let grp = oc / og
+            for cc in 0..<cg { for u in 0..<kh { for v in 0..<kw {
+                let yy = i * stride.height - padding.height + u * dilation.height
+                let xx = j * stride.width - padding.width + v * dilation.width
+                guard yy >= 0, yy < h, xx >= 0, xx < wd else { continue }
+                let xi = ((b0 * c + grp * cg + cc) * h + yy) * wd + xx, wi = ((oc * cg + cc) * kh + u) * kw + v
+                dx[xi] += gy * w[wi]
+                dw[wi] += gy * x[xi]
+            } } }
+        } } } }
+        return (dx, dw)
     }
 }

@@ -46,6 +46,13 @@ struct MemoryDesc: @unchecked Sendable {
 
     var isFloat32: Bool { raw.data_type == dnnl_f32 }
 
+    /// Whether this is an f32 strided or blocked layout, which oneDNN converts to and from any other. Winograd's
+    /// pre-transformed weight format is neither: it is made from plain values and read by its convolution only.
+    var isConvertibleFloat32: Bool { isFloat32 && raw.format_kind == dnnl_blocked }
+
+    /// Whether this is Winograd's pre-transformed weight format (what an inference Winograd convolution reads).
+    var isWinogradWeights: Bool { raw.format_kind == dnnl_format_kind_wino }
+
     static func plainTag(rank: Int) -> dnnl_format_tag_t {
         switch rank {
         case 1: dnnl_a
@@ -192,7 +199,8 @@ func reorder(_ src: Memory, into dst: Memory, device: Device = .default) {
     let prim = try! device.cache.primitive(key) {
         var pd: dnnl_primitive_desc_t?
         var s = src.desc.raw, d = dst.desc.raw
-        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, device.engine, &d, device.engine, nil), "reorder")
+        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, device.engine, &d, device.engine, nil),
+                      "reorder \(src.desc.dims) \(src.desc.formatName) → \(dst.desc.formatName)")
         return try Primitive(pd: pd!, name: "reorder")
     }
     prim.execute([(Arg.from, src), (Arg.to, dst)], device: device)

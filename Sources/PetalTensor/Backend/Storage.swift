@@ -42,7 +42,7 @@ final class Storage: @unchecked Sendable {
     /// The plain row-major values (reordered from a blocked copy the first time they are asked for).
     var plain: UnsafeMutablePointer<Float> {
         if let p = plainData { return p }
-        let source = blocked[0]
+        let source = blocked.first { $0.desc.isConvertibleFloat32 } ?? blocked[0]
         let p = Storage.allocate(count)
         let view = Memory(desc: .plain(source.desc.dims), borrowing: UnsafeMutableRawPointer(p), owner: self)
         reorder(source, into: view)
@@ -58,7 +58,8 @@ final class Storage: @unchecked Sendable {
         if let hit = blocked.first(where: { $0.desc == desc }) { return hit }
         if desc.isPlain { return Memory(desc: desc, borrowing: UnsafeMutableRawPointer(plain), owner: self) }
         // Convert from a full-precision copy: a bf16 copy made for a convolution must not be the source of an f32 one.
-        let source = blocked.first(where: { $0.desc.dims == desc.dims && $0.desc.isFloat32 })
+        // oneDNN converts into Winograd's pre-transformed weight format only from plain values.
+        let source = blocked.first(where: { desc.raw.format_kind == dnnl_blocked && $0.desc.dims == desc.dims && $0.desc.isConvertibleFloat32 })
             ?? Memory(desc: .plain(desc.dims), borrowing: UnsafeMutableRawPointer(plain), owner: self)
         let converted = reorder(source, to: desc)
         if blocked.count >= 2 { blocked.removeLast() }
@@ -68,12 +69,12 @@ final class Storage: @unchecked Sendable {
 
     /// The cheapest layout to read for a tensor of `dims`: a blocked copy when one exists, else plain.
     func preferredMemory(dims: [Int]) -> Memory {
-        if let b = blocked.first(where: { $0.desc.dims == dims && $0.desc.isFloat32 }) { return b }
+        if let b = blocked.first(where: { $0.desc.dims == dims && $0.desc.isConvertibleFloat32 }) { return b }
         return memory(.plain(dims))
     }
 
     /// The first full-precision blocked copy, when there is one (the layout a primitive produced).
-    var layoutMemory: Memory? { blocked.first { $0.desc.isFloat32 } }
+    var layoutMemory: Memory? { blocked.first { $0.desc.isConvertibleFloat32 } }
 
     /// After `m` (one of this storage's copies, from `memory(_:)`) was written in place: every other copy is stale.
     func keepOnly(_ m: Memory) {

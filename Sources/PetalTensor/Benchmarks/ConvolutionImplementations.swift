@@ -20,17 +20,21 @@ import CDNNL
         let weightDims = [outChannels, inChannels, kernel, kernel]
         let type = precision == .bf16 ? dnnl_bf16 : dnnl_f32
         var found: [Candidate] = []
-        for (layoutName, tag) in layouts {
+        let algorithms = kernel == 3 && stride == 1 ? [("", dnnl_convolution_direct), ("wino ", dnnl_convolution_winograd), ("auto ", dnnl_convolution_auto)]
+                                                    : [("", dnnl_convolution_direct)]
+        for (algorithmName, algorithm) in algorithms {
+        for (tagName, tag) in layouts {
+            let layoutName = algorithmName + tagName
             var src = MemoryDesc(dims: inDims, tag: tag, type: type).raw, dst = MemoryDesc(dims: outDims, tag: tag).raw
             var wei = MemoryDesc.any(weightDims, type: type).raw
             var fd = dnnl_convolution_desc_t(), bd = dnnl_convolution_desc_t(), wd = dnnl_convolution_desc_t()
-            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_direct, &src, &wei, nil, &dst,
+            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&fd, dnnl_forward_training, algorithm, &src, &wei, nil, &dst,
                                                                      g.strides, g.dilates, g.padBegin, g.padEnd), "probe fwd")
             var diffSrc = MemoryDesc(dims: inDims, tag: tag).raw, diffDst = MemoryDesc(dims: outDims, tag: tag, type: type).raw
             var diffWei = MemoryDesc.any(weightDims).raw
-            try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, &diffSrc, &wei, &diffDst,
+            try dnnlCheck(dnnl_dilated_convolution_backward_data_desc_init(&bd, algorithm, &diffSrc, &wei, &diffDst,
                                                                            g.strides, g.dilates, g.padBegin, g.padEnd), "probe bwd-data")
-            try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(&wd, dnnl_convolution_direct, &src, &diffWei, nil, &diffDst,
+            try dnnlCheck(dnnl_dilated_convolution_backward_weights_desc_init(&wd, algorithm, &src, &diffWei, nil, &diffDst,
                                                                               g.strides, g.dilates, g.padBegin, g.padEnd), "probe bwd-weights")
             guard let hint = try? Primitive(opDesc: &fd, name: "probe hint") else { continue }
             let directions = [("forward", implementations(&fd, hint: nil), [Arg.src, Arg.weights, Arg.dst]),
@@ -57,6 +61,7 @@ import CDNNL
                 }
             }
         }
+        }
         return found
     }
 
@@ -76,7 +81,7 @@ import CDNNL
 extension MemoryDesc {
     /// A short name for a 4-D layout: its dimension order plus any inner block, e.g. `acdb` or `aBcd16b`.
     var formatName: String {
-        guard raw.format_kind == dnnl_blocked else { return "?" }
+        guard raw.format_kind == dnnl_blocked else { return isWinogradWeights ? "winograd" : "?" }
         let b = raw.format_desc.blocking
         let strides = withUnsafeBytes(of: b.strides) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))) }
         let order = (0..<Int(raw.ndims)).sorted { strides[$0] > strides[$1] }
