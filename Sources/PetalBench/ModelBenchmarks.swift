@@ -30,7 +30,10 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
             let seconds = medianSeconds(warmup: 1, minimumRuns: 5, seconds: 0) { try! opt.step() }
             print(String(format: "optimizerStepProbe: SGD momentum + clipnorm step over %d parameters: %.1f ms", model.parameterCount, seconds * 1000))
         }
-        if CommandLine.arguments.contains("--profile") { try profileTrainingSteps(model, precision: precision) }
+        if CommandLine.arguments.contains("--profile") {
+            try profileTrainingSteps(model, precision: precision)
+            try profileLatency(model, precision: precision)
+        }
         let (trainRate, inferRate, latency) = (t.trainImagesPerSecond, t.inferImagesPerSecond, t.latencyMilliseconds / 1000)
         let train = 32 / trainRate
         if CommandLine.arguments.contains("--json") {
@@ -54,6 +57,26 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
     }
 }
 
+
+/// `--profile`: where one batch-1 prediction's time goes (eval mode, fused convolutions).
+func profileLatency(_ model: Module, precision: Precision, runs: Int = 50) throws {
+    var g = SeededGenerator(seed: 4)
+    let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
+    model.eval()
+    func predict() throws { _ = try withoutGradients { try model(one) } }
+    for _ in 0..<5 { try predict() }
+    Device.default.startProfiling()
+    let t0 = Date()
+    for _ in 0..<runs { try predict() }
+    let total = Date().timeIntervalSince(t0) * 1000 / Double(runs)
+    let rows = Device.default.stopProfiling()
+    let inside = rows.reduce(0) { $0 + $1.milliseconds } / Double(runs)
+    print(String(format: "profile, %@ batch-1 prediction: %.2f ms, of which oneDNN %.2f ms and outside it %.2f ms",
+                 precision.rawValue, total, inside, total - inside))
+    for r in rows.prefix(14) {
+        print(String(format: "  %7.3f ms/run %5.1f×  %@", r.milliseconds / Double(runs), Double(r.count) / Double(runs), r.primitive))
+    }
+}
 
 /// Direct-convolution arithmetic of one ResNet-18 training step at 100×100, per image: 0.8825 GFLOP forward (every
 /// convolution's 2·Cin·Cout·k²·Hout·Wout), ×3 for forward, backward-data and backward-weights.

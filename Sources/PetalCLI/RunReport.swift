@@ -85,7 +85,7 @@ struct RunReport {
 
         if let evaluation {
             html.section("Best model on the validation split")
-            let curves = try evaluation.rocCurves.map { try ROCCurve(name: $0.name, fpr: $0.fpr, tpr: $0.tpr, auc: $0.auc) }
+            let curves = evaluation.rocCurves.map { ROCCurve(name: $0.name, fpr: $0.fpr, tpr: $0.tpr, auc: $0.auc) }
             if !curves.isEmpty { html.figure(svg: try ROCChart(title: "ROC curve", curves: curves).svg, caption: "ROC curve of the best checkpoint.") }
             html.figure(svg: try ConfusionMatrixChart(title: "Confusion matrix", classNames: evaluation.classes, counts: evaluation.confusionMatrix,
                                                       showsRowPercentages: true).svg, caption: "Rows: true class; columns: predicted class.")

@@ -106,5 +106,22 @@ import Testing
         let dw = relativeError(try #require(w16.grad).scalars, try #require(w.grad).scalars)
         #expect(forward > 0, "bf16 must actually round (else the fp32 kernel ran)")
         #expect(forward < 0.01 && dx < 0.01 && dw < 0.01, "relative errors \(forward), \(dx), \(dw)")
+        #expect(dx > 1e-5 && dw > 1e-5, "9×9 outputs take bf16 gradients: \(dx), \(dw)")
+    }
+
+    /// Outputs of at most 7×7 pixels take their gradients in fp32 (oneDNN 2.6's AMX gradient kernels are slow there):
+    /// the forward pass still rounds to bf16, the gradients equal fp32's.
+    @Test func smallOutputsTakeFP32Gradients() throws {
+        let x = try randomTensor([4, 32, 7, 7], seed: 81).requiringGradient()
+        let w = try randomTensor([32, 32, 3, 3], seed: 82, scale: 0.2).requiringGradient()
+        let x16 = x.detached().requiringGradient(), w16 = w.detached().requiringGradient()
+        let r = try randomTensor([4, 32, 7, 7], seed: 83)
+        let y = try x.conv2d(weight: w, padding: 1), y16 = try x16.conv2d(weight: w16, padding: 1, precision: .bf16)
+        try (y * r).sum().backward()
+        try (y16 * r).sum().backward()
+        let rounded = zip(y16.scalars, y.scalars).contains { $0 != $1 }
+        #expect(rounded, "the forward pass must still run in bf16")
+        expectClose(try #require(x16.grad).scalars, try #require(x.grad).scalars.map(Double.init), rtol: 1e-5, atol: 1e-5, "input gradient")
+        expectClose(try #require(w16.grad).scalars, try #require(w.grad).scalars.map(Double.init), rtol: 1e-5, atol: 1e-5, "weight gradient")
     }
 }
