@@ -11,6 +11,9 @@ public final class Device: @unchecked Sendable {
     let executionLock = NSLock()
     /// Collects per-primitive times while profiling (read and written under `executionLock`).
     var profile: ExecutionProfile?
+    /// The scratch space every primitive borrows while it runs (grown to the largest need; used under `executionLock`).
+    private var scratchpadBuffer: UnsafeMutableRawPointer?
+    private var scratchpadCapacity = 0
 
     /// The device every op uses unless told otherwise; its pool uses all cores.
     public static let `default` = Device()
@@ -32,6 +35,16 @@ public final class Device: @unchecked Sendable {
     /// keep those pages mapped from the first step, as PyTorch's caching allocator does.
     private static func keepFreedMemoryMapped() {
         petal_keep_freed_memory_mapped()
+    }
+
+    /// At least `bytes` of scratch space, 64-byte aligned. Call only under `executionLock`: one primitive runs at a time.
+    func scratchpad(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes > scratchpadCapacity {
+            scratchpadBuffer?.deallocate()
+            scratchpadBuffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            scratchpadCapacity = bytes
+        }
+        return scratchpadBuffer!
     }
 
     /// Threads in oneDNN's compute pool. Defaults to every core (or `OMP_NUM_THREADS` when set).
