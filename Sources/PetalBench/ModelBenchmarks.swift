@@ -32,7 +32,8 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
         }
         if CommandLine.arguments.contains("--profile") {
             try profileTrainingSteps(model, precision: precision)
-            try profileLatency(model, precision: precision)
+            try profileInference(model, precision: precision, batch: 32, runs: 10)
+            try profileInference(model, precision: precision, batch: 1, runs: 50)
         }
         let (trainRate, inferRate, latency) = (t.trainImagesPerSecond, t.inferImagesPerSecond, t.latencyMilliseconds / 1000)
         let train = 32 / trainRate
@@ -58,10 +59,10 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
 }
 
 
-/// `--profile`: where one batch-1 prediction's time goes (eval mode, fused convolutions).
-func profileLatency(_ model: Module, precision: Precision, runs: Int = 50) throws {
+/// `--profile`: where a prediction's time goes (eval mode, fused convolutions).
+func profileInference(_ model: Module, precision: Precision, batch: Int, runs: Int) throws {
     var g = SeededGenerator(seed: 4)
-    let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
+    let one = try Tensor.randomNormal([batch, 3, 100, 100], generator: &g)
     model.eval()
     func predict() throws { _ = try withoutGradients { try model(one) } }
     for _ in 0..<5 { try predict() }
@@ -71,8 +72,8 @@ func profileLatency(_ model: Module, precision: Precision, runs: Int = 50) throw
     let total = Date().timeIntervalSince(t0) * 1000 / Double(runs)
     let rows = Device.default.stopProfiling()
     let inside = rows.reduce(0) { $0 + $1.milliseconds } / Double(runs)
-    print(String(format: "profile, %@ batch-1 prediction: %.2f ms, of which oneDNN %.2f ms and outside it %.2f ms",
-                 precision.rawValue, total, inside, total - inside))
+    print(String(format: "profile, %@ batch-%d prediction: %.2f ms, of which oneDNN %.2f ms and outside it %.2f ms",
+                 precision.rawValue, batch, total, inside, total - inside))
     for r in rows.prefix(14) {
         print(String(format: "  %7.3f ms/run %5.1f×  %@", r.milliseconds / Double(runs), Double(r.count) / Double(runs), r.primitive))
     }
