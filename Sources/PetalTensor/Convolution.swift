@@ -28,7 +28,9 @@ final class ConvolutionPlan: @unchecked Sendable {
         // inference 209 against 197 images/s, latency unchanged), and keeps one layout from training to evaluation.
         let tag = !training && precision == .fp32 && inputDims[1] % 16 == 0 ? dnnl_aBcd16b : dnnl_format_tag_any
         var src = MemoryDesc(dims: inputDims, tag: tag, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
-        var dst = MemoryDesc(dims: outputDims, tag: tag).raw
+        // bf16 inference writes bf16 activations (as PyTorch's autocast does): the next convolution reads them without
+        // a conversion, and half the bytes move. Training keeps fp32 outputs for batch norm and the gradients.
+        var dst = MemoryDesc(dims: outputDims, tag: tag, type: training ? dnnl_f32 : computeType).raw
         var d = dnnl_convolution_desc_t()
         try withOptionalPointer(hasBias ? MemoryDesc.plain([outputDims[1]]).raw : nil) { bias in
             try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(

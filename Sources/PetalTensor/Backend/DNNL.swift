@@ -50,6 +50,13 @@ struct MemoryDesc: @unchecked Sendable {
     /// pre-transformed weight format is neither: it is made from plain values and read by its convolution only.
     var isConvertibleFloat32: Bool { isFloat32 && raw.format_kind == dnnl_blocked }
 
+    /// The same layout holding fp32 values (strides count elements, so only the type changes).
+    var float32: MemoryDesc {
+        var r = raw
+        r.data_type = dnnl_f32
+        return MemoryDesc(raw: r)
+    }
+
     /// Whether this is Winograd's pre-transformed weight format (what an inference Winograd convolution reads).
     var isWinogradWeights: Bool { raw.format_kind == dnnl_format_kind_wino }
 

@@ -60,6 +60,7 @@ final class Storage: @unchecked Sendable {
         // Convert from a full-precision copy: a bf16 copy made for a convolution must not be the source of an f32 one.
         // oneDNN converts into Winograd's pre-transformed weight format only from plain values.
         let source = blocked.first(where: { desc.raw.format_kind == dnnl_blocked && $0.desc.dims == desc.dims && $0.desc.isConvertibleFloat32 })
+            ?? onlyReducedPrecisionCopy.flatMap { desc.raw.format_kind == dnnl_blocked ? $0 : nil }
             ?? Memory(desc: .plain(desc.dims), borrowing: UnsafeMutableRawPointer(plain), owner: self)
         let converted = reorder(source, to: desc)
         if blocked.count >= 2 { blocked.removeLast() }
@@ -70,7 +71,15 @@ final class Storage: @unchecked Sendable {
     /// The cheapest layout to read for a tensor of `dims`: a blocked copy when one exists, else plain.
     func preferredMemory(dims: [Int]) -> Memory {
         if let b = blocked.first(where: { $0.desc.dims == dims && $0.desc.isConvertibleFloat32 }) { return b }
+        if let only = onlyReducedPrecisionCopy, only.desc.dims == dims { return memory(only.desc.float32) }
         return memory(.plain(dims))
+    }
+
+    /// A bf16 copy that is the only copy (a bf16 inference convolution's output): then it holds the values
+    /// exactly, and fp32 copies are made from it. Otherwise a bf16 copy is a rounding of the fp32 values.
+    private var onlyReducedPrecisionCopy: Memory? {
+        guard plainData == nil, !blocked.contains(where: { $0.desc.isFloat32 }) else { return nil }
+        return blocked.first { $0.desc.raw.format_kind == dnnl_blocked }
     }
 
     /// The first full-precision blocked copy, when there is one (the layout a primitive produced).
