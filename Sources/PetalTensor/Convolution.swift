@@ -70,12 +70,13 @@ final class ConvolutionPlan: @unchecked Sendable {
         }
     }
 
-    /// bf16 convolutions whose output is at most 7×7 take their gradients in fp32, from the fp32 values of the
-    /// activations, weights and incoming gradient. oneDNN 2.6's AMX gradient kernels are slow at so few pixels per
-    /// image (512→512 at 4×4, batch 32: 22 ms for the weight gradient against 9.6 ms in fp32 Winograd), and fp32
-    /// skips two bf16 conversions per gradient; the results are at least as exact.
+    /// bf16 convolutions that fill little of an AMX tile (16 pixels × 32 channel pairs) take their gradients in fp32,
+    /// from the fp32 values of the activations, weights and incoming gradient: outputs of at most 7×7 pixels, and
+    /// inputs of fewer than 16 channels (the stem's 3). oneDNN 2.6's AMX gradient kernels are 2–3× slower than fp32
+    /// there (batch 32: 512→512 at 4×4, 22 against 9.6 ms for the weight gradient; the 3→64 7×7 stem, 18 against
+    /// 7.4 ms). fp32 also skips two bf16 conversions per gradient, and its results are at least as exact.
     private var takesGradientsInFP32: Bool {
-        computeType == dnnl_bf16 && outputDims[2] * outputDims[3] <= 49
+        computeType == dnnl_bf16 && (outputDims[2] * outputDims[3] <= 49 || inputDims[1] < 16)
     }
 
     /// The fp32 forward convolution of this shape: the layout hint for fp32 gradients of a bf16 convolution.

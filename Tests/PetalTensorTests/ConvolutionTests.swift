@@ -127,13 +127,14 @@ import Testing
         }
     }
 
-    /// Outputs of at most 7×7 pixels take their gradients in fp32 (oneDNN 2.6's AMX gradient kernels are slow there):
-    /// the forward pass still rounds to bf16, the gradients equal fp32's.
-    @Test func smallOutputsTakeFP32Gradients() throws {
-        let x = try randomTensor([4, 32, 7, 7], seed: 81).requiringGradient()
-        let w = try randomTensor([32, 32, 3, 3], seed: 82, scale: 0.2).requiringGradient()
+    /// Outputs of at most 7×7 pixels and inputs of fewer than 16 channels take their gradients in fp32 (oneDNN 2.6's
+    /// AMX gradient kernels are slow there): the forward pass still rounds to bf16, the gradients equal fp32's.
+    @Test(arguments: [([4, 32, 7, 7], 32), ([4, 3, 12, 12], 16)])
+    func smallOutputsAndFewChannelsTakeFP32Gradients(input: [Int], out: Int) throws {
+        let x = try randomTensor(input, seed: 81).requiringGradient()
+        let w = try randomTensor([out, input[1], 3, 3], seed: 82, scale: 0.2).requiringGradient()
         let x16 = x.detached().requiringGradient(), w16 = w.detached().requiringGradient()
-        let r = try randomTensor([4, 32, 7, 7], seed: 83)
+        let r = try randomTensor([input[0], out, input[2], input[3]], seed: 83)
         let y = try x.conv2d(weight: w, padding: 1), y16 = try x16.conv2d(weight: w16, padding: 1, precision: .bf16)
         try (y * r).sum().backward()
         try (y16 * r).sum().backward()
