@@ -69,16 +69,17 @@ enum FashionMNIST {
     }
 }
 
-/// A small CNN for 28×28 grey images: two conv–BN–ReLU–pool stages, global pooling, dense.
+/// A small CNN for 28×28 grey images: two conv–BN–ReLU–pool stages (`width` and 2·`width` channels), global
+/// pooling, dense.
 final class SmallCNN: Module {
-    init(classes: Int, seed: UInt64) throws {
+    init(classes: Int, seed: UInt64, width: Int = 8) throws {
         super.init()
         let g = WeightInitializer(seed: seed)
         registerChild("features", Sequential(
-            try Conv2D(1, 8, kernel: 3, padding: 1, bias: false, initializer: g), try BatchNorm2D(8), ReLU(), MaxPool2D(kernel: 2),
-            try Conv2D(8, 16, kernel: 3, padding: 1, bias: false, initializer: g), try BatchNorm2D(16), ReLU(), MaxPool2D(kernel: 2),
-            GlobalAvgPool()))
-        registerChild("fc", try Dense(16, classes, initializer: g))
+            try Conv2D(1, width, kernel: 3, padding: 1, bias: false, initializer: g), try BatchNorm2D(width), ReLU(), MaxPool2D(kernel: 2),
+            try Conv2D(width, 2 * width, kernel: 3, padding: 1, bias: false, initializer: g), try BatchNorm2D(2 * width), ReLU(),
+            MaxPool2D(kernel: 2), GlobalAvgPool()))
+        registerChild("fc", try Dense(2 * width, classes, initializer: g))
     }
 
     override func forward(_ x: Tensor) throws -> Tensor {

@@ -212,20 +212,26 @@ final class ScriptedStop: Callback {
 
 @Suite struct MixedPrecisionTests {
     @Test func bf16ConvolutionsLearnAsWellAsFP32() throws {
-        // The same seeded run in fp32 and in bf16: both must clear the learning thresholds of learnsARealTask…,
-        // and bf16 must end within 3 points of accuracy and 0.02 of AUC of fp32.
+        // The same seeded runs in fp32 and in bf16, over four seeds: every run must clear the AUC threshold of
+        // learnsARealTask…, and bf16's mean AUC must be within 0.01 of fp32's and its mean accuracy within 3 points.
+        // Accuracy at the 0.5 threshold swings by up to 9 points between seeds in fp32 alone; AUC by under 0.01.
+        // Width 16 gives the second convolution 16 input channels, so it takes bf16 gradients (the first, one
+        // channel, takes fp32 ones, as a ResNet stem does).
         let train = try TrainerTests.shoes(train: true, perClass: 400), val = try TrainerTests.shoes(train: false, perClass: 200)
-        func run(_ precision: Precision) throws -> Logs {
-            let model = try SmallCNN(classes: 2, seed: 3)
+        func run(_ precision: Precision, seed: UInt64) throws -> Logs {
+            let model = try SmallCNN(classes: 2, seed: seed, width: 16)
             model.setConvolutionPrecision(precision)
             let opt = try SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9, clipping: .normPerTensor(1))
             let history = try Trainer.fit(model, train: train, validation: val, epochs: 4, optimizer: opt,
                                           callbacks: [try LearningRateScheduler(.stepDecay(base: 0.1, factor: 0.5, every: 1))])
             return try #require(history.epochs.last)
         }
-        let fp32 = try run(.fp32), bf16 = try run(.bf16)
-        for logs in [fp32, bf16] { #expect(logs["val_auc"]! > 0.92) }
-        #expect(abs(bf16["val_accuracy"]! - fp32["val_accuracy"]!) <= 0.03, "accuracy fp32 \(fp32["val_accuracy"]!) vs bf16 \(bf16["val_accuracy"]!)")
-        #expect(abs(bf16["val_auc"]! - fp32["val_auc"]!) <= 0.02, "AUC fp32 \(fp32["val_auc"]!) vs bf16 \(bf16["val_auc"]!)")
+        let seeds: [UInt64] = [3, 4, 5, 6]
+        let fp32 = try seeds.map { try run(.fp32, seed: $0) }, bf16 = try seeds.map { try run(.bf16, seed: $0) }
+        for logs in fp32 + bf16 { #expect(logs["val_auc"]! > 0.92) }
+        func mean(_ runs: [Logs], _ key: String) -> Double { runs.reduce(0) { $0 + $1[key]! } / Double(runs.count) }
+        #expect(abs(mean(bf16, "val_accuracy") - mean(fp32, "val_accuracy")) <= 0.03,
+                "mean accuracy fp32 \(mean(fp32, "val_accuracy")) vs bf16 \(mean(bf16, "val_accuracy"))")
+        #expect(abs(mean(bf16, "val_auc") - mean(fp32, "val_auc")) <= 0.01, "mean AUC fp32 \(mean(fp32, "val_auc")) vs bf16 \(mean(bf16, "val_auc"))")
     }
 }
