@@ -9,8 +9,10 @@ final class ConvolutionPlan: @unchecked Sendable {
     let geometry: WindowGeometry
     let inputDims: [Int], weightDims: [Int], outputDims: [Int]
     let hasBias: Bool
-    /// Data type of the convolution's inputs (src, weights, diff_dst); outputs and gradients are always f32.
+    /// Data type of the convolution's inputs (src, weights, diff_dst). Gradients are always f32, and so are outputs,
+    /// except bf16 inference's.
     let computeType: dnnl_data_type_t
+    /// oneDNN's algorithm: `convolution_auto` (Winograd where oneDNN finds it faster) or `convolution_direct`.
     let algorithm: dnnl_alg_kind_t
     private let backwardDataPrimitive = LazyPrimitive()
     private let backwardWeightsPrimitive = LazyPrimitive()

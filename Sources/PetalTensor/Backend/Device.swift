@@ -82,8 +82,10 @@ public enum ConvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
 }
 
 /// Numeric precision of a convolution: `.fp32`, or `.bf16` — inputs and weights rounded to bfloat16 for
-/// oneDNN's AMX / AVX-512-BF16 kernels while outputs, gradients, weights and every other op stay fp32 (mixed
-/// precision; bf16 keeps fp32's exponent range, so no loss scaling is needed).
+/// oneDNN's AMX / AVX-512-BF16 kernels while training outputs, gradients, weights and every other op stay fp32
+/// (mixed precision; bf16 keeps fp32's exponent range, so no loss scaling is needed). Inference outputs are bf16,
+/// as under PyTorch's autocast; convolutions too small for AMX tiles (outputs of at most 7×7, inputs of fewer
+/// than 16 channels) take their gradients in fp32.
 public enum Precision: String, Sendable, Codable, CaseIterable {
     case fp32, bf16
 }
