@@ -15,7 +15,7 @@ final class PoolingPlan: @unchecked Sendable {
     init(src: MemoryDesc, outputDims: [Int], geometry: WindowGeometry, algorithm: dnnl_alg_kind_t, training: Bool, divisorCorrection: [Float]?) throws {
         self.algorithm = algorithm; self.geometry = geometry; self.outputDims = outputDims; self.divisorCorrection = divisorCorrection
         inputDims = src.dims
-        var s = src.raw, d = MemoryDesc.any(outputDims).raw
+        var s = src.raw, d = MemoryDesc.any(outputDims, type: src.raw.data_type).raw
         var desc = dnnl_pooling_v2_desc_t()
         try dnnlCheck(dnnl_pooling_v2_forward_desc_init(&desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm, &s, &d,
                                                         geometry.strides, geometry.kernelDims, geometry.dilates, geometry.padBegin, geometry.padEnd),
@@ -59,8 +59,10 @@ extension Tensor {
         }
         let g = try WindowGeometry(op: op, input: Size2D(shape[2], shape[3]), kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
         let outDims = [shape[0], shape[1], g.output.height, g.output.width]
-        let src = storage.preferredMemory(dims: shape)
         let training = GradientMode.isEnabled && node != nil
+        // Max pooling of bf16 values (a bf16 inference convolution's output) stays in bf16: a maximum is exact.
+        let src = (!training && algorithm == dnnl_pooling_max ? storage.reducedPrecisionMemory(dims: shape) : nil)
+            ?? storage.preferredMemory(dims: shape)
         let key = PrimitiveKey("\(op) k\(kernel) s\(stride) p\(padding) ceil:\(ceilMode) alg\(algorithm.rawValue) train:\(training)", src.desc)
         let plan = try Device.default.cache.plan(key) {
             try PoolingPlan(src: src.desc, outputDims: outDims, geometry: g, algorithm: algorithm, training: training,

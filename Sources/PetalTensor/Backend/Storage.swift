@@ -75,6 +75,11 @@ final class Storage: @unchecked Sendable {
         return memory(.plain(dims))
     }
 
+    /// The values in bf16 when that is the only copy (so they are exact), else nil.
+    func reducedPrecisionMemory(dims: [Int]) -> Memory? {
+        onlyReducedPrecisionCopy.flatMap { $0.desc.dims == dims ? $0 : nil }
+    }
+
     /// A bf16 copy that is the only copy (a bf16 inference convolution's output): then it holds the values
     /// exactly, and fp32 copies are made from it. Otherwise a bf16 copy is a rounding of the fp32 values.
     private var onlyReducedPrecisionCopy: Memory? {
