@@ -70,6 +70,8 @@ enum CLI {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "missing \(file)")
         }
         #expect(train.stdout.contains("Run folder: \(run.path)") || train.stdout.contains("Run folder: "))
+        let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any])
+        #expect(config["convolution"] as? String == "auto", "config.json records the convolution algorithm")
 
         let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 3)
@@ -115,6 +117,7 @@ enum CLI {
             (["summary", "resnet7"], "unknown model 'resnet7'"),
             (["bench", "--model", "resnet19"], "unknown model 'resnet19'"),
             (["bench", "--steps", "0"], "--steps"),
+            (["bench", "--convolution", "winograd"], "winograd"),
         ]
         for (arguments, expected) in cases {
             let r = try CLI.run(arguments, in: dir)
