@@ -111,9 +111,10 @@ func temporaryFolder() throws -> URL {
         let first = try smallModel(seed: 1)
         try first.save(to: url)
         let before = try Data(contentsOf: url)
-        AtomicFile.failAfterBytesForTesting = 1000
-        defer { AtomicFile.failAfterBytesForTesting = nil }
-        #expect(throws: ModelError.self) { try smallModel(seed: 2).save(to: url) }
+        let second = try smallModel(seed: 2)
+        AtomicFile.$failAfterBytesForTesting.withValue(1000) {
+            #expect(throws: ModelError.self) { try second.save(to: url) }
+        }
         #expect(try Data(contentsOf: url) == before, "the old checkpoint must survive a failed save")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["best.safetensors"], "no temporary file may remain")
     }

@@ -11,8 +11,9 @@ private let systemWrite = Darwin.write
 
 /// Replaces files atomically (temporary file, fsync, rename, fsync of the folder).
 public enum AtomicFile {
-    /// Test hook: when set, the write fails after this many bytes (simulating a full disk or a crash).
-    nonisolated(unsafe) static var failAfterBytesForTesting: Int?
+    /// Test hook: when set, the write fails after this many bytes (simulating a full disk or a crash). A task-local,
+    /// so that a test injecting the failure cannot break other tests' saves running at the same time.
+    @TaskLocal static var failAfterBytesForTesting: Int?
 
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
