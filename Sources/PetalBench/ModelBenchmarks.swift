@@ -66,16 +66,22 @@ func profileInference(_ model: Module, precision: Precision, batch: Int, runs: I
     model.eval()
     func predict() throws { _ = try withoutGradients { try model(one) } }
     for _ in 0..<5 { try predict() }
+    try printProfile("\(precision.rawValue) batch-\(batch) prediction", per: "run", runs: runs, decimals: 3, predict)
+}
+
+/// Runs `body` `runs` times with per-primitive timing on (Petal's own timer; see ExecutionProfile) and prints the
+/// time per run, oneDNN's share of it and the slowest primitives.
+func printProfile(_ what: String, per unit: String, runs: Int, decimals: Int, _ body: () throws -> Void) throws {
     Device.default.startProfiling()
     let t0 = Date()
-    for _ in 0..<runs { try predict() }
+    for _ in 0..<runs { try body() }
     let total = Date().timeIntervalSince(t0) * 1000 / Double(runs)
     let rows = Device.default.stopProfiling()
     let inside = rows.reduce(0) { $0 + $1.milliseconds } / Double(runs)
-    print(String(format: "profile, %@ batch-%d prediction: %.2f ms, of which oneDNN %.2f ms and outside it %.2f ms",
-                 precision.rawValue, batch, total, inside, total - inside))
+    let ms = "%.\(max(decimals - 1, 0))f"
+    print(String(format: "profile, %@: \(ms) ms, of which oneDNN \(ms) ms and outside it \(ms) ms", what, total, inside, total - inside))
     for r in rows.prefix(14) {
-        print(String(format: "  %7.3f ms/run %5.1f×  %@", r.milliseconds / Double(runs), Double(r.count) / Double(runs), r.primitive))
+        print(String(format: "  %7.\(decimals)f ms/\(unit) %5.1f×  %@", r.milliseconds / Double(runs), Double(r.count) / Double(runs), r.primitive))
     }
 }
 
@@ -101,15 +107,5 @@ func profileTrainingSteps(_ model: Module, precision: Precision, steps: Int = 5)
     model.train()
     func step() throws { try Throughput.trainingStep(model, batch, labels: labels, optimizer: sgd) }
     try step()
-    Device.default.startProfiling()
-    let t0 = Date()
-    for _ in 0..<steps { try step() }
-    let total = Date().timeIntervalSince(t0) * 1000 / Double(steps)
-    let rows = Device.default.stopProfiling()
-    let inside = rows.reduce(0) { $0 + $1.milliseconds } / Double(steps)
-    print(String(format: "profile, %@ training step: %.0f ms, of which oneDNN %.0f ms and outside it (Swift ops, optimizer) %.0f ms",
-                 precision.rawValue, total, inside, total - inside))
-    for r in rows.prefix(14) {
-        print(String(format: "  %7.1f ms/step %5.1f×  %@", r.milliseconds / Double(steps), Double(r.count) / Double(steps), r.primitive))
-    }
+    try printProfile("\(precision.rawValue) training step", per: "step", runs: steps, decimals: 1, step)
 }

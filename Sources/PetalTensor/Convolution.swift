@@ -16,6 +16,7 @@ final class ConvolutionPlan: @unchecked Sendable {
     let algorithm: dnnl_alg_kind_t
     private let backwardDataPrimitive = LazyPrimitive()
     private let backwardWeightsPrimitive = LazyPrimitive()
+    private let fp32ForwardPrimitive = LazyPrimitive()
 
     init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool,
          precision: Precision = .fp32, algorithm: ConvolutionAlgorithm = .auto,
@@ -81,14 +82,17 @@ final class ConvolutionPlan: @unchecked Sendable {
         computeType == dnnl_bf16 && (outputDims[2] * outputDims[3] <= 49 || inputDims[1] < 16)
     }
 
-    /// The fp32 forward convolution of this shape: the layout hint for fp32 gradients of a bf16 convolution.
+    /// The fp32 forward convolution of this shape: the layout hint for fp32 gradients of a bf16 convolution (made
+    /// once, shared by both gradients).
     private func fp32Forward() throws -> Primitive {
-        var src = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, dst = MemoryDesc.any(outputDims).raw
-        var d = dnnl_convolution_desc_t()
-        try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, algorithm, &src, &wei, nil, &dst,
-                                                                 geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
-                      "conv2d fp32 forward hint")
-        return try Primitive(opDesc: &d, name: "conv2d fp32 forward hint")
+        try fp32ForwardPrimitive.get {
+            var src = MemoryDesc.any(inputDims).raw, wei = MemoryDesc.any(weightDims).raw, dst = MemoryDesc.any(outputDims).raw
+            var d = dnnl_convolution_desc_t()
+            try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_training, algorithm, &src, &wei, nil, &dst,
+                                                                     geometry.strides, geometry.dilates, geometry.padBegin, geometry.padEnd),
+                          "conv2d fp32 forward hint")
+            return try Primitive(opDesc: &d, name: "conv2d fp32 forward hint")
+        }
     }
 }
 
@@ -186,47 +190,50 @@ enum Naive {
     /// y[n, o, i, j] = b[o] + Σ_{c in group, u, v} x[n, c, i·s − p + u·d, j·s − p + v·d] · w[o, c − c0, u, v]
     static func conv2d(_ x: [Double], _ xs: [Int], _ w: [Double], _ ws: [Int], _ b: [Double]?,
                        stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) -> (values: [Double], shape: [Int]) {
+        let shape = convolutionOutputShape(xs, ws, stride: stride, padding: padding, dilation: dilation)
+        let plane = shape[2] * shape[3]
+        var y = (0..<shape.reduce(1, *)).map { b?[$0 / plane % shape[1]] ?? 0 }
+        forEachConvolutionTap(xs, ws, stride: stride, padding: padding, dilation: dilation, groups: groups) { yi, xi, wi in
+            y[yi] += x[xi] * w[wi]
+        }
+        return (y, shape)
+    }
+
+    /// Gradients of Σ g·conv2d(x, w) with respect to x and w: the forward's taps, accumulated the other way.
+    static func conv2dBackward(_ g: [Double], _ x: [Double], _ xs: [Int], _ w: [Double], _ ws: [Int],
+                               stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) -> (dx: [Double], dw: [Double]) {
+        var dx = [Double](repeating: 0, count: x.count), dw = [Double](repeating: 0, count: w.count)
+        forEachConvolutionTap(xs, ws, stride: stride, padding: padding, dilation: dilation, groups: groups) { yi, xi, wi in
+            dx[xi] += g[yi] * w[wi]
+            dw[wi] += g[yi] * x[xi]
+        }
+        return (dx, dw)
+    }
+
+    static func convolutionOutputShape(_ xs: [Int], _ ws: [Int], stride: Size2D, padding: Size2D, dilation: Size2D) -> [Int] {
+        let oh = (xs[2] + 2 * padding.height - (ws[2] - 1) * dilation.height - 1) / stride.height + 1
+        let ow = (xs[3] + 2 * padding.width - (ws[3] - 1) * dilation.width - 1) / stride.width + 1
+        return [xs[0], ws[0], oh, ow]
+    }
+
+    /// Calls `body(output index, input index, weight index)` for every output element and every kernel tap that
+    /// falls inside the input, in row-major order of (n, o, i, j, c, u, v).
+    static func forEachConvolutionTap(_ xs: [Int], _ ws: [Int], stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int,
+                                      _ body: (Int, Int, Int) -> Void) {
         let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3])
         let (o, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3])
-        let oh = (h + 2 * padding.height - (kh - 1) * dilation.height - 1) / stride.height + 1
-        let ow = (wd + 2 * padding.width - (kw - 1) * dilation.width - 1) / stride.width + 1
+        let shape = convolutionOutputShape(xs, ws, stride: stride, padding: padding, dilation: dilation)
+        let (oh, ow) = (shape[2], shape[3])
         let og = o / groups
-        var y = [Double](repeating: 0, count: n * o * oh * ow)
         for b0 in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
-            var s = b?[oc] ?? 0
+            let yi = ((b0 * o + oc) * oh + i) * ow + j
             let g = oc / og
             for cc in 0..<cg { for u in 0..<kh { for v in 0..<kw {
                 let yy = i * stride.height - padding.height + u * dilation.height
                 let xx = j * stride.width - padding.width + v * dilation.width
                 guard yy >= 0, yy < h, xx >= 0, xx < wd else { continue }
-                s += x[((b0 * c + g * cg + cc) * h + yy) * wd + xx] * w[((oc * cg + cc) * kh + u) * kw + v]
-            } } }
-            y[((b0 * o + oc) * oh + i) * ow + j] = s
-        } } } }
-        return (y, [n, o, oh, ow])
-    }
-
-    /// Gradients of Σ g·conv2d(x, w) with respect to x and w: the forward loop, accumulating instead of summing.
-    static func conv2dBackward(_ g: [Double], _ x: [Double], _ xs: [Int], _ w: [Double], _ ws: [Int],
-                               stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) -> (dx: [Double], dw: [Double]) {
-        let (n, c, h, wd) = (xs[0], xs[1], xs[2], xs[3])
-        let (o, cg, kh, kw) = (ws[0], ws[1], ws[2], ws[3])
-        let oh = (h + 2 * padding.height - (kh - 1) * dilation.height - 1) / stride.height + 1
-        let ow = (wd + 2 * padding.width - (kw - 1) * dilation.width - 1) / stride.width + 1
-        let og = o / groups
-        var dx = [Double](repeating: 0, count: x.count), dw = [Double](repeating: 0, count: w.count)
-        for b0 in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
-            let gy = g[((b0 * o + oc) * oh + i) * ow + j]
-            let grp = oc / og
-            for cc in 0..<cg { for u in 0..<kh { for v in 0..<kw {
-                let yy = i * stride.height - padding.height + u * dilation.height
-                let xx = j * stride.width - padding.width + v * dilation.width
-                guard yy >= 0, yy < h, xx >= 0, xx < wd else { continue }
-                let xi = ((b0 * c + grp * cg + cc) * h + yy) * wd + xx, wi = ((oc * cg + cc) * kh + u) * kw + v
-                dx[xi] += gy * w[wi]
-                dw[wi] += gy * x[xi]
+                body(yi, ((b0 * c + g * cg + cc) * h + yy) * wd + xx, ((oc * cg + cc) * kh + u) * kw + v)
             } } }
         } } } }
-        return (dx, dw)
     }
 }

@@ -133,8 +133,9 @@ final class Primitive: @unchecked Sendable {
     /// What it computes, e.g. "conv2d backward-weights" (names the row of an execution profile).
     let name: String
 
-    /// Bytes of the device's shared scratchpad this primitive needs per execution (0 when it books its own).
-    let scratchpadBytes: Int
+    /// The part of the device's shared scratchpad this primitive needs per execution (nil when it needs none or
+    /// books its own), read once here rather than on every execution.
+    private let scratchpad: (desc: dnnl_memory_desc_t, bytes: Int)?
 
     /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
     convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
@@ -153,7 +154,8 @@ final class Primitive: @unchecked Sendable {
         var prim: dnnl_primitive_t?
         try dnnlCheck(dnnl_primitive_create(&prim, pd), "\(name) primitive_create")
         primitive = prim!
-        scratchpadBytes = MemoryDesc(raw: dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)!.pointee).byteCount
+        let scratchpadDesc = MemoryDesc(raw: dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)!.pointee)
+        scratchpad = scratchpadDesc.byteCount > 0 ? (scratchpadDesc.raw, scratchpadDesc.byteCount) : nil
     }
 
     deinit {
@@ -185,13 +187,12 @@ final class Primitive: @unchecked Sendable {
         // One primitive at a time per device: the stream is shared, and two threads each driving the
         // OpenMP pool would oversubscribe the cores (each caller thread gets its own team of threads).
         let status = device.executionLock.withLock {
-            var scratchpad: dnnl_memory_t?
-            if scratchpadBytes > 0 {
-                var md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0)!.pointee
-                dnnlMust(dnnl_memory_create(&scratchpad, &md, device.engine, device.scratchpad(scratchpadBytes)), "scratchpad memory_create")
-                raw.append(dnnl_exec_arg_t(arg: Arg.scratchpad, memory: scratchpad))
+            var scratchpadMemory: dnnl_memory_t?
+            if var (md, bytes) = scratchpad {
+                dnnlMust(dnnl_memory_create(&scratchpadMemory, &md, device.engine, device.scratchpad(bytes)), "scratchpad memory_create")
+                raw.append(dnnl_exec_arg_t(arg: Arg.scratchpad, memory: scratchpadMemory))
             }
-            defer { if let scratchpad { dnnl_memory_destroy(scratchpad) } }
+            defer { if let scratchpadMemory { dnnl_memory_destroy(scratchpadMemory) } }
             let start = device.profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let s = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
             if s == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
