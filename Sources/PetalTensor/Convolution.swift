@@ -152,7 +152,9 @@ extension Tensor {
         // oneDNN 2.6 also offers Winograd when channels pad up to its 16-wide blocks (1→8, 8→16), and those runs
         // corrupted the heap in the test suite; Winograd is asked for only where channels fill whole blocks.
         let algorithm = c % 16 == 0 && o % 16 == 0 && groups == 1 ? Device.default.convolutionAlgorithm : .direct
-        let key = PrimitiveKey("conv2d \(shape) \(weightDims) s\(stride) p\(padding) d\(dilation) bias:\(bias != nil) train:\(training) \(precision) \(algorithm)\(postOps)")
+        let key = PrimitiveKey("conv2d \(precision.rawValue) \(algorithm.rawValue)\(postOps)",
+                               numbers: shape + weightDims + [stride.height, stride.width, padding.height, padding.width, dilation.height,
+                                                              dilation.width, bias != nil ? 1 : 0, training ? 1 : 0])
         return try Device.default.cache.plan(key) {
             try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil,
                                 training: training, precision: precision, algorithm: algorithm, postOps: postOps)

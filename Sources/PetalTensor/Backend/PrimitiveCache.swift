@@ -3,14 +3,24 @@
 import CDNNL
 import Foundation
 
-/// Identifies a primitive: the op, its scalar parameters, and the exact memory layouts involved.
+/// Identifies a primitive: the op, its scalar parameters, and the exact memory layouts involved. Looked up on every
+/// op, so it is built without formatting arrays or enums into text (measured: 0.1–0.2 ms of a 7 ms batch-1 ResNet-18
+/// prediction went to describing shapes and hashing descriptors byte by byte).
 struct PrimitiveKey: Hashable, Sendable {
     let text: String
+    let numbers: [Int]
     let layouts: [[UInt8]]
 
-    init(_ text: String, _ descs: MemoryDesc...) {
+    init(_ text: String, numbers: [Int] = [], _ descs: MemoryDesc...) {
         self.text = text
+        self.numbers = numbers
         layouts = descs.map { d in withUnsafeBytes(of: d.raw) { Array($0) } }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(text)
+        hasher.combine(numbers)
+        for layout in layouts { layout.withUnsafeBytes { hasher.combine(bytes: $0) } }
     }
 }
 
