@@ -77,7 +77,29 @@ struct MemoryDesc: @unchecked Sendable {
         withUnsafeBytes(of: raw.dims) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))).map(Int.init) }
     }
 
-    var isPlain: Bool { self == .plain(dims) }
+    /// Whether this is `.plain(dims)`: dense row-major f32. Read from the fields rather than by building that
+    /// descriptor, because every op asks (it was a few µs of each batch-1 op's overhead).
+    var isPlain: Bool {
+        let plain = raw.data_type == dnnl_f32 && raw.format_kind == dnnl_blocked && raw.offset0 == 0 && raw.extra.flags == 0
+            && raw.format_desc.blocking.inner_nblks == 0 && isDenseRowMajor
+        assert(plain == (self == .plain(dims)), "MemoryDesc.isPlain disagrees with oneDNN's comparison for \(dims)")
+        return plain
+    }
+
+    private var isDenseRowMajor: Bool {
+        withUnsafeBytes(of: raw.dims) { d in withUnsafeBytes(of: raw.padded_dims) { p in withUnsafeBytes(of: raw.padded_offsets) { o in
+            withUnsafeBytes(of: raw.format_desc.blocking.strides) { s in
+                let (d, p, o, s) = (d.bindMemory(to: Int64.self), p.bindMemory(to: Int64.self), o.bindMemory(to: Int64.self), s.bindMemory(to: Int64.self))
+                var expected: Int64 = 1
+                for i in stride(from: Int(raw.ndims) - 1, through: 0, by: -1) {
+                    // As oneDNN's comparison: the stride of a dimension of size 1 is never used, so it may be anything.
+                    guard p[i] == d[i], o[i] == 0, d[i] == 1 || s[i] == expected else { return false }
+                    expected *= d[i]
+                }
+                return true
+            }
+        } } }
+    }
 
     static func == (a: MemoryDesc, b: MemoryDesc) -> Bool {
         withUnsafePointer(to: a.raw) { pa in withUnsafePointer(to: b.raw) { pb in dnnl_memory_desc_equal(pa, pb) != 0 } }
@@ -136,6 +158,9 @@ final class Primitive: @unchecked Sendable {
     /// The part of the device's shared scratchpad this primitive needs per execution (nil when it needs none or
     /// books its own), read once here rather than on every execution.
     private let scratchpad: (desc: dnnl_memory_desc_t, bytes: Int)?
+    /// The oneDNN memory object pointing into the device scratchpad, made on first execution and re-pointed on each
+    /// (the device may have grown the buffer); used under the device's execution lock only.
+    private var scratchpadMemory: dnnl_memory_t?
 
     /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
     convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
@@ -159,6 +184,7 @@ final class Primitive: @unchecked Sendable {
     }
 
     deinit {
+        if let scratchpadMemory { dnnl_memory_destroy(scratchpadMemory) }
         dnnl_primitive_destroy(primitive)
         dnnl_primitive_desc_destroy(pd)
     }
@@ -187,13 +213,15 @@ final class Primitive: @unchecked Sendable {
         // One primitive at a time per device: the stream is shared, and two threads each driving the
         // OpenMP pool would oversubscribe the cores (each caller thread gets its own team of threads).
         let status = device.executionLock.withLock {
-            var scratchpadMemory: dnnl_memory_t?
             if let (desc, bytes) = scratchpad {
-                var md = desc
-                dnnlMust(dnnl_memory_create(&scratchpadMemory, &md, device.engine, device.scratchpad(bytes)), "scratchpad memory_create")
+                if let scratchpadMemory {
+                    dnnlMust(dnnl_memory_set_data_handle(scratchpadMemory, device.scratchpad(bytes)), "scratchpad set_data_handle")
+                } else {
+                    var md = desc
+                    dnnlMust(dnnl_memory_create(&scratchpadMemory, &md, device.engine, device.scratchpad(bytes)), "scratchpad memory_create")
+                }
                 raw.append(dnnl_exec_arg_t(arg: Arg.scratchpad, memory: scratchpadMemory))
             }
-            defer { if let scratchpadMemory { dnnl_memory_destroy(scratchpadMemory) } }
             let start = device.profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let s = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
             if s == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
