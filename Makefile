@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test bench bench-quick bench-compare bench-tutorial demo clean
+.PHONY: deps build test bench bench-quick bench-compare bench-tutorial bench-latency demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -33,6 +33,11 @@ bench-compare: deps
 # The tutorial's training run (make demo's recipe) in Petal, PyTorch and Keras, epoch times side by side.
 bench-tutorial: deps
 	bash Benchmarks/compare/run.sh tutorial
+
+# Batch-1 latency against ONNX Runtime in short alternating pairs (steadier than bench-compare's few long rounds on a
+# machine whose speed drifts), with Petal as shipped and with spinning OpenMP threads.
+bench-latency: deps
+	bash Benchmarks/compare/run.sh latency
 
 bench-quick: deps
 	$(SWIFT) build -c release --product petal-bench

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# `make bench-compare` (Benchmarks/compare/run.sh) and `make bench-tutorial` (run.sh tutorial): sets up the reference
+# `make bench-compare` (Benchmarks/compare/run.sh), `make bench-tutorial` (run.sh tutorial) and `make bench-latency`
+# (run.sh latency: batch-1 latency against ONNX Runtime in short alternating pairs): sets up the reference
 # side -- local venvs from PyPI via the team's pinned script, outside Petal's build and never a dependency of Petal or
 # its tests -- builds petal-bench and runs the side-by-side comparison.
 #   VENV        PyTorch venv (default .venv-bench; made on first use, ~7 GB), also gets ONNX Runtime
 #   KERAS_VENV  TF/Keras venv (default .venv-keras); used when it exists, made first when KERAS=1
 #   PRECISION   fp32 (default) or bf16; BF16=1 prints both tables
-#   ROUNDS      interleaved rounds (default 5; 1 for the tutorial), THREADS (default nproc)
+#   ROUNDS      interleaved rounds (default 5; 1 for the tutorial; 10 pairs for latency), THREADS (default nproc)
 #   PETAL_BENCH an already built petal-bench to use instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,7 @@ if ! "$venv/bin/python" -c "import torch, torchvision" 2>/dev/null; then
   echo "installing PyTorch into $venv (about 7 GB, once)"
   bash ../shared/tools/reference-venv.sh "$venv" --torch
 fi
-if [ "$mode" = model ] && ! "$venv/bin/python" -c "import onnx, onnxruntime, onnxscript" 2>/dev/null; then
+if [ "$mode" != tutorial ] && ! "$venv/bin/python" -c "import onnx, onnxruntime, onnxscript" 2>/dev/null; then
   echo "installing ONNX Runtime into $venv"
   "$venv/bin/pip" install -q onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2
 fi
@@ -43,5 +44,8 @@ case "$mode" in
   tutorial)
     "$venv/bin/python" Benchmarks/compare/tutorial_compare.py --petal "$bench" --torch-python "$venv/bin/python" \
       "${keras_args[@]}" --rounds "${ROUNDS:-1}" --threads "$threads" ;;
-  *) echo "usage: $0 [model|tutorial]" >&2; exit 2 ;;
+  latency)
+    "$venv/bin/python" Benchmarks/compare/latency_pairs.py --petal "$bench" --torch-python "$venv/bin/python" \
+      --pairs "${ROUNDS:-10}" --threads "$threads" ;;
+  *) echo "usage: $0 [model|tutorial|latency]" >&2; exit 2 ;;
 esac

@@ -58,6 +58,11 @@ open class Module {
         return p.tensor
     }
 
+    /// This module's own parameter `name`, or nil when it has none by that name (an optional bias).
+    public final func optionalParameter(_ name: String) -> Tensor? {
+        ownParameters.first(where: { $0.name == name })?.tensor
+    }
+
     /// This module's own buffer `name`.
     public func buffer(_ name: String) -> Tensor {
         guard let b = ownBuffers.first(where: { $0.name == name }) else { preconditionFailure("\(type(of: self)) has no buffer '\(name)'") }

@@ -40,7 +40,18 @@ extension Tensor {
         if let bias, bias.shape != [weight.shape[0]] {
             throw TensorError.shapeMismatch(op: "linear", message: "bias \(describe(bias.shape)) must be [\(weight.shape[0])]")
         }
-        let y = try matmul(weight.transposed())
+        // x·Wᵀ straight from W's row-major values (sgemm reads it transposed): no transposed copy per call.
+        let (n, k, m) = (shape[0], shape[1], weight.shape[0])
+        let (x, w) = (detached(), weight.detached())
+        let px = storage.plain, pw = weight.storage.plain
+        let out = Tensor.make([n, m]) { c in sgemm(transA: false, transB: true, m: n, n: m, k: k, a: px, b: pw, c: c.baseAddress!) }
+        let y = out.recorded("linear", [self, weight]) { g, needs in
+            let pg = g.storage.plain
+            // dx = dy·W, dW = dyᵀ·x
+            let dx = needs[0] ? Tensor.make([n, k]) { sgemm(transA: false, transB: false, m: n, n: k, k: m, a: pg, b: w.storage.plain, c: $0.baseAddress!) } : nil
+            let dw = needs[1] ? Tensor.make([m, k]) { sgemm(transA: true, transB: false, m: m, n: k, k: n, a: pg, b: x.storage.plain, c: $0.baseAddress!) } : nil
+            return [dx, dw]
+        }
         return try bias.map { try y + $0 } ?? y
     }
 }

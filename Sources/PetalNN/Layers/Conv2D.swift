@@ -27,7 +27,7 @@ public final class Conv2D: Module {
     }
 
     public var weight: Tensor { parameter("weight") }
-    public var bias: Tensor? { namedParameters.first { $0.name == "bias" }?.tensor }
+    public var bias: Tensor? { optionalParameter("bias") }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, precision: precision)

@@ -18,7 +18,7 @@ public final class Dense: Module {
         guard x.rank == 2, x.shape[1] == inFeatures else {
             throw TensorError.shapeMismatch(op: "Dense(\(inFeatures)→\(outFeatures))", message: "expects input [N, \(inFeatures)], got [\(x.shape.map(String.init).joined(separator: ", "))]")
         }
-        return try x.linear(weight: parameter("weight"), bias: namedParameters.first { $0.name == "bias" }?.tensor)
+        return try x.linear(weight: parameter("weight"), bias: optionalParameter("bias"))
     }
 
     public override var layerDescription: String { "Dense(\(inFeatures)→\(outFeatures))" }
