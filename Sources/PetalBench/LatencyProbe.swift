@@ -3,7 +3,7 @@
 // prints each round's median and their median, or with `--json` one line for Benchmarks/compare/latency_pairs.py.
 import Foundation
 import PetalNN
-import PetalTensor
+@_spi(Benchmark) import PetalTensor
 import PetalTrain
 
 func runLatencyProbe(precision: Precision) throws {
@@ -31,4 +31,36 @@ func runLatencyProbe(precision: Precision) throws {
     }
     print("batch-1 latency, \(precision), medians of \(rounds) rounds of 50 (ms): " + medians.map { String(format: "%.2f", $0) }.joined(separator: " "))
     print(String(format: "median %.2f ms", medians.sorted()[rounds / 2]))
+}
+
+/// `petal-bench --compare-layouts`: batch-1 ResNet-18 predictions with nChw16c against channels-last convolutions,
+/// alternating every 50 predictions in one process (the machine's drift hits both alike); how the batch-1 rule
+/// in ConvolutionPlan was chosen.
+func runLayoutComparison(rounds: Int = 20) throws {
+    let model = try ResNet(depth: .r18, classes: 2)
+    model.eval()
+    var g = SeededGenerator(seed: 3)
+    let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
+    let settings = [false, true]
+    for channelsLast in settings {
+        Device.default.batchOneChannelsLast = channelsLast
+        for _ in 0..<3 { _ = try withoutGradients { try model(one) } }
+    }
+    var medians: [[Double]] = [[], []]
+    for _ in 0..<rounds {
+        for (i, channelsLast) in settings.enumerated() {
+            Device.default.batchOneChannelsLast = channelsLast
+            var samples: [Double] = []
+            for _ in 0..<50 {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try withoutGradients { try model(one) }
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            medians[i].append(samples.sorted()[25])
+        }
+    }
+    Device.default.batchOneChannelsLast = true
+    let wins = (0..<rounds).filter { medians[1][$0] < medians[0][$0] }.count
+    print(String(format: "batch-1 ResNet-18 fp32, %d alternating rounds of 50: nChw16c %.2f ms, channels-last %.2f ms (medians); channels-last faster in %d of %d",
+                 rounds, medians[0].sorted()[rounds / 2], medians[1].sorted()[rounds / 2], wins, rounds))
 }

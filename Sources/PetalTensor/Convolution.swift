@@ -20,7 +20,7 @@ final class ConvolutionPlan: @unchecked Sendable {
 
     init(inputDims: [Int], weightDims: [Int], outputDims: [Int], geometry: WindowGeometry, hasBias: Bool, training: Bool,
          precision: Precision = .fp32, algorithm: ConvolutionAlgorithm = .auto,
-         postOps: ConvolutionPostOps = ConvolutionPostOps()) throws {
+         postOps: ConvolutionPostOps = ConvolutionPostOps(), channelsLast: Bool = false) throws {
         let alg = algorithm.dnnl
         self.algorithm = alg
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
@@ -28,8 +28,11 @@ final class ConvolutionPlan: @unchecked Sendable {
         computeType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
         // fp32 inference: left to choose, oneDNN 2.6 takes channels-last brgconv kernels, while training takes nChw16c
         // ones. Asking for nChw16c in inference too was faster in 6 of 7 interleaved ResNet-18 runs (median batch-32
-        // inference 209 against 197 images/s, latency unchanged), and keeps one layout from training to evaluation.
-        let tag = !training && precision == .fp32 && inputDims[1] % 16 == 0 ? dnnl_aBcd16b : dnnl_format_tag_any
+        // inference 209 against 197 images/s), and keeps one layout from training to evaluation. A single image is
+        // the exception (`channelsLast`): there the brgemm kernels were faster, and the stem's channels-last output
+        // needs no conversion (batch-1 ResNet-18, `petal-bench --compare-layouts`: 5.2–5.7 against 5.6–6.0 ms, faster
+        // in 15–20 of 20 alternating rounds in each of three runs).
+        let tag = !training && precision == .fp32 && inputDims[1] % 16 == 0 ? (channelsLast ? dnnl_acdb : dnnl_aBcd16b) : dnnl_format_tag_any
         var src = MemoryDesc(dims: inputDims, tag: tag, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
         // bf16 inference writes bf16 activations (as PyTorch's autocast does): the next convolution reads them without
         // a conversion, and half the bytes move. Training keeps fp32 outputs for batch norm and the gradients.
@@ -152,12 +155,13 @@ extension Tensor {
         // oneDNN 2.6 also offers Winograd when channels pad up to its 16-wide blocks (1→8, 8→16), and those runs
         // corrupted the heap in the test suite; Winograd is asked for only where channels fill whole blocks.
         let algorithm = c % 16 == 0 && o % 16 == 0 && groups == 1 ? Device.default.convolutionAlgorithm : .direct
-        let key = PrimitiveKey("conv2d \(precision.rawValue) \(algorithm.rawValue)\(postOps)",
+        let channelsLast = !training && precision == .fp32 && shape[0] == 1 && Device.default.batchOneChannelsLast
+        let key = PrimitiveKey("conv2d \(precision.rawValue) \(algorithm.rawValue)\(postOps)\(channelsLast ? " nhwc" : "")",
                                numbers: shape + weightDims + [stride.height, stride.width, padding.height, padding.width, dilation.height,
                                                               dilation.width, bias != nil ? 1 : 0, training ? 1 : 0])
         return try Device.default.cache.plan(key) {
             try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil,
-                                training: training, precision: precision, algorithm: algorithm, postOps: postOps)
+                                training: training, precision: precision, algorithm: algorithm, postOps: postOps, channelsLast: channelsLast)
         }
     }
 

@@ -57,6 +57,25 @@ import Testing
         #expect(throws: TensorError.self) { try withoutGradients { try x.conv2dInference(weight: w, adding: try randomTensor([1, 3, 5, 5], seed: 3)) } }
     }
 
+    @Test func singleImageInferenceRunsChannelsLastAndMatchesTheNaiveTwin() throws {
+        let w1 = try randomTensor([32, 16, 3, 3], seed: 11, scale: 0.2), w2 = try randomTensor([32, 32, 3, 3], seed: 12, scale: 0.2)
+        for batch in [1, 2] {
+            let x = try randomTensor([batch, 16, 6, 6], seed: 10), r = try randomTensor([batch, 32, 6, 6], seed: 13)
+            try withoutGradients {
+                let y = try x.conv2dInference(weight: w1, padding: 1, adding: r, relu: true)
+                // One image: oneDNN's channels-last brgemm kernels (faster there); batches keep nChw16c.
+                #expect(y.storage.layoutMemory?.desc.formatName == (batch == 1 ? "acdb" : "aBcd16b"), "batch \(batch)")
+                let z = try y.conv2dInference(weight: w2, padding: 1)
+                let conv1 = Naive.conv2d(x.scalars.map(Double.init), x.shape, w1.scalars.map(Double.init), w1.shape, nil,
+                                         stride: 1, padding: 1, dilation: 1, groups: 1)
+                let y1 = zip(conv1.values, r.scalars).map { max($0 + Double($1), 0) }
+                let conv2 = Naive.conv2d(y1, conv1.shape, w2.scalars.map(Double.init), w2.shape, nil, stride: 1, padding: 1, dilation: 1, groups: 1)
+                expectClose(y.scalars, y1, rtol: 1e-4, atol: 1e-4)
+                expectClose(z.scalars, conv2.values, rtol: 1e-4, atol: 1e-4)
+            }
+        }
+    }
+
     @Test func outputStaysBlockedBetweenConvolutions() throws {
         let x = try randomTensor([2, 16, 8, 8], seed: 4)
         let w = try randomTensor([16, 16, 3, 3], seed: 5, scale: 0.1)

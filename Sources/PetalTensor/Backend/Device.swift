@@ -57,6 +57,14 @@ public final class Device: @unchecked Sendable {
     }
 
     private let settingsLock = NSLock()
+    private var _batchOneChannelsLast = true
+
+    /// Whether fp32 inference on a single image asks oneDNN for channels-last convolutions (its brgemm kernels)
+    /// instead of nChw16c; a switch for `petal-bench --compare-layouts`, which measured the rule.
+    @_spi(Benchmark) public var batchOneChannelsLast: Bool {
+        get { settingsLock.withLock { _batchOneChannelsLast } }
+        set { settingsLock.withLock { _batchOneChannelsLast = newValue } }
+    }
     private var _convolutionAlgorithm = ConvolutionAlgorithm.auto
 
     /// How convolutions are computed; see ``ConvolutionAlgorithm``. Changing it affects convolutions planned afterwards.
