@@ -7,24 +7,12 @@ import PetalNN
 import PetalTrain
 
 func runLatencyProbe(precision: Precision) throws {
-    let model = try ResNet(depth: .r18, classes: 2)
-    model.setConvolutionPrecision(precision)
-    model.eval()
-    var g = SeededGenerator(seed: 3)
-    let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
-    for _ in 0..<5 { _ = try withoutGradients { try model(one) } }
+    let predict = try singleImagePredictor(precision: precision)
+    for _ in 0..<5 { try predict() }
     let json = CommandLine.arguments.contains("--json")
     let rounds = max(1, Int(ProcessInfo.processInfo.environment["PETAL_ROUNDS"] ?? "") ?? (json ? 6 : 20))
     var medians: [Double] = []
-    for _ in 0..<rounds {
-        var samples: [Double] = []
-        for _ in 0..<50 {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = try withoutGradients { try model(one) }
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-        }
-        medians.append(samples.sorted()[25])
-    }
+    for _ in 0..<rounds { medians.append(try medianMilliseconds(of: 50, predict)) }
     if json {
         print("{\"train_ips\": null, \"infer_ips\": null, \"latency_ms\": \(medians.sorted()[rounds / 2]), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\"}")
         return
@@ -37,30 +25,42 @@ func runLatencyProbe(precision: Precision) throws {
 /// alternating every 50 predictions in one process (the machine's drift hits both alike); how the batch-1 rule
 /// in ConvolutionPlan was chosen.
 func runLayoutComparison(rounds: Int = 20) throws {
-    let model = try ResNet(depth: .r18, classes: 2)
-    model.eval()
-    var g = SeededGenerator(seed: 3)
-    let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
+    let predict = try singleImagePredictor(precision: .fp32)
     let settings = [false, true]
     for channelsLast in settings {
         Device.default.batchOneChannelsLast = channelsLast
-        for _ in 0..<3 { _ = try withoutGradients { try model(one) } }
+        for _ in 0..<3 { try predict() }
     }
     var medians: [[Double]] = [[], []]
     for _ in 0..<rounds {
         for (i, channelsLast) in settings.enumerated() {
             Device.default.batchOneChannelsLast = channelsLast
-            var samples: [Double] = []
-            for _ in 0..<50 {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = try withoutGradients { try model(one) }
-                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-            }
-            medians[i].append(samples.sorted()[25])
+            medians[i].append(try medianMilliseconds(of: 50, predict))
         }
     }
     Device.default.batchOneChannelsLast = true
     let wins = (0..<rounds).filter { medians[1][$0] < medians[0][$0] }.count
     print(String(format: "batch-1 ResNet-18 fp32, %d alternating rounds of 50: nChw16c %.2f ms, channels-last %.2f ms (medians); channels-last faster in %d of %d",
                  rounds, medians[0].sorted()[rounds / 2], medians[1].sorted()[rounds / 2], wins, rounds))
+}
+
+/// Predicts one fixed random 100×100 image with a fresh ResNet-18 (eval mode, gradients off).
+func singleImagePredictor(precision: Precision) throws -> () throws -> Void {
+    let model = try ResNet(depth: .r18, classes: 2)
+    model.setConvolutionPrecision(precision)
+    model.eval()
+    var g = SeededGenerator(seed: 3)
+    let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
+    return { _ = try withoutGradients { try model(one) } }
+}
+
+/// The median wall time of `runs` calls of `body`, in milliseconds.
+func medianMilliseconds(of runs: Int, _ body: () throws -> Void) throws -> Double {
+    var samples: [Double] = []
+    for _ in 0..<runs {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    return samples.sorted()[runs / 2]
 }
