@@ -30,8 +30,8 @@ final class ConvolutionPlan: @unchecked Sendable {
         // ones. Asking for nChw16c in inference too was faster in 6 of 7 interleaved ResNet-18 runs (median batch-32
         // inference 209 against 197 images/s), and keeps one layout from training to evaluation. A single image is
         // the exception (`channelsLast`): there the brgemm kernels were faster, and the stem's channels-last output
-        // needs no conversion (batch-1 ResNet-18, `petal-bench --compare-layouts`: 5.2–5.7 against 5.6–6.0 ms, faster
-        // in 15–20 of 20 alternating rounds in each of three runs).
+        // needs no conversion (batch-1 ResNet-18, `petal-bench --compare-layouts`: 5.1–5.7 against 5.4–6.0 ms, faster
+        // in 15–20 of 20 alternating rounds in each of four runs).
         let tag = !training && precision == .fp32 && inputDims[1] % 16 == 0 ? (channelsLast ? dnnl_acdb : dnnl_aBcd16b) : dnnl_format_tag_any
         var src = MemoryDesc(dims: inputDims, tag: tag, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
         // bf16 inference writes bf16 activations (as PyTorch's autocast does): the next convolution reads them without
