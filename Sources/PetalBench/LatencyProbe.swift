@@ -12,7 +12,7 @@ func runLatencyProbe(precision: Precision) throws {
     let json = CommandLine.arguments.contains("--json")
     let rounds = max(1, Int(ProcessInfo.processInfo.environment["PETAL_ROUNDS"] ?? "") ?? (json ? 6 : 20))
     var medians: [Double] = []
-    for _ in 0..<rounds { medians.append(try medianMilliseconds(of: 50, predict)) }
+    for _ in 0..<rounds { medians.append(try Throughput.medianSeconds(warmup: 0, runs: 50, predict) * 1000) }
     if json {
         print("{\"train_ips\": null, \"infer_ips\": null, \"latency_ms\": \(medians.sorted()[rounds / 2]), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\"}")
         return
@@ -35,7 +35,7 @@ func runLayoutComparison(rounds: Int = 20) throws {
     for _ in 0..<rounds {
         for (i, channelsLast) in settings.enumerated() {
             Device.default.batchOneChannelsLast = channelsLast
-            medians[i].append(try medianMilliseconds(of: 50, predict))
+            medians[i].append(try Throughput.medianSeconds(warmup: 0, runs: 50, predict) * 1000)
         }
     }
     Device.default.batchOneChannelsLast = true
@@ -54,13 +54,3 @@ func singleImagePredictor(precision: Precision) throws -> () throws -> Void {
     return { _ = try withoutGradients { try model(one) } }
 }
 
-/// The median wall time of `runs` calls of `body`, in milliseconds.
-func medianMilliseconds(of runs: Int, _ body: () throws -> Void) throws -> Double {
-    var samples: [Double] = []
-    for _ in 0..<runs {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-    }
-    return samples.sorted()[runs / 2]
-}

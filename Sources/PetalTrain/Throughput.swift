@@ -45,7 +45,7 @@ public struct Throughput: Codable, Sendable {
     }
 
     /// Median seconds per call of `body` over `runs` calls after `warmup` calls.
-    static func medianSeconds(warmup: Int, runs: Int, _ body: () throws -> Void) throws -> Double {
+    public static func medianSeconds(warmup: Int, runs: Int, _ body: () throws -> Void) throws -> Double {
         for _ in 0..<warmup { try body() }
         var samples: [Double] = []
         for _ in 0..<runs {
