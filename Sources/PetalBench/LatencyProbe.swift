@@ -25,7 +25,7 @@ func runLatencyProbe(precision: Precision) throws {
 /// alternating every 50 predictions in one process (the machine's drift hits both alike); how the batch-1 rule
 /// in ConvolutionPlan was chosen.
 func runLayoutComparison(rounds: Int = 20) throws {
-    let predict = try singleImagePredictor(precision: .fp32)
+    let predict = try singleImagePredictor(precision: .fp32, direct: true)
     let settings = [false, true]
     for channelsLast in settings {
         Device.default.batchOneChannelsLast = channelsLast
@@ -44,13 +44,16 @@ func runLayoutComparison(rounds: Int = 20) throws {
                  rounds, medians[0].sorted()[rounds / 2], medians[1].sorted()[rounds / 2], wins, rounds))
 }
 
-/// Predicts one fixed random 100×100 image with a fresh ResNet-18 (eval mode, gradients off).
-func singleImagePredictor(precision: Precision) throws -> () throws -> Void {
+/// Predicts one fixed random 100×100 image with a fresh ResNet-18: through an ``InferenceSession`` (as `petal predict`
+/// does), or with `direct` by calling the model (eval mode, gradients off), as `--compare-layouts` needs.
+func singleImagePredictor(precision: Precision, direct: Bool = false) throws -> () throws -> Void {
     let model = try ResNet(depth: .r18, classes: 2)
     model.setConvolutionPrecision(precision)
     model.eval()
     var g = SeededGenerator(seed: 3)
     let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
-    return { _ = try withoutGradients { try model(one) } }
+    if direct { return { _ = try withoutGradients { try model(one) } } }
+    let session = InferenceSession(model)
+    return { _ = try session(one) }
 }
 

@@ -38,10 +38,11 @@ struct Predict: ParsableCommand {
                 }
             }
             var results: [Prediction] = []
+            let session = InferenceSession(loaded.model)  // one image at a time, replayed from a recording
             for path in files {
                 do {
                     let x = try ImageInput.tensor(fromFile: path, config: loaded.data)
-                    let p = try loaded.model.predictProbabilities(x).scalars
+                    let p = try session.probabilities(x).scalars
                     let best = p.indices.max { p[$0] < p[$1] }!
                     results.append(Prediction(path: path, label: names[best],
                                               probabilities: Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))), error: nil))

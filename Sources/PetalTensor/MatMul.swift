@@ -40,8 +40,11 @@ extension Tensor {
         if let bias, bias.shape != [weight.shape[0]] {
             throw TensorError.shapeMismatch(op: "linear", message: "bias \(describe(bias.shape)) must be [\(weight.shape[0])]")
         }
-        // x·Wᵀ straight from W's row-major values (sgemm reads it transposed): no transposed copy per call.
         let (n, k, m) = (shape[0], shape[1], weight.shape[0])
+        guard GradientMode.isEnabled && (node != nil || weight.node != nil || bias?.node != nil) else {
+            return try linearInference(weight: weight, bias: bias, n: n, k: k, m: m)
+        }
+        // x·Wᵀ straight from W's row-major values (sgemm reads it transposed): no transposed copy per call.
         let (x, w) = (detached(), weight.detached())
         let px = storage.plain, pw = weight.storage.plain
         let out = Tensor.make([n, m]) { c in sgemm(transA: false, transB: true, m: n, n: m, k: k, a: px, b: pw, c: c.baseAddress!) }
@@ -53,5 +56,25 @@ extension Tensor {
             return [dx, dw]
         }
         return try bias.map { try y + $0 } ?? y
+    }
+
+    /// `linear` without gradients: one oneDNN inner product with the bias added in the same pass. Being a primitive,
+    /// it is also part of a ``RecordedFunction`` (a classifier's last layer; sgemm and the Swift bias sum are not).
+    private func linearInference(weight: Tensor, bias: Tensor?, n: Int, k: Int, m: Int) throws -> Tensor {
+        let key = PrimitiveKey("linear inference", numbers: [n, k, m, bias != nil ? 1 : 0])
+        let prim = try Device.default.cache.primitive(key) {
+            var src = MemoryDesc.plain([n, k]).raw, wei = MemoryDesc.plain([m, k]).raw, dst = MemoryDesc.plain([n, m]).raw
+            var d = dnnl_inner_product_desc_t()
+            try withOptionalPointer(bias != nil ? MemoryDesc.plain([m]).raw : nil) { b in
+                try dnnlCheck(dnnl_inner_product_forward_desc_init(&d, dnnl_forward_inference, &src, &wei, b, &dst),
+                              "linear \(describe([n, k])) · \(describe([m, k]))ᵀ")
+            }
+            return try Primitive(opDesc: &d, name: "linear inference")
+        }
+        let dst = Memory(desc: .plain([n, m]))
+        var args = [(Arg.src, storage.memory(.plain([n, k]))), (Arg.weights, weight.storage.memory(.plain([m, k]))), (Arg.dst, dst)]
+        if let bias { args.append((Arg.bias, bias.storage.memory(.plain([m])))) }
+        prim.execute(args)
+        return Tensor(shape: [n, m], storage: Storage(memory: dst, count: n * m))
     }
 }

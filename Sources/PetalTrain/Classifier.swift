@@ -19,6 +19,8 @@ public struct Classifier {
     public let metadata: CheckpointMetadata
     /// The preparation applied to every image (from the metadata).
     public let preparation: DataConfig
+    /// Runs the model: each image is a batch of one, replayed from a recording of the forward pass.
+    private let session: InferenceSession
 
     /// Loads a checkpoint written with Petal metadata (as `petal train` and `ModelCheckpoint` write them).
     public init(checkpoint url: URL) throws {
@@ -33,6 +35,7 @@ public struct Classifier {
                                 smallImages: meta.smallImages.flatMap(SmallImagePolicy.init(rawValue:)) ?? .skip)
         if meta.normalization == "meanStd", let mean = meta.mean, let std = meta.std { config.normalisation = .meanStd(mean: mean, std: std) }
         (self.model, metadata, preparation) = (model, meta, config)
+        session = InferenceSession(model)
     }
 
     private static func read(_ url: URL) throws -> Data {
@@ -43,12 +46,12 @@ public struct Classifier {
 
     /// Labels a decoded image.
     public func predict(_ image: ByteImage) throws -> Prediction {
-        try prediction(model.predictProbabilities(ImageInput.tensor(image: image, config: preparation)).scalars)
+        try prediction(session.probabilities(ImageInput.tensor(image: image, config: preparation)).scalars)
     }
 
     /// Labels the image in a file.
     public func predict(file path: String) throws -> Prediction {
-        try prediction(model.predictProbabilities(ImageInput.tensor(fromFile: path, config: preparation)).scalars)
+        try prediction(session.probabilities(ImageInput.tensor(fromFile: path, config: preparation)).scalars)
     }
 
     private func prediction(_ p: [Float]) -> Prediction {

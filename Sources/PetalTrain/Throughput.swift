@@ -9,7 +9,7 @@ public struct Throughput: Codable, Sendable {
     public let trainImagesPerSecond: Double
     /// Inference passes at the same batch size (eval mode, no gradients).
     public let inferImagesPerSecond: Double
-    /// Median time to predict one image (batch 1).
+    /// Median time to predict one image (batch 1, through an ``InferenceSession`` as `petal predict` does).
     public let latencyMilliseconds: Double
     public let batchSize: Int
 
@@ -32,7 +32,8 @@ public struct Throughput: Codable, Sendable {
         let train = try medianSeconds(warmup: 1, runs: steps) { try trainingStep(model, batch, labels: labels, optimizer: sgd) }
         model.eval()
         let infer = try medianSeconds(warmup: 1, runs: steps) { _ = try withoutGradients { try model(batch) } }
-        let latency = try medianSeconds(warmup: 3, runs: latencyRuns) { _ = try withoutGradients { try model(one) } }
+        let session = InferenceSession(model)  // single images are predicted through a recording, as `petal predict` does
+        let latency = try medianSeconds(warmup: 3, runs: latencyRuns) { _ = try session(one) }
         return Throughput(trainImagesPerSecond: Double(inputShape[0]) / train, inferImagesPerSecond: Double(inputShape[0]) / infer,
                           latencyMilliseconds: latency * 1000, batchSize: inputShape[0])
     }

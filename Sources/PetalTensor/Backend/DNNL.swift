@@ -209,26 +209,33 @@ final class Primitive: @unchecked Sendable {
     }
 
     func execute(_ args: [(Int32, Memory)], device: Device = .default) {
-        var raw = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        let raw = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
         // One primitive at a time per device: the stream is shared, and two threads each driving the
         // OpenMP pool would oversubscribe the cores (each caller thread gets its own team of threads).
         let status = device.executionLock.withLock {
-            if let (desc, bytes) = scratchpad {
-                if let scratchpadMemory {
-                    dnnlMust(dnnl_memory_set_data_handle(scratchpadMemory, device.scratchpad(bytes)), "scratchpad set_data_handle")
-                } else {
-                    var md = desc
-                    dnnlMust(dnnl_memory_create(&scratchpadMemory, &md, device.engine, device.scratchpad(bytes)), "scratchpad memory_create")
-                }
-                raw.append(dnnl_exec_arg_t(arg: Arg.scratchpad, memory: scratchpadMemory))
-            }
-            let start = device.profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            let s = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
-            if s == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
-            device.profile?.add(self, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
-            return s
+            device.recordingOnThisThread?.record(self, raw, keeping: args.map(\.1))
+            return run(raw, device: device)
         }
         precondition(status == dnnl_success, "oneDNN \(implementation) execute failed (status \(status.rawValue)); " + argumentReport(args))
+    }
+
+    /// Executes with `args` plus the device scratchpad and waits for the result. Call under the device's execution lock.
+    func run(_ args: [dnnl_exec_arg_t], device: Device) -> dnnl_status_t {
+        var raw = args
+        if let (desc, bytes) = scratchpad {
+            if let scratchpadMemory {
+                dnnlMust(dnnl_memory_set_data_handle(scratchpadMemory, device.scratchpad(bytes)), "scratchpad set_data_handle")
+            } else {
+                var md = desc
+                dnnlMust(dnnl_memory_create(&scratchpadMemory, &md, device.engine, device.scratchpad(bytes)), "scratchpad memory_create")
+            }
+            raw.append(dnnl_exec_arg_t(arg: Arg.scratchpad, memory: scratchpadMemory))
+        }
+        let start = device.profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        let status = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
+        if status == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
+        device.profile?.add(self, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        return status
     }
 }
 
@@ -259,6 +266,7 @@ let sameLayoutCopyBytes = 512 << 10
 func reorder(_ src: Memory, into dst: Memory, device: Device = .default) {
     if src.desc == dst.desc, src.desc.byteCount <= sameLayoutCopyBytes {
         dst.data.copyMemory(from: src.data, byteCount: src.desc.byteCount)
+        device.executionLock.withLock { device.recordingOnThisThread?.recordCopy(from: src, to: dst) }
         return
     }
     let key = PrimitiveKey("reorder", src.desc, dst.desc)

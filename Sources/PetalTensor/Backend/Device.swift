@@ -11,6 +11,8 @@ public final class Device: @unchecked Sendable {
     let executionLock = NSLock()
     /// Collects per-primitive times while profiling (read and written under `executionLock`).
     var profile: ExecutionProfile?
+    /// The recordings in progress, one per recording thread (read and written under `executionLock`); see ``RecordedFunction``.
+    private var recordings: [ExecutionRecording] = []
     /// The scratch space every primitive borrows while it runs (grown to the largest need; used under `executionLock`).
     private var scratchpadBuffer: UnsafeMutableRawPointer?
     private var scratchpadCapacity = 0
@@ -45,6 +47,21 @@ public final class Device: @unchecked Sendable {
             scratchpadCapacity = bytes
         }
         return scratchpadBuffer!
+    }
+
+    /// The recording that executions on the calling thread go into, if one is in progress there. Call under `executionLock`.
+    var recordingOnThisThread: ExecutionRecording? {
+        recordings.isEmpty ? nil : recordings.first { pthread_equal($0.thread, pthread_self()) != 0 }
+    }
+
+    /// Records into `recording` every execution the calling thread makes while `body` runs.
+    func record<R>(into recording: ExecutionRecording, _ body: () throws -> R) rethrows -> R {
+        executionLock.withLock {
+            precondition(recordingOnThisThread == nil, "a thread makes one recording at a time")
+            recordings.append(recording)
+        }
+        defer { executionLock.withLock { recordings.removeAll { $0 === recording } } }
+        return try body()
     }
 
     /// Threads in oneDNN's compute pool. Defaults to every core (or `OMP_NUM_THREADS` when set).
