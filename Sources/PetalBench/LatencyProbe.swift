@@ -1,5 +1,5 @@
 // `petal-bench --probe-latency`: only batch-1 predictions of ResNet-18 (fp32, or bf16 with `--bf16`), so that a
-// profiler (`perf record -D 4000`) sees nothing else. `PETAL_ROUNDS` rounds of 50 (default 20, or 6 with `--json`);
+// profiler (`perf record -D 4000`) sees nothing else; with `--profile`, Petal's own per-primitive times instead. `PETAL_ROUNDS` rounds of 50 (default 20, or 6 with `--json`);
 // prints each round's median and their median, or with `--json` one line for Benchmarks/compare/latency_pairs.py.
 import Foundation
 import PetalNN
@@ -9,6 +9,9 @@ import PetalTrain
 func runLatencyProbe(precision: Precision) throws {
     let predict = try singleImagePredictor(precision: precision)
     for _ in 0..<5 { try predict() }
+    if CommandLine.arguments.contains("--profile") {
+        return try printProfile("batch-1 \(precision.rawValue) predictions", per: "run", runs: 400, decimals: 3, byShape: true, rows: 40, predict)
+    }
     let json = CommandLine.arguments.contains("--json")
     let rounds = max(1, Int(ProcessInfo.processInfo.environment["PETAL_ROUNDS"] ?? "") ?? (json ? 6 : 20))
     var medians: [Double] = []

@@ -71,8 +71,9 @@ func profileInference(_ model: Module, precision: Precision, batch: Int, runs: I
 
 /// Runs `body` `runs` times with per-primitive timing on (Petal's own timer; see ExecutionProfile) and prints the
 /// time per run, oneDNN's share of it and the slowest primitives.
-func printProfile(_ what: String, per unit: String, runs: Int, decimals: Int, _ body: () throws -> Void) throws {
-    Device.default.startProfiling()
+func printProfile(_ what: String, per unit: String, runs: Int, decimals: Int, byShape: Bool = false, rows shown: Int = 14,
+                  _ body: () throws -> Void) throws {
+    Device.default.startProfiling(byShape: byShape)
     let t0 = Date()
     for _ in 0..<runs { try body() }
     let total = Date().timeIntervalSince(t0) * 1000 / Double(runs)
@@ -80,7 +81,7 @@ func printProfile(_ what: String, per unit: String, runs: Int, decimals: Int, _ 
     let inside = rows.reduce(0) { $0 + $1.milliseconds } / Double(runs)
     let ms = "%.\(max(decimals - 1, 0))f"
     print(String(format: "profile, %@: \(ms) ms, of which oneDNN \(ms) ms and outside it \(ms) ms", what, total, inside, total - inside))
-    for r in rows.prefix(14) {
+    for r in rows.prefix(shown) {
         print(String(format: "  %7.\(decimals)f ms/\(unit) %5.1f×  %@", r.milliseconds / Double(runs), Double(r.count) / Double(runs), r.primitive))
     }
 }

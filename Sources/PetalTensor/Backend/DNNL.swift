@@ -200,6 +200,12 @@ final class Primitive: @unchecked Sendable {
         return cstr.map { String(cString: $0) } ?? "?"
     }
 
+    /// Names this primitive in a per-shape profile: kind, implementation, and source → destination dimensions.
+    private(set) lazy var profileLabel: String = {
+        func dims(_ query: dnnl_query_t) -> String { guard let md = dnnl_primitive_desc_query_md(pd, query, 0) else { return "?" }; return "\(MemoryDesc(raw: md.pointee).dims)" }
+        return "\(name) [\(implementation)] \(dims(dnnl_query_src_md)) → \(dims(dnnl_query_dst_md))"
+    }()
+
     /// Which arguments disagree with the layouts the primitive expects (for failure messages).
     func argumentReport(_ args: [(Int32, Memory)]) -> String {
         args.map { arg, memory in

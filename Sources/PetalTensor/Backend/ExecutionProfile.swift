@@ -6,16 +6,22 @@ import Foundation
 final class ExecutionProfile {
     private(set) var rows: [String: (count: Int, nanoseconds: UInt64)] = [:]
 
+    /// With `byShape`, one row per primitive (its output's dimensions name it) rather than per kind.
+    let byShape: Bool
+
+    init(byShape: Bool) { self.byShape = byShape }
+
     func add(_ p: Primitive, nanoseconds: UInt64) {
-        let key = "\(p.name) [\(p.implementation)]"
+        let key = byShape ? p.profileLabel : "\(p.name) [\(p.implementation)]"
         let old = rows[key] ?? (0, 0)
         rows[key] = (old.count + 1, old.nanoseconds + nanoseconds)
     }
 }
 
 @_spi(Benchmark) extension Device {
-    /// Starts timing every oneDNN execution on this device (replacing any profile in progress).
-    public func startProfiling() { executionLock.withLock { profile = ExecutionProfile() } }
+    /// Starts timing every oneDNN execution on this device (replacing any profile in progress); `byShape` keeps one
+    /// row per primitive instead of one per kind.
+    public func startProfiling(byShape: Bool = false) { executionLock.withLock { profile = ExecutionProfile(byShape: byShape) } }
 
     /// Stops timing and returns one row per primitive kind and implementation, slowest first.
     public func stopProfiling() -> [(primitive: String, count: Int, milliseconds: Double)] {
