@@ -16,14 +16,15 @@ parser.add_argument("--petal", required=True, help="petal-bench executable")
 parser.add_argument("--torch-python", required=True, help="python of a venv with onnxruntime (and torch, for the export)")
 parser.add_argument("--pairs", type=int, default=10)
 parser.add_argument("--threads", default=str(os.cpu_count()))
-parser.add_argument("--spin", default="30000", help="GOMP_SPINCOUNT of the spinning side")
+parser.add_argument("--spin", default="30000", help="GOMP_SPINCOUNT of the spinning side; several, comma-separated, give a side each")
 parser.add_argument("--baseline", help="another petal-bench (an earlier build) to compare against, as one more side")
 args = parser.parse_args()
 
 here = os.path.dirname(os.path.abspath(__file__))
 sides = {
     "Petal": [args.petal, "--probe-latency", "--json"],
-    "Petal, spinning threads": ["/usr/bin/env", f"GOMP_SPINCOUNT={args.spin}", args.petal, "--probe-latency", "--json"],
+    **{f"Petal, GOMP_SPINCOUNT={n}": ["/usr/bin/env", f"GOMP_SPINCOUNT={n}", args.petal, "--probe-latency", "--json"]
+       for n in args.spin.split(",")},
     "ONNX Runtime": [args.torch_python, f"{here}/ort_resnet18.py", "--threads", args.threads, "--latency-only"],
 }
 if args.baseline:
