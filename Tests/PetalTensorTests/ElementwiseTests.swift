@@ -47,6 +47,19 @@ func referenceBroadcast(_ a: [Double], _ sa: [Int], _ b: [Double], _ sb: [Int], 
         expectClose(r.scalars, y.scalars.map { Double(max($0, 0)) }, rtol: 0, atol: 0)
     }
 
+    @Test func smallPrimitivesRunOnTheCallingThreadAndLeaveThePoolAsItWas() throws {
+        let threads = Device.default.threads
+        for (shape, small) in [([1, 16, 8, 8], true), ([8, 64, 32, 32], false)] {
+            let x = try randomTensor(shape, seed: 36)
+            let r = try x.relu()
+            expectClose(r.scalars, x.scalars.map { Double(max($0, 0)) }, rtol: 0, atol: 0)
+            let key = PrimitiveKey("relu_fwd", x.storage.preferredMemory(dims: shape).desc)
+            let primitive = try Device.default.cache.primitive(key) { throw TensorError.backend("relu of \(shape) was not cached") }
+            #expect(primitive.singleThreaded == small, "\(shape): \(Primitive.bytesMoved(primitive.pd)) bytes")
+            #expect(Device.default.threads == threads)
+        }
+    }
+
     @Test func incompatibleShapesThrowNamingBothShapes() throws {
         let a = try Tensor.zeros([2, 3]), b = try Tensor.zeros([4])
         #expect(throws: TensorError.self) { try a + b }

@@ -162,20 +162,34 @@ final class Primitive: @unchecked Sendable {
     /// (the device may have grown the buffer); used under the device's execution lock only.
     private var scratchpadMemory: dnnl_memory_t?
 
+    /// Whether it runs on the calling thread alone (see ``singleThreadBytes``).
+    let singleThreaded: Bool
+
     /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
     convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
          device: Device = .default, name: String) throws {
-        var p: dnnl_primitive_desc_t?
-        try withUserScratchpad(attr) { attr in
-            try dnnlCheck(dnnl_primitive_desc_create(&p, opDesc, attr, device.engine, hint?.pd), "\(name) primitive_desc_create")
+        func create() throws -> dnnl_primitive_desc_t {
+            var p: dnnl_primitive_desc_t?
+            try withUserScratchpad(attr) { attr in
+                try dnnlCheck(dnnl_primitive_desc_create(&p, opDesc, attr, device.engine, hint?.pd), "\(name) primitive_desc_create")
+            }
+            return p!
         }
-        try self.init(pd: p!, name: name)
+        var pd = try create()
+        let small = Primitive.bytesMoved(pd) <= singleThreadBytes
+        if small {
+            // Made again for one thread: kernels split their work when the primitive is made.
+            dnnl_primitive_desc_destroy(pd)
+            pd = try onCallingThreadOnly(true, create)
+        }
+        try self.init(pd: pd, name: name, singleThreaded: small)
     }
 
     /// Reorders and other primitives whose descriptor comes from a dedicated constructor.
-    init(pd: dnnl_primitive_desc_t, name: String) throws {
+    init(pd: dnnl_primitive_desc_t, name: String, singleThreaded: Bool = false) throws {
         self.pd = pd
         self.name = name
+        self.singleThreaded = singleThreaded
         var prim: dnnl_primitive_t?
         try dnnlCheck(dnnl_primitive_create(&prim, pd), "\(name) primitive_create")
         primitive = prim!
@@ -187,6 +201,15 @@ final class Primitive: @unchecked Sendable {
         if let scratchpadMemory { dnnl_memory_destroy(scratchpadMemory) }
         dnnl_primitive_destroy(primitive)
         dnnl_primitive_desc_destroy(pd)
+    }
+
+    /// Bytes of the data a primitive reads and writes: sources, weights and destinations, or their gradients.
+    static func bytesMoved(_ pd: dnnl_primitive_desc_t) -> Int {
+        [dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md, dnnl_query_diff_src_md, dnnl_query_diff_weights_md,
+         dnnl_query_diff_dst_md].reduce(0) { total, query in
+            guard let md = dnnl_primitive_desc_query_md(pd, query, 0) else { return total }
+            return total + dnnl_memory_desc_get_size(md)
+        }
     }
 
     func desc(_ query: dnnl_query_t, _ index: Int32 = 0) -> MemoryDesc {
@@ -238,11 +261,29 @@ final class Primitive: @unchecked Sendable {
             raw.append(dnnl_exec_arg_t(arg: Arg.scratchpad, memory: scratchpadMemory))
         }
         let start = device.profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-        let status = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
-        if status == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
+        let status = onCallingThreadOnly(singleThreaded) {
+            let status = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
+            if status == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }
+            return status
+        }
         device.profile?.add(self, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
         return status
     }
+}
+
+/// Primitives that read and write at most this many bytes run on the calling thread alone: waking oneDNN's second
+/// thread costs more than it saves there. In a batch-1 ResNet-18 prediction: the input's conversion, the global
+/// pooling and the classifier layer, which took 20–30 µs each on two threads.
+let singleThreadBytes = 256 << 10
+
+/// Runs `body` with oneDNN limited to the calling thread when `on` (OpenMP's thread count is per calling thread).
+@inline(__always)
+func onCallingThreadOnly<R>(_ on: Bool, _ body: () throws -> R) rethrows -> R {
+    guard on else { return try body() }
+    let threads = omp_get_max_threads()
+    omp_set_num_threads(1)
+    defer { omp_set_num_threads(threads) }
+    return try body()
 }
 
 /// Runs `body` with `attr` (or a new attribute when nil) set to take its scratchpad from the caller: every Petal
@@ -279,9 +320,12 @@ func reorder(_ src: Memory, into dst: Memory, device: Device = .default) {
     let prim = try! device.cache.primitive(key) {
         var pd: dnnl_primitive_desc_t?
         var s = src.desc.raw, d = dst.desc.raw
-        try withUserScratchpad(nil) { attr in try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, device.engine, &d, device.engine, attr),
-                      "reorder \(src.desc.dims) \(src.desc.formatName) → \(dst.desc.formatName)") }
-        return try Primitive(pd: pd!, name: "reorder")
+        let small = src.desc.byteCount + dst.desc.byteCount <= singleThreadBytes
+        try onCallingThreadOnly(small) {
+            try withUserScratchpad(nil) { attr in try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, device.engine, &d, device.engine, attr),
+                          "reorder \(src.desc.dims) \(src.desc.formatName) → \(dst.desc.formatName)") }
+        }
+        return try Primitive(pd: pd!, name: "reorder", singleThreaded: small)
     }
     prim.execute([(Arg.from, src), (Arg.to, dst)], device: device)
 }
