@@ -45,6 +45,7 @@ public final class RecordedFunction: @unchecked Sendable {
                 _ = output.storage.plain  // the conversion to row-major order, if any, is part of the recording
                 return (first, output)
             }
+            recording.accumulateInPlace(sparing: [UnsafeMutableRawPointer(input.storage.plain), UnsafeMutableRawPointer(output.storage.plain)])
             let replayed = RecordedFunction(recording: recording, input: input, output: output)
             let expected = try body(second).scalars, got = try replayed(second).scalars
             // Same primitives on the same values: equal up to the order of a kernel's sums. Values computed in Swift
@@ -73,4 +74,7 @@ public final class RecordedFunction: @unchecked Sendable {
 
     /// Steps replayed per call (oneDNN executions and copies).
     public var stepCount: Int { recording.steps.count }
+
+    /// How many of them are copies (residuals that a later step still reads; see `accumulateInPlace`).
+    var copyCount: Int { recording.steps.filter { if case .copy = $0 { true } else { false } }.count }
 }

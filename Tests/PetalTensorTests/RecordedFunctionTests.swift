@@ -4,17 +4,22 @@ import Testing
 /// A recording replays the oneDNN work of one call; it must equal a direct call on every new input, and refuse
 /// functions whose work on the input is not all in oneDNN.
 @Suite struct RecordedFunctionTests {
-    /// conv → ReLU (fused) → max pool → conv + residual → ReLU (fused) → global average → linear: every kind of step a
-    /// ResNet prediction records, including the same-layout residual copy.
+    /// conv → ReLU (fused) → max pool → two residual blocks (conv + residual → ReLU, fused) → global average →
+    /// linear: every kind of step a ResNet prediction records. The first block's residual is not read again, so its
+    /// copy into the sum's output is dropped; the second adds the convolution's own input, so its copy stays.
     static func network() throws -> (Tensor) throws -> Tensor {
         var g = SeededGenerator(seed: 21)
         let w1 = try Tensor.randomNormal([16, 3, 3, 3], standardDeviation: 0.3, generator: &g), b1 = try Tensor.randomNormal([16], generator: &g)
         let w2 = try Tensor.randomNormal([16, 16, 3, 3], standardDeviation: 0.1, generator: &g)
+        let w3 = try Tensor.randomNormal([16, 16, 3, 3], standardDeviation: 0.1, generator: &g)
+        let w4 = try Tensor.randomNormal([16, 16, 3, 3], standardDeviation: 0.1, generator: &g)
         let fc = try Tensor.randomNormal([5, 16], generator: &g), fcBias = try Tensor.randomNormal([5], generator: &g)
         return { x in
             let h = try x.conv2dInference(weight: w1, bias: b1, padding: 1, relu: true).maxPool2d(kernel: 2)
-            let y = try h.conv2dInference(weight: w2, padding: 1, adding: h, relu: true)
-            return try y.globalAvgPool2d().linear(weight: fc, bias: fcBias)
+            let a = try h.conv2dInference(weight: w2, padding: 1, relu: true)
+            let y = try a.conv2dInference(weight: w3, padding: 1, adding: h, relu: true)
+            let z = try y.conv2dInference(weight: w4, padding: 1, adding: y, relu: true)
+            return try z.globalAvgPool2d().linear(weight: fc, bias: fcBias)
         }
     }
 
@@ -23,7 +28,8 @@ import Testing
         let f = try Self.network()
         let recorded = try #require(try RecordedFunction.record(inputShape: [batch, 3, 12, 12], f))
         #expect(recorded.outputShape == [batch, 5])
-        #expect(recorded.stepCount >= 5)
+        #expect(recorded.stepCount >= 8)
+        #expect(recorded.copyCount == 1, "the first block's residual copy is dropped, the second's kept")
         var g = SeededGenerator(seed: 22)
         var answers: [[Float]] = []
         for _ in 0..<3 {
