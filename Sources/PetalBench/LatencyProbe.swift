@@ -47,6 +47,21 @@ func runLayoutComparison(rounds: Int = 20) throws {
                  rounds, medians[0].sorted()[rounds / 2], medians[1].sorted()[rounds / 2], wins, rounds))
 }
 
+/// `petal-bench --compare-session`: batch-1 ResNet-18 predictions by calling the model (eager: every op decides and
+/// allocates as it goes) against an ``InferenceSession`` (a replayed recording), alternating every 50 predictions in
+/// one process; how the session's gain was measured.
+func runSessionComparison(rounds: Int = 20) throws {
+    let sides = [try singleImagePredictor(precision: .fp32, direct: true), try singleImagePredictor(precision: .fp32)]
+    for predict in sides { for _ in 0..<5 { try predict() } }
+    var medians: [[Double]] = [[], []]
+    for _ in 0..<rounds {
+        for (i, predict) in sides.enumerated() { medians[i].append(try Throughput.medianSeconds(warmup: 0, runs: 50, predict) * 1000) }
+    }
+    let wins = (0..<rounds).filter { medians[1][$0] < medians[0][$0] }.count
+    print(String(format: "batch-1 ResNet-18 fp32, %d alternating rounds of 50: model called %.2f ms, session %.2f ms (medians); session faster in %d of %d",
+                 rounds, medians[0].sorted()[rounds / 2], medians[1].sorted()[rounds / 2], wins, rounds))
+}
+
 /// Predicts one fixed random 100×100 image with a fresh ResNet-18: through an ``InferenceSession`` (as `petal predict`
 /// does), or with `direct` by calling the model (eval mode, gradients off), as `--compare-layouts` needs.
 func singleImagePredictor(precision: Precision, direct: Bool = false) throws -> () throws -> Void {

@@ -8,7 +8,8 @@ let quick = CommandLine.arguments.contains("--quick")
 // Benchmarks/compare); `--probe-optimizer` times one SGD step; `--probe-convolutions [--batch N]` lists every oneDNN kernel;
 // `--compare-algorithms` alternates direct and auto (Winograd) convolutions in ResNet-18; `--convolution auto|direct`
 // sets the algorithm for the whole run; `--probe-latency` runs only batch-1 predictions (for a profiler);
-// `--compare-layouts` alternates nChw16c and channels-last convolutions in batch-1 predictions.
+// `--compare-layouts` alternates nChw16c and channels-last convolutions in batch-1 predictions; `--compare-session`
+// calling the model against an InferenceSession.
 if CommandLine.arguments.contains("--probe-convolutions") {
     let batch = CommandLine.arguments.firstIndex(of: "--batch").flatMap { Int(CommandLine.arguments.dropFirst($0 + 1).first ?? "") } ?? 32
     runConvolutionProbe(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32, batch: batch)
@@ -22,6 +23,10 @@ if let i = CommandLine.arguments.firstIndex(of: "--convolution") {
 }
 if CommandLine.arguments.contains("--probe-latency") {
     do { try runLatencyProbe(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32) } catch { print("latency probe failed: \(error)") }
+    exit(0)
+}
+if CommandLine.arguments.contains("--compare-session") {
+    do { try runSessionComparison() } catch { print("comparison failed: \(error)") }
     exit(0)
 }
 if CommandLine.arguments.contains("--compare-layouts") {
