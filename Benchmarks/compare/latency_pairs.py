@@ -2,8 +2,8 @@
 # alternating pairs. The machine's speed drifts by a factor of up to two over minutes, which the model comparison's
 # few one-minute rounds cannot average out; a pair of ~5 s runs sees nearly the same machine, so the median of the
 # per-pair ratios is the steadier figure. Sides: Petal as shipped (passive OpenMP waiting, as the Makefile sets),
-# Petal with spinning OpenMP threads (GOMP_SPINCOUNT, roughly how ONNX Runtime's own pool waits by default), and
-# ONNX Runtime. Each is a fresh process timing only batch-1 predictions after a warm-up.
+# Petal with briefly spinning OpenMP threads (GOMP_SPINCOUNT, `--spin 1000` by default; ONNX Runtime's own pool also
+# spins before it sleeps), and ONNX Runtime. Each is a fresh process timing only batch-1 predictions after a warm-up.
 import argparse
 import os
 import statistics
@@ -16,7 +16,7 @@ parser.add_argument("--petal", required=True, help="petal-bench executable")
 parser.add_argument("--torch-python", required=True, help="python of a venv with onnxruntime (and torch, for the export)")
 parser.add_argument("--pairs", type=int, default=10)
 parser.add_argument("--threads", default=str(os.cpu_count()))
-parser.add_argument("--spin", default="30000", help="GOMP_SPINCOUNT of the spinning side; several, comma-separated, give a side each")
+parser.add_argument("--spin", default="1000", help="GOMP_SPINCOUNT of the spinning side; several, comma-separated, give a side each")
 parser.add_argument("--baseline", help="another petal-bench (an earlier build) to compare against, as one more side")
 args = parser.parse_args()
 

@@ -8,6 +8,7 @@
 #   PRECISION   fp32 (default) or bf16; BF16=1 prints both tables
 #   ROUNDS      interleaved rounds (default 5; 1 for the tutorial; 10 pairs for latency), THREADS (default nproc)
 #   PETAL_BENCH an already built petal-bench to use instead of building one
+#   SPIN        latency only: GOMP_SPINCOUNT values of the spinning Petal sides, comma-separated (default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:-model}
@@ -46,6 +47,6 @@ case "$mode" in
       "${keras_args[@]}" --rounds "${ROUNDS:-1}" --threads "$threads" ;;
   latency)
     "$venv/bin/python" Benchmarks/compare/latency_pairs.py --petal "$bench" --torch-python "$venv/bin/python" \
-      --pairs "${ROUNDS:-10}" --threads "$threads" ;;
+      --pairs "${ROUNDS:-10}" --threads "$threads" ${SPIN:+--spin "$SPIN"} ;;
   *) echo "usage: $0 [model|tutorial|latency]" >&2; exit 2 ;;
 esac
