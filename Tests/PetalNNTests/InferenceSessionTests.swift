@@ -4,8 +4,8 @@ import Testing
 /// A session replays a recording of the forward pass for single images; it must give what the model gives, and
 /// follow every change the model's own output would follow.
 @Suite struct InferenceSessionTests {
-    static func model(seed: UInt64) throws -> ResNet {
-        let model = try ResNet(depth: .r18, classes: 3, baseWidth: 8, initializer: WeightInitializer(seed: seed))
+    static func model(seed: UInt64, variant: ResNet.Variant = .v1) throws -> ResNet {
+        let model = try ResNet(depth: .r18, variant: variant, classes: 3, baseWidth: 8, initializer: WeightInitializer(seed: seed))
         try InferenceFusionTests.randomiseBatchNorms(model, seed: seed + 1)
         return model
     }
@@ -29,8 +29,9 @@ import Testing
         #expect(session.replays(inputShape: [1] + x.shape.dropFirst()))
     }
 
-    @Test func replayedPredictionsEqualTheModelsAndDependOnTheImage() throws {
-        let model = try Self.model(seed: 1)
+    @Test(arguments: ResNet.Variant.allCases)
+    func replayedPredictionsEqualTheModelsAndDependOnTheImage(variant: ResNet.Variant) throws {
+        let model = try Self.model(seed: 1, variant: variant)
         let session = InferenceSession(model)
         var outputs: [[Float]] = []
         for seed in UInt64(10)..<13 {
