@@ -29,22 +29,10 @@ func runLatencyProbe(precision: Precision) throws {
 /// in ConvolutionPlan was chosen.
 func runLayoutComparison(rounds: Int = 20) throws {
     let predict = try singleImagePredictor(precision: .fp32, direct: true)
-    let settings = [false, true]
-    for channelsLast in settings {
-        Device.default.batchOneChannelsLast = channelsLast
-        for _ in 0..<3 { try predict() }
-    }
-    var medians: [[Double]] = [[], []]
-    for _ in 0..<rounds {
-        for (i, channelsLast) in settings.enumerated() {
-            Device.default.batchOneChannelsLast = channelsLast
-            medians[i].append(try Throughput.medianSeconds(warmup: 0, runs: 50, predict) * 1000)
-        }
-    }
-    Device.default.batchOneChannelsLast = true
-    let wins = (0..<rounds).filter { medians[1][$0] < medians[0][$0] }.count
+    defer { Device.default.batchOneChannelsLast = true }
+    let (medians, wins) = try alternate(rounds: rounds, sides: 2, enter: { Device.default.batchOneChannelsLast = $0 == 1 }) { _ in try predict() }
     print(String(format: "batch-1 ResNet-18 fp32, %d alternating rounds of 50: nChw16c %.2f ms, channels-last %.2f ms (medians); channels-last faster in %d of %d",
-                 rounds, medians[0].sorted()[rounds / 2], medians[1].sorted()[rounds / 2], wins, rounds))
+                 rounds, medians[0], medians[1], wins, rounds))
 }
 
 /// `petal-bench --compare-session`: batch-1 ResNet-18 predictions by calling the model (eager: every op decides and
@@ -52,14 +40,24 @@ func runLayoutComparison(rounds: Int = 20) throws {
 /// one process; how the session's gain was measured.
 func runSessionComparison(rounds: Int = 20) throws {
     let sides = [try singleImagePredictor(precision: .fp32, direct: true), try singleImagePredictor(precision: .fp32)]
-    for predict in sides { for _ in 0..<5 { try predict() } }
-    var medians: [[Double]] = [[], []]
-    for _ in 0..<rounds {
-        for (i, predict) in sides.enumerated() { medians[i].append(try Throughput.medianSeconds(warmup: 0, runs: 50, predict) * 1000) }
-    }
-    let wins = (0..<rounds).filter { medians[1][$0] < medians[0][$0] }.count
+    let (medians, wins) = try alternate(rounds: rounds, sides: 2) { try sides[$0]() }
     print(String(format: "batch-1 ResNet-18 fp32, %d alternating rounds of 50: model called %.2f ms, session %.2f ms (medians); session faster in %d of %d",
-                 rounds, medians[0].sorted()[rounds / 2], medians[1].sorted()[rounds / 2], wins, rounds))
+                 rounds, medians[0], medians[1], wins, rounds))
+}
+
+/// Times `sides` in turn, `rounds` rounds of 50 calls each after a warm-up, with `enter(i)` run before side i's calls:
+/// each side's median per-call time in ms, and in how many rounds side 1 was faster than side 0.
+func alternate(rounds: Int, sides: Int, enter: (Int) -> Void = { _ in }, _ call: (Int) throws -> Void) throws -> (medians: [Double], wins: Int) {
+    for i in 0..<sides { enter(i); for _ in 0..<5 { try call(i) } }
+    var samples = [[Double]](repeating: [], count: sides)
+    for _ in 0..<rounds {
+        for i in 0..<sides {
+            enter(i)
+            samples[i].append(try Throughput.medianSeconds(warmup: 0, runs: 50) { try call(i) } * 1000)
+        }
+    }
+    let wins = (0..<rounds).filter { samples[1][$0] < samples[0][$0] }.count
+    return (samples.map { $0.sorted()[rounds / 2] }, wins)
 }
 
 /// Predicts one fixed random 100×100 image with a fresh ResNet-18: through an ``InferenceSession`` (as `petal predict`

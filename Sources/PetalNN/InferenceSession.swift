@@ -39,7 +39,7 @@ public final class InferenceSession {
         let signature = currentSignature()
         let entry = recordings[x.shape]
         if let entry, entry.signature == signature { return try entry.function.map { try $0(x) } ?? direct(x) }
-        let function = try inEvalMode { try RecordedFunction.record(inputShape: x.shape) { try model($0) } }
+        let function = try model.inferring { try RecordedFunction.record(inputShape: x.shape) { try model($0) } }
         recordings[x.shape] = (function, signature)
         return try function.map { try $0(x) } ?? direct(x)
     }
@@ -53,14 +53,7 @@ public final class InferenceSession {
     }
 
     private func direct(_ x: Tensor) throws -> Tensor {
-        try inEvalMode { try withoutGradients { try model(x) } }
-    }
-
-    private func inEvalMode<R>(_ body: () throws -> R) rethrows -> R {
-        let wasTraining = model.isTraining
-        if wasTraining { model.eval() }
-        defer { if wasTraining { model.train() } }
-        return try body()
+        try model.inferring { try model(x) }
     }
 
     private func currentSignature() -> Signature {

@@ -34,6 +34,9 @@ public enum GradientMode {
 
     /// Whether ops currently record the autodiff graph.
     public static var isRecording: Bool { isEnabled }
+
+    /// Whether an op on `inputs` records the graph: recording is on and some input requires a gradient.
+    static func records(_ inputs: Tensor?...) -> Bool { isEnabled && inputs.contains { $0?.node != nil } }
 }
 
 /// Runs `body` without recording any autodiff graph (the `torch.no_grad()` of Petal).

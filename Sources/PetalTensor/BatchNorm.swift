@@ -51,7 +51,7 @@ extension Tensor {
         }
         guard epsilon > 0 else { throw TensorError.invalidArgument(op: op, message: "epsilon must be positive, got \(epsilon)") }
 
-        let needsGrad = GradientMode.isEnabled && (node != nil || scale.node != nil || shift.node != nil)
+        let needsGrad = GradientMode.records(self, scale, shift)
         // oneDNN 2.6's batch norm is far slower on channels-last data (what the AMX bf16 convolutions produce) than
         // on nChw16c: 65 against 10 ms per bf16 ResNet-18 training step. Converting first costs less.
         let held = storage.preferredMemory(dims: shape)

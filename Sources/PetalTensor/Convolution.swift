@@ -151,7 +151,7 @@ extension Tensor {
                                    stride: stride, padding: padding, dilation: dilation)
         let weightDims = groups == 1 ? weight.shape : [groups, o / groups] + weight.shape.dropFirst()
         let outDims = [shape[0], o, g.output.height, g.output.width]
-        let training = GradientMode.isEnabled && (node != nil || weight.node != nil || bias?.node != nil)
+        let training = GradientMode.records(self, weight, bias)
         // oneDNN 2.6 also offers Winograd when channels pad up to its 16-wide blocks (1→8, 8→16), and those runs
         // corrupted the heap in the test suite; Winograd is asked for only where channels fill whole blocks.
         let algorithm = c % 16 == 0 && o % 16 == 0 && groups == 1 ? Device.default.convolutionAlgorithm : .direct

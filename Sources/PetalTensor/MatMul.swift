@@ -41,7 +41,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "linear", message: "bias \(describe(bias.shape)) must be [\(weight.shape[0])]")
         }
         let (n, k, m) = (shape[0], shape[1], weight.shape[0])
-        guard GradientMode.isEnabled && (node != nil || weight.node != nil || bias?.node != nil) else {
+        guard GradientMode.records(self, weight, bias) else {
             return try linearInference(weight: weight, bias: bias, n: n, k: k, m: m)
         }
         // x·Wᵀ straight from W's row-major values (sgemm reads it transposed): no transposed copy per call.

@@ -59,7 +59,7 @@ extension Tensor {
         }
         let g = try WindowGeometry(op: op, input: Size2D(shape[2], shape[3]), kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
         let outDims = [shape[0], shape[1], g.output.height, g.output.width]
-        let training = GradientMode.isEnabled && node != nil
+        let training = GradientMode.records(self)
         // Max pooling of bf16 values (a bf16 inference convolution's output) stays in bf16: a maximum is exact.
         let src = (!training && algorithm == dnnl_pooling_max ? storage.reducedPrecisionMemory(dims: shape) : nil)
             ?? storage.preferredMemory(dims: shape)

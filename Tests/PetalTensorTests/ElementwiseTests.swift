@@ -1,4 +1,5 @@
 import Foundation
+import CDNNL
 import Testing
 @testable import PetalTensor
 
@@ -56,6 +57,12 @@ func referenceBroadcast(_ a: [Double], _ sa: [Int], _ b: [Double], _ sb: [Int], 
             let key = PrimitiveKey("relu_fwd", x.storage.preferredMemory(dims: shape).desc)
             let primitive = try Device.default.cache.primitive(key) { throw TensorError.backend("relu of \(shape) was not cached") }
             #expect(primitive.singleThreaded == small, "\(shape): \(Primitive.bytesMoved(primitive.pd)) bytes")
+            // Conversions follow the same rule.
+            let blocked = MemoryDesc(dims: shape, tag: dnnl_aBcd16b)
+            let converted = x.storage.memory(blocked)
+            let reorder = try Device.default.cache.primitive(PrimitiveKey("reorder", .plain(shape), blocked)) { throw TensorError.backend("reorder of \(shape) was not cached") }
+            #expect(reorder.singleThreaded == small)
+            expectClose(try Tensor(shape: shape, storage: Storage(memory: converted, count: x.count)).scalars, x.scalars.map(Double.init), rtol: 0, atol: 0)
             #expect(Device.default.threads == threads)
         }
     }

@@ -109,9 +109,14 @@ extension Module {
     /// Class probabilities [N, classes] for a batch, in inference mode without recording gradients.
     /// The module is left in the mode it was in.
     public func predictProbabilities(_ batch: Tensor) throws -> Tensor {
+        try inferring { try self(batch).softmax() }
+    }
+
+    /// Runs `body` in inference mode (eval, no gradients recorded), leaving the module in the mode it was in.
+    public func inferring<R>(_ body: () throws -> R) rethrows -> R {
         let wasTraining = isTraining
         eval()
         defer { setTraining(wasTraining) }
-        return try withoutGradients { try self(batch).softmax() }
+        return try withoutGradients(body)
     }
 }

@@ -168,21 +168,23 @@ final class Primitive: @unchecked Sendable {
     /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
     convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
          device: Device = .default, name: String) throws {
-        func create() throws -> dnnl_primitive_desc_t {
+        let (pd, small) = try Primitive.describe {
             var p: dnnl_primitive_desc_t?
             try withUserScratchpad(attr) { attr in
                 try dnnlCheck(dnnl_primitive_desc_create(&p, opDesc, attr, device.engine, hint?.pd), "\(name) primitive_desc_create")
             }
             return p!
         }
-        var pd = try create()
-        let small = Primitive.bytesMoved(pd) <= singleThreadBytes
-        if small {
-            // Made again for one thread: kernels split their work when the primitive is made.
-            dnnl_primitive_desc_destroy(pd)
-            pd = try onCallingThreadOnly(true, create)
-        }
         try self.init(pd: pd, name: name, singleThreaded: small)
+    }
+
+    /// The descriptor `create` makes, made again for one thread when the primitive moves at most ``singleThreadBytes``
+    /// (kernels split their work when the descriptor is made), and whether it was.
+    static func describe(_ create: () throws -> dnnl_primitive_desc_t) throws -> (pd: dnnl_primitive_desc_t, singleThreaded: Bool) {
+        let pd = try create()
+        guard bytesMoved(pd) <= singleThreadBytes else { return (pd, false) }
+        dnnl_primitive_desc_destroy(pd)
+        return (try onCallingThreadOnly(true, create), true)
     }
 
     /// Reorders and other primitives whose descriptor comes from a dedicated constructor.
@@ -318,14 +320,14 @@ func reorder(_ src: Memory, into dst: Memory, device: Device = .default) {
     }
     let key = PrimitiveKey("reorder", src.desc, dst.desc)
     let prim = try! device.cache.primitive(key) {
-        var pd: dnnl_primitive_desc_t?
         var s = src.desc.raw, d = dst.desc.raw
-        let small = src.desc.byteCount + dst.desc.byteCount <= singleThreadBytes
-        try onCallingThreadOnly(small) {
+        let (pd, small) = try Primitive.describe {
+            var pd: dnnl_primitive_desc_t?
             try withUserScratchpad(nil) { attr in try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, device.engine, &d, device.engine, attr),
                           "reorder \(src.desc.dims) \(src.desc.formatName) → \(dst.desc.formatName)") }
+            return pd!
         }
-        return try Primitive(pd: pd!, name: "reorder", singleThreaded: small)
+        return try Primitive(pd: pd, name: "reorder", singleThreaded: small)
     }
     prim.execute([(Arg.from, src), (Arg.to, dst)], device: device)
 }
