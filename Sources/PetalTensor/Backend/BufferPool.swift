@@ -20,12 +20,24 @@ final class BufferPool: @unchecked Sendable {
 
     func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
         let size = bucket(byteCount)
-        if size >= minimumPooled, let p = lock.withLock({ () -> UnsafeMutableRawPointer? in
+        let buffer = size >= minimumPooled ? lock.withLock { () -> UnsafeMutableRawPointer? in
             guard let p = free[size]?.popLast() else { return nil }
             cachedBytes -= size
             return p
-        }) { return p }
-        return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        } : nil
+        let p = buffer ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        #if DEBUG
+        BufferPool.poison(p, byteCount: size)
+        #endif
+        return p
+    }
+
+    /// Debug builds (the tests) hand out buffers full of NaN: code that reads a buffer before writing it then gives
+    /// NaN every time, instead of whatever the buffer's last user left, which differs from run to run.
+    static let poisonPattern: UInt32 = 0x7FC0_DEAD
+
+    static func poison(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
+        buffer.bindMemory(to: UInt32.self, capacity: byteCount / 4).initialize(repeating: poisonPattern, count: byteCount / 4)
     }
 
     func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
