@@ -35,7 +35,7 @@ bench-tutorial: deps
 	bash Benchmarks/compare/run.sh tutorial
 
 # Batch-1 latency against ONNX Runtime in short alternating pairs (steadier than bench-compare's few long rounds on a
-# machine whose speed drifts), with Petal as shipped and with spinning OpenMP threads.
+# machine whose speed drifts), with Petal as shipped, with briefly spinning OpenMP threads and with GNU OpenMP's defaults.
 bench-latency: deps
 	bash Benchmarks/compare/run.sh latency
 

@@ -3,7 +3,9 @@
 # few one-minute rounds cannot average out; a pair of ~5 s runs sees nearly the same machine, so the median of the
 # per-pair ratios is the steadier figure. Sides: Petal as shipped (passive OpenMP waiting, as the Makefile sets),
 # Petal with briefly spinning OpenMP threads (GOMP_SPINCOUNT, `--spin 1000` by default; ONNX Runtime's own pool also
-# spins before it sleeps), and ONNX Runtime. Each is a fresh process timing only batch-1 predictions after a warm-up.
+# spins before it sleeps), Petal with GNU OpenMP's own defaults (no OMP_WAIT_POLICY: what a program that links Petal
+# gets outside the Makefile; threads spin ~300,000 times before sleeping), and ONNX Runtime. Each is a fresh process
+# timing only batch-1 predictions after a warm-up.
 import argparse
 import os
 import statistics
@@ -25,6 +27,7 @@ sides = {
     "Petal": [args.petal, "--probe-latency", "--json"],
     **{f"Petal, GOMP_SPINCOUNT={n}": ["/usr/bin/env", f"GOMP_SPINCOUNT={n}", args.petal, "--probe-latency", "--json"]
        for n in args.spin.split(",")},
+    "Petal, OpenMP defaults": ["/usr/bin/env", "-u", "OMP_WAIT_POLICY", args.petal, "--probe-latency", "--json"],
     "ONNX Runtime": [args.torch_python, f"{here}/ort_resnet18.py", "--threads", args.threads, "--latency-only"],
 }
 if args.baseline:
