@@ -34,9 +34,9 @@ final class BufferPool: @unchecked Sendable {
 
     /// Debug builds (the tests) hand out buffers full of NaN: code that reads a buffer before writing it then gives
     /// NaN every time, instead of whatever the buffer's last user left, which differs from run to run.
-    static let poisonPattern: UInt32 = 0x7FC0_DEAD
+    private static let poisonPattern: UInt32 = 0x7FC0_DEAD
 
-    static func poison(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
+    private static func poison(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
         buffer.bindMemory(to: UInt32.self, capacity: byteCount / 4).initialize(repeating: poisonPattern, count: byteCount / 4)
     }
 
