@@ -3,5 +3,6 @@
 @_exported import PetalImage
 @_exported import PetalNN
 @_exported import PetalReport
+@_exported import PetalRun
 @_exported import PetalTensor
 @_exported import PetalTrain

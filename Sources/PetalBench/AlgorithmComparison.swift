@@ -23,10 +23,10 @@ func runAlgorithmComparison(precision: Precision, rounds: Int = 12) throws {
     print("== Convolution algorithm A/B, ResNet-18 v1 100×100, \(precision), \(Device.default.threads) threads, \(rounds) alternating rounds (median [min–max])")
     for (name, images, body) in cases {
         var samples = Dictionary(uniqueKeysWithValues: algorithms.map { ($0, [Double]()) })
-        for a in algorithms { Device.default.convolutionAlgorithm = a; try body(); try body() }  // plans made, caches warm
+        for a in algorithms { model.setConvolutionAlgorithm(a); try body(); try body() }  // plans made, caches warm
         for _ in 0..<rounds {
             for a in algorithms {
-                Device.default.convolutionAlgorithm = a
+                model.setConvolutionAlgorithm(a)
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 try body()
                 samples[a]!.append(images * 1e9 / Double(DispatchTime.now().uptimeNanoseconds - t0))
@@ -38,5 +38,4 @@ func runAlgorithmComparison(precision: Precision, rounds: Int = 12) throws {
         }
         print("  \(cell(name, 36)) " + cells.joined(separator: "   ") + String(format: "   auto/direct ×%.2f", medians[.auto]! / medians[.direct]!))
     }
-    Device.default.convolutionAlgorithm = .auto
 }

@@ -65,6 +65,7 @@ func alternate(rounds: Int, sides: Int, enter: (Int) -> Void = { _ in }, _ call:
 func singleImagePredictor(precision: Precision, direct: Bool = false) throws -> () throws -> Void {
     let model = try ResNet(depth: .r18, classes: 2)
     model.setConvolutionPrecision(precision)
+    model.setConvolutionAlgorithm(benchConvolutionAlgorithm)
     model.eval()
     var g = SeededGenerator(seed: 3)
     let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)

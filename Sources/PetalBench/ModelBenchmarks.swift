@@ -19,6 +19,7 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
     do {
         let model = try ResNet(depth: .r18, classes: 2)
         model.setConvolutionPrecision(precision)
+        model.setConvolutionAlgorithm(benchConvolutionAlgorithm)
         let steps = quick ? 3 : 10
         let t = try Throughput.measure(model, classes: 2, inputShape: [32, 3, 100, 100], steps: steps, latencyRuns: quick ? 10 : 50)
         if CommandLine.arguments.contains("--probe-optimizer") {
@@ -40,7 +41,7 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
         if CommandLine.arguments.contains("--json") {
             let ceiling = precision == .fp32 ? try fp32CeilingGFLOPs() : nil
             let ceilingField = ceiling.map { ", \"ceiling_gflops\": \($0), \"ceiling_train_ips\": \($0 / resNet18TrainingGFLOPsPerImage)" } ?? ""
-            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(t.latencyMilliseconds), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\", \"convolution\": \"\(Device.default.convolutionAlgorithm)\"\(ceilingField)}")
+            print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(t.latencyMilliseconds), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\", \"convolution\": \"\(benchConvolutionAlgorithm)\"\(ceilingField)}")
             return
         }
         if precision == .bf16 {

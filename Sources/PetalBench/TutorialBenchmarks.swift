@@ -17,6 +17,7 @@ func runTutorialBenchmark(quick: Bool) {
                                               shearRange: 10, horizontalFlip: true, fillMode: .reflect)
         let prepared = try DataPipeline.prepare(root: root, config: DataConfig(augmentation: augmentation, appendAugmentedCopy: true), log: { _ in })
         let model = try ResNet(depth: .r18, variant: .preActivation, classes: 2)
+        model.setConvolutionAlgorithm(benchConvolutionAlgorithm)
         let optimizer = try SGD(parameters: model.parameters, learningRate: 0.1, clipping: .normPerTensor(1))
         var epochTimes: [Double] = []
         final class Timer: Callback {

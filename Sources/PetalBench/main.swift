@@ -3,6 +3,8 @@
 import Foundation
 import PetalTensor
 let quick = CommandLine.arguments.contains("--quick")
+/// The algorithm every benchmarked model's convolutions use (`--convolution`); a per-model setting, applied where models are made.
+nonisolated(unsafe) var benchConvolutionAlgorithm = ConvolutionAlgorithm.auto
 // `--only tensor|image|model|data|tutorial` runs one group; `--bf16` runs the model group in bf16 only; `--json`
 // prints the model figures (fp32, or bf16 with `--bf16`) or the tutorial's epoch times as one JSON line (for
 // Benchmarks/compare); `--probe-optimizer` times one SGD step; `--probe-convolutions [--batch N]` lists every oneDNN kernel;
@@ -19,7 +21,7 @@ if let i = CommandLine.arguments.firstIndex(of: "--convolution") {
     guard let name = CommandLine.arguments.dropFirst(i + 1).first, let algorithm = ConvolutionAlgorithm(rawValue: name) else {
         print("--convolution takes auto or direct"); exit(2)
     }
-    Device.default.convolutionAlgorithm = algorithm
+    benchConvolutionAlgorithm = algorithm
 }
 if CommandLine.arguments.contains("--probe-latency") {
     do { try runLatencyProbe(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32) } catch { print("latency probe failed: \(error)") }

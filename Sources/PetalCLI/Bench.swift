@@ -31,10 +31,10 @@ struct Bench: ParsableCommand {
             guard classes >= 1, input >= 1, batchSize >= 1, steps >= 1 else {
                 throw ValidationFailure("--classes, --input, --batch-size and --steps must be positive")
             }
-            let network = try model.make(classes: classes, seed: 1)
+            let network = try model.settings.makeModel(classes: classes, seed: 1)
             let t = try Throughput.measure(network, classes: classes, inputShape: [batchSize, 3, input, input], steps: steps)
             if json {
-                say(String(decoding: try prettyJSON(t), as: UTF8.self))
+                say(String(decoding: try RunJSON.encode(t), as: UTF8.self))
                 return
             }
             say("\(network.layerDescription), \(input)×\(input)×3, \(model.precision), \(model.convolution) convolutions, \(Device.default.threads) threads")

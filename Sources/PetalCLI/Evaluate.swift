@@ -5,7 +5,7 @@ import Petal
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a checkpoint on a data set: loss, accuracy, ROC AUC, confusion matrix and per-class scores.",
-        discussion: "When the checkpoint sits in a run folder and --all is not given, the run's validation split is used, so the figures match training.")
+        discussion: "When the checkpoint sits in a run folder and --all is not given, the run's validation split is used, so the figures match training; otherwise every usable image of the folder is evaluated.")
 
     @Argument(help: "A checkpoint written by petal train (e.g. runs/…/best.safetensors).")
     var checkpoint: String
@@ -21,28 +21,19 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let loaded = try LoadedModel(checkpoint: checkpoint)
-            var config = loaded.data
-            config.classes = loaded.metadata.classNames
-            config.augmentation = nil
-            config.appendAugmentedCopy = false
-            if all { config.validationFraction = 1; config.perClassLimit = nil; config.validationPerClassLimit = nil }
-            let prepared = try DataPipeline.prepare(root: dataDir ?? bundledDemoFolder(), config: config,
-                                                    splitFile: all ? nil : loaded.splitFile, log: { _ in })
-            let e = try evaluate(loaded.model, on: prepared.validation)
-            let summary = EvaluationSummary(e, classes: loaded.metadata.classNames)
+            let trained = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
+            let s = try trained.evaluate(on: dataDir ?? bundledDemoFolder(), allImages: all, log: { warn($0) })
             if json {
-                say(String(decoding: try prettyJSON(summary), as: UTF8.self))
+                say(String(decoding: try RunJSON.encode(s), as: UTF8.self))
                 return
             }
-            say("\(e.count) images · loss \(String(format: "%.4f", e.loss)) · accuracy \(String(format: "%.4f", e.accuracy)) · AUC \(e.auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)")")
-            let names = loaded.metadata.classNames
-            let w = max(names.map(\.count).max() ?? 5, 9)
+            say("\(s.count) images · loss \(String(format: "%.4f", s.loss)) · accuracy \(String(format: "%.4f", s.accuracy)) · AUC \(s.auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)")")
+            let w = max(s.classes.map(\.count).max() ?? 5, 9)
             say("\("class".padding(toLength: w, withPad: " ", startingAt: 0))  precision  recall  f1      support")
-            for (i, n) in names.enumerated() {
-                say(n.padding(toLength: w, withPad: " ", startingAt: 0) + String(format: "  %.4f     %.4f  %.4f  %d", summary.precision[i], summary.recall[i], summary.f1[i], e.report.support[i]))
+            for (i, n) in s.classes.enumerated() {
+                say(n.padding(toLength: w, withPad: " ", startingAt: 0) + String(format: "  %.4f     %.4f  %.4f  %d", s.precision[i], s.recall[i], s.f1[i], s.support[i]))
             }
-            say("confusion matrix (rows: true, columns: predicted): \(summary.confusionMatrix)")
+            say("confusion matrix (rows: true, columns: predicted): \(s.confusionMatrix)")
         }
     }
 }

@@ -16,12 +16,12 @@ struct Inspect: ParsableCommand {
     }
 
     private func scan() throws {
-        var config = data.config()
+        var config = try data.config()
         config.dropLast = false
         let quiet = json
         let prepared = try DataPipeline.prepare(root: data.root, config: config, log: { line in if !quiet { say(line) } })
         if json {
-            say(String(decoding: try prettyJSON(prepared.report), as: UTF8.self))
+            say(String(decoding: try RunJSON.encode(prepared.report), as: UTF8.self))
         } else {
             say(prepared.report.details)
         }

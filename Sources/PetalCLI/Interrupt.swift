@@ -1,21 +1,15 @@
-// Ctrl-C during training: the first press asks the trainer to stop after the current batch (a resumable
-// checkpoint is then saved); a second press exits at once.
+// Ctrl-C and SIGTERM during training: the first asks the run to stop after the current batch (its last completed
+// epoch is already saved); a second exits at once.
 import Foundation
 import Petal
-import Synchronization
 
-let interruptRequested = Atomic<Bool>(false)
+let runStop = StopSignal()
 
-func installInterruptHandler() {
-    signal(SIGINT) { _ in
-        if interruptRequested.load(ordering: .relaxed) { _exit(130) }
-        interruptRequested.store(true, ordering: .relaxed)
-    }
-}
-
-/// Stops training when Ctrl-C was pressed.
-final class InterruptCallback: Callback {
-    func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {
-        if interruptRequested.load(ordering: .relaxed) { state.stop("interrupted by Ctrl-C") }
+func installStopHandlers() {
+    for s in [SIGINT, SIGTERM] {
+        signal(s) { code in
+            if runStop.requested != nil { _exit(128 + code) }
+            runStop.request(code: code)
+        }
     }
 }

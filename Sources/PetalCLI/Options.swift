@@ -1,4 +1,5 @@
-// Options shared by several subcommands. Defaults reproduce the tutorial's final run.
+// Options shared by several subcommands, turned into PetalRun's typed settings. Defaults reproduce the tutorial's
+// final run. Ranges are checked by `RunConfiguration.validate()` before any work; errors name the option.
 import ArgumentParser
 import Foundation
 import Petal
@@ -28,6 +29,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Training images kept per class after the split (the tutorial's ablation).")
     var perClassLimit: Int?
 
+    @Option(help: "Validation images kept per class after the split (the tutorial's ablation of the validation side).")
+    var validationPerClassLimit: Int?
+
     @Option(help: "Fraction of each class held out for validation.")
     var validationFraction: Double = 0.2
 
@@ -52,7 +56,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Largest shift as a fraction of the size (augmentation).")
     var shift: Double = 0.1
 
-    @Option(help: "Zoom range ±z (augmentation).")
+    @Option(help: "Zoom range ±z, 0 ≤ z < 1 (augmentation).")
     var zoom: Double = 0.2
 
     @Option(help: "Largest shear in degrees (augmentation).")
@@ -66,25 +70,26 @@ struct DataOptions: ParsableArguments {
 
     var root: String { dataDir ?? bundledDemoFolder() }
 
-    func config() -> DataConfig {
+    func config() throws -> DataConfig {
+        guard zoom.isFinite, (0..<1).contains(zoom) else { throw RunError.invalidSetting("zoom", reason: "must be in [0, 1), got \(zoom)") }
         let augmentation = augment ? AugmentationPolicy(rotationRange: rotation, widthShiftRange: shift, heightShiftRange: shift,
                                                         zoomRange: AugmentationPolicy.zoom(zoom), shearRange: shear,
                                                         horizontalFlip: true, fillMode: fill) : nil
         return DataConfig(classes: classes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                           cropHeight: crop, cropWidth: crop, smallImages: smallImages, validationFraction: validationFraction,
-                          splitOrder: splitOrder, seed: seed, perClassLimit: perClassLimit, batchSize: batchSize,
-                          augmentation: augmentation, appendAugmentedCopy: augment && double, strict: strict)
+                          splitOrder: splitOrder, seed: seed, perClassLimit: perClassLimit, validationPerClassLimit: validationPerClassLimit,
+                          batchSize: batchSize, augmentation: augmentation, appendAugmentedCopy: augment && double, strict: strict)
     }
 }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101 or resnet152.")
-    var model = "resnet18"
+    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101 or resnet152.", transform: modelDepth)
+    var model: ResNet.Depth = .r18
 
     @Option(help: "Block variant: preact (the tutorial's Keras builder) or v1 (torchvision).")
     var variant: ResNet.Variant = .preActivation
 
-    @Option(help: "Channels of the first stage (64 in the paper; smaller is faster).")
+    @Option(help: "Channels of the first stage (64 in the paper; smaller is faster; at most 512).")
     var width = 64
 
     @Option(help: "Convolution arithmetic: fp32, or bf16 (bfloat16 on AMX / AVX-512-BF16 with fp32 weights; about twice the inference speed).")
@@ -93,31 +98,32 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Convolution algorithm: auto (Winograd for fp32 3×3 stride-1 convolutions when the batch is over 8 in training or 3 in inference: about 1.3× faster ResNet training) or direct (the plain sum, as PyTorch and TensorFlow compute).")
     var convolution: ConvolutionAlgorithm = .auto
 
-    func depth() throws -> ResNet.Depth {
-        guard let depth = ResNet.Depth(name: model) else {
-            throw ValidationFailure("unknown model '\(model)': use resnet18, resnet34, resnet50, resnet101 or resnet152")
-        }
-        guard width >= 1 else { throw ValidationFailure("--width must be positive, got \(width)") }
-        return depth
+    var settings: ModelSettings {
+        ModelSettings(depth: model, variant: variant, width: width, precision: precision, convolution: convolution)
     }
+}
 
-    func make(classes: Int, seed: UInt64) throws -> ResNet {
-        let depth = try depth()
-        let model = try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: WeightInitializer(seed: seed))
-        model.setConvolutionPrecision(precision)
-        Device.default.convolutionAlgorithm = convolution  // a process-wide setting: planned convolutions follow it
-        return model
+/// Parses `--model`, naming the accepted values when the name is unknown.
+func modelDepth(_ name: String) throws -> ResNet.Depth {
+    guard let depth = ResNet.Depth(name: name) else {
+        throw ValidationFailure("unknown model '\(name)': use resnet18, resnet34, resnet50, resnet101 or resnet152")
     }
+    return depth
+}
+
+/// The schedules `--schedule` names.
+enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
+    case step, constant, cosine, onecycle
 }
 
 struct OptimizerOptions: ParsableArguments {
     @Option(help: "Optimizer: sgd, adam or adamw.")
-    var optimizer = "sgd"
+    var optimizer: OptimizerKind = .sgd
 
     @Option(name: .customLong("lr"), help: "Learning rate (the schedule's base).")
     var learningRate: Float = 0.1
 
-    @Option(help: "SGD momentum.")
+    @Option(help: "SGD momentum, 0 ≤ m < 1.")
     var momentum: Float = 0
 
     @Flag(help: "Nesterov momentum (SGD).")
@@ -129,45 +135,48 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Clip each gradient tensor to this L2 norm (Keras' clipnorm; 0 turns it off).")
     var clipNorm: Float = 1
 
-    @Option(help: "Learning-rate schedule: step, cosine, onecycle or constant.")
-    var schedule = "step"
+    @Option(help: "Learning-rate schedule: step, cosine (warm-up, then to lr/100), onecycle or constant.")
+    var schedule: ScheduleName = .step
 
-    @Option(help: "Step decay: multiply the rate by this factor …")
+    @Option(help: "Step decay: multiply the rate by this factor (0 < f ≤ 1) …")
     var decayFactor: Float = 0.5
 
     @Option(help: "… every this many epochs.")
     var decayEvery = 1
 
-    func make(_ model: Module, learningRate lr: Float? = nil) throws -> Optimizer {
-        let rate = lr ?? learningRate
-        let clipping: GradientClipping = clipNorm > 0 ? .normPerTensor(clipNorm) : .none
-        switch optimizer.lowercased() {
-        case "sgd": return try SGD(parameters: model.parameters, learningRate: rate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay, clipping: clipping)
-        case "adam": return try Adam(parameters: model.parameters, learningRate: rate, weightDecay: weightDecay, clipping: clipping)
-        case "adamw": return try Adam(parameters: model.parameters, learningRate: rate, weightDecay: weightDecay, decoupledWeightDecay: true, clipping: clipping)
-        default: throw ValidationFailure("unknown optimizer '\(optimizer)': use sgd, adam or adamw")
-        }
+    var settings: OptimizerSettings {
+        OptimizerSettings(kind: optimizer, learningRate: learningRate, momentum: momentum, nesterov: nesterov,
+                          weightDecay: weightDecay, clipNorm: clipNorm)
     }
 
-    /// Checks the names before any data is read, so a typo fails at once.
-    func validateNames() throws {
-        guard ["sgd", "adam", "adamw"].contains(optimizer.lowercased()) else { throw ValidationFailure("unknown optimizer '\(optimizer)': use sgd, adam or adamw") }
-        guard ["step", "constant", "cosine", "onecycle"].contains(schedule.lowercased()) else {
-            throw ValidationFailure("unknown schedule '\(schedule)': use step, cosine, onecycle or constant")
+    var policy: SchedulePolicy {
+        switch schedule {
+        case .step: .stepDecay(factor: decayFactor, every: decayEvery)
+        case .constant: .constant
+        case .cosine: .cosine
+        case .onecycle: .oneCycle
         }
-        guard learningRate > 0 && learningRate.isFinite else { throw ValidationFailure("--lr must be positive, got \(learningRate)") }
     }
+}
 
-    func schedule(base: Float? = nil, epochs: Int, stepsPerEpoch: Int) throws -> Schedule {
-        let b = base ?? learningRate
-        switch schedule.lowercased() {
-        case "step": return .stepDecay(base: b, factor: decayFactor, every: decayEvery)
-        case "constant": return .constant(b)
-        case "cosine": return .cosine(base: b, minimum: b / 100, warmupSteps: stepsPerEpoch, totalSteps: max(epochs * stepsPerEpoch, stepsPerEpoch + 1))
-        case "onecycle": return .oneCycle(maximum: b, totalSteps: max(epochs * stepsPerEpoch, 2))
-        default: throw ValidationFailure("unknown schedule '\(schedule)': use step, cosine, onecycle or constant")
-        }
+/// Every option group a run is made of, as a checked configuration.
+func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: OptimizerOptions, epochs: Int,
+                      monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStopping: Int? = nil) throws -> RunConfiguration {
+    let c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, optimizer: optimizer.settings,
+                             schedule: optimizer.policy, epochs: epochs, monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
+    try c.validate()
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: c.dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationFailure("\(c.dataDirectory): no such data folder")
     }
+    return c
+}
+
+/// Sets oneDNN's thread count for this process's compute (`--threads`).
+func applyThreads(_ threads: Int?) throws {
+    guard let threads else { return }
+    guard (1...1024).contains(threads) else { throw ValidationFailure("--threads must be in 1…1024, got \(threads)") }
+    Device.default.threads = threads
 }
 
 extension SmallImagePolicy: ExpressibleByArgument {}
@@ -176,3 +185,5 @@ extension FillMode: ExpressibleByArgument {}
 extension ResNet.Variant: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 extension ConvolutionAlgorithm: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension MonitorMode: ExpressibleByArgument {}

@@ -9,9 +9,16 @@ struct PetalCommand: ParsableCommand {
         commandName: "petal",
         abstract: "Train, evaluate and use CNN image classifiers on folders of images (one sub-folder per class).",
         discussion: "Without a subcommand, `petal` trains the tutorial's ResNet-18 on the bundled flowers demo (Data/flowers-mini).",
-        version: Petal.version,
+        version: PetalVersion.current,
         subcommands: [Train.self, Evaluate.self, Predict.self, SweepLR.self, FindLR.self, Overfit.self, Preview.self, Inspect.self, Summary.self, Bench.self],
         defaultSubcommand: Train.self)
+}
+
+/// An error with a ready message (for problems found by the CLI itself).
+struct ValidationFailure: Error, LocalizedError {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var errorDescription: String? { message }
 }
 
 /// Runs a command body, turning any error into one line on standard error and a non-zero exit.
@@ -20,13 +27,40 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let error as ExitCode {
         throw error
+    } catch RunError.invalidSetting(let name, let reason) {
+        FileHandle.standardError.write(Data("petal: error: \(optionName(name)) \(reason)\n".utf8))
+        throw ExitCode.failure
     } catch {
         FileHandle.standardError.write(Data("petal: error: \(error.localizedDescription)\n".utf8))
         throw ExitCode.failure
     }
 }
 
+/// The command-line option of a setting named by the library (`learningRate` → `--lr`).
+func optionName(_ setting: String) -> String {
+    let special = ["learningRate": "--lr", "cropHeight": "--crop", "cropWidth": "--crop", "cropHeight/cropWidth": "--crop",
+                   "augmentation.rotationRange": "--rotation", "augmentation.widthShiftRange": "--shift",
+                   "augmentation.heightShiftRange": "--shift", "augmentation.shearRange": "--shear", "augmentation.zoomRange": "--zoom",
+                   "start/end": "--start/--end"]
+    if let name = special[setting] { return name }
+    return "--" + setting.reduce(into: "") { out, ch in
+        if ch.isUppercase { out += "-" + ch.lowercased() } else { out.append(ch) }
+    }
+}
+
 /// Prints to standard output immediately (progress lines must not wait in a buffer).
 func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// Prints a warning to standard error.
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Opens the folder a command adds files to: an existing one (a run folder, say) or a new one.
+func outputFolder(_ path: String?, name: String) throws -> RunFolder {
+    guard let path else { return try RunFolder.dated(under: URL(fileURLWithPath: "runs"), name: name) }
+    let url = URL(fileURLWithPath: path)
+    return FileManager.default.fileExists(atPath: url.path) ? try RunFolder.open(url) : try RunFolder.create(at: url)
 }

@@ -24,7 +24,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard !inputs.isEmpty else { throw ValidationFailure("give at least one image or folder to predict") }
-            let loaded = try LoadedModel(checkpoint: checkpoint)
+            let loaded = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
             let names = loaded.metadata.classNames
             var files: [String] = []
             for input in inputs {
@@ -32,7 +32,9 @@ struct Predict: ParsableCommand {
                 guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else { throw ValidationFailure("\(input): no such file or folder") }
                 if isDir.boolValue {
                     let items = try FileManager.default.contentsOfDirectory(atPath: input).filter { !$0.hasPrefix(".") }.sorted()
-                    files += items.map { input + "/" + $0 }.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue }
+                    let found = items.map { input + "/" + $0 }.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue }
+                    guard !found.isEmpty else { throw ValidationFailure("\(input): the folder holds no files to predict") }
+                    files += found
                 } else {
                     files.append(input)
                 }
@@ -51,7 +53,7 @@ struct Predict: ParsableCommand {
                 }
             }
             if json {
-                say(String(decoding: try prettyJSON(results), as: UTF8.self))
+                say(String(decoding: try RunJSON.encode(results), as: UTF8.self))
             } else {
                 let w = min(max(results.map(\.path.count).max() ?? 4, 4), 60)
                 say("image".padding(toLength: w, withPad: " ", startingAt: 0) + "  label" + names.map { "  p(\($0))" }.joined())

@@ -20,8 +20,7 @@ struct Preview: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let folder = try RunFolder(parent: "", name: "", path: output)
-            let written = try ImagePreviews.write(image: image, into: folder, threshold: threshold, seed: seed)
+            let written = try ImagePreviews.write(image: image, into: URL(fileURLWithPath: output), threshold: threshold, seed: seed)
             for w in written { say("wrote \(w.path)") }
         }
     }

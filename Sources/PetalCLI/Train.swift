@@ -4,7 +4,13 @@ import Petal
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a ResNet on a class-folder data set and write a run folder with checkpoints, history, plots and a report.")
+        abstract: "Train a ResNet on a class-folder data set and write a run folder with checkpoints, history, plots and a report.",
+        discussion: """
+            The run folder holds config.json, split.json, scan.json, history.csv, best.safetensors, last.safetensors, \
+            training-state.safetensors (what --resume reads), evaluation.json and report.html. One process writes a folder at a \
+            time. Ctrl-C or SIGTERM stops after the current batch and exits 130 / 143; --resume then reruns the cut epoch and \
+            ends exactly as an uninterrupted run would.
+            """)
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: ModelOptions
@@ -13,7 +19,7 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs to train.")
     var epochs = 10
 
-    @Option(help: "Log key that picks the best checkpoint (val_auc, val_accuracy, val_loss, …).")
+    @Option(help: "Log key that picks the best checkpoint: val_auc, val_accuracy, val_loss, loss or accuracy.")
     var monitor = "val_auc"
 
     @Option(help: "Whether a larger or smaller monitored value is better: min or max (default: max for accuracy/AUC, min for losses).")
@@ -34,7 +40,10 @@ struct Train: ParsableCommand {
     @Option(help: "Use exactly this run folder (created if missing) instead of a dated one under --output.")
     var runDir: String?
 
-    @Option(help: "Continue the run in this run folder from its last checkpoint (its saved settings are used).")
+    @Flag(help: "Replace the run already in --run-dir (its files are deleted first).")
+    var overwrite = false
+
+    @Option(help: "Continue the run in this run folder from its last completed epoch, with its saved settings (a data folder given as argument replaces a moved one).")
     var resume: String?
 
     @Flag(help: "Skip the HTML report and plots.")
@@ -42,143 +51,28 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            if let threads {
-                guard threads > 0 else { throw ValidationFailure("--threads must be positive, got \(threads)") }
-                Device.default.threads = threads
+            try applyThreads(threads)
+            let run: TrainingRun
+            if let resume {
+                run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir)
+            } else {
+                let configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs,
+                                                         monitor: monitor, mode: mode, earlyStopping: earlyStopping)
+                let folder = try runDir.map { try RunFolder.create(at: URL(fileURLWithPath: $0), overwrite: overwrite) }
+                    ?? RunFolder.dated(under: URL(fileURLWithPath: output), name: name)
+                run = try TrainingRun(configuration: configuration, folder: folder)
             }
-            guard epochs >= 1 else { throw ValidationFailure("--epochs must be at least 1, got \(epochs)") }
-            if resume == nil {
-                _ = try model.depth()
-                try optimizer.validateNames()
+            installStopHandlers()
+            let result = try run.run(callbacks: [ProgressBar()], stop: runStop, writeReport: !noReport, log: { say($0) })
+            if let code = result.stopCode {
+                say("Stopped by \(code == SIGTERM ? "SIGTERM" : "Ctrl-C") after \(result.history.count) completed epochs; the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
+                throw ExitCode(128 + code)
             }
-            let session = try TrainingSession(train: self)
-            try session.run()
+            say("Run folder: \(result.folder.path)")
+            if let reason = result.stopReason {
+                guard reason.hasPrefix("early stopping") else { throw ValidationFailure("training stopped: \(reason)") }
+                say("Stopped early: \(reason)")
+            }
         }
     }
 }
-
-/// One `petal train` run from data to report.
-struct TrainingSession {
-    let options: Train
-    let folder: RunFolder
-    let config: RunConfig
-
-    init(train options: Train) throws {
-        self.options = options
-        if let resume = options.resume {
-            folder = try RunFolder(parent: "", name: "", path: resume)
-            guard let data = try? Data(contentsOf: folder.file("config.json")), let saved = try? JSONDecoder().decode(RunConfig.self, from: data) else {
-                throw ValidationFailure("cannot resume: \(folder.file("config.json").path) is missing or unreadable")
-            }
-            config = saved
-        } else {
-            folder = try RunFolder(parent: options.output, name: options.name, path: options.runDir)
-            let o = options.optimizer
-            config = RunConfig(data: options.data.config(), dataDir: options.data.root, model: options.model.model,
-                               variant: options.model.variant.rawValue, width: options.model.width, precision: options.model.precision,
-                               convolution: options.model.convolution, optimizer: o.optimizer,
-                               learningRate: o.learningRate, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay,
-                               clipNorm: o.clipNorm, schedule: .constant(o.learningRate), epochs: options.epochs, monitor: options.monitor,
-                               earlyStoppingPatience: options.earlyStopping, threads: Device.default.threads, petalVersion: Petal.version)
-        }
-    }
-
-    func run() throws {
-        let resuming = options.resume != nil
-        let prepared = try DataPipeline.prepare(root: config.dataDir, config: config.data,
-                                                splitFile: resuming ? folder.file("split.json").path : nil, log: { say($0) })
-        let classes = prepared.train.classNames
-        var modelOptions = options.model
-        modelOptions.model = config.model
-        modelOptions.variant = ResNet.Variant(rawValue: config.variant) ?? .preActivation
-        modelOptions.width = config.width
-        modelOptions.precision = config.precision ?? .fp32
-        modelOptions.convolution = config.convolution ?? .direct
-        let model = try modelOptions.make(classes: classes.count, seed: config.data.seed)
-        var optimizerOptions = options.optimizer
-        (optimizerOptions.optimizer, optimizerOptions.learningRate, optimizerOptions.momentum, optimizerOptions.nesterov,
-         optimizerOptions.weightDecay, optimizerOptions.clipNorm) = (config.optimizer, config.learningRate, config.momentum, config.nesterov, config.weightDecay, config.clipNorm)
-        let optimizer = try optimizerOptions.make(model)
-        let schedule = try optimizerOptions.schedule(epochs: config.epochs, stepsPerEpoch: prepared.train.batchesPerEpoch)
-        var runConfig = config
-        runConfig.schedule = schedule
-        if !resuming {
-            try folder.writeJSON(runConfig, to: "config.json")
-            try prepared.split.write(to: folder.file("split.json").path)
-            try folder.writeJSON(prepared.report, to: "scan.json")
-        }
-
-        var meta = CheckpointMetadata(resnet: model, classNames: classes)
-        meta.inputSize = [config.data.cropHeight, config.data.cropWidth]
-        meta.smallImages = config.data.smallImages.rawValue
-        if case .meanStd(let mean, let std) = config.data.normalisation { (meta.normalization, meta.mean, meta.std) = ("meanStd", mean, std) }
-        let bestPath = folder.file("best.safetensors").path, lastPath = folder.file("last.safetensors").path
-        let best = ModelCheckpoint(path: bestPath, monitor: config.monitor, mode: options.mode, metadata: meta)
-        let last = ModelCheckpoint(path: lastPath, monitor: config.monitor, saveBestOnly: false, includeOptimizer: true, metadata: meta)
-        let scheduler = try LearningRateScheduler(schedule)
-        var callbacks: [Callback] = [scheduler, TerminateOnNaN(), InterruptCallback(), ProgressBar(), best, last,
-                                     CSVLogger(url: folder.file("history.csv"), append: resuming)]
-        if let patience = config.earlyStoppingPatience { callbacks.append(try EarlyStopping(monitor: config.monitor, mode: options.mode, patience: patience)) }
-
-        var initialEpoch = 0
-        if resuming {
-            initialEpoch = try Checkpointing.resume(model: model, optimizer: optimizer, from: lastPath)
-            guard initialEpoch < config.epochs else { throw ValidationFailure("the run in \(folder.url.path) already finished its \(config.epochs) epochs") }
-            say("Resuming \(folder.url.path) at epoch \(initialEpoch + 1) of \(config.epochs)")
-        }
-        say("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(config.epochs) epochs, \(Device.default.threads) threads")
-        installInterruptHandler()
-        let history = try Trainer.fit(model, train: prepared.train, validation: prepared.validation, epochs: config.epochs,
-                                      optimizer: optimizer, callbacks: callbacks, initialEpoch: initialEpoch)
-        if let reason = history.stopReason {
-            say("Stopped early: \(reason). Resume with: petal train --resume \(folder.url.path)")
-        }
-
-        // The report describes the best checkpoint, evaluated again on the validation split.
-        let bestModel = try modelOptions.make(classes: classes.count, seed: 0)
-        let evaluation: Evaluation?
-        if FileManager.default.fileExists(atPath: bestPath) {
-            try bestModel.load(from: URL(fileURLWithPath: bestPath))
-            evaluation = try evaluate(bestModel, on: prepared.validation)
-            try folder.writeJSON(EvaluationSummary(evaluation!, classes: classes), to: "evaluation.json")
-        } else {
-            evaluation = nil
-        }
-        if !options.noReport {
-            try ReportInputs.write(folder: folder, prepared: prepared, model: bestModel, evaluated: evaluation != nil)
-            try RunReport(folder: folder).write()
-            say("Report: \(folder.file("report.html").path)")
-        }
-        say("Run folder: \(folder.url.path)")
-    }
-}
-
-/// The numbers `evaluation.json` holds.
-struct EvaluationSummary: Codable {
-    struct Curve: Codable { var name: String; var fpr: [Double]; var tpr: [Double]; var auc: Double? }
-    var classes: [String]
-    var count: Int
-    var loss: Double
-    var accuracy: Double
-    var auc: Double?
-    var confusionMatrix: [[Int]]
-    var precision: [Double], recall: [Double], f1: [Double]
-    /// ROC curves: the positive class's for two classes, one-vs-rest per class otherwise.
-    var rocCurves: [Curve]
-
-    init(_ e: Evaluation, classes: [String]) {
-        let r = e.report
-        (self.classes, count, loss, accuracy, auc, confusionMatrix, precision, recall, f1)
-            = (classes, e.count, e.loss, e.accuracy, e.auc, r.matrix, r.precision, r.recall, r.f1)
-        let c = e.classCount
-        let shown = c == 2 ? [1] : Array(0..<c)
-        rocCurves = shown.map { k in
-            let scores = (0..<e.count).map { e.probabilities[$0 * c + k] }, positives = e.labels.map { $0 == k }
-            let points = ROC.curve(scores: scores, positives: positives)
-            return Curve(name: c == 2 ? "\(classes[k]) vs \(classes[1 - k])" : "\(classes[k]) vs rest",
-                         fpr: points.map(\.fpr), tpr: points.map(\.tpr), auc: ROC.auc(scores: scores, positives: positives))
-        }
-    }
-}
-
-extension MonitorMode: ExpressibleByArgument {}

@@ -93,4 +93,24 @@ public enum DataPipeline {
             + "validation \(split.validationCounts) = \(split.validationCounts.reduce(0, +)); \(train.batchesPerEpoch) batches of \(train.imagesPerBatch) per epoch")
         return PreparedData(folder: folder, report: report, split: split, train: train, validation: validation, cache: cache)
     }
+
+    /// A loader over every usable image of a data set, in class order, for evaluation: no split, no augmentation,
+    /// and no batch is dropped. Unreadable and too-small files are left out with a warning, as in training.
+    /// - Throws: ``DataError`` for a missing root, an unknown or empty class, or bad settings.
+    public static func prepareEvaluation(root: String, config: DataConfig = DataConfig(),
+                                         log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        throws -> DataLoader {
+        var config = config
+        (config.augmentation, config.appendAugmentedCopy, config.dropLast, config.shuffle) = (nil, false, false, false)
+        try config.validate()
+        let folder = try ImageFolder(root: root, classes: config.classes)
+        let cache = ImageCache(budgetBytes: config.cacheBudgetMB << 20)
+        let report = folder.scan(preparer: ImagePreparer(config: config)) { path, image in cache.insert(image, for: path) }
+        report.warnings.forEach(log)
+        for c in report.classes where c.usable.isEmpty {
+            throw DataError.emptyClass(name: c.name, path: folder.path(c.name), reason: "\(c.fileCount) file(s), none usable")
+        }
+        let samples = report.classes.enumerated().flatMap { label, c in c.usable.map { Sample(path: $0, label: label) } }
+        return try DataLoader(samples: samples, root: folder.root, classNames: folder.classes, config: config, role: .validation, cache: cache)
+    }
 }

@@ -1,7 +1,7 @@
 // Inference as `petal predict` runs it. Single images go through a recording of the model's forward pass
 // (`RecordedFunction`), which skips the per-op Swift work that is about a tenth of a batch-1 prediction; the
-// recording is redone whenever a weight, a running statistic, a convolution's precision or the device's convolution
-// settings change, so a session always gives what the model itself would.
+// recording is redone whenever a weight, a running statistic, a convolution's precision or algorithm, or the device's
+// batch-1 layout rule changes, so a session always gives what the model itself would.
 import Foundation
 @_spi(Benchmark) import PetalTensor
 
@@ -22,7 +22,7 @@ public final class InferenceSession {
     private struct Signature: Equatable {
         var revisions: [Tensor.Revision]
         var precisions: [Precision]
-        var algorithm: ConvolutionAlgorithm
+        var algorithms: [ConvolutionAlgorithm]
         var batchOneChannelsLast: Bool
     }
 
@@ -58,6 +58,6 @@ public final class InferenceSession {
 
     private func currentSignature() -> Signature {
         Signature(revisions: state.map(\.revision), precisions: convolutions.map(\.precision),
-                  algorithm: Device.default.convolutionAlgorithm, batchOneChannelsLast: Device.default.batchOneChannelsLast)
+                  algorithms: convolutions.map(\.algorithm), batchOneChannelsLast: Device.default.batchOneChannelsLast)
     }
 }

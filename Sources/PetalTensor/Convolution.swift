@@ -105,10 +105,12 @@ extension Tensor {
     ///   - stride, padding, dilation: per axis, PyTorch's meaning (padding is added on both sides).
     ///   - groups: input and output channels are split into this many independent groups.
     ///   - precision: `.bf16` computes in bfloat16 (mixed precision, see ``Precision``); results stay Float32.
+    ///   - algorithm: Winograd where it pays (`.auto`) or always the direct sum (see ``ConvolutionAlgorithm``).
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
-                       dilation: Size2D = 1, groups: Int = 1, precision: Precision = .fp32) throws -> Tensor {
+                       dilation: Size2D = 1, groups: Int = 1, precision: Precision = .fp32,
+                       algorithm: ConvolutionAlgorithm = .auto) throws -> Tensor {
         let plan = try convolutionPlan(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                                       precision: precision)
+                                       precision: precision, algorithm: algorithm)
         let fwd = plan.forward
         let src = storage.memory(fwd.desc(dnnl_query_src_md))
         let wei = weight.storage.memory(fwd.desc(dnnl_query_weights_md))
@@ -132,7 +134,8 @@ extension Tensor {
     }
 
     func convolutionPlan(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int,
-                         precision: Precision = .fp32, postOps: ConvolutionPostOps = ConvolutionPostOps()) throws -> ConvolutionPlan {
+                         precision: Precision = .fp32, algorithm requested: ConvolutionAlgorithm = .auto,
+                         postOps: ConvolutionPostOps = ConvolutionPostOps()) throws -> ConvolutionPlan {
         let op = "conv2d"
         guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
         guard weight.rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "weight must be [out, in / groups, kh, kw], got \(describe(weight.shape))") }
@@ -154,7 +157,7 @@ extension Tensor {
         let training = GradientMode.records(self, weight, bias)
         // oneDNN 2.6 also offers Winograd when channels pad up to its 16-wide blocks (1→8, 8→16), and those runs
         // corrupted the heap in the test suite; Winograd is asked for only where channels fill whole blocks.
-        let algorithm = c % 16 == 0 && o % 16 == 0 && groups == 1 ? Device.default.convolutionAlgorithm : .direct
+        let algorithm = c % 16 == 0 && o % 16 == 0 && groups == 1 ? requested : .direct
         let channelsLast = !training && precision == .fp32 && shape[0] == 1 && Device.default.batchOneChannelsLast
         let key = PrimitiveKey("conv2d \(precision.rawValue) \(algorithm.rawValue)\(postOps)\(channelsLast ? " nhwc" : "")",
                                numbers: shape + weightDims + [stride.height, stride.width, padding.height, padding.width, dilation.height,

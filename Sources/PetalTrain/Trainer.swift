@@ -29,7 +29,9 @@ public enum Trainer {
             for c in all { try c.epochBegin(state) }
             var logs = try trainEpoch(model, train, optimizer, loss, state, all)
             logs["lr"] = Double(optimizer.learningRate)
-            if let validation, state.stopReason == nil {
+            // An epoch whose training pass ran to its end is validated even when a stop was asked for on its last batch,
+            // so that it is complete (resumable past) like any other.
+            if let validation, !state.epochInterrupted {
                 let v = try evaluate(model, on: validation, loss: loss)
                 state.validation = v
                 logs.merge(v.logs(prefix: "val_")) { _, new in new }

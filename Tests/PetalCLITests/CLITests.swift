@@ -66,12 +66,12 @@ enum CLI {
         let runs = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("runs").path)
         let run = dir.appendingPathComponent("runs").appendingPathComponent(try #require(runs.first { $0.hasSuffix("-tiny") }))
         for file in ["config.json", "split.json", "scan.json", "history.csv", "best.safetensors", "last.safetensors",
-                     "last.optimizer.safetensors", "evaluation.json", "report.html"] {
+                     "training-state.safetensors", "evaluation.json", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), "missing \(file)")
         }
         #expect(train.stdout.contains("Run folder: \(run.path)") || train.stdout.contains("Run folder: "))
         let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("config.json"))) as? [String: Any])
-        #expect(config["convolution"] as? String == "auto", "config.json records the convolution algorithm")
+        #expect((config["model"] as? [String: Any])?["convolution"] as? String == "auto", "config.json records the convolution algorithm")
 
         let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 3)

@@ -5,7 +5,7 @@ import Foundation
 
 /// What a checkpoint records besides the weights: enough to rebuild the model and preprocess its input.
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
-    public var petalVersion = Petal.version
+    public var petalVersion = PetalVersion.current
     public var architecture = "resnet"
     public var depth: Int?
     public var variant: String?
@@ -47,9 +47,11 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     }
 }
 
-/// Petal's own version, written into checkpoints.
-public enum Petal {
-    public static let version = "0.1.0"
+/// Petal's own version, written into checkpoints and run configurations. (Not named `Petal`, which would hide the
+/// `Petal` module's name from users who write `Petal.ResNet`.)
+public enum PetalVersion {
+    /// The version of this build.
+    public static let current = "0.2.0"
 }
 
 extension Module {

@@ -5,6 +5,9 @@ public final class Conv2D: Module {
     public let groups: Int
     /// The arithmetic of this layer's convolution (fp32 by default; `Module.setConvolutionPrecision` sets a whole model).
     public var precision: Precision = .fp32
+    /// How this layer's convolution is computed (Winograd where it pays by default; `Module.setConvolutionAlgorithm`
+    /// sets a whole model). A per-layer setting, so two models in one process can differ.
+    public var algorithm: ConvolutionAlgorithm = .auto
     private let folding = FoldedBatchNorm()
 
     /// - Parameters:
@@ -30,7 +33,8 @@ public final class Conv2D: Module {
     public var bias: Tensor? { optionalParameter("bias") }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
-        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, precision: precision)
+        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, precision: precision,
+                     algorithm: algorithm)
     }
 
     /// Inference only (gradients off): this convolution with `batchNorm` folded in, then `residual` added and
@@ -41,7 +45,7 @@ public final class Conv2D: Module {
         }
         let (w, b) = try batchNorm.map { try folding.weightAndBias(self, $0) } ?? (weight, bias)
         return try x.conv2dInference(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                                     precision: precision, adding: residual, relu: relu)
+                                     precision: precision, algorithm: algorithm, adding: residual, relu: relu)
     }
 
     public override var layerDescription: String {

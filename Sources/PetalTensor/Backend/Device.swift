@@ -82,13 +82,6 @@ public final class Device: @unchecked Sendable {
         get { settingsLock.withLock { _batchOneChannelsLast } }
         set { settingsLock.withLock { _batchOneChannelsLast = newValue } }
     }
-    private var _convolutionAlgorithm = ConvolutionAlgorithm.auto
-
-    /// How convolutions are computed; see ``ConvolutionAlgorithm``. Changing it affects convolutions planned afterwards.
-    public var convolutionAlgorithm: ConvolutionAlgorithm {
-        get { settingsLock.withLock { _convolutionAlgorithm } }
-        set { settingsLock.withLock { _convolutionAlgorithm = newValue } }
-    }
 
     /// Number of distinct oneDNN primitives created so far (each is JIT-compiled once and reused).
     public var cachedPrimitiveCount: Int { cache.count }

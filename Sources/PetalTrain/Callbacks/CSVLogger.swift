@@ -15,7 +15,7 @@ public final class CSVLogger: Callback {
     }
 
     /// Keras' names first, in the order people read them; anything else after, sorted.
-    static func order(_ keys: [String]) -> [String] {
+    public static func order(_ keys: [String]) -> [String] {
         let preferred = ["loss", "accuracy", "auc", "val_loss", "val_accuracy", "val_auc", "lr"]
         return preferred.filter(keys.contains) + keys.filter { !preferred.contains($0) }.sorted()
     }

@@ -62,7 +62,9 @@ public enum MonitorMode: String, Sendable, Codable {
         key.contains("acc") || key.contains("auc") || key.hasPrefix("f1") ? .max : .min
     }
 
-    func improves(_ value: Double, over best: Double?, minDelta: Double = 0) -> Bool {
+    /// Whether `value` beats `best` by more than `minDelta` in this direction (a non-finite value never does; any
+    /// finite value beats no best at all).
+    public func improves(_ value: Double, over best: Double?, minDelta: Double = 0) -> Bool {
         guard value.isFinite else { return false }
         guard let best else { return true }
         return self == .max ? value > best + minDelta : value < best - minDelta

@@ -1,23 +1,32 @@
 // report.html for a run folder, rebuilt from the files the run left there (history, evaluation, scan,
 // image grids, predictions, and a learning-rate sweep or range test when one was written into the folder).
 import Foundation
-import Petal
+import PetalData
+import PetalReport
+import PetalTrain
 
-struct RunReport {
-    let folder: RunFolder
+/// Builds `report.html` for a run folder from the files in it (so it can be rebuilt at any time, e.g. after a
+/// learning-rate sweep was written into the folder).
+public struct RunReport {
+    public let folder: RunFolder
 
-    func write() throws {
+    public init(folder: RunFolder) { self.folder = folder }
+
+    /// Writes `report.html`, showing whatever the folder holds.
+    public func write() throws {
         var html = HTMLReport(title: "Petal run — \(folder.url.lastPathComponent)", subtitle: folder.url.path, timestamp: Date())
-        let config = (try? Data(contentsOf: folder.file("config.json"))).flatMap { try? JSONDecoder().decode(RunConfig.self, from: $0) }
-        let scan = (try? Data(contentsOf: folder.file("scan.json"))).flatMap { try? JSONDecoder().decode(ScanReport.self, from: $0) }
-        let evaluation = (try? Data(contentsOf: folder.file("evaluation.json"))).flatMap { try? JSONDecoder().decode(EvaluationSummary.self, from: $0) }
+        let config = try? folder.readJSON(RunConfiguration.self, from: RunFiles.configuration)
+        let scan = try? folder.readJSON(ScanReport.self, from: RunFiles.scan)
+        let evaluation = try? folder.readJSON(EvaluationSummary.self, from: RunFiles.evaluation)
         let history = CSVTable(url: folder.file("history.csv"))
 
         html.section("Summary")
         var pairs: [(String, String)] = []
         if let config {
-            pairs += [("Data", config.dataDir), ("Model", "\(config.model) (\(config.variant), width \(config.width))"),
-                      ("Optimizer", "\(config.optimizer), lr \(config.learningRate), momentum \(config.momentum), clip norm \(config.clipNorm)"),
+            let (m, o) = (config.model, config.optimizer)
+            pairs += [("Data", config.dataDirectory),
+                      ("Model", "resnet\(m.depth.rawValue) (\(m.variant.rawValue), width \(m.width), \(m.precision.rawValue), \(m.convolution.rawValue) convolutions)"),
+                      ("Optimizer", "\(o.kind.rawValue), lr \(o.learningRate), momentum \(o.momentum), clip norm \(o.clipNorm), schedule \(config.schedule.description)"),
                       ("Epochs", String(config.epochs)), ("Best checkpoint by", config.monitor),
                       ("Crop", "\(config.data.cropHeight)×\(config.data.cropWidth), small images: \(config.data.smallImages.rawValue)"),
                       ("Augmentation", config.data.augmentation == nil ? "off" : (config.data.appendAugmentedCopy ? "on, augmented copy appended to each batch" : "on"))]
@@ -26,7 +35,7 @@ struct RunReport {
             pairs += [("Best model on validation", String(format: "accuracy %.4f · ROC AUC %@ · loss %.4f (%d images)", evaluation.accuracy,
                                                           evaluation.auc.map { String(format: "%.4f", $0) } ?? "undefined", evaluation.loss, evaluation.count))]
         }
-        if let h = history, let monitor = config?.monitor, let column = h.column(monitor), let best = column.indices.max(by: { column[$0] < column[$1] }) {
+        if let h = history, let monitor = config?.monitor, let column = h.column(monitor), let best = (config?.monitorMode == .min ? column.indices.min(by: { column[$0] < column[$1] }) : column.indices.max(by: { column[$0] < column[$1] })) {
             pairs.append(("Best epoch", "\(best + 1) of \(column.count) (\(monitor) \(String(format: "%.4f", column[best])))"))
         }
         html.summary(pairs)
@@ -94,72 +103,12 @@ struct RunReport {
             })
         }
 
-        if let data = try? Data(contentsOf: folder.file("predictions.json")), let shown = try? JSONDecoder().decode([ReportInputs.Shown].self, from: data) {
+        if let shown = try? folder.readJSON([ReportInputs.Shown].self, from: "predictions.json") {
             html.section("Predictions")
             html.table(header: ["Image", "True class", "Predicted", "Probability"], rows: shown.map {
                 [URL(fileURLWithPath: $0.path).lastPathComponent, $0.truth, $0.predicted + ($0.truth == $0.predicted ? "" : " ✗"), String(format: "%.3f", $0.probability)]
             }, caption: "The best model on the first validation images of each class (✗: wrong).")
         }
-        try html.write(to: folder.file("report.html"))
+        try html.write(to: folder.file(RunFiles.report))
     }
-}
-
-/// A CSV file with a header row, read as columns of numbers.
-struct CSVTable {
-    let header: [String]
-    let values: [[Double]]
-
-    init?(url: URL) {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
-        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard let first = lines.first else { return nil }
-        header = first
-        values = lines.dropFirst().map { $0.map { Double($0) ?? .nan } }
-    }
-
-    var rows: Int { values.count }
-
-    func column(_ name: String) -> [Double]? {
-        guard let i = header.firstIndex(of: name) else { return nil }
-        let c = values.map { i < $0.count ? $0[i] : .nan }
-        return c.contains(where: { $0.isFinite }) ? c : nil
-    }
-}
-
-/// Charts of the experiments (sweep and range test), from their results or their CSV files.
-enum ReportFigures {
-    static func sweep(_ results: [SweepResult]) throws -> LineChart {
-        try LineChart(title: "Learning-rate sweep", xLabel: "epoch", yLabel: "training loss",
-                      series: results.map { r in LineSeries(name: "lr \(r.learningRate)", x: (1...max(r.history.epochs.count, 1)).map(Double.init), y: r.history.values("loss")) })
-    }
-
-    static func sweep(table: CSVTable) throws -> LineChart {
-        guard let rates = table.column("learning_rate"), let epochs = table.column("epoch"), let loss = table.column("loss") else {
-            throw ReportError.invalidData("sweep.csv lacks learning_rate, epoch or loss")
-        }
-        var order: [Double] = []
-        for r in rates where !order.contains(r) { order.append(r) }
-        return try LineChart(title: "Learning-rate sweep", xLabel: "epoch", yLabel: "training loss", series: order.map { r in
-            let rows = rates.indices.filter { rates[$0] == r }
-            return LineSeries(name: "lr \(Float(r))", x: rows.map { epochs[$0] }, y: rows.map { loss[$0] })
-        })
-    }
-
-    static func finder(_ result: LearningRateFinderResult) throws -> LineChart {
-        try LineChart(title: "Learning-rate range test", xLabel: "learning rate", yLabel: "smoothed loss",
-                      series: [LineSeries(name: "loss", x: result.rates.map(Double.init), y: result.losses)], xScale: .log,
-                      marker: result.suggestion.map { VerticalMarker(x: Double($0), label: String(format: "suggested %.2g", $0)) })
-    }
-
-    static func finder(table: CSVTable) throws -> LineChart {
-        guard let rates = table.column("learning_rate"), let loss = table.column("smoothed_loss") else {
-            throw ReportError.invalidData("lr-finder.csv lacks learning_rate or smoothed_loss")
-        }
-        return try LineChart(title: "Learning-rate range test", xLabel: "learning rate", yLabel: "smoothed loss",
-                             series: [LineSeries(name: "loss", x: rates, y: loss)], xScale: .log)
-    }
-}
-
-extension LineChart {
-    func write(to url: URL) throws { try AtomicFile.write(Data(svg.utf8), to: url) }
 }

@@ -1,17 +1,26 @@
 // The image-inspection grids of the tutorial's notebook, as PNG files: channels, a threshold and its
 // morphology, normalisations, the tutorial's affine cases and random augmentations.
 import Foundation
-import Petal
+import PetalImage
+import PetalRandom
 
-enum ImagePreviews {
-    /// Writes the grids for the image at `path` into `folder`; returns the files written.
-    static func write(image path: String, into folder: RunFolder, threshold: Int, seed: UInt64) throws -> [URL] {
-        guard (0...255).contains(threshold) else { throw ValidationFailure("--threshold must be in 0…255, got \(threshold)") }
+/// The grids `petal preview` and the run report show for one photo.
+public enum ImagePreviews {
+    /// Writes the grids for the image at `path` into `folder` (created only once the image has been read); returns
+    /// the files written.
+    /// - Parameters:
+    ///   - threshold: the red-channel threshold (0…255) of the morphology grid.
+    ///   - seed: seeds the random augmentations shown.
+    public static func write(image path: String, into folder: URL, threshold: Int, seed: UInt64) throws -> [URL] {
+        guard (0...255).contains(threshold) else { throw RunError.invalidSetting("threshold", reason: "must be in 0…255, got \(threshold)") }
         let rgb = try Image<UInt8>(contentsOfFile: path, options: DecodeOptions(channels: .rgb))
         let float = rgb.toFloat()
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw RunError.folder(path: folder.path, reason: "cannot be created (\(RunFolder.plain(error)))")
+        }
         var written: [URL] = []
         func save(_ grid: ImageGrid, _ name: String) throws {
-            let url = folder.file(name)
+            let url = folder.appendingPathComponent(name)
             try grid.writePNG(toFile: url.path)
             written.append(url)
         }

@@ -1,0 +1,37 @@
+// The numbers `evaluation.json` holds, and `petal evaluate --json` prints.
+import Foundation
+import PetalTrain
+
+/// A model's scores on a data set: loss, accuracy, ROC AUC, confusion matrix, per-class scores and ROC curves.
+public struct EvaluationSummary: Codable, Sendable {
+    /// One ROC curve (false- and true-positive rates) and its area.
+    public struct Curve: Codable, Sendable { public var name: String; public var fpr: [Double]; public var tpr: [Double]; public var auc: Double? }
+    public var classes: [String]
+    public var count: Int
+    public var loss: Double
+    public var accuracy: Double
+    /// Binary or one-vs-rest macro ROC AUC; nil when a class is missing.
+    public var auc: Double?
+    /// Rows: true class; columns: predicted class.
+    public var confusionMatrix: [[Int]]
+    public var precision: [Double], recall: [Double], f1: [Double]
+    /// Images of each class.
+    public var support: [Int]
+    /// ROC curves: the positive class's for two classes, one-vs-rest per class otherwise.
+    public var rocCurves: [Curve]
+
+    /// Summarises an evaluation whose class indices name `classes`.
+    public init(_ e: Evaluation, classes: [String]) {
+        let r = e.report
+        (self.classes, count, loss, accuracy, auc, confusionMatrix, precision, recall, f1, support)
+            = (classes, e.count, e.loss, e.accuracy, e.auc, r.matrix, r.precision, r.recall, r.f1, r.support)
+        let c = e.classCount
+        let shown = c == 2 ? [1] : Array(0..<c)
+        rocCurves = shown.map { k in
+            let scores = (0..<e.count).map { e.probabilities[$0 * c + k] }, positives = e.labels.map { $0 == k }
+            let points = ROC.curve(scores: scores, positives: positives)
+            return Curve(name: c == 2 ? "\(classes[k]) vs \(classes[1 - k])" : "\(classes[k]) vs rest",
+                         fpr: points.map(\.fpr), tpr: points.map(\.tpr), auc: ROC.auc(scores: scores, positives: positives))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+// The tutorial's experiments on a run's settings: the learning-rate sweep (a fresh model per rate), fastai's
+// range test and the overfit check. The sweep and the range test leave CSV and SVG files in a folder, and join
+// its report when the folder holds a run.
+import Foundation
+import PetalData
+import PetalNN
+import PetalTrain
+
+/// Experiments driven by a ``RunConfiguration`` (its data, model and optimizer settings).
+public enum RunExperiments {
+    /// Trains a fresh model per rate for `configuration.epochs` epochs (same initial weights) and writes
+    /// `sweep.csv` and `sweep.svg` into `folder`.
+    /// - Parameter callbacks: extra callbacks for each rate's training (a progress bar, say).
+    public static func sweepLearningRates(_ rates: [Float], configuration: RunConfiguration, into folder: RunFolder,
+                                          callbacks: (Float) -> [Callback] = { _ in [] },
+                                          log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> [SweepResult] {
+        guard !rates.isEmpty else { throw RunError.invalidSetting("rates", reason: "needs at least one learning rate") }
+        if let bad = rates.first(where: { !($0 > 0 && $0.isFinite) }) { throw RunError.invalidSetting("rates", reason: "must be positive numbers, got \(bad)") }
+        try configuration.validate()
+        let c = configuration
+        let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
+        let classes = prepared.train.classCount
+        let results = try PetalTrain.sweepLearningRates(rates, epochs: c.epochs, makeModel: { try c.model.makeModel(classes: classes, seed: c.data.seed) },
+                                                        makeOptimizer: { m, lr in try c.optimizer.makeOptimizer(m.parameters, learningRate: lr) },
+                                                        train: prepared.train, validation: prepared.validation,
+                                                        callbacks: { lr in log("— learning rate \(lr)"); return callbacks(lr) })
+        let keys = ["loss", "accuracy", "val_loss", "val_accuracy", "val_auc"]
+        var csv = "learning_rate,epoch," + keys.joined(separator: ",") + "\n"
+        for r in results {
+            for (i, logs) in r.history.epochs.enumerated() {
+                csv += "\(r.learningRate),\(i + 1)," + keys.map { logs[$0].map { String($0) } ?? "" }.joined(separator: ",") + "\n"
+            }
+        }
+        try AtomicFile.write(Data(csv.utf8), to: folder.file("sweep.csv"))
+        try ReportFigures.sweep(results).write(to: folder.file("sweep.svg"))
+        if folder.contains(RunFiles.report) { try RunReport(folder: folder).write() }
+        return results
+    }
+
+    /// fastai's learning-rate range test on a fresh model; writes `lr-finder.csv` and `lr-finder.svg` into `folder`.
+    public static func findLearningRate(configuration: RunConfiguration, start: Float = 1e-6, end: Float = 10, steps: Int = 60,
+                                        into folder: RunFolder, log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> LearningRateFinderResult {
+        guard start > 0, end > start, end.isFinite else { throw RunError.invalidSetting("start/end", reason: "need 0 < start < end, got \(start) and \(end)") }
+        guard steps >= 2 else { throw RunError.invalidSetting("steps", reason: "must be at least 2, got \(steps)") }
+        try configuration.validate()
+        let c = configuration
+        let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
+        let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)
+        let result = try PetalTrain.findLearningRate(model, optimizer: try c.optimizer.makeOptimizer(model.parameters, learningRate: start),
+                                                     train: prepared.train, start: start, end: end, steps: steps)
+        try ReportFigures.finder(result).write(to: folder.file("lr-finder.svg"))
+        let csv = "learning_rate,smoothed_loss\n" + zip(result.rates, result.losses).map { "\($0),\($1)" }.joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(csv.utf8), to: folder.file("lr-finder.csv"))
+        if folder.contains(RunFiles.report) { try RunReport(folder: folder).write() }
+        return result
+    }
+
+    /// The overfit check: `images` per class, no augmentation, trained for `epochs` epochs until memorised.
+    public static func overfit(configuration: RunConfiguration, images: Int, epochs: Int, callbacks: [Callback] = [],
+                               log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> OverfitReport {
+        guard images >= 1 else { throw RunError.invalidSetting("images", reason: "must be at least 1, got \(images)") }
+        guard epochs >= 1 else { throw RunError.invalidSetting("epochs", reason: "must be at least 1, got \(epochs)") }
+        var c = configuration
+        c.data.perClassLimit = images
+        c.data.augmentation = nil
+        c.data.appendAugmentedCopy = false
+        c.data.batchSize = min(c.data.batchSize, images * max(c.data.classes?.count ?? 2, 1))
+        try c.validate()
+        let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
+        let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)
+        return try overfitCheck(model, optimizer: try c.optimizer.makeOptimizer(model.parameters), subset: prepared.train, epochs: epochs, callbacks: callbacks)
+    }
+}

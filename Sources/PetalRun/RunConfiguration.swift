@@ -1,0 +1,215 @@
+// The settings of a training run as one typed, Codable value: what a run folder's `config.json` holds, and all
+// that a resumed run needs to continue exactly as it began. Everything is checked by `validate()` before any
+// data is read, so a bad setting fails at once with the setting named.
+import Foundation
+import PetalData
+import PetalNN
+import PetalTrain
+
+/// The network a run trains.
+public struct ModelSettings: Codable, Sendable, Equatable {
+    /// ResNet-18, 34, 50, 101 or 152.
+    public var depth: ResNet.Depth
+    /// Pre-activation blocks (the tutorial's Keras builder) or torchvision's v1.
+    public var variant: ResNet.Variant
+    /// Channels of the first stage (64 in the paper).
+    public var width: Int
+    /// Convolution arithmetic (fp32, or bf16 with fp32 weights).
+    public var precision: Precision
+    /// Winograd where it pays, or always the direct sum.
+    public var convolution: ConvolutionAlgorithm
+
+    /// - Parameters:
+    ///   - depth: the ResNet's depth (18 by default).
+    ///   - variant: block variant (pre-activation by default, as the tutorial).
+    ///   - width: channels of the first stage, 1…512.
+    ///   - precision: convolution arithmetic.
+    ///   - convolution: convolution algorithm.
+    public init(depth: ResNet.Depth = .r18, variant: ResNet.Variant = .preActivation, width: Int = 64,
+                precision: Precision = .fp32, convolution: ConvolutionAlgorithm = .auto) {
+        (self.depth, self.variant, self.width, self.precision, self.convolution) = (depth, variant, width, precision, convolution)
+    }
+
+    /// The widest first stage accepted: 8× the paper's, already about 64× its weights.
+    public static let maximumWidth = 512
+
+    /// A fresh model with these settings and seeded initial weights; its compute settings are its own.
+    public func makeModel(classes: Int, seed: UInt64) throws -> ResNet {
+        let model = try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: WeightInitializer(seed: seed))
+        model.setConvolutionPrecision(precision)
+        model.setConvolutionAlgorithm(convolution)
+        return model
+    }
+
+    /// Parameters of this network at width 64 with two classes, scaled by the square of the width: an estimate made
+    /// before anything is allocated.
+    var estimatedParameters: Double {
+        let atWidth64: [ResNet.Depth: Double] = [.r18: 11.2e6, .r34: 21.3e6, .r50: 23.5e6, .r101: 42.5e6, .r152: 58.1e6]
+        return atWidth64[depth]! * Double(width * width) / (64 * 64)
+    }
+}
+
+/// Which optimizer a run uses.
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    case sgd, adam, adamw
+}
+
+/// The optimizer of a run and its settings.
+public struct OptimizerSettings: Codable, Sendable, Equatable {
+    public var kind: OptimizerKind
+    /// The base rate (the schedule starts from it).
+    public var learningRate: Float
+    /// SGD momentum, 0 ≤ m < 1.
+    public var momentum: Float
+    /// Nesterov momentum (SGD).
+    public var nesterov: Bool
+    /// L2 weight decay (decoupled for AdamW).
+    public var weightDecay: Float
+    /// Clip each gradient tensor to this L2 norm (Keras' clipnorm); 0 turns clipping off.
+    public var clipNorm: Float
+
+    /// - Parameters:
+    ///   - kind: SGD (default), Adam or AdamW.
+    ///   - learningRate: the schedule's base rate (0.1, the tutorial's).
+    ///   - momentum: SGD momentum (0).
+    ///   - nesterov: Nesterov momentum (off).
+    ///   - weightDecay: weight decay (0).
+    ///   - clipNorm: per-tensor gradient norm limit (1, the tutorial's `clipnorm=1`); 0 for none.
+    public init(kind: OptimizerKind = .sgd, learningRate: Float = 0.1, momentum: Float = 0, nesterov: Bool = false,
+                weightDecay: Float = 0, clipNorm: Float = 1) {
+        (self.kind, self.learningRate, self.momentum, self.nesterov, self.weightDecay, self.clipNorm)
+            = (kind, learningRate, momentum, nesterov, weightDecay, clipNorm)
+    }
+
+    /// An optimizer over `parameters` with these settings (at `learningRate` unless another rate is given).
+    public func makeOptimizer(_ parameters: [Tensor], learningRate rate: Float? = nil) throws -> Optimizer {
+        let lr = rate ?? learningRate
+        let clipping: GradientClipping = clipNorm > 0 ? .normPerTensor(clipNorm) : .none
+        switch kind {
+        case .sgd: return try SGD(parameters: parameters, learningRate: lr, momentum: momentum, nesterov: nesterov,
+                                  weightDecay: weightDecay, clipping: clipping)
+        case .adam: return try Adam(parameters: parameters, learningRate: lr, weightDecay: weightDecay, clipping: clipping)
+        case .adamw: return try Adam(parameters: parameters, learningRate: lr, weightDecay: weightDecay, decoupledWeightDecay: true,
+                                     clipping: clipping)
+        }
+    }
+}
+
+/// How the learning rate moves over a run, independent of the data set's size (resolved to a ``Schedule`` once
+/// the number of batches per epoch is known).
+public enum SchedulePolicy: Codable, Sendable, Equatable {
+    /// The base rate throughout.
+    case constant
+    /// base · factor^⌊epoch / every⌋ (the tutorial's: factor 0.5, every epoch).
+    case stepDecay(factor: Float, every: Int)
+    /// One epoch of linear warm-up, then cosine annealing to base / 100 at the end of the run.
+    case cosine
+    /// fastai's one-cycle with the base rate as its maximum.
+    case oneCycle
+
+    /// The schedule for a run of `epochs` epochs of `stepsPerEpoch` batches starting from `base`.
+    public func schedule(base: Float, epochs: Int, stepsPerEpoch: Int) -> Schedule {
+        switch self {
+        case .constant: .constant(base)
+        case .stepDecay(let factor, let every): .stepDecay(base: base, factor: factor, every: every)
+        case .cosine: .cosine(base: base, minimum: base / 100, warmupSteps: stepsPerEpoch, totalSteps: max(epochs * stepsPerEpoch, stepsPerEpoch + 1))
+        case .oneCycle: .oneCycle(maximum: base, totalSteps: max(epochs * stepsPerEpoch, 2))
+        }
+    }
+}
+
+/// Every setting of a training run (`config.json`).
+public struct RunConfiguration: Codable, Sendable, Equatable {
+    /// The class-folder data set.
+    public var dataDirectory: String
+    /// Crops, split, batches and augmentation.
+    public var data: DataConfig
+    public var model: ModelSettings
+    public var optimizer: OptimizerSettings
+    public var schedule: SchedulePolicy
+    /// Epochs to train.
+    public var epochs: Int
+    /// The log key that picks the best checkpoint (`val_auc`, `val_accuracy`, `val_loss`, `loss`, `accuracy`).
+    public var monitor: String
+    /// Whether larger or smaller is better; `nil` picks Keras' automatic rule for the key.
+    public var mode: MonitorMode?
+    /// Stop after this many epochs without improvement of `monitor` (none by default).
+    public var earlyStoppingPatience: Int?
+    /// The Petal version that wrote the configuration.
+    public var petalVersion: String
+
+    /// - Parameters:
+    ///   - dataDirectory: the folder with one sub-folder of images per class.
+    ///   - data: data settings (the tutorial's crops and split by default).
+    ///   - model, optimizer, schedule: the network, its optimizer and the learning-rate schedule.
+    ///   - epochs: epochs to train (10).
+    ///   - monitor: the key that picks the best checkpoint (`val_auc`).
+    ///   - mode: larger or smaller is better (automatic from the key by default).
+    ///   - earlyStoppingPatience: epochs without improvement before stopping (never by default).
+    public init(dataDirectory: String, data: DataConfig = DataConfig(), model: ModelSettings = ModelSettings(),
+                optimizer: OptimizerSettings = OptimizerSettings(), schedule: SchedulePolicy = .stepDecay(factor: 0.5, every: 1),
+                epochs: Int = 10, monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStoppingPatience: Int? = nil) {
+        (self.dataDirectory, self.data, self.model, self.optimizer, self.schedule, self.epochs, self.monitor, self.mode, self.earlyStoppingPatience)
+            = (dataDirectory, data, model, optimizer, schedule, epochs, monitor, mode, earlyStoppingPatience)
+        petalVersion = PetalVersion.current
+    }
+
+    /// The keys a run's epoch logs hold, any of which can be monitored.
+    public static let monitorableKeys = ["val_auc", "val_accuracy", "val_loss", "loss", "accuracy"]
+
+    /// The monitor's direction: the configured one, or Keras' automatic rule.
+    public var monitorMode: MonitorMode { mode ?? .automatic(for: monitor) }
+
+    /// Checks every setting, naming the first bad one (``RunError/invalidSetting(_:reason:)``).
+    public func validate() throws {
+        func bad(_ name: String, _ reason: String) -> RunError { .invalidSetting(name, reason: reason) }
+        func positive(_ value: Float, _ name: String) throws {
+            guard value.isFinite, value > 0 else { throw bad(name, "must be a positive number, got \(value)") }
+        }
+        guard (1...100_000).contains(epochs) else { throw bad("epochs", "must be in 1…100000, got \(epochs)") }
+        guard (1...ModelSettings.maximumWidth).contains(model.width) else {
+            throw bad("width", "must be in 1…\(ModelSettings.maximumWidth), got \(model.width)")
+        }
+        let bytes = model.estimatedParameters * 4 * 4  // weights, gradients, optimizer state and a blocked copy
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes < memory / 2 else {
+            throw bad("width", String(format: "%d makes a %@ of about %.1f GB in weights, gradients and optimizer state, more than half this machine's %.1f GB",
+                                      model.width, "resnet\(model.depth.rawValue)", bytes / 1e9, memory / 1e9))
+        }
+        try positive(optimizer.learningRate, "learningRate")
+        guard optimizer.momentum.isFinite, (0..<1).contains(optimizer.momentum) else { throw bad("momentum", "must be in [0, 1), got \(optimizer.momentum)") }
+        guard optimizer.weightDecay.isFinite, optimizer.weightDecay >= 0 else { throw bad("weightDecay", "must be ≥ 0, got \(optimizer.weightDecay)") }
+        guard optimizer.clipNorm.isFinite, optimizer.clipNorm >= 0 else {
+            throw bad("clipNorm", "must be ≥ 0 (0 turns clipping off), got \(optimizer.clipNorm)")
+        }
+        if optimizer.nesterov && optimizer.kind != .sgd { throw bad("nesterov", "applies to SGD only") }
+        if case .stepDecay(let factor, let every) = schedule {
+            guard factor.isFinite, factor > 0, factor <= 1 else { throw bad("decayFactor", "must be in (0, 1], got \(factor)") }
+            guard every >= 1 else { throw bad("decayEvery", "must be at least 1 epoch, got \(every)") }
+        }
+        guard Self.monitorableKeys.contains(monitor) else {
+            throw bad("monitor", "'\(monitor)' is not a key of the epoch logs; use one of \(Self.monitorableKeys.joined(separator: ", "))")
+        }
+        if let p = earlyStoppingPatience, p < 1 { throw bad("earlyStopping", "must be at least 1 epoch, got \(p)") }
+        guard data.validationFraction > 0 else {
+            throw bad("validationFraction", "must be above 0: a run validates every epoch to pick its best checkpoint (got \(data.validationFraction))")
+        }
+        guard (1...4096).contains(data.cropHeight), (1...4096).contains(data.cropWidth) else {
+            throw bad("crop", "must be in 1…4096 pixels, got \(data.cropHeight)×\(data.cropWidth)")
+        }
+        guard (1...4096).contains(data.batchSize) else { throw bad("batchSize", "must be in 1…4096, got \(data.batchSize)") }
+        do { try data.validate() } catch let DataError.invalidConfig(parameter, reason) { throw bad(parameter, reason) }
+        try schedule.schedule(base: optimizer.learningRate, epochs: epochs, stepsPerEpoch: 1).validate()
+    }
+}
+
+extension SchedulePolicy: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .constant: "constant"
+        case .stepDecay(let factor, let every): "×\(factor) every \(every == 1 ? "epoch" : "\(every) epochs")"
+        case .cosine: "cosine with warm-up"
+        case .oneCycle: "one-cycle"
+        }
+    }
+}

@@ -1,0 +1,160 @@
+// A run's folder: everything one training run produced, in one place a person can open. A folder has one writer
+// at a time: opening it takes an advisory lock (`flock`) held until the `RunFolder` is released, so a second
+// training, sweep or resume into the same folder fails at once, naming the process that holds it. A folder that
+// already holds a run is never overwritten unless asked to.
+import Foundation
+
+/// A run folder, locked for writing while this value lives.
+public final class RunFolder: @unchecked Sendable {
+    /// The folder.
+    public let url: URL
+    private let lockDescriptor: Int32
+
+    /// The lock file's name; it holds the writer's process id and host, for the message a second writer gets.
+    public static let lockFileName = ".petal-lock"
+
+    /// Opens a folder for a new run, creating it if needed.
+    /// - Parameter overwrite: replace the run already in the folder (its files are removed); without it, a folder
+    ///   holding a run (a `config.json`) is refused.
+    /// - Throws: ``RunError/folder(path:reason:)`` when the folder cannot be created, another process writes to it,
+    ///   or it holds a run and `overwrite` is off.
+    public static func create(at url: URL, overwrite: Bool = false) throws -> RunFolder {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw RunError.folder(path: url.path, reason: "cannot be created (\(RunFolder.plain(error)))")
+        }
+        let folder = try RunFolder(locking: url)
+        if folder.holdsRun {
+            guard overwrite else {
+                throw RunError.folder(path: url.path, reason: "already holds a run; resume it, choose another folder, or overwrite it explicitly")
+            }
+            try folder.removeRunFiles()
+        }
+        return folder
+    }
+
+    /// Opens a new dated folder, `<parent>/<yyyyMMdd-HHmmss>-<name>` (UTC), with a numbered suffix if that exists.
+    public static func dated(under parent: URL, name: String, now: Date = Date()) throws -> RunFolder {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        let stem = "\(f.string(from: now))-\(name)"
+        var url = parent.appendingPathComponent(stem), n = 2
+        while FileManager.default.fileExists(atPath: url.path) {
+            url = parent.appendingPathComponent("\(stem)-\(n)")
+            n += 1
+        }
+        return try create(at: url)
+    }
+
+    /// Opens an existing folder (to resume its run or add to it); never creates one.
+    public static func open(_ url: URL) throws -> RunFolder {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RunError.folder(path: url.path, reason: "no such folder")
+        }
+        return try RunFolder(locking: url)
+    }
+
+    private init(locking url: URL) throws {
+        self.url = url
+        let lockPath = url.appendingPathComponent(RunFolder.lockFileName).path
+        let fd = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RunError.folder(path: url.path, reason: "cannot be written (\(String(cString: strerror(errno))))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            Foundation.close(fd)
+            throw RunError.folder(path: url.path, reason: "is being written by another Petal process (\(holder.isEmpty ? "unknown" : holder)); wait for it or use another folder")
+        }
+        lockDescriptor = fd
+        let holder = "process \(getpid()) on \(ProcessInfo.processInfo.hostName)\n"
+        ftruncate(fd, 0)
+        _ = holder.withCString { pwrite(fd, $0, strlen($0), 0) }
+        removeStaleTemporaryFiles()
+    }
+
+    deinit { Foundation.close(lockDescriptor) }  // releases the lock
+
+    /// A file in the folder.
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    /// Whether a file exists in the folder.
+    public func contains(_ name: String) -> Bool { FileManager.default.fileExists(atPath: file(name).path) }
+
+    /// Whether the folder holds a run (its configuration).
+    public var holdsRun: Bool { contains(RunFiles.configuration) }
+
+    /// Writes a value as pretty, sorted JSON, atomically.
+    public func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
+        try AtomicFile.write(try RunJSON.encode(value), to: file(name))
+    }
+
+    /// Reads a JSON file of the folder.
+    public func readJSON<T: Decodable>(_ type: T.Type, from name: String) throws -> T {
+        let data: Data
+        do { data = try Data(contentsOf: file(name)) } catch {
+            throw RunError.folder(path: url.path, reason: "\(name) cannot be read (\(RunFolder.plain(error)))")
+        }
+        do { return try RunJSON.decode(type, from: data) } catch {
+            throw RunError.folder(path: url.path, reason: "\(name) is not a valid \(T.self) (\(RunFolder.plain(error)))")
+        }
+    }
+
+    /// Temporary files of atomic writes interrupted by a kill: with the lock held, no writer can own one.
+    private func removeStaleTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+            try? FileManager.default.removeItem(at: file(name))
+        }
+    }
+
+    private func removeRunFiles() throws {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] where name != RunFolder.lockFileName {
+            do { try FileManager.default.removeItem(at: file(name)) } catch {
+                throw RunError.folder(path: url.path, reason: "cannot remove \(name) to overwrite the run (\(RunFolder.plain(error)))")
+            }
+        }
+    }
+
+    /// An error's reason without Foundation's domain and code.
+    static func plain(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return error.localizedDescription
+    }
+}
+
+/// The files of a run folder.
+public enum RunFiles {
+    public static let configuration = "config.json"
+    public static let split = "split.json"
+    public static let scan = "scan.json"
+    public static let history = "history.csv"
+    /// The best model so far by the monitored value (a model checkpoint with metadata).
+    public static let best = "best.safetensors"
+    /// The latest completed epoch's model (a model checkpoint with metadata).
+    public static let last = "last.safetensors"
+    /// What a resume needs, as one consistent unit (see ``TrainingCheckpoint``).
+    public static let trainingState = "training-state.safetensors"
+    public static let evaluation = "evaluation.json"
+    public static let report = "report.html"
+}
+
+/// JSON as every run file and `--json` output writes it: pretty, sorted keys, and non-finite numbers as strings
+/// ("nan", "inf", "-inf") instead of an encoding failure.
+public enum RunJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(value)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try d.decode(type, from: data)
+    }
+}

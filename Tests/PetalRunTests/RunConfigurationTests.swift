@@ -1,0 +1,65 @@
+// Every setting of a run is checked before any work, naming the setting.
+import Foundation
+import Testing
+@testable import PetalRun
+
+@Suite struct RunConfigurationTests {
+    static func bad(_ change: (inout RunConfiguration) -> Void) -> RunConfiguration {
+        var c = RunConfiguration(dataDirectory: "/data")
+        change(&c)
+        return c
+    }
+
+    static let cases: [(String, RunConfiguration)] = [
+        ("epochs", bad { $0.epochs = 0 }),
+        ("width", bad { $0.model.width = 0 }),
+        ("width", bad { $0.model.width = 5000 }),
+        ("learningRate", bad { $0.optimizer.learningRate = -1 }),
+        ("learningRate", bad { $0.optimizer.learningRate = .nan }),
+        ("learningRate", bad { $0.optimizer.learningRate = .infinity }),
+        ("momentum", bad { $0.optimizer.momentum = 1 }),
+        ("weightDecay", bad { $0.optimizer.weightDecay = -0.1 }),
+        ("clipNorm", bad { $0.optimizer.clipNorm = -1 }),
+        ("clipNorm", bad { $0.optimizer.clipNorm = .nan }),
+        ("decayFactor", bad { $0.schedule = .stepDecay(factor: .nan, every: 1) }),
+        ("decayFactor", bad { $0.schedule = .stepDecay(factor: 0, every: 1) }),
+        ("decayEvery", bad { $0.schedule = .stepDecay(factor: 0.5, every: 0) }),
+        ("monitor", bad { $0.monitor = "val_acc" }),
+        ("earlyStoppingPatience", bad { $0.earlyStoppingPatience = 0 }),
+        ("validationFraction", bad { $0.data.validationFraction = 0 }),
+        ("validationFraction", bad { $0.data.validationFraction = 1 }),
+        ("crop", bad { $0.data.cropHeight = 0 }),
+        ("crop", bad { $0.data.cropWidth = 100_000 }),
+        ("batchSize", bad { $0.data.batchSize = 0 }),
+        ("nesterov", bad { $0.optimizer.kind = .adam; $0.optimizer.nesterov = true }),
+        ("perClassLimit", bad { $0.data.perClassLimit = 0 }),
+    ]
+
+    @Test func everyBadSettingIsNamed() throws {
+        for (name, configuration) in Self.cases {
+            do {
+                try configuration.validate()
+                Issue.record("\(name): accepted")
+            } catch let RunError.invalidSetting(setting, reason) {
+                #expect(setting == name || (name == "earlyStoppingPatience" && setting == "earlyStopping"), "\(name): named \(setting) (\(reason))")
+            }
+        }
+        #expect(throws: Never.self) { try RunConfiguration(dataDirectory: "/data").validate() }
+    }
+
+    @Test func theConfigurationIsTypedJSON() throws {
+        let c = RunConfiguration(dataDirectory: "/data", model: ModelSettings(depth: .r50, variant: .v1, convolution: .direct),
+                                 optimizer: OptimizerSettings(kind: .adamw, learningRate: 0.001), schedule: .oneCycle)
+        let json = try #require(try JSONSerialization.jsonObject(with: RunJSON.encode(c)) as? [String: Any])
+        let model = try #require(json["model"] as? [String: Any])
+        #expect(model["depth"] as? Int == 50 && model["variant"] as? String == "v1" && model["convolution"] as? String == "direct")
+        #expect((json["optimizer"] as? [String: Any])?["kind"] as? String == "adamw")
+        #expect(try RunJSON.decode(RunConfiguration.self, from: RunJSON.encode(c)) == c)
+    }
+
+    @Test func theResolvedScheduleFollowsThePolicy() {
+        #expect(SchedulePolicy.stepDecay(factor: 0.5, every: 1).schedule(base: 0.1, epochs: 3, stepsPerEpoch: 5) == .stepDecay(base: 0.1, factor: 0.5, every: 1))
+        #expect(SchedulePolicy.constant.schedule(base: 0.05, epochs: 3, stepsPerEpoch: 5) == .constant(0.05))
+        #expect(SchedulePolicy.cosine.schedule(base: 0.1, epochs: 3, stepsPerEpoch: 5) == .cosine(base: 0.1, minimum: 0.001, warmupSteps: 5, totalSteps: 15))
+    }
+}

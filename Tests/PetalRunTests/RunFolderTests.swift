@@ -1,0 +1,58 @@
+// One writer per run folder, no silent overwrite, and clean-up of what a killed write left.
+import Foundation
+import Testing
+@testable import PetalRun
+
+@Suite struct RunFolderTests {
+    private func temporaryURL() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("petal-folder-\(UUID().uuidString)") }
+
+    @Test func aSecondWriterIsRefusedUntilTheFirstReleasesTheFolder() throws {
+        let url = temporaryURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        var first: RunFolder? = try RunFolder.create(at: url)
+        #expect(first != nil)
+        do {
+            _ = try RunFolder.open(url)
+            Issue.record("a second writer was let in")
+        } catch let RunError.folder(path, reason) {
+            #expect(path == url.path && reason.contains("another Petal process (process \(getpid())"), "\(reason)")
+        }
+        first = nil
+        #expect(throws: Never.self) { _ = try RunFolder.open(url) }
+    }
+
+    @Test func aFolderHoldingARunIsOverwrittenOnlyWhenAsked() throws {
+        let url = temporaryURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        do {
+            let folder = try RunFolder.create(at: url)
+            try folder.writeJSON(["epochs": 1], to: RunFiles.configuration)
+            try Data("kept".utf8).write(to: folder.file(RunFiles.history))
+        }
+        #expect(throws: RunError.folder(path: url.path, reason: "already holds a run; resume it, choose another folder, or overwrite it explicitly")) {
+            _ = try RunFolder.create(at: url)
+        }
+        #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.history).path), "refusing leaves the run intact")
+        let replaced = try RunFolder.create(at: url, overwrite: true)
+        #expect(!replaced.holdsRun && !replaced.contains(RunFiles.history))
+    }
+
+    @Test func openingRemovesTemporaryFilesOfKilledWritesAndNeverCreatesAFolder() throws {
+        let url = temporaryURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(throws: RunError.folder(path: url.path, reason: "no such folder")) { _ = try RunFolder.open(url) }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let stale = url.appendingPathComponent(".last.safetensors.tmp-123-456")
+        try Data("half".utf8).write(to: stale)
+        _ = try RunFolder.open(url)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+    }
+
+    @Test func runJSONWritesNonFiniteNumbersInsteadOfFailing() throws {
+        let data = try RunJSON.encode(["loss": Double.nan, "lr": .infinity])
+        #expect(String(decoding: data, as: UTF8.self).contains("\"nan\""))
+        let back = try RunJSON.decode([String: Double].self, from: data)
+        #expect(back["loss"]!.isNaN && back["lr"] == .infinity)
+    }
+}

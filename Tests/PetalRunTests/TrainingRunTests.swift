@@ -1,0 +1,89 @@
+// A run as a library: the files it writes, resume equal to an uninterrupted run, and one writer per folder.
+import Foundation
+import Testing
+@testable import PetalRun
+
+@Suite(.serialized) struct TrainingRunTests {
+    @Test func aSmallRunWritesEveryFileOfTheRunFolder() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"))
+        let folder = try RunFolder.create(at: root.appendingPathComponent("run"))
+        let result = try TrainingRun(configuration: configuration, folder: folder).run(log: { _ in })
+        #expect(result.history.count == 2 && result.stopReason == nil && result.stopCode == nil)
+        for file in [RunFiles.configuration, RunFiles.split, RunFiles.scan, RunFiles.history, RunFiles.best, RunFiles.last,
+                     RunFiles.trainingState, RunFiles.evaluation, RunFiles.report, "samples.png", "augmentations.png"] {
+            #expect(folder.contains(file), "missing \(file)")
+        }
+        #expect(try folder.readJSON(RunConfiguration.self, from: RunFiles.configuration) == configuration, "config.json round-trips")
+        let history = try String(contentsOf: folder.file(RunFiles.history), encoding: .utf8).split(separator: "\n")
+        #expect(history.count == 3)
+        #expect(history[0] == "epoch,loss,accuracy,val_loss,val_accuracy,val_auc,lr")
+        let rate = try #require(Double(history[2].split(separator: ",").last ?? ""))
+        #expect(history[2].hasPrefix("2,") && abs(rate - 0.025) < 1e-9, "the step schedule halves the rate: \(history[2])")
+        let evaluation = try folder.readJSON(EvaluationSummary.self, from: RunFiles.evaluation)
+        #expect(evaluation.count == 4 && evaluation.classes == ["daisy", "rose"], "2 of 8 images per class validate")
+        #expect(evaluation.confusionMatrix.joined().reduce(0, +) == 4)
+        // The best checkpoint is the epoch with the highest val_auc, and evaluating it again gives the same figures.
+        let trained = try TrainedModel(checkpoint: folder.file(RunFiles.best))
+        let again = try trained.evaluate(on: configuration.dataDirectory)
+        #expect(again.auc == evaluation.auc && again.accuracy == evaluation.accuracy && again.count == 4)
+        let all = try trained.evaluate(on: configuration.dataDirectory, allImages: true)
+        #expect(all.count == 16, "--all evaluates every image")
+        let report = try String(contentsOf: folder.file(RunFiles.report), encoding: .utf8)
+        for section in ["Loss", "ROC AUC", "Confusion matrix", "Augmentations", "Predictions", "resnet18 (preact, width 4"] {
+            #expect(report.contains(section), "the report lacks \(section)")
+        }
+    }
+
+    /// Stopped mid-epoch (as Ctrl-C or SIGTERM do), then resumed: history, best and last weights equal the uninterrupted
+    /// run's bit for bit, for a per-step schedule and SGD with momentum.
+    @Test(arguments: [SchedulePolicy.cosine, .stepDecay(factor: 0.5, every: 1)])
+    func resumeAfterAStopEqualsTheUninterruptedRun(schedule: SchedulePolicy) throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 3, schedule: schedule)
+        let whole = try RunFolder.create(at: root.appendingPathComponent("whole"))
+        _ = try TrainingRun(configuration: configuration, folder: whole).run(writeReport: false, log: { _ in })
+
+        let cutURL = root.appendingPathComponent("cut")
+        let stop = StopSignal()
+        var first: RunFolder? = try RunFolder.create(at: cutURL)
+        let stopped = try TrainingRun(configuration: configuration, folder: first!)
+            .run(callbacks: [RunFixtures.StopAt(epoch: 1, batch: 1, signal: stop)], stop: stop, writeReport: false, log: { _ in })
+        #expect(stopped.stopCode == 2 && stopped.history.count == 1, "stopped during the second epoch")
+        first = nil  // releases the folder's lock
+        let resumed = try TrainingRun(resuming: try RunFolder.open(cutURL)).run(writeReport: false, log: { _ in })
+        #expect(resumed.history.count == 3 && resumed.stopCode == nil)
+
+        let cut = try RunFolder.open(cutURL)
+        #expect(try String(contentsOf: cut.file(RunFiles.history), encoding: .utf8) == String(contentsOf: whole.file(RunFiles.history), encoding: .utf8))
+        for file in [RunFiles.best, RunFiles.last] {
+            let (a, b) = (try SafeTensors(data: Data(contentsOf: whole.file(file)), source: file), try SafeTensors(data: Data(contentsOf: cut.file(file)), source: file))
+            #expect(a.tensors.map(\.name) == b.tensors.map(\.name))
+            for (x, y) in zip(a.tensors, b.tensors) { #expect(x.tensor.scalars == y.tensor.scalars, "\(file): \(x.name) differs") }
+        }
+        #expect(try cut.readJSON(EvaluationSummary.self, from: RunFiles.evaluation).auc == whole.readJSON(EvaluationSummary.self, from: RunFiles.evaluation).auc)
+    }
+
+    @Test func aLostHistoryRowIsRecoveredAndAFinishedRunCannotResume() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("run")
+        var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 2)
+        do { _ = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: url)).run(writeReport: false, log: { _ in }) }
+        let complete = try String(contentsOf: url.appendingPathComponent(RunFiles.history), encoding: .utf8)
+        // A kill after the training state but before history.csv: the row is lost from the file, not from the run.
+        try Data(complete.split(separator: "\n").prefix(2).joined(separator: "\n").utf8).write(to: url.appendingPathComponent(RunFiles.history))
+        #expect(throws: RunError.cannotResume(path: url.path, reason: "it already finished its 2 epochs")) {
+            try TrainingRun(resuming: try RunFolder.open(url)).run(log: { _ in })
+        }
+        // Raise the epochs in the saved configuration, as a user continuing a finished run would.
+        configuration.epochs = 3
+        try AtomicFile.write(try RunJSON.encode(configuration), to: url.appendingPathComponent(RunFiles.configuration))
+        let result = try TrainingRun(resuming: try RunFolder.open(url)).run(writeReport: false, log: { _ in })
+        #expect(result.history.count == 3)
+        let rows = try String(contentsOf: url.appendingPathComponent(RunFiles.history), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 4 && rows.prefix(3).joined(separator: "\n") == complete.split(separator: "\n").joined(separator: "\n"))
+    }
+}
