@@ -1,0 +1,96 @@
+// The reliability issue's defects, reproduced through the real `petal` executable: bad options fail with a line
+// naming the option and never trap, run folders have one writer and are never overwritten silently, SIGTERM stops a
+// run resumably with exit 143, and the commands that used to fail or print nothing now work or say why.
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CLIReliabilityTests {
+    static let tiny = ["--width", "4", "--crop", "32", "--batch-size", "4", "--seed", "7", "--threads", "1", "--no-report"]
+
+    @Test func everyBadOptionValueFailsWithOneLineNamingIt() throws {
+        let dir = try CLI.tinyDataSet(perClass: 3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [([String], String)] = [
+            (["--zoom=-1"], "--zoom"), (["--zoom", "1"], "--zoom"), (["--zoom", "nan"], "--zoom"),
+            (["--width", "5000"], "--width"), (["--width", "0"], "--width"),
+            (["--clip-norm", "-1"], "--clip-norm"), (["--clip-norm", "nan"], "--clip-norm"), (["--clip-norm", "inf"], "--clip-norm"),
+            (["--decay-factor", "nan"], "--decay-factor"), (["--decay-factor", "0"], "--decay-factor"), (["--decay-every", "0"], "--decay-every"),
+            (["--lr", "0"], "--lr"), (["--lr", "-0.1"], "--lr"), (["--lr", "inf"], "--lr"),
+            (["--momentum", "1"], "--momentum"), (["--weight-decay", "-1"], "--weight-decay"),
+            (["--validation-fraction", "0"], "--validation-fraction"), (["--validation-fraction", "1"], "--validation-fraction"),
+            (["--monitor", "bogus"], "--monitor"), (["--monitor", "val_acc"], "--monitor"),
+            (["--early-stopping", "0"], "--early-stopping"), (["--epochs", "0"], "--epochs"), (["--epochs", "-3"], "--epochs"),
+            (["--batch-size", "0"], "--batch-size"), (["--crop", "0"], "--crop"), (["--crop", "100000"], "--crop"),
+            (["--per-class-limit", "0"], "--per-class-limit"), (["--validation-per-class-limit", "0"], "--validation-per-class-limit"),
+            (["--rotation", "nan"], "--rotation"), (["--shift", "-1"], "--shift"), (["--threads", "0"], "--threads"),
+            (["--schedule", "linear"], "linear"), (["--optimizer", "rmsprop"], "rmsprop"),
+        ]
+        for (arguments, expected) in cases {
+            let r = try CLI.run(["train", "data", "--run-dir", "run-bad"] + arguments, in: dir)
+            #expect(r.status == 1 || r.status == 64, "\(arguments): exit \(r.status) (a trap is 132/134)")
+            // Petal's own checks print one line; ArgumentParser's usage errors (exit 64) add its usage lines after it.
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.first?.contains(expected) == true, "\(arguments): stderr was \(r.stderr)")
+            #expect(r.status == 64 || lines.count == 1, "\(arguments): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run-bad").path), "\(arguments) created the run folder")
+        }
+    }
+
+    @Test func runFoldersAreNeverMixedOrOverwrittenAndSigtermStopsResumably() throws {
+        let dir = try CLI.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(again.status == 1 && again.stderr.contains("already holds a run"), "\(again.stderr)")
+        let replaced = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1", "--overwrite"] + Self.tiny, in: dir)
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        let missing = try CLI.run(["train", "--resume", "nowhere"], in: dir)
+        #expect(missing.status == 1 && missing.stderr.contains("nowhere: no such folder"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nowhere").path), "--resume created the folder")
+
+        // SIGTERM during the first epoch: exit 143, and the run resumes to the end.
+        let p = Process()
+        p.executableURL = CLI.executable
+        p.arguments = ["train", "data", "--run-dir", "stopped", "--epochs", "120"] + Self.tiny
+        p.currentDirectoryURL = dir
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let config = dir.appendingPathComponent("stopped/config.json")
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: config.path) { usleep(50_000) }
+        // A second writer is refused while the first holds the folder.
+        let second = try CLI.run(["train", "--resume", "stopped"], in: dir)
+        #expect(second.status == 1 && second.stderr.contains("another Petal process"), "\(second.stderr)")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143, "SIGTERM stops the run and exits 143")
+        let resumed = try CLI.run(["train", "--resume", "stopped"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let rows = try String(contentsOf: dir.appendingPathComponent("stopped/history.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 121 && rows.last?.hasPrefix("120,") == true, "\(rows.count) rows")
+    }
+
+    @Test func evaluateAllPredictOnAnEmptyFolderAndPreviewOfAMissingImage() throws {
+        let dir = try CLI.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        let all = try CLI.run(["evaluate", "run/best.safetensors", "data", "--all", "--json"], in: dir)
+        #expect(all.status == 0, "\(all.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any])
+        #expect(summary["count"] as? Int == 12, "--all evaluates every image")
+        // Outside its run folder, on a data set too small for a training batch: every image is evaluated.
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("run/best.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+        let outside = try CLI.run(["evaluate", "model.safetensors", "data", "--json"], in: dir)
+        #expect(outside.status == 0, "\(outside.stderr)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        let empty = try CLI.run(["predict", "run/best.safetensors", "empty"], in: dir)
+        #expect(empty.status == 1 && empty.stderr.contains("empty: the folder holds no files"), "\(empty.stderr)")
+        let folderAsCheckpoint = try CLI.run(["predict", "run", "data/rose"], in: dir)
+        #expect(folderAsCheckpoint.status == 1 && folderAsCheckpoint.stderr.contains("is a folder"), "\(folderAsCheckpoint.stderr)")
+        let preview = try CLI.run(["preview", "missing.jpg", "--output", "grids"], in: dir)
+        #expect(preview.status == 1 && preview.stderr.contains("missing.jpg"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("grids").path), "preview created its folder before reading the image")
+    }
+}
