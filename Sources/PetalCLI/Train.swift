@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without improvement of the monitored value.")
     var earlyStopping: Int?
 
-    @Option(help: "Compute threads (default: all cores).")
+    @Option(help: "Compute threads (default: all cores; a resumed run keeps the count it began with).")
     var threads: Int?
 
     @Option(help: "Folder under which the run folder is created.")
@@ -54,10 +54,11 @@ struct Train: ParsableCommand {
             try applyThreads(threads)
             let run: TrainingRun
             if let resume {
-                run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir)
+                run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir, threads: threads)
             } else {
-                let configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs,
+                var configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs,
                                                          monitor: monitor, mode: mode, earlyStopping: earlyStopping)
+                configuration.threads = Device.default.threads
                 let folder = try runDir.map { try RunFolder.create(at: URL(fileURLWithPath: $0), overwrite: overwrite) }
                     ?? RunFolder.dated(under: URL(fileURLWithPath: output), name: name)
                 run = try TrainingRun(configuration: configuration, folder: folder)

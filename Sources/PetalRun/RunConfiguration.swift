@@ -135,6 +135,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var mode: MonitorMode?
     /// Stop after this many epochs without improvement of `monitor` (none by default).
     public var earlyStoppingPatience: Int?
+    /// Compute threads (`Device.threads`) the run sets while it trains; nil leaves the process's setting. A resume
+    /// uses the same count by default, since oneDNN's sums may round differently with another.
+    public var threads: Int?
     /// The Petal version that wrote the configuration.
     public var petalVersion: String
 
@@ -191,6 +194,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
             throw bad("monitor", "'\(monitor)' is not a key of the epoch logs; use one of \(Self.monitorableKeys.joined(separator: ", "))")
         }
         if let p = earlyStoppingPatience, p < 1 { throw bad("earlyStopping", "must be at least 1 epoch, got \(p)") }
+        if let t = threads, !(1...1024).contains(t) { throw bad("threads", "must be in 1…1024, got \(t)") }
         guard data.validationFraction > 0 else {
             throw bad("validationFraction", "must be above 0: a run validates every epoch to pick its best checkpoint (got \(data.validationFraction))")
         }

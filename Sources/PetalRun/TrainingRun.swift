@@ -40,7 +40,8 @@ public final class TrainingRun {
 
     /// Continues the run in `folder` with the settings it began with.
     /// - Parameter dataDirectory: where the data set is now, when it moved since the run began.
-    public init(resuming folder: RunFolder, dataDirectory: String? = nil) throws {
+    /// - Parameter threads: compute threads, when the run should use another count than it began with.
+    public init(resuming folder: RunFolder, dataDirectory: String? = nil, threads: Int? = nil) throws {
         guard folder.holdsRun else {
             throw RunError.cannotResume(path: folder.url.path, reason: "it holds no run (\(RunFiles.configuration) is missing)")
         }
@@ -49,6 +50,7 @@ public final class TrainingRun {
             throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.configuration) is unreadable or was written by an older Petal (\(error.localizedDescription))")
         }
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        if let threads { configuration.threads = threads }
         try configuration.validate()
         guard folder.contains(RunFiles.split) else {
             throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.split) is missing, so the run's training/validation split is lost; start a new run")
@@ -65,6 +67,7 @@ public final class TrainingRun {
     public func run(callbacks extra: [Callback] = [], stop: StopSignal? = nil, writeReport: Bool = true,
                     log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> RunResult {
         let c = configuration
+        if let threads = c.threads { Device.default.threads = threads }
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data,
                                                 splitFile: isResumed ? folder.file(RunFiles.split).path : nil, log: log)
         let classes = prepared.train.classNames

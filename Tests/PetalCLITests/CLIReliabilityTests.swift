@@ -93,4 +93,37 @@ import Testing
         #expect(preview.status == 1 && preview.stderr.contains("missing.jpg"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("grids").path), "preview created its folder before reading the image")
     }
+
+    /// kill -9 at several moments of a run (mid-epoch, mid-write, between files), each followed by --resume: the
+    /// history and the final weights equal an uninterrupted run's, bit for bit.
+    @Test func killedAndResumedRunsEndAsTheUninterruptedRun() throws {
+        let dir = try CLI.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let arguments = ["train", "data", "--epochs", "25", "--schedule", "cosine", "--momentum", "0.9"] + Self.tiny
+        let whole = try CLI.run(arguments + ["--run-dir", "whole"], in: dir)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        var killed = 0
+        for delay in [300_000, 700_000, 1_100_000, 1_500_000] as [useconds_t] {
+            let p = Process()
+            p.executableURL = CLI.executable
+            let exists = FileManager.default.fileExists(atPath: dir.appendingPathComponent("killed/config.json").path)
+            p.arguments = exists ? ["train", "--resume", "killed"] : arguments + ["--run-dir", "killed"]
+            p.currentDirectoryURL = dir
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(delay)
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); killed += 1 }
+            p.waitUntilExit()
+        }
+        #expect(killed >= 2, "the kills landed while training ran")
+        let history = { (run: String) in try String(contentsOf: dir.appendingPathComponent("\(run)/history.csv"), encoding: .utf8) }
+        if (try? history("killed").split(separator: "\n").count) != 26 {
+            let last = try CLI.run(["train", "--resume", "killed"], in: dir)
+            #expect(last.status == 0, "\(last.stderr)")
+        }
+        #expect(try history("killed") == history("whole"))
+        let weights = { (run: String) in try Data(contentsOf: dir.appendingPathComponent("\(run)/last.safetensors")) }
+        #expect(try weights("killed") == weights("whole"), "last.safetensors differs")
+    }
 }

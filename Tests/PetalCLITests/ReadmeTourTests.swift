@@ -29,7 +29,18 @@ import Petal
         let evaluation = try evaluate(model, on: data.validation)
         let x = try ImageInput.tensor(fromFile: photo, config: data.train.config)
         let probabilities = try model.predictProbabilities(x)
+        let session = InferenceSession(model)
+        let p = try session.probabilities(x)
+
+        var configuration = RunConfiguration(dataDirectory: root,
+                                             optimizer: OptimizerSettings(learningRate: 0.1, clipNorm: 1), epochs: 1)
+        configuration.model.width = 4; configuration.data.batchSize = 4  // made small
+        let folder = try RunFolder.create(at: dir.appendingPathComponent("runs/mine"))
+        let result = try TrainingRun(configuration: configuration, folder: folder).run(log: { _ in })
         // — end of the tour —
+
+        #expect(p.scalars == probabilities.scalars, "the session replays the model")
+        #expect(result.evaluation?.count == 6 && result.history.count == 1 && folder.contains(RunFiles.report))
 
         #expect(evaluation.count == 6 && evaluation.classCount == 2)
         #expect(probabilities.shape == [1, 2] && abs(probabilities.scalars.reduce(0, +) - 1) < 1e-5)

@@ -60,7 +60,9 @@ extension Module {
     public func save(to url: URL, metadata: CheckpointMetadata? = nil) throws {
         var header = ["format": "pt"]  // lets PyTorch tooling read the file as a state dict
         if let metadata {
-            header["petal"] = String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys  // the same model and metadata give the same bytes in every process
+            header["petal"] = String(decoding: try encoder.encode(metadata), as: UTF8.self)
         }
         let file = SafeTensors(tensors: stateDict.map { ($0.name, $0.tensor) }, metadata: header)
         try AtomicFile.write(try file.encoded(), to: url)
