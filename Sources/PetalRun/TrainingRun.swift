@@ -84,6 +84,9 @@ public final class TrainingRun {
                 progress = try TrainingCheckpoint.load(from: folder.file(RunFiles.trainingState), model: model, optimizer: optimizer)
             } else if folder.contains("last.optimizer.safetensors") {
                 throw RunError.cannotResume(path: folder.url.path, reason: "it was written by an older Petal without \(RunFiles.trainingState)")
+            } else if let rows = CSVTable(url: folder.file(RunFiles.history))?.rows, rows > 0 {
+                // history.csv is written after the unit, so rows without a unit mean the unit was removed.
+                throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.trainingState) is missing though \(rows) epochs are recorded; start a new run")
             }  // else: killed before its first epoch ended, so it starts again from the seeded initial weights
             if let reason = progress.stopReason { throw RunError.cannotResume(path: folder.url.path, reason: "it already ended (\(reason))") }
             guard progress.completedEpochs < c.epochs else {

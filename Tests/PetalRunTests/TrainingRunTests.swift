@@ -86,4 +86,21 @@ import Testing
         let rows = try String(contentsOf: url.appendingPathComponent(RunFiles.history), encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 4 && rows.prefix(3).joined(separator: "\n") == complete.split(separator: "\n").joined(separator: "\n"))
     }
+
+    @Test func aRunWhoseTrainingStateWasRemovedIsNotRestartedOverItsFiles() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("run")
+        var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 1)
+        configuration.epochs = 1
+        do { _ = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: url)).run(writeReport: false, log: { _ in }) }
+        try FileManager.default.removeItem(at: url.appendingPathComponent(RunFiles.trainingState))
+        configuration.epochs = 2
+        try AtomicFile.write(try RunJSON.encode(configuration), to: url.appendingPathComponent(RunFiles.configuration))
+        let best = try Data(contentsOf: url.appendingPathComponent(RunFiles.best))
+        #expect(throws: RunError.cannotResume(path: url.path, reason: "training-state.safetensors is missing though 1 epochs are recorded; start a new run")) {
+            try TrainingRun(resuming: try RunFolder.open(url)).run(log: { _ in })
+        }
+        #expect(try Data(contentsOf: url.appendingPathComponent(RunFiles.best)) == best, "best.safetensors untouched")
+    }
 }
