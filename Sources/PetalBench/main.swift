@@ -2,6 +2,7 @@
 // `--quick` runs each case briefly (a smoke check); without it, each case repeats until its timing is stable.
 import Foundation
 import PetalTensor
+Device.keepFreedMemoryMapped()
 let quick = CommandLine.arguments.contains("--quick")
 /// The algorithm every benchmarked model's convolutions use (`--convolution`); a per-model setting, applied where models are made.
 nonisolated(unsafe) var benchConvolutionAlgorithm = ConvolutionAlgorithm.auto

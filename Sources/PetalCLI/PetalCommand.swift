@@ -12,6 +12,11 @@ struct PetalCommand: ParsableCommand {
         version: PetalVersion.current,
         subcommands: [Train.self, Evaluate.self, Predict.self, SweepLR.self, FindLR.self, Overfit.self, Preview.self, Inspect.self, Summary.self, Bench.self],
         defaultSubcommand: Train.self)
+
+    static func main() {
+        Device.keepFreedMemoryMapped()  // a training process: keep freed pages mapped (see its documentation)
+        main(nil)
+    }
 }
 
 /// An error with a ready message (for problems found by the CLI itself).

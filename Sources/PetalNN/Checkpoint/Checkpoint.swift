@@ -117,10 +117,11 @@ extension Module {
     }
 
     /// Runs `body` in inference mode (eval, no gradients recorded), leaving the module in the mode it was in.
+    /// A model already in eval mode is not written to, so several threads may predict with it at once.
     public func inferring<R>(_ body: () throws -> R) rethrows -> R {
-        let wasTraining = isTraining
+        guard isTraining else { return try withoutGradients(body) }
         eval()
-        defer { setTraining(wasTraining) }
+        defer { train() }
         return try withoutGradients(body)
     }
 }

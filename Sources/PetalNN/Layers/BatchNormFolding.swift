@@ -2,15 +2,20 @@
 // BN(conv(x)) = conv'(x) where w' = w·s and b' = (b − μ)·s + β. The folded copy is made once and reused until a
 // weight, bias or running statistic is written (their `revision` changes), so an inference pass costs one
 // convolution per conv–BN pair, and the ReLU and residual sum ride along as oneDNN post-ops.
+import Foundation
 import PetalTensor
 
-/// A convolution's weight and bias with the batch norm that follows it folded in, cached.
-final class FoldedBatchNorm {
+/// A convolution's weight and bias with the batch norm that follows it folded in, cached (under a lock: two threads
+/// may run one model).
+final class FoldedBatchNorm: @unchecked Sendable {
+    private let lock = NSLock()
     private var sources: [Tensor] = []  // held, so the revisions below cannot be reused by new storage
     private var revisions: [Tensor.Revision] = []
     private var folded: (weight: Tensor, bias: Tensor)?
 
     func weightAndBias(_ conv: Conv2D, _ bn: BatchNorm2D) throws -> (weight: Tensor, bias: Tensor) {
+        lock.lock()
+        defer { lock.unlock() }
         let (gamma, beta) = (bn.parameter("weight"), bn.parameter("bias"))
         let (mean, variance) = (bn.buffer("running_mean"), bn.buffer("running_var"))
         let inputs = [conv.weight, gamma, beta, mean, variance] + (conv.bias.map { [$0] } ?? [])

@@ -3,6 +3,8 @@
 // allocations (mmap'd by malloc) cost — comparable to a small convolution's run time.
 import Foundation
 
+/// Freed buffers kept for reuse, at most `cacheLimit` bytes of them (1 GiB for the shared pool); beyond that, freed
+/// buffers go back to the allocator. `Device.releaseCaches()` empties it.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool(cacheLimit: 1 << 30)
 
@@ -38,6 +40,18 @@ final class BufferPool: @unchecked Sendable {
 
     private static func poison(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
         buffer.bindMemory(to: UInt32.self, capacity: byteCount / 4).initialize(repeating: poisonPattern, count: byteCount / 4)
+    }
+
+    /// Bytes held for reuse now.
+    var cachedByteCount: Int { lock.withLock { cachedBytes } }
+
+    /// Gives every kept buffer back to the allocator.
+    func removeAll() {
+        let kept = lock.withLock { () -> [UnsafeMutableRawPointer] in
+            defer { free.removeAll(); cachedBytes = 0 }
+            return free.values.flatMap { $0 }
+        }
+        for p in kept { p.deallocate() }
     }
 
     func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {

@@ -263,6 +263,7 @@ final class Primitive: @unchecked Sendable {
             raw.append(dnnl_exec_arg_t(arg: Arg.scratchpad, memory: scratchpadMemory))
         }
         let start = device.profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        device.applyThreadCount()
         let status = onCallingThreadOnly(singleThreaded) {
             let status = dnnl_primitive_execute(primitive, device.stream, Int32(raw.count), raw)
             if status == dnnl_success { dnnlMust(dnnl_stream_wait(device.stream), "stream_wait") }

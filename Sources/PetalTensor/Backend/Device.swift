@@ -1,7 +1,8 @@
-// The compute device: oneDNN's CPU engine, its stream, the size of its OpenMP thread pool and the
-// primitive cache. One shared default; nothing else is global.
+// The compute device: oneDNN's CPU engine, its stream, the size of its OpenMP thread pool, the primitive cache and
+// the buffer pool, each with a documented bound and a call that empties it. One shared default.
 import CDNNL
 import Foundation
+import Synchronization
 
 /// Owns oneDNN's CPU engine and stream, and sets how many threads oneDNN's OpenMP pool uses.
 public final class Device: @unchecked Sendable {
@@ -20,8 +21,11 @@ public final class Device: @unchecked Sendable {
     /// The device every op uses unless told otherwise; its pool uses all cores.
     public static let `default` = Device()
 
+    /// The thread count every execution uses, whichever thread calls (OpenMP's own setting is per calling thread).
+    private let threadCount: Atomic<Int>
+
     private init() {
-        Device.keepFreedMemoryMapped()
+        threadCount = Atomic(Int(omp_get_max_threads()))
         var e: dnnl_engine_t?
         dnnlMust(dnnl_engine_create(&e, dnnl_cpu, 0), "engine_create")
         engine = e!
@@ -30,13 +34,26 @@ public final class Device: @unchecked Sendable {
         stream = s!
     }
 
-    /// glibc's malloc serves blocks above a moving threshold with fresh mmap'd pages and returns freed heap tops
-    /// to the kernel, so the large activation, bf16-copy and oneDNN scratchpad blocks a training step allocates can
-    /// be page-faulted in anew on every step. Measured: the first ~10 bf16 ResNet-18 steps ran at 7 images/s
-    /// instead of 68 until the threshold had crept up. A fixed 32 MiB threshold (glibc's maximum) and no trimming
-    /// keep those pages mapped from the first step, as PyTorch's caching allocator does.
-    private static func keepFreedMemoryMapped() {
+    /// Tunes the process's malloc (glibc) for training: blocks up to 32 MiB come from the heap instead of fresh
+    /// mmap'd pages, and freed memory is not trimmed back to the kernel. An opt-in, since it changes the whole host
+    /// program's allocator; `petal` and `petal-bench` call it first thing. Without it, glibc serves the large blocks of
+    /// a training step with new pages until its threshold creeps up: the first ~10 bf16 ResNet-18 steps ran ~10×
+    /// slower (docs/DESIGN-CHANGES.md). Does nothing on other C libraries.
+    public static func keepFreedMemoryMapped() {
         petal_keep_freed_memory_mapped()
+    }
+
+    /// Empties the primitive cache and the buffer pool (primitives and buffers in use stay alive until released):
+    /// for a long-lived program after a burst of work on many shapes.
+    public func releaseCaches() {
+        cache.removeAll()
+        BufferPool.shared.removeAll()
+    }
+
+    /// Makes the calling thread's OpenMP team size the device's. Call under `executionLock`, before an execution.
+    func applyThreadCount() {
+        let wanted = Int32(threadCount.load(ordering: .relaxed))
+        if omp_get_max_threads() != wanted { omp_set_num_threads(wanted) }
     }
 
     /// At least `bytes` of scratch space, 64-byte aligned. Call only under `executionLock`: one primitive runs at a time.
@@ -64,13 +81,21 @@ public final class Device: @unchecked Sendable {
         return try body()
     }
 
-    /// Threads in oneDNN's compute pool. Defaults to every core (or `OMP_NUM_THREADS` when set).
+    /// Threads in oneDNN's compute pool, for every execution on this device whichever thread makes it. Defaults to
+    /// every core (or `OMP_NUM_THREADS` when set).
     public var threads: Int {
-        get { Int(omp_get_max_threads()) }
+        get { threadCount.load(ordering: .relaxed) }
         set {
             precondition(newValue > 0, "Device.threads must be positive, got \(newValue)")
+            threadCount.store(newValue, ordering: .relaxed)
             omp_set_num_threads(Int32(newValue))
         }
+    }
+
+    /// Most primitives (or per-shape plans) kept; the least recently used go first beyond it.
+    public var primitiveCacheLimit: Int {
+        get { cache.limit }
+        set { cache.limit = newValue }
     }
 
     private let settingsLock = NSLock()

@@ -24,24 +24,56 @@ struct PrimitiveKey: Hashable, Sendable {
     }
 }
 
-/// A thread-safe cache of primitives (or of small plans grouping several primitives for one op).
+/// A thread-safe cache of primitives (or of small plans grouping several primitives for one op), bounded: beyond
+/// `limit` entries the least recently used are dropped (a server predicting on many input sizes would otherwise keep
+/// a compiled primitive per size for ever). Dropping is safe: whoever still holds a plan keeps it alive.
 final class PrimitiveCache: @unchecked Sendable {
-    private var entries: [PrimitiveKey: AnyObject] = [:]
+    private var entries: [PrimitiveKey: (plan: AnyObject, used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+    private var _limit: Int
     private let lock = NSLock()
+
+    /// A ResNet-152's training and inference plans at one input size come to a few hundred.
+    init(limit: Int = 2048) { _limit = max(limit, 1) }
+
+    var limit: Int {
+        get { lock.withLock { _limit } }
+        set { lock.withLock { _limit = max(newValue, 1); evict() } }
+    }
 
     func primitive(_ key: PrimitiveKey, make: () throws -> Primitive) throws -> Primitive {
         try plan(key, make: make)
     }
 
     func plan<T: AnyObject>(_ key: PrimitiveKey, make: () throws -> T) throws -> T {
-        if let hit = lock.withLock({ entries[key] }) { return hit as! T }
+        if let hit = lock.withLock({ touch(key) }) { return hit as! T }
         let made = try make()
         return lock.withLock {
-            if let raced = entries[key] { return raced as! T }
-            entries[key] = made
+            if let raced = touch(key) { return raced as! T }
+            clock += 1
+            entries[key] = (made, clock)
+            evict()
             return made
         }
     }
+
+    /// The entry for `key`, marked as used now. Call under `lock`.
+    private func touch(_ key: PrimitiveKey) -> AnyObject? {
+        guard let entry = entries[key] else { return nil }
+        clock += 1
+        entries[key] = (entry.plan, clock)
+        return entry.plan
+    }
+
+    /// Drops the least recently used entries beyond the limit, an eighth of the limit at a time so that a stream of
+    /// new shapes does not scan the table on every insertion. Call under `lock`.
+    private func evict() {
+        guard entries.count > _limit else { return }
+        let drop = entries.count - _limit + (_limit >= 8 ? _limit / 8 : 0)
+        for key in entries.sorted(by: { $0.value.used < $1.value.used }).prefix(drop).map(\.key) { entries[key] = nil }
+    }
+
+    func removeAll() { lock.withLock { entries.removeAll() } }
 
     var count: Int { lock.withLock { entries.count } }
 }

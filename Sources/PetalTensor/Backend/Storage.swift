@@ -1,7 +1,9 @@
 // Tensor storage that may hold its values in several physical layouts at once: plain row-major (what
 // callers read) and oneDNN's blocked layouts (what convolutions want, e.g. nChw16c). Values are
-// immutable once written, so every layout held is a faithful copy; converting happens lazily, once.
+// immutable once written, so every layout held is a faithful copy; converting happens lazily, once. The copies are
+// filled under a lock, so two threads running one model (reading the same weights) are safe.
 import CDNNL
+import Foundation
 
 final class Storage: @unchecked Sendable {
     let count: Int
@@ -12,7 +14,10 @@ final class Storage: @unchecked Sendable {
     /// Set when the plain values live in a oneDNN memory's buffer rather than in one allocated here.
     private var plainOwner: Memory?
     /// Counts in-place writes, so that values derived from these (folded inference weights) know when to redo.
-    private(set) var version: UInt64 = 0
+    var version: UInt64 { lock.withLock { _version } }
+    private var _version: UInt64 = 0
+    /// Guards the copies: filling one is a mutation even when the values do not change.
+    private let lock = NSLock()
 
     /// Uninitialised plain storage of `count` floats.
     init(count: Int) {
@@ -40,7 +45,9 @@ final class Storage: @unchecked Sendable {
     }
 
     /// The plain row-major values (reordered from a blocked copy the first time they are asked for).
-    var plain: UnsafeMutablePointer<Float> {
+    var plain: UnsafeMutablePointer<Float> { lock.withLock { plainLocked } }
+
+    private var plainLocked: UnsafeMutablePointer<Float> {
         if let p = plainData { return p }
         let source = blocked.first { $0.desc.isConvertibleFloat32 } ?? blocked[0]
         let p = Storage.allocate(count)
@@ -51,17 +58,19 @@ final class Storage: @unchecked Sendable {
     }
 
     /// Whether the values already exist in row-major order (reading them costs nothing).
-    var isPlain: Bool { plainData != nil }
+    var isPlain: Bool { lock.withLock { plainData != nil } }
 
     /// The values in the layout `desc` describes, converting (and remembering the result) when needed.
-    func memory(_ desc: MemoryDesc) -> Memory {
+    func memory(_ desc: MemoryDesc) -> Memory { lock.withLock { memoryLocked(desc) } }
+
+    private func memoryLocked(_ desc: MemoryDesc) -> Memory {
         if let hit = blocked.first(where: { $0.desc == desc }) { return hit }
-        if desc.isPlain { return Memory(desc: desc, borrowing: UnsafeMutableRawPointer(plain), owner: self) }
+        if desc.isPlain { return Memory(desc: desc, borrowing: UnsafeMutableRawPointer(plainLocked), owner: self) }
         // Convert from a full-precision copy: a bf16 copy made for a convolution must not be the source of an f32 one.
         // oneDNN converts into Winograd's pre-transformed weight format only from plain values.
         let source = blocked.first(where: { desc.raw.format_kind == dnnl_blocked && $0.desc.dims == desc.dims && $0.desc.isConvertibleFloat32 })
             ?? onlyReducedPrecisionCopy.flatMap { desc.raw.format_kind == dnnl_blocked ? $0 : nil }
-            ?? Memory(desc: .plain(desc.dims), borrowing: UnsafeMutableRawPointer(plain), owner: self)
+            ?? Memory(desc: .plain(desc.dims), borrowing: UnsafeMutableRawPointer(plainLocked), owner: self)
         let converted = reorder(source, to: desc)
         if blocked.count >= 2 { blocked.removeLast() }
         blocked.append(converted)
@@ -70,14 +79,16 @@ final class Storage: @unchecked Sendable {
 
     /// The cheapest layout to read for a tensor of `dims`: a blocked copy when one exists, else plain.
     func preferredMemory(dims: [Int]) -> Memory {
-        if let b = blocked.first(where: { $0.desc.dims == dims && $0.desc.isConvertibleFloat32 }) { return b }
-        if let only = onlyReducedPrecisionCopy, only.desc.dims == dims { return memory(only.desc.float32) }
-        return memory(.plain(dims))
+        lock.withLock {
+            if let b = blocked.first(where: { $0.desc.dims == dims && $0.desc.isConvertibleFloat32 }) { return b }
+            if let only = onlyReducedPrecisionCopy, only.desc.dims == dims { return memoryLocked(only.desc.float32) }
+            return memoryLocked(.plain(dims))
+        }
     }
 
     /// The values in bf16 when that is the only copy (so they are exact), else nil.
     func reducedPrecisionMemory(dims: [Int]) -> Memory? {
-        onlyReducedPrecisionCopy.flatMap { $0.desc.dims == dims ? $0 : nil }
+        lock.withLock { onlyReducedPrecisionCopy.flatMap { $0.desc.dims == dims ? $0 : nil } }
     }
 
     /// A bf16 copy that is the only copy (a bf16 inference convolution's output): then it holds the values
@@ -88,11 +99,13 @@ final class Storage: @unchecked Sendable {
     }
 
     /// The first full-precision blocked copy, when there is one (the layout a primitive produced).
-    var layoutMemory: Memory? { blocked.first { $0.desc.isConvertibleFloat32 } }
+    var layoutMemory: Memory? { lock.withLock { blocked.first { $0.desc.isConvertibleFloat32 } } }
 
     /// After `m` (one of this storage's copies, from `memory(_:)`) was written in place: every other copy is stale.
     func keepOnly(_ m: Memory) {
-        version &+= 1
+        lock.lock()
+        defer { lock.unlock() }
+        _version &+= 1
         if m.desc.isPlain && blocked.allSatisfy({ $0 !== m }) {
             blocked.removeAll()  // `m` was a view of the plain buffer
             return
@@ -105,7 +118,9 @@ final class Storage: @unchecked Sendable {
 
     /// Call after writing into `plain` in place (optimizer steps): blocked copies are stale now.
     func plainDidChange() {
-        version &+= 1
-        blocked.removeAll()
+        lock.withLock {
+            _version &+= 1
+            blocked.removeAll()
+        }
     }
 }

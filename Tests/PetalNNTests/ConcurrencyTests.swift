@@ -1,0 +1,83 @@
+// One model, several threads: predictions made at the same time equal those of one thread, a thread count set on
+// one thread holds for executions from any other, and the primitive cache stays within its bound.
+import CDNNL
+import Dispatch
+import Foundation
+import Testing
+@testable import PetalNN
+@testable import PetalTensor
+
+@Suite struct ConcurrencyTests {
+    @Test func twoThreadsPredictingWithOneModelGetTheSameResultsAsOne() throws {
+        let model = try ResNet(depth: .r18, variant: .v1, classes: 3, baseWidth: 8, initializer: WeightInitializer(seed: 11))
+        model.eval()
+        var g = SeededGenerator(seed: 12)
+        let inputs = try (0..<4).map { _ in try Tensor.randomNormal([2, 3, 32, 32], generator: &g) }
+        // Fresh weights: the first calls on both threads race to fill the layout caches and the batch-norm folding.
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 8)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        nonisolated(unsafe) let (shared, sharedModel) = (results, model)
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            shared[i] = (try? sharedModel.predictProbabilities(inputs[i % 4]).scalars) ?? []
+        }
+        for i in 0..<8 {
+            let alone = try model.predictProbabilities(inputs[i % 4]).scalars
+            #expect(results[i] == alone, "prediction \(i) made concurrently differs from one made alone")
+        }
+    }
+
+    @Test func theDeviceThreadCountHoldsOnEveryThread() throws {
+        let wanted = Device.default.threads
+        let other: Int32 = wanted == 1 ? 2 : 1
+        var g = SeededGenerator(seed: 3)
+        let x = try Tensor.randomNormal([1, 16, 8, 8], generator: &g), w = try Tensor.randomNormal([16, 16, 3, 3], generator: &g)
+        nonisolated(unsafe) var seen: Int32 = 0
+        let thread = Thread {
+            omp_set_num_threads(other)  // a thread whose own OpenMP setting differs, as any new thread's may
+            _ = try? withoutGradients { try x.conv2d(weight: w, padding: 1).scalars }
+            seen = omp_get_max_threads()
+        }
+        thread.start()
+        while !thread.isFinished { usleep(1000) }
+        #expect(Int(seen) == wanted, "an execution on another thread ran with \(seen) threads, not the device's \(wanted)")
+    }
+
+    @Test func thePrimitiveCacheKeepsTheMostRecentlyUsedWithinItsLimit() throws {
+        final class Plan {}
+        let cache = PrimitiveCache(limit: 8)
+        let first = try cache.plan(PrimitiveKey("k", numbers: [0])) { Plan() }
+        for n in 1..<40 {
+            _ = try cache.plan(PrimitiveKey("k", numbers: [n])) { Plan() }
+            _ = try cache.plan(PrimitiveKey("k", numbers: [0])) { Plan() }  // key 0 stays in use
+            #expect(cache.count <= 8)
+        }
+        #expect(try cache.plan(PrimitiveKey("k", numbers: [0])) { Plan() } === first, "the plan in use was kept")
+        var made = false
+        _ = try cache.plan(PrimitiveKey("k", numbers: [1])) { made = true; return Plan() }
+        #expect(made, "an old plan was dropped")
+    }
+
+    @Test func predictingOnManyInputSizesStaysWithinTheCacheLimit() throws {
+        let limit = Device.default.primitiveCacheLimit
+        Device.default.primitiveCacheLimit = 16  // other tests running meanwhile only lose cached plans, not results
+        defer { Device.default.primitiveCacheLimit = limit }
+        let layer = try Conv2D(3, 4, kernel: 3, padding: 1, initializer: WeightInitializer(seed: 1))
+        var g = SeededGenerator(seed: 2)
+        for size in 8..<40 {
+            let x = try Tensor.randomNormal([1, 3, size, size], generator: &g)
+            let y = try layer.inferring { try layer(x) }
+            #expect(y.shape == [1, 4, size, size])
+            #expect(Device.default.cachedPrimitiveCount <= 16)
+        }
+    }
+
+    @Test func theBufferPoolKeepsAtMostItsLimitAndEmptiesOnRequest() {
+        let pool = BufferPool(cacheLimit: 1 << 20)
+        let buffers = (0..<6).map { _ in pool.allocate(byteCount: 256 << 10) }
+        for b in buffers { pool.release(b, byteCount: 256 << 10) }
+        #expect(pool.cachedByteCount == 1 << 20, "four of six 256 KiB buffers are kept")
+        pool.removeAll()
+        #expect(pool.cachedByteCount == 0)
+    }
+}
