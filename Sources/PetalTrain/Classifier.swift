@@ -28,7 +28,10 @@ public struct Classifier {
         guard let json = file.metadata["petal"], let meta = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) else {
             throw ModelError.checkpoint(path: url.path, reason: "has no Petal metadata (architecture, classes, input size)")
         }
-        let model = try meta.makeResNet()
+        let model: ResNet
+        do { model = try meta.makeResNet() } catch ModelError.invalidConfiguration(let reason) {
+            throw ModelError.checkpoint(path: url.path, reason: reason)
+        }
         try model.load(file, source: url.path)
         model.eval()
         var config = DataConfig(cropHeight: meta.inputSize.first ?? 100, cropWidth: meta.inputSize.last ?? 100,

@@ -169,3 +169,60 @@ func temporaryFolder() throws -> URL {
         #expect(abs(v - 2 / 576) / (2 / 576) < 0.05, "He-normal with fan-out 64·3·3")
     }
 }
+
+/// Crafted checkpoints (the reliability issue's defects 1–3 and 11): every one is an error naming the problem, never a trap.
+@Suite struct CraftedCheckpointTests {
+    /// A safetensors file whose header is `header` (JSON) and whose data section has `dataBytes` zero bytes.
+    static func file(header: String, dataBytes: Int = 16) -> Data {
+        var json = Data(header.utf8)
+        json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
+        var out = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        return out + json + Data(count: dataBytes)
+    }
+
+    @Test(arguments: [
+        #"{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}}"#,
+        #"{"w":{"dtype":"F32","shape":[9223372036854775807,2],"data_offsets":[0,16]}}"#,
+        #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[-9223372036854775807,9223372036854775807]}}"#,
+        #"{"w":{"dtype":"F32","shape":[-4,-1],"data_offsets":[0,16]}}"#,
+        #"{"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}}"#,
+        #"{"w":{"dtype":"Q4","shape":[4],"data_offsets":[0,16]}}"#,
+        #"{"w":{"dtype":"F32","shape":"four","data_offsets":[0,16]}}"#,
+    ])
+    func craftedHeadersAreErrors(header: String) throws {
+        do {
+            _ = try SafeTensors(data: Self.file(header: header), source: "crafted.safetensors")
+            Issue.record("accepted \(header)")
+        } catch ModelError.checkpoint(let path, let reason) {
+            #expect(path == "crafted.safetensors" && reason.contains("'w'"), "\(reason)")
+        }
+    }
+
+    @Test func craftedMetadataIsAnErrorNamingTheField() throws {
+        var good = CheckpointMetadata()
+        (good.depth, good.variant, good.baseWidth, good.classNames) = (18, "v1", 4, ["a", "b"])
+        #expect(throws: Never.self) { try good.validate() }
+        let cases: [(String, (inout CheckpointMetadata) -> Void)] = [
+            ("baseWidth", { $0.baseWidth = 1_000_000 }),
+            ("inputSize", { $0.inputSize = [] }),
+            ("inputSize", { $0.inputSize = [100, -1] }),
+            ("smallImages", { $0.smallImages = "shrink" }),
+            ("mean/std", { $0.normalization = "meanStd"; $0.mean = [0.5]; $0.std = [0.2] }),
+            ("mean/std", { $0.normalization = "meanStd"; $0.mean = [0.5, 0.5, 0.5]; $0.std = [0.2, 0, 0.2] }),
+            ("normalization", { $0.normalization = "zscore" }),
+            ("classNames", { $0.classNames = [] }),
+            ("inputChannels", { $0.inputChannels = 0 }),
+        ]
+        for (field, change) in cases {
+            var m = good
+            change(&m)
+            do {
+                _ = try m.makeResNet()
+                Issue.record("\(field): accepted")
+            } catch ModelError.invalidConfiguration(let reason) {
+                #expect(reason.contains("'\(field)'"), "\(field): \(reason)")
+            }
+        }
+    }
+}

@@ -34,8 +34,35 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
         self.classNames = classNames.isEmpty ? (0..<resnet.classes).map { "class\($0)" } : classNames
     }
 
+    /// Checks every field a reader relies on (a checkpoint is untrusted input), naming the first bad one.
+    public func validate() throws {
+        func bad(_ field: String, _ reason: String) -> ModelError { .invalidConfiguration("checkpoint metadata '\(field)' \(reason)") }
+        guard (1...512).contains(baseWidth ?? 64) else { throw bad("baseWidth", "must be in 1…512, got \(baseWidth ?? 0)") }
+        guard (1...64).contains(inputChannels) else { throw bad("inputChannels", "must be in 1…64, got \(inputChannels)") }
+        guard (1...100_000).contains(classNames.count) else { throw bad("classNames", "must list 1…100000 classes, got \(classNames.count)") }
+        guard inputSize.count == 2, inputSize.allSatisfy({ (1...4096).contains($0) }) else {
+            throw bad("inputSize", "must be [height, width] within 1…4096, got \(inputSize)")
+        }
+        if let smallImages, !["skip", "pad", "resizeShortSide"].contains(smallImages) {
+            throw bad("smallImages", "must be skip, pad or resizeShortSide, got '\(smallImages)'")
+        }
+        switch normalization {
+        case "divide255": break
+        case "meanStd":
+            guard let mean, let std, mean.count == inputChannels, std.count == inputChannels else {
+                throw bad("mean/std", "need \(inputChannels) values each for meanStd normalization")
+            }
+            guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw bad("mean/std", "must be finite, with std > 0 (got \(mean), \(std))")
+            }
+        default: throw bad("normalization", "must be divide255 or meanStd, got '\(normalization)'")
+        }
+    }
+
     /// Rebuilds the ResNet this metadata describes, with zero weights for a checkpoint to be loaded over.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for metadata that ``validate()`` rejects or an unknown architecture.
     public func makeResNet() throws -> ResNet {
+        try validate()
         guard architecture == "resnet", let depth, let d = ResNet.Depth(rawValue: depth) else {
             throw ModelError.invalidConfiguration("checkpoint describes an unknown architecture '\(architecture)' depth \(depth.map(String.init) ?? "none")")
         }

@@ -66,8 +66,12 @@ public struct SafeTensors {
                 throw fail("tensor '\(name)' has a malformed header entry")
             }
             guard let width = SafeTensors.byteWidth[dtype] else { throw fail("tensor '\(name)' has unsupported dtype \(dtype)") }
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * width else {
+            // Checked arithmetic: a crafted header can claim any shape, and must get an error, never a trap.
+            var count = 1, overflow = !shape.allSatisfy({ $0 >= 0 })
+            for d in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: d) }
+            let (byteCount, wide) = count.multipliedReportingOverflow(by: width)
+            let (span, negative) = offsets[1].subtractingReportingOverflow(offsets[0])
+            guard !overflow, !wide, !negative, offsets[0] >= 0, span == byteCount else {
                 throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtype) does not fit its byte range \(offsets)")
             }
             guard offsets[1] <= body.count else {
