@@ -179,6 +179,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
             throw bad("width", String(format: "%d makes a %@ of about %.1f GB in weights, gradients and optimizer state, more than half this machine's %.1f GB",
                                       model.width, "resnet\(model.depth.rawValue)", bytes / 1e9, memory / 1e9))
         }
+        if model.precision == .bf16 && !Device.default.supportsBF16Convolutions {
+            throw bad("precision", "bf16 needs a CPU on which oneDNN has bf16 convolutions (AVX512-BF16, AMX or AVX-512); this one has none")
+        }
         try positive(optimizer.learningRate, "learningRate")
         guard optimizer.momentum.isFinite, (0..<1).contains(optimizer.momentum) else { throw bad("momentum", "must be in [0, 1), got \(optimizer.momentum)") }
         guard optimizer.weightDecay.isFinite, optimizer.weightDecay >= 0 else { throw bad("weightDecay", "must be ≥ 0, got \(optimizer.weightDecay)") }

@@ -69,6 +69,10 @@ import Testing
         #expect(afterStatistics != afterWeights)
         expectClose(afterStatistics, try direct(), rtol: 1e-5, atol: 1e-6, "after the batch norms changed")
 
+        model.setConvolutionAlgorithm(.direct)
+        expectClose(try session(x).scalars, try direct(), rtol: 1e-5, atol: 1e-6, "after switching to direct convolutions")
+
+        guard Device.default.supportsBF16Convolutions else { return }  // the rest needs bf16 kernels
         model.setConvolutionPrecision(.bf16)
         let bf16 = try session(x).scalars
         #expect(bf16 != afterStatistics, "bf16 convolutions round")

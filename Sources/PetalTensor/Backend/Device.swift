@@ -108,6 +108,24 @@ public final class Device: @unchecked Sendable {
         set { settingsLock.withLock { _batchOneChannelsLast = newValue } }
     }
 
+    /// Whether oneDNN has AVX-512 kernels on this CPU (Petal's blocked layouts and single-image channels-last rule
+    /// were chosen there; other CPUs compute the same values with other kernels and layouts).
+    public var hasAVX512: Bool {
+        let isa = dnnl_get_effective_cpu_isa().rawValue, avx512 = dnnl_cpu_isa_avx512_core.rawValue
+        return isa & avx512 == avx512
+    }
+
+    /// Whether oneDNN offers bf16 convolutions on this CPU (AVX512-BF16, AMX, or its AVX-512 emulation): asked once,
+    /// by creating a small bf16 convolution.
+    public var supportsBF16Convolutions: Bool { Device.bf16Probe }
+
+    private static let bf16Probe: Bool = {
+        let g = try? WindowGeometry(op: "bf16 probe", input: Size2D(8, 8), kernel: 3, stride: 1, padding: 1)
+        guard let g else { return false }
+        return (try? ConvolutionPlan(inputDims: [2, 16, 8, 8], weightDims: [16, 16, 3, 3], outputDims: [2, 16, 8, 8], geometry: g,
+                                     hasBias: false, training: true, precision: .bf16)) != nil
+    }()
+
     /// Number of distinct oneDNN primitives created so far (each is JIT-compiled once and reused).
     public var cachedPrimitiveCount: Int { cache.count }
 }
