@@ -36,7 +36,7 @@ public struct Classifier {
         model.eval()
         var config = DataConfig(cropHeight: meta.inputSize.first ?? 100, cropWidth: meta.inputSize.last ?? 100,
                                 smallImages: meta.smallImages.flatMap(SmallImagePolicy.init(rawValue:)) ?? .skip)
-        if meta.normalization == "meanStd", let mean = meta.mean, let std = meta.std { config.normalisation = .meanStd(mean: mean, std: std) }
+        if meta.normalisation == "meanStd", let mean = meta.mean, let std = meta.std { config.normalisation = .meanStd(mean: mean, std: std) }
         (self.model, metadata, preparation) = (model, meta, config)
         session = InferenceSession(model)
     }

@@ -2,6 +2,15 @@
 // and events to callbacks. With seeded loaders, two runs on one machine give identical losses.
 import Foundation
 
+/// What training does with a batch whose loss is NaN or infinite.
+public enum NonFiniteLossPolicy: Sendable {
+    /// Stop training after that batch with a message naming the epoch and batch (the default: a diverged model's
+    /// further updates are garbage).
+    case stop
+    /// Skip the batch's update and go on; each epoch's logs count the skipped batches under `skipped_batches`.
+    case skipBatch
+}
+
 /// Fits models, Keras-style.
 public enum Trainer {
     /// Trains `model` for `epochs` epochs and returns the history of epoch logs.
@@ -9,10 +18,11 @@ public enum Trainer {
     ///   - validation: evaluated after every epoch into `val_loss`, `val_accuracy` and `val_auc`.
     ///   - initialEpoch: the first epoch to run (0-based), when resuming a run.
     ///   - callbacks: receive events in order; the returned `History` sees each epoch's logs after them.
+    ///   - nonFiniteLoss: what to do with a batch whose loss is NaN or infinite (stop by default).
     @discardableResult
     public static func fit(_ model: Module, train: BatchSource, validation: BatchSource? = nil, epochs: Int,
                            optimizer: Optimizer, loss: Loss = .crossEntropy, callbacks: [Callback] = [],
-                           initialEpoch: Int = 0) throws -> History {
+                           initialEpoch: Int = 0, nonFiniteLoss: NonFiniteLossPolicy = .stop) throws -> History {
         guard epochs >= 1 else { throw TrainingError.invalidSetting("epochs must be at least 1, got \(epochs)") }
         guard (0..<epochs).contains(initialEpoch) else {
             throw TrainingError.invalidSetting("initial epoch \(initialEpoch) is outside 0..<\(epochs)")
@@ -23,11 +33,12 @@ public enum Trainer {
         let state = TrainingState(model: model, optimizer: optimizer, epochs: epochs, batchesPerEpoch: train.batchesPerEpoch)
         state.step = initialEpoch * train.batchesPerEpoch
         state.epoch = initialEpoch
+        state.logKeys = Set(["loss", "accuracy", "lr"] + (validation == nil ? [] : ["val_loss", "val_accuracy", "val_auc"]) + all.flatMap(\.addedLogKeys))
         for c in all { try c.trainBegin(state) }
         for epoch in initialEpoch..<epochs {
             state.epoch = epoch
             for c in all { try c.epochBegin(state) }
-            var logs = try trainEpoch(model, train, optimizer, loss, state, all)
+            var logs = try trainEpoch(model, train, optimizer, loss, state, all, nonFiniteLoss)
             logs["lr"] = Double(optimizer.learningRate)
             // An epoch whose training pass ran to its end is validated even when a stop was asked for on its last batch,
             // so that it is complete (resumable past) like any other.
@@ -47,9 +58,9 @@ public enum Trainer {
     /// One pass over the training batches; returns the epoch's mean loss and accuracy, and marks the state when
     /// a stop request cut the pass short.
     static func trainEpoch(_ model: Module, _ train: BatchSource, _ optimizer: Optimizer, _ loss: Loss,
-                           _ state: TrainingState, _ callbacks: [Callback]) throws -> Logs {
+                           _ state: TrainingState, _ callbacks: [Callback], _ policy: NonFiniteLossPolicy) throws -> Logs {
         model.train()
-        var seen = 0, correct = 0
+        var seen = 0, correct = 0, skipped = 0, lossSeen = 0  // skipped batches count in accuracy, not in the loss
         var lossSum = 0.0
         let batches = try train.batches(epoch: state.epoch)
         var index = 0
@@ -62,17 +73,24 @@ public enum Trainer {
             if value.isFinite {
                 try l.backward()
                 try optimizer.step()
+                (lossSum, lossSeen) = (lossSum + value * Double(batch.count), lossSeen + batch.count)
+            } else if policy == .stop {
+                state.stop(TrainingError.nonFiniteLoss(epoch: state.epoch, batch: index, value: Float(value)).description)
+                (lossSum, lossSeen) = (lossSum + value * Double(batch.count), lossSeen + batch.count)
+            } else {
+                skipped += 1
             }
             correct += zip(argmaxRows(logits.scalars, columns: logits.shape[1]), batch.labels).filter { $0 == $1 }.count
             seen += batch.count
-            lossSum += value * Double(batch.count)
             state.step += 1
-            let running: Logs = ["batch_loss": value, "batch_size": Double(batch.count), "loss": lossSum / Double(seen), "accuracy": Double(correct) / Double(seen)]
+            let running: Logs = ["batch_loss": value, "batch_size": Double(batch.count), "loss": lossSeen > 0 ? lossSum / Double(lossSeen) : .nan, "accuracy": Double(correct) / Double(seen)]
             for c in callbacks { try c.batchEnd(state, batch: index, logs: running) }
             index += 1
             if state.stopReason != nil { break }
         }
         state.epochInterrupted = state.stopReason != nil && index < train.batchesPerEpoch
-        return ["loss": seen > 0 ? lossSum / Double(seen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan]
+        var logs: Logs = ["loss": lossSeen > 0 ? lossSum / Double(lossSeen) : .nan, "accuracy": seen > 0 ? Double(correct) / Double(seen) : .nan]
+        if skipped > 0 { logs["skipped_batches"] = Double(skipped) }
+        return logs
     }
 }

@@ -208,9 +208,9 @@ func temporaryFolder() throws -> URL {
             ("inputSize", { $0.inputSize = [] }),
             ("inputSize", { $0.inputSize = [100, -1] }),
             ("smallImages", { $0.smallImages = "shrink" }),
-            ("mean/std", { $0.normalization = "meanStd"; $0.mean = [0.5]; $0.std = [0.2] }),
-            ("mean/std", { $0.normalization = "meanStd"; $0.mean = [0.5, 0.5, 0.5]; $0.std = [0.2, 0, 0.2] }),
-            ("normalization", { $0.normalization = "zscore" }),
+            ("mean/std", { $0.normalisation = "meanStd"; $0.mean = [0.5]; $0.std = [0.2] }),
+            ("mean/std", { $0.normalisation = "meanStd"; $0.mean = [0.5, 0.5, 0.5]; $0.std = [0.2, 0, 0.2] }),
+            ("normalisation", { $0.normalisation = "zscore" }),
             ("classNames", { $0.classNames = [] }),
             ("inputChannels", { $0.inputChannels = 0 }),
         ]

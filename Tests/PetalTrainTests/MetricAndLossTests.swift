@@ -112,3 +112,12 @@ import Testing
         #expect(throws: TrainingError.self) { try LearningRateScheduler(.cosine(base: 0.1, minimum: 0.2, warmupSteps: 0, totalSteps: 10)) }
     }
 }
+
+@Suite struct ConfusionMatrixTests {
+    @Test func theReportOfProbabilitiesTakesEachRowsMostProbableClass() {
+        let p: [Float] = [0.7, 0.2, 0.1,  0.1, 0.1, 0.8,  0.3, 0.3, 0.4,  0.5, 0.5, 0.0]
+        let r = ClassificationReport(probabilities: p, classCount: 3, labels: [0, 2, 1, 1])
+        #expect(r.matrix == [[1, 0, 0], [1, 0, 1], [0, 0, 1]], "ties go to the first class, as numpy's argmax")
+        #expect(r.accuracy == 0.5)
+    }
+}

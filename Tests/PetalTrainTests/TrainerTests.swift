@@ -6,6 +6,7 @@ import Testing
 final class ScriptedMetric: Callback {
     let key: String, values: [Double]
     init(_ key: String, _ values: [Double]) { (self.key, self.values) = (key, values) }
+    var addedLogKeys: [String] { [key] }
     func epochEnd(_ state: TrainingState, logs: inout Logs) throws { logs[key] = values[state.epoch] }
 }
 
@@ -111,6 +112,46 @@ final class ScriptedMetric: Callback {
         #expect(history.values("loss")[1].isNaN)
         #expect(best.saved.map(\.epoch) == [1], "a cut-short epoch is never the best")
         #expect(history.stopReason?.contains("loss became nan at epoch 2, batch 3") == true, "\(history.stopReason ?? "none")")
+    }
+
+    @Test func nonFiniteLossesStopByDefaultOrAreSkippedAndCounted() throws {
+        let train = try TrainerTests.shoes(train: true, perClass: 16, batchSize: 8)
+        final class PoisonOnce: Callback {
+            var saved: [Float] = []
+            func batchBegin(_ state: TrainingState, batch: Int) throws {
+                guard state.epoch == 0 && batch == 1 else { return }
+                state.model.parameters.last!.withUnsafeMutableBufferPointer { saved = Array($0); $0[0] = .nan }
+            }
+            func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {
+                guard state.epoch == 0 && batch == 1 else { return }
+                state.model.parameters.last!.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = saved[i] } }
+            }
+        }
+        let stopped = try SmallCNN(classes: 2, seed: 1)
+        let first = try Trainer.fit(stopped, train: train, epochs: 2, optimizer: try SGD(parameters: stopped.parameters, learningRate: 0.01),
+                                    callbacks: [PoisonOnce()])
+        #expect(first.stopReason?.contains("loss became nan at epoch 1, batch 2") == true, "\(first.stopReason ?? "none")")
+        let skipping = try SmallCNN(classes: 2, seed: 1)
+        let second = try Trainer.fit(skipping, train: train, epochs: 2, optimizer: try SGD(parameters: skipping.parameters, learningRate: 0.01),
+                                     callbacks: [PoisonOnce()], nonFiniteLoss: .skipBatch)
+        #expect(second.stopReason == nil && second.epochs.count == 2)
+        #expect(second.values("skipped_batches")[0] == 1 && second.epochs[1]["skipped_batches"] == nil)
+        #expect(second.values("loss").allSatisfy { $0.isFinite }, "the skipped batch's loss is left out of the mean")
+    }
+
+    @Test func aMonitoredKeyThatTrainingDoesNotLogFailsWhenTrainingBegins() throws {
+        let train = try TrainerTests.shoes(train: true, perClass: 8, batchSize: 8)
+        let model = try SmallCNN(classes: 2, seed: 1)
+        let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
+        for callback in [try EarlyStopping(monitor: "val_acc"), try ReduceLROnPlateau(monitor: "val_acc"),
+                         ModelCheckpoint(path: "/nonexistent/x.safetensors", monitor: "val_acc")] as [Callback] {
+            #expect(throws: TrainingError.self) { try Trainer.fit(model, train: train, validation: train, epochs: 1, optimizer: sgd, callbacks: [callback]) }
+        }
+        // Without validation, val_loss is not logged either; a callback's own key is.
+        #expect(throws: TrainingError.self) { try Trainer.fit(model, train: train, epochs: 1, optimizer: sgd, callbacks: [try EarlyStopping(monitor: "val_loss")]) }
+        let history = try Trainer.fit(model, train: train, epochs: 1, optimizer: sgd,
+                                      callbacks: [ROCAUC(on: train, key: "train_auc"), try EarlyStopping(monitor: "train_auc", patience: 3)])
+        #expect(history.values("train_auc").count == 1)
     }
 
     @Test func resumingFromACheckpointEqualsAnUninterruptedRun() throws {

@@ -16,12 +16,19 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var inputSize: [Int] = [100, 100]
     /// What was done with images smaller than the crop: "skip", "pad" or "resizeShortSide".
     public var smallImages: String?
-    /// How pixels were normalised: "divide255", or "meanStd" with `mean`/`std` per channel.
-    public var normalization = "divide255"
+    /// How pixels were normalised: "divide255", or "meanStd" with `mean`/`std` per channel (stored under the key
+    /// "normalization", as checkpoints have always written it).
+    public var normalisation = "divide255"
     public var mean: [Float]?
     public var std: [Float]?
     public var epoch: Int?
     public var metrics: [String: Double] = [:]
+
+    private enum CodingKeys: String, CodingKey {
+        case petalVersion, architecture, depth, variant, baseWidth, inputChannels, classNames, inputSize, smallImages
+        case normalisation = "normalization"
+        case mean, std, epoch, metrics
+    }
 
     public init() {}
 
@@ -46,16 +53,16 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
         if let smallImages, !["skip", "pad", "resizeShortSide"].contains(smallImages) {
             throw bad("smallImages", "must be skip, pad or resizeShortSide, got '\(smallImages)'")
         }
-        switch normalization {
+        switch normalisation {
         case "divide255": break
         case "meanStd":
             guard let mean, let std, mean.count == inputChannels, std.count == inputChannels else {
-                throw bad("mean/std", "need \(inputChannels) values each for meanStd normalization")
+                throw bad("mean/std", "need \(inputChannels) values each for meanStd normalisation")
             }
             guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
                 throw bad("mean/std", "must be finite, with std > 0 (got \(mean), \(std))")
             }
-        default: throw bad("normalization", "must be divide255 or meanStd, got '\(normalization)'")
+        default: throw bad("normalisation", "must be divide255 or meanStd, got '\(normalisation)'")
         }
     }
 

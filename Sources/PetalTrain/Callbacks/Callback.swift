@@ -19,6 +19,9 @@ public final class TrainingState {
     public internal(set) var validation: Evaluation?
     /// Set by `stop(_:)`; the trainer finishes the current epoch's callbacks and returns.
     public private(set) var stopReason: String?
+    /// Every key the epoch logs of this training will hold (a validation key may be missing from an epoch whose
+    /// validation lacks a class). Callbacks that monitor a key check it here when training begins.
+    public internal(set) var logKeys: Set<String> = []
     /// True when the current epoch's training pass was cut short by a stop request (Ctrl-C, a NaN loss):
     /// its logs then cover part of the epoch and there was no validation pass.
     public internal(set) var epochInterrupted = false
@@ -32,6 +35,14 @@ public final class TrainingState {
 
     /// Asks the trainer to stop after the current batch, giving the reason printed to the user.
     public func stop(_ reason: String) { if stopReason == nil { stopReason = reason } }
+
+    /// Throws when `key` is not among ``logKeys``: a monitor with a typo (`val_acc`) fails when training begins,
+    /// instead of being silently ignored.
+    public func requireLogKey(_ key: String, for callback: String) throws {
+        guard logKeys.contains(key) else {
+            throw TrainingError.invalidSetting("\(callback) monitors '\(key)', which this training does not log (it logs \(logKeys.sorted().joined(separator: ", ")))")
+        }
+    }
 }
 
 /// Receives training events. Every method has an empty default.
@@ -43,6 +54,8 @@ public protocol Callback: AnyObject {
     func epochEnd(_ state: TrainingState, logs: inout Logs) throws
     func batchBegin(_ state: TrainingState, batch: Int) throws
     func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws
+    /// Keys this callback adds to the epoch logs (so that other callbacks may monitor them).
+    var addedLogKeys: [String] { get }
 }
 
 extension Callback {
@@ -52,6 +65,7 @@ extension Callback {
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {}
     public func batchBegin(_ state: TrainingState, batch: Int) throws {}
     public func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {}
+    public var addedLogKeys: [String] { [] }
 }
 
 /// Whether a larger or a smaller monitored value is better.

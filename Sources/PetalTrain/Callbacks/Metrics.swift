@@ -8,6 +8,8 @@ public final class ROCAUC: Callback {
         self.key = key
     }
 
+    public var addedLogKeys: [String] { [key] }
+
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
         if let auc = try evaluate(state.model, on: source).auc { logs[key] = auc }
     }

@@ -17,6 +17,10 @@ public final class ModelCheckpoint: Callback {
             = (path, monitor, mode ?? .automatic(for: monitor), saveBestOnly, includeOptimizer, metadata)
     }
 
+    public func trainBegin(_ state: TrainingState) throws {
+        if saveBestOnly { try state.requireLogKey(monitor, for: "ModelCheckpoint") }
+    }
+
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
         // A cut-short epoch has no validation figures: it can never be "best", but its weights are still worth
         // keeping as the latest state, labelled with the epochs actually completed (the cut one reruns on resume).

@@ -36,6 +36,8 @@ public final class ReduceLROnPlateau: Callback {
             = (monitor, mode ?? .automatic(for: monitor), factor, patience, minDelta, minimumRate)
     }
 
+    public func trainBegin(_ state: TrainingState) throws { try state.requireLogKey(monitor, for: "ReduceLROnPlateau") }
+
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
         guard let value = logs[monitor] else { return }
         if mode.improves(value, over: best, minDelta: minDelta) {

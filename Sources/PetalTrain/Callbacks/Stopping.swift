@@ -14,6 +14,8 @@ public final class EarlyStopping: Callback {
         (self.monitor, self.mode, self.patience, self.minDelta, self.restoreBestWeights) = (monitor, mode ?? .automatic(for: monitor), patience, minDelta, restoreBestWeights)
     }
 
+    public func trainBegin(_ state: TrainingState) throws { try state.requireLogKey(monitor, for: "EarlyStopping") }
+
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
         guard let value = logs[monitor] else { return }
         if mode.improves(value, over: best, minDelta: minDelta) {

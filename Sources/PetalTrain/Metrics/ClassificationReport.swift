@@ -5,10 +5,17 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
     /// `matrix[t][p]`: samples of true class t predicted as p.
     public let matrix: [[Int]]
 
+    /// Counts each (label, prediction) pair; pairs outside `0..<classCount` are not counted.
     public init(labels: [Int], predictions: [Int], classCount: Int) {
         var m = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
         for (t, p) in zip(labels, predictions) where t >= 0 && t < classCount && p >= 0 && p < classCount { m[t][p] += 1 }
         matrix = m
+    }
+
+    /// The report of a classifier's probabilities (row-major [count, classCount]): each row's most probable class
+    /// (the first on ties) is its prediction.
+    public init(probabilities: [Float], classCount: Int, labels: [Int]) {
+        self.init(labels: labels, predictions: argmaxRows(probabilities, columns: classCount), classCount: classCount)
     }
 
     public var classCount: Int { matrix.count }
