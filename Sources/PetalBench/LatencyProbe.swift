@@ -28,9 +28,9 @@ func runLatencyProbe(precision: Precision) throws {
 /// alternating every 50 predictions in one process (the machine's drift hits both alike); how the batch-1 rule
 /// in ConvolutionPlan was chosen.
 func runLayoutComparison(rounds: Int = 20) throws {
-    let predict = try singleImagePredictor(precision: .fp32, direct: true)
-    defer { Device.default.batchOneChannelsLast = true }
-    let (medians, wins) = try alternate(rounds: rounds, sides: 2, enter: { Device.default.batchOneChannelsLast = $0 == 1 }) { _ in try predict() }
+    let sides = [try singleImagePredictor(precision: .fp32, direct: true, singleImageChannelsLast: false),
+                 try singleImagePredictor(precision: .fp32, direct: true)]
+    let (medians, wins) = try alternate(rounds: rounds, sides: 2) { try sides[$0]() }
     print(String(format: "batch-1 ResNet-18 fp32, %d alternating rounds of 50: nChw16c %.2f ms, channels-last %.2f ms (medians); channels-last faster in %d of %d",
                  rounds, medians[0], medians[1], wins, rounds))
 }
@@ -62,10 +62,11 @@ func alternate(rounds: Int, sides: Int, enter: (Int) -> Void = { _ in }, _ call:
 
 /// Predicts one fixed random 100×100 image with a fresh ResNet-18: through an ``InferenceSession`` (as `petal predict`
 /// does), or with `direct` by calling the model (eval mode, gradients off), as `--compare-layouts` needs.
-func singleImagePredictor(precision: Precision, direct: Bool = false) throws -> () throws -> Void {
+func singleImagePredictor(precision: Precision, direct: Bool = false, singleImageChannelsLast: Bool = true) throws -> () throws -> Void {
     let model = try ResNet(depth: .r18, classes: 2)
     model.setConvolutionPrecision(precision)
     model.setConvolutionAlgorithm(benchConvolutionAlgorithm)
+    for case let conv as Conv2D in model.namedModules.map(\.module) { conv.singleImageChannelsLast = singleImageChannelsLast }
     model.eval()
     var g = SeededGenerator(seed: 3)
     let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)

@@ -1,9 +1,9 @@
 // Inference as `petal predict` runs it. Single images go through a recording of the model's forward pass
 // (`RecordedFunction`), which skips the per-op Swift work that is about a tenth of a batch-1 prediction; the
-// recording is redone whenever a weight, a running statistic, a convolution's precision or algorithm, or the device's
-// batch-1 layout rule changes, so a session always gives what the model itself would.
+// recording is redone whenever a weight, a running statistic, or a convolution's precision, algorithm or
+// single-image layout changes, so a session always gives what the model itself would.
 import Foundation
-@_spi(Benchmark) import PetalTensor
+import PetalTensor
 
 /// Runs a model in inference mode (eval, no gradients), replaying a recorded forward pass for single images.
 ///
@@ -12,6 +12,7 @@ import Foundation
 /// done in Swift on the input, see ``RecordedFunction``) also run directly; ``replays(inputShape:)`` tells.
 /// Use a session from one thread at a time, as the model itself.
 public final class InferenceSession {
+    /// The model the session runs.
     public let model: Module
     /// The tensors a forward pass reads (parameters and buffers) and the convolutions whose precision it uses.
     private let state: [Tensor]
@@ -23,9 +24,11 @@ public final class InferenceSession {
         var revisions: [Tensor.Revision]
         var precisions: [Precision]
         var algorithms: [ConvolutionAlgorithm]
-        var batchOneChannelsLast: Bool
+        var singleImageChannelsLast: [Bool]
     }
 
+    /// A session for `model`; recordings are made on the first single-image call of each input shape.
+    /// - Parameter model: any module; its weights, statistics and convolution settings may change between calls.
     public init(_ model: Module) {
         self.model = model
         state = model.stateDict.map(\.tensor)
@@ -58,6 +61,6 @@ public final class InferenceSession {
 
     private func currentSignature() -> Signature {
         Signature(revisions: state.map(\.revision), precisions: convolutions.map(\.precision),
-                  algorithms: convolutions.map(\.algorithm), batchOneChannelsLast: Device.default.batchOneChannelsLast)
+                  algorithms: convolutions.map(\.algorithm), singleImageChannelsLast: convolutions.map(\.singleImageChannelsLast))
     }
 }

@@ -7,9 +7,12 @@ import Foundation
 
 /// Why a model could not be built, run, saved or loaded.
 public enum ModelError: Error, Equatable, CustomStringConvertible {
+    /// A layer or model was asked for an impossible shape or setting.
     case invalidConfiguration(String)
+    /// A checkpoint file could not be read, written or fitted to the model.
     case checkpoint(path: String, reason: String)
 
+    /// One line naming the problem (and the file, for checkpoints).
     public var description: String {
         switch self {
         case .invalidConfiguration(let m): m
@@ -19,6 +22,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
 }
 
 extension ModelError: LocalizedError {
+    /// The same line as ``description``.
     public var errorDescription: String? { description }
 }
 
@@ -32,6 +36,7 @@ open class Module {
     /// Whether the module runs in training mode (batch statistics, dropout) or inference mode.
     public private(set) var isTraining = true
 
+    /// An empty module; subclasses register parameters, buffers and children in their own initialiser.
     public init() {}
 
     // MARK: Registration
@@ -90,6 +95,32 @@ open class Module {
         ownParameters + ownBuffers + ownChildren.flatMap { c in c.module.stateDict.map { (c.name + "." + $0.name, $0.tensor) } }
     }
 
+    /// The parameter or buffer with torchvision's dotted name, e.g. `"layer1.0.conv1.weight"`.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` naming the unknown name and the closest known ones.
+    public func tensor(named name: String) throws -> Tensor {
+        let all = stateDict
+        if let hit = all.first(where: { $0.name == name }) { return hit.tensor }
+        // Suggest the names under the longest known prefix of the asked one.
+        var parts = name.split(separator: ".").dropLast()
+        var near: [String] = []
+        while near.isEmpty {
+            let prefix = parts.joined(separator: ".")
+            near = Array(all.map(\.name).filter { prefix.isEmpty || $0.hasPrefix(prefix + ".") }.prefix(6))
+            if parts.isEmpty { break }
+            parts = parts.dropLast()
+        }
+        throw ModelError.invalidConfiguration("\(layerDescription) has no tensor named '\(name)'" + (near.isEmpty ? "" : " (there are \(near.joined(separator: ", ")), …)"))
+    }
+
+    /// The descendant module with a dotted name, e.g. `"layer1.0.conv1"` (`""` is this module).
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` naming the unknown name.
+    public func module(named name: String) throws -> Module {
+        guard let hit = namedModules.first(where: { $0.name == name }) else {
+            throw ModelError.invalidConfiguration("\(layerDescription) has no module named '\(name)'")
+        }
+        return hit.module
+    }
+
     /// The trainable tensors, in `namedParameters` order.
     public var parameters: [Tensor] { namedParameters.map(\.tensor) }
 
@@ -108,6 +139,7 @@ open class Module {
     /// Switches this module and all descendants to inference mode.
     public func eval() { setTraining(false) }
 
+    /// Sets training (`true`) or inference mode on this module and every descendant.
     public func setTraining(_ on: Bool) {
         isTraining = on
         for c in ownChildren { c.module.setTraining(on) }

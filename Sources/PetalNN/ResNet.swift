@@ -36,8 +36,18 @@ public final class ResNet: Module {
         case preActivation = "preact"
     }
 
+    /// The depth (18…152) and block variant.
     public let depth: Depth, variant: Variant
+    /// Outputs of the classifier, channels of the input, and channels of the first stage.
     public let classes: Int, inputChannels: Int, baseWidth: Int
+    /// The stem (torchvision's names: `conv1`, `bn1`, `relu`, `maxpool`).
+    public let conv1: Conv2D, bn1: BatchNorm2D, relu: ReLU, maxpool: MaxPool2D
+    /// The four stages (`layer1` … `layer4`), each a sequence of residual blocks.
+    public let stages: [Sequential]
+    /// The pre-activation variant's final batch norm (`bn_final`), before pooling.
+    public let finalBatchNorm: BatchNorm2D?
+    /// Global average pooling and the classifier (`avgpool`, `fc`).
+    public let avgpool: GlobalAvgPool, fc: Dense
 
     /// - Parameters:
     ///   - baseWidth: channels of the stem and the first stage (64 in the paper); stages use ×1, ×2, ×4, ×8.
@@ -52,13 +62,10 @@ public final class ResNet: Module {
         guard inputChannels >= 1 else { throw ModelError.invalidConfiguration("ResNet: inputChannels must be at least 1, got \(inputChannels)") }
         guard baseWidth >= 1 else { throw ModelError.invalidConfiguration("ResNet: baseWidth must be at least 1, got \(baseWidth)") }
         (self.depth, self.variant, self.classes, self.inputChannels, self.baseWidth) = (depth, variant, classes, inputChannels, baseWidth)
-        super.init()
         let g = initializer
         let v1 = variant == .v1
-        registerChild("conv1", try Conv2D(inputChannels, baseWidth, kernel: 7, stride: 2, padding: 3, bias: !v1, initializer: g))
-        registerChild("bn1", try BatchNorm2D(baseWidth))
-        registerChild("relu", ReLU())
-        registerChild("maxpool", MaxPool2D(kernel: 3, stride: 2, padding: 1))
+        conv1 = try Conv2D(inputChannels, baseWidth, kernel: 7, stride: 2, padding: 3, bias: !v1, initializer: g)
+        (bn1, relu, maxpool) = (try BatchNorm2D(baseWidth), ReLU(), MaxPool2D(kernel: 3, stride: 2, padding: 1))
         let block: any ResidualBlock.Type = switch (depth.usesBottleneck, v1) {
         case (false, true): BasicBlock.self
         case (true, true): Bottleneck.self
@@ -66,6 +73,7 @@ public final class ResNet: Module {
         case (true, false): PreActivationBottleneck.self
         }
         var channels = baseWidth
+        var stages: [Sequential] = []
         for (stage, blocks) in depth.layerBlockSizes.enumerated() {
             let planes = baseWidth << stage
             var layer: [Module] = []
@@ -76,34 +84,37 @@ public final class ResNet: Module {
                                             preActivateInput: !(stage == 0 && i == 0), initializer: g))
                 channels = planes * block.expansion
             }
-            registerChild("layer\(stage + 1)", Sequential(layer))
+            stages.append(Sequential(layer))
         }
-        if !v1 { registerChild("bn_final", try BatchNorm2D(channels)) }
-        registerChild("avgpool", GlobalAvgPool())
-        registerChild("fc", try Dense(channels, classes, initializer: g))
+        self.stages = stages
+        finalBatchNorm = v1 ? nil : try BatchNorm2D(channels)
+        (avgpool, fc) = (GlobalAvgPool(), try Dense(channels, classes, initializer: g))
+        super.init()
+        for (name, child) in [("conv1", conv1), ("bn1", bn1), ("relu", relu), ("maxpool", maxpool)] as [(String, Module)] { registerChild(name, child) }
+        for (i, stage) in stages.enumerated() { registerChild("layer\(i + 1)", stage) }
+        if let finalBatchNorm { registerChild("bn_final", finalBatchNorm) }
+        registerChild("avgpool", avgpool)
+        registerChild("fc", fc)
         if zeroInitLastBatchNorm && v1 {
             for (name, m) in namedModules where name.hasPrefix("layer") {
-                if let b = m as? BasicBlock { try b.bn2.parameter("weight").assign(Tensor.zeros([b.bn2.channels])) }
-                if let b = m as? Bottleneck { try b.bn3.parameter("weight").assign(Tensor.zeros([b.bn3.channels])) }
+                if let b = m as? BasicBlock { try b.bn2.weight.assign(Tensor.zeros([b.bn2.channels])) }
+                if let b = m as? Bottleneck { try b.bn3.weight.assign(Tensor.zeros([b.bn3.channels])) }
             }
         }
     }
 
-    private func child<T: Module>(_ name: String) -> T { children.first { $0.name == name }!.module as! T }
-
+    /// Logits [N, classes] for images [N, inputChannels, H, W] (any H, W ≥ 32).
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank == 4, x.shape[1] == inputChannels else {
             throw TensorError.shapeMismatch(op: "ResNet-\(depth.rawValue)", message: "expects NCHW input with \(inputChannels) channels, got [\(x.shape.map(String.init).joined(separator: ", "))]")
         }
-        let bn1: BatchNorm2D = child("bn1"), relu: ReLU = child("relu")
-        let conv1: Conv2D = child("conv1")
-        var h = fusesForInference ? try conv1.inference(x, foldingIn: bn1, relu: true) : relu.recorded(try bn1(conv1(x), fusedReLU: true))
-        h = try (child("maxpool") as MaxPool2D)(h)
-        for stage in 1...4 { h = try (child("layer\(stage)") as Sequential)(h) }
-        if variant == .preActivation { h = try (child("bn_final") as BatchNorm2D)(h, fusedReLU: true) }
-        h = try (child("avgpool") as GlobalAvgPool)(h)
-        return try (child("fc") as Dense)(h)
+        var h = relu.recorded(try conv1(x, then: bn1, relu: true))
+        h = try maxpool(h)
+        for stage in stages { h = try stage(h) }
+        if let finalBatchNorm { h = try finalBatchNorm(h, fusedReLU: true) }
+        return try fc(avgpool(h))
     }
 
+    /// "ResNet-18 (v1)" and so on.
     public override var layerDescription: String { "ResNet-\(depth.rawValue) (\(variant.rawValue))" }
 }

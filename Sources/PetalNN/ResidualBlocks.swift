@@ -13,9 +13,17 @@ public protocol ResidualBlock: Module {
 
 /// conv3×3 → BN → ReLU → conv3×3 → BN, plus the shortcut, then ReLU.
 public final class BasicBlock: Module, ResidualBlock {
+    /// Output channels per `planes` (1 for basic blocks).
     public static let expansion = 1
     let conv1: Conv2D, bn1: BatchNorm2D, conv2: Conv2D, bn2: BatchNorm2D, downsample: Sequential?
 
+    /// - Parameters:
+    ///   - inChannels: channels of the block's input.
+    ///   - planes: the block's width (its output has `planes · expansion` channels).
+    ///   - stride: 2 for a stage's first block (halving H and W), else 1.
+    ///   - preActivateInput: pre-activation blocks only: whether the block applies BN–ReLU to its input (the first block
+    ///     after the stem does not).
+    ///   - initializer: draws the initial weights.
     public init(inChannels: Int, planes: Int, stride: Int, preActivateInput: Bool = true, initializer g: WeightInitializer) throws {
         conv1 = try Conv2D(inChannels, planes, kernel: 3, stride: Size2D(stride, stride), padding: 1, bias: false, initializer: g)
         bn1 = try BatchNorm2D(planes)
@@ -27,22 +35,26 @@ public final class BasicBlock: Module, ResidualBlock {
                  order: ["conv1", "bn1", "conv2", "bn2", "downsample"])
     }
 
+    /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
-        if fusesForInference {
-            let h = try conv1.inference(x, foldingIn: bn1, relu: true)
-            return try conv2.inference(h, foldingIn: bn2, adding: downsample?(x) ?? x, relu: true)
-        }
-        let h = try bn1(conv1(x), fusedReLU: true)
-        let y = try bn2(conv2(h), fusedReLU: false)
-        return try (y + (downsample?(x) ?? x)).relu()
+        let h = try conv1(x, then: bn1, relu: true)
+        return try conv2(h, then: bn2, adding: downsample?(x) ?? x, relu: true)
     }
 }
 
 /// conv1×1 → BN → ReLU → conv3×3 (stride) → BN → ReLU → conv1×1 (×4) → BN, plus the shortcut, then ReLU.
 public final class Bottleneck: Module, ResidualBlock {
+    /// Output channels per `planes` (4 for bottlenecks).
     public static let expansion = 4
     let conv1: Conv2D, bn1: BatchNorm2D, conv2: Conv2D, bn2: BatchNorm2D, conv3: Conv2D, bn3: BatchNorm2D, downsample: Sequential?
 
+    /// - Parameters:
+    ///   - inChannels: channels of the block's input.
+    ///   - planes: the block's width (its output has `planes · expansion` channels).
+    ///   - stride: 2 for a stage's first block (halving H and W), else 1.
+    ///   - preActivateInput: pre-activation blocks only: whether the block applies BN–ReLU to its input (the first block
+    ///     after the stem does not).
+    ///   - initializer: draws the initial weights.
     public init(inChannels: Int, planes: Int, stride: Int, preActivateInput: Bool = true, initializer g: WeightInitializer) throws {
         let out = planes * Self.expansion
         conv1 = try Conv2D(inChannels, planes, kernel: 1, bias: false, initializer: g)
@@ -57,24 +69,27 @@ public final class Bottleneck: Module, ResidualBlock {
                  order: ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "downsample"])
     }
 
+    /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
-        if fusesForInference {
-            var h = try conv1.inference(x, foldingIn: bn1, relu: true)
-            h = try conv2.inference(h, foldingIn: bn2, relu: true)
-            return try conv3.inference(h, foldingIn: bn3, adding: downsample?(x) ?? x, relu: true)
-        }
-        var h = try bn1(conv1(x), fusedReLU: true)
-        h = try bn2(conv2(h), fusedReLU: true)
-        let y = try bn3(conv3(h), fusedReLU: false)
-        return try (y + (downsample?(x) ?? x)).relu()
+        var h = try conv1(x, then: bn1, relu: true)
+        h = try conv2(h, then: bn2, relu: true)
+        return try conv3(h, then: bn3, adding: downsample?(x) ?? x, relu: true)
     }
 }
 
 /// BN → ReLU → conv3×3 → BN → ReLU → conv3×3, plus the shortcut (no ReLU after the sum).
 public final class PreActivationBasicBlock: Module, ResidualBlock {
+    /// Output channels per `planes` (1 for basic blocks).
     public static let expansion = 1
     let bn1: BatchNorm2D?, conv1: Conv2D, bn2: BatchNorm2D, conv2: Conv2D, downsample: Sequential?
 
+    /// - Parameters:
+    ///   - inChannels: channels of the block's input.
+    ///   - planes: the block's width (its output has `planes · expansion` channels).
+    ///   - stride: 2 for a stage's first block (halving H and W), else 1.
+    ///   - preActivateInput: pre-activation blocks only: whether the block applies BN–ReLU to its input (the first block
+    ///     after the stem does not).
+    ///   - initializer: draws the initial weights.
     public init(inChannels: Int, planes: Int, stride: Int, preActivateInput: Bool = true, initializer g: WeightInitializer) throws {
         bn1 = preActivateInput ? try BatchNorm2D(inChannels) : nil
         conv1 = try Conv2D(inChannels, planes, kernel: 3, stride: Size2D(stride, stride), padding: 1, initializer: g)
@@ -86,22 +101,27 @@ public final class PreActivationBasicBlock: Module, ResidualBlock {
                  order: ["bn1", "conv1", "bn2", "conv2", "downsample"])
     }
 
+    /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
         let a = try bn1.map { try $0(x, fusedReLU: true) } ?? x
-        if fusesForInference {
-            let h = try conv1.inference(a, foldingIn: bn2, relu: true)
-            return try conv2.inference(h, adding: downsample?(x) ?? x)
-        }
-        let h = try conv2(bn2(conv1(a), fusedReLU: true))
-        return try h + (downsample?(x) ?? x)
+        let h = try conv1(a, then: bn2, relu: true)
+        return try conv2(h, then: nil, adding: downsample?(x) ?? x)
     }
 }
 
 /// BN → ReLU → conv1×1 (stride) → BN → ReLU → conv3×3 → BN → ReLU → conv1×1 (×4), plus the shortcut.
 public final class PreActivationBottleneck: Module, ResidualBlock {
+    /// Output channels per `planes` (4 for bottlenecks).
     public static let expansion = 4
     let bn1: BatchNorm2D?, conv1: Conv2D, bn2: BatchNorm2D, conv2: Conv2D, bn3: BatchNorm2D, conv3: Conv2D, downsample: Sequential?
 
+    /// - Parameters:
+    ///   - inChannels: channels of the block's input.
+    ///   - planes: the block's width (its output has `planes · expansion` channels).
+    ///   - stride: 2 for a stage's first block (halving H and W), else 1.
+    ///   - preActivateInput: pre-activation blocks only: whether the block applies BN–ReLU to its input (the first block
+    ///     after the stem does not).
+    ///   - initializer: draws the initial weights.
     public init(inChannels: Int, planes: Int, stride: Int, preActivateInput: Bool = true, initializer g: WeightInitializer) throws {
         let out = planes * Self.expansion
         bn1 = preActivateInput ? try BatchNorm2D(inChannels) : nil
@@ -117,17 +137,12 @@ public final class PreActivationBottleneck: Module, ResidualBlock {
                  order: ["bn1", "conv1", "bn2", "conv2", "bn3", "conv3", "downsample"])
     }
 
+    /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
         let a = try bn1.map { try $0(x, fusedReLU: true) } ?? x
-        if fusesForInference {
-            var h = try conv1.inference(a, foldingIn: bn2, relu: true)
-            h = try conv2.inference(h, foldingIn: bn3, relu: true)
-            return try conv3.inference(h, adding: downsample?(x) ?? x)
-        }
-        var h = try conv1(a)
-        h = try conv2(bn2(h, fusedReLU: true))
-        h = try conv3(bn3(h, fusedReLU: true))
-        return try h + (downsample?(x) ?? x)
+        var h = try conv1(a, then: bn2, relu: true)
+        h = try conv2(h, then: bn3, relu: true)
+        return try conv3(h, then: nil, adding: downsample?(x) ?? x)
     }
 }
 

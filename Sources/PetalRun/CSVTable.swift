@@ -3,9 +3,12 @@ import Foundation
 
 /// A CSV file with a header row, read as columns of numbers.
 public struct CSVTable {
+    /// The column names.
     public let header: [String]
+    /// The rows (NaN where a cell is empty or not a number).
     public let values: [[Double]]
 
+    /// Reads the file; nil when it cannot be read or is empty.
     public init?(url: URL) {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -14,6 +17,7 @@ public struct CSVTable {
         values = lines.dropFirst().map { $0.map { Double($0) ?? .nan } }
     }
 
+    /// Rows below the header.
     public var rows: Int { values.count }
 
     /// The values of a column, or nil when it is absent or holds no finite number.

@@ -6,14 +6,19 @@ import PetalTrain
 public struct EvaluationSummary: Codable, Sendable {
     /// One ROC curve (false- and true-positive rates) and its area.
     public struct Curve: Codable, Sendable { public var name: String; public var fpr: [Double]; public var tpr: [Double]; public var auc: Double? }
+    /// Class names in label order.
     public var classes: [String]
+    /// Images evaluated.
     public var count: Int
+    /// Mean cross-entropy.
     public var loss: Double
+    /// Share of images whose most probable class is the true one.
     public var accuracy: Double
     /// Binary or one-vs-rest macro ROC AUC; nil when a class is missing.
     public var auc: Double?
     /// Rows: true class; columns: predicted class.
     public var confusionMatrix: [[Int]]
+    /// Per-class precision, recall and F1 (scikit-learn's definitions).
     public var precision: [Double], recall: [Double], f1: [Double]
     /// Images of each class.
     public var support: [Int]

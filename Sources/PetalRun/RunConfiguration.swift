@@ -56,6 +56,7 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
 
 /// The optimizer of a run and its settings.
 public struct OptimizerSettings: Codable, Sendable, Equatable {
+    /// SGD, Adam or AdamW.
     public var kind: OptimizerKind
     /// The base rate (the schedule starts from it).
     public var learningRate: Float
@@ -124,8 +125,11 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var dataDirectory: String
     /// Crops, split, batches and augmentation.
     public var data: DataConfig
+    /// The network.
     public var model: ModelSettings
+    /// The optimizer.
     public var optimizer: OptimizerSettings
+    /// The learning-rate schedule.
     public var schedule: SchedulePolicy
     /// Epochs to train.
     public var epochs: Int
@@ -211,6 +215,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
 }
 
 extension SchedulePolicy: CustomStringConvertible {
+    /// How the report names the schedule.
     public var description: String {
         switch self {
         case .constant: "constant"

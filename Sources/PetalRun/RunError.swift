@@ -11,6 +11,7 @@ public enum RunError: Error, LocalizedError, Equatable {
     /// The data set does not allow a run (e.g. one class only).
     case data(String)
 
+    /// One line naming the setting, folder or cause.
     public var errorDescription: String? {
         switch self {
         case .invalidSetting(let name, let reason): "\(name) \(reason)"

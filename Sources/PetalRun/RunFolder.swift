@@ -128,9 +128,13 @@ public final class RunFolder: @unchecked Sendable {
 
 /// The files of a run folder.
 public enum RunFiles {
+    /// The run's settings (``RunConfiguration``).
     public static let configuration = "config.json"
+    /// The training/validation split, to reproduce it.
     public static let split = "split.json"
+    /// What the data-set scan found.
     public static let scan = "scan.json"
+    /// One row of logs per completed epoch.
     public static let history = "history.csv"
     /// The best model so far by the monitored value (a model checkpoint with metadata).
     public static let best = "best.safetensors"
@@ -138,13 +142,16 @@ public enum RunFiles {
     public static let last = "last.safetensors"
     /// What a resume needs, as one consistent unit (see ``TrainingCheckpoint``).
     public static let trainingState = "training-state.safetensors"
+    /// The best checkpoint's scores on the validation split.
     public static let evaluation = "evaluation.json"
+    /// The HTML report.
     public static let report = "report.html"
 }
 
 /// JSON as every run file and `--json` output writes it: pretty, sorted keys, and non-finite numbers as strings
 /// ("nan", "inf", "-inf") instead of an encoding failure.
 public enum RunJSON {
+    /// `value` as JSON.
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -152,6 +159,7 @@ public enum RunJSON {
         return try e.encode(value)
     }
 
+    /// A value from JSON written by ``encode(_:)``.
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

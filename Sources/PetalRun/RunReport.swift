@@ -8,8 +8,10 @@ import PetalTrain
 /// Builds `report.html` for a run folder from the files in it (so it can be rebuilt at any time, e.g. after a
 /// learning-rate sweep was written into the folder).
 public struct RunReport {
+    /// The folder read and written.
     public let folder: RunFolder
 
+    /// A report of `folder`.
     public init(folder: RunFolder) { self.folder = folder }
 
     /// Writes `report.html`, showing whatever the folder holds.

@@ -7,6 +7,7 @@ import Synchronization
 public final class StopSignal: Sendable {
     private let code = Atomic<Int32>(0)
 
+    /// A signal with no request made.
     public init() {}
 
     /// Asks the run to stop after its current batch; `code` is returned in the result (e.g. the signal number).

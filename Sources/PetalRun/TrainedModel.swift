@@ -7,7 +7,9 @@ import PetalTrain
 
 /// A checkpoint ready to evaluate or predict, with the preparation its images need.
 public struct TrainedModel {
+    /// The network, in inference mode.
     public let model: ResNet
+    /// What the checkpoint says about the model and its input.
     public let metadata: CheckpointMetadata
     /// The training run's data settings when the checkpoint sits in a run folder, else the checkpoint's own.
     public let data: DataConfig

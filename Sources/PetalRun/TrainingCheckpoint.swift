@@ -12,12 +12,14 @@ public struct RunProgress: Codable, Sendable, Equatable {
     public var completedEpochs = 0
     /// The logs of every completed epoch, in order (what `history.csv` shows).
     public var history: [Logs] = []
-    /// The best monitored value so far and its epoch (0-based).
+    /// The best monitored value so far.
     public var best: Double?
+    /// The epoch (0-based) of the best value.
     public var bestEpoch: Int?
     /// Why the run ended before its last epoch (early stopping), if it did.
     public var stopReason: String?
 
+    /// A run that has completed no epoch.
     public init() {}
 }
 

@@ -24,7 +24,9 @@ public struct RunResult {
 
 /// A training run writing into one run folder.
 public final class TrainingRun {
+    /// The run's settings.
     public let configuration: RunConfiguration
+    /// The folder written (and locked) by the run.
     public let folder: RunFolder
     /// Whether the run continues one already in the folder.
     public let isResumed: Bool

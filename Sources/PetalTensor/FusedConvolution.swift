@@ -35,13 +35,14 @@ extension Tensor {
     /// - Throws: `TensorError.invalidArgument` while gradients are recorded; shape errors as ``conv2d(weight:bias:stride:padding:dilation:groups:precision:)``.
     public func conv2dInference(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0, dilation: Size2D = 1,
                                 groups: Int = 1, precision: Precision = .fp32, algorithm: ConvolutionAlgorithm = .auto,
-                                adding residual: Tensor? = nil, relu: Bool = false) throws -> Tensor {
+                                singleImageChannelsLast: Bool = true, adding residual: Tensor? = nil, relu: Bool = false) throws -> Tensor {
         guard !GradientMode.isEnabled else {
             throw TensorError.invalidArgument(op: "conv2dInference", message: "records no gradients; call it inside withoutGradients")
         }
         let postOps = ConvolutionPostOps(sum: residual != nil, relu: relu)
         let plan = try convolutionPlan(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                                       precision: precision, algorithm: algorithm, postOps: postOps)
+                                       precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast,
+                                       postOps: postOps)
         if let residual, residual.shape != plan.outputDims {
             throw TensorError.shapeMismatch(op: "conv2dInference", message: "residual \(describe(residual.shape)) must have the output's shape \(describe(plan.outputDims))")
         }

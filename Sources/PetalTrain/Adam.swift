@@ -5,15 +5,28 @@ import Foundation
 
 /// Adam, or AdamW when `decoupledWeightDecay` is true.
 public final class Adam: Optimizer {
+    /// The step size; schedules set it before each epoch or batch.
     public var learningRate: Float
+    /// PyTorch's β₁, β₂, ε and weight decay.
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// AdamW's decoupled decay (instead of L2 in the gradient), and AMSGrad's running maximum.
     public let decoupledWeightDecay: Bool, amsgrad: Bool
+    /// Gradient clipping applied before each step.
     public let clipping: GradientClipping
+    /// The tensors updated.
     public let parameters: [Tensor]
     private var steps = 0
     /// First and second moments (and AMSGrad's running maximum), in the layout of the gradients.
     private var m: [Tensor?], v: [Tensor?], vMax: [Tensor?]
 
+    /// - Parameters:
+    ///   - parameters: the tensors to update (`model.parameters`).
+    ///   - learningRate: the step size (1e-3).
+    ///   - beta1, beta2: decay rates of the first and second moment estimates.
+    ///   - epsilon: added to the denominator.
+    ///   - weightDecay: L2 penalty, or decoupled decay when `decoupledWeightDecay` (AdamW).
+    ///   - amsgrad: use the maximum of past second moments.
+    ///   - clipping: gradient clipping before each step (Keras' clipnorm, PyTorch's clip_grad_norm_).
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 weightDecay: Float = 0, decoupledWeightDecay: Bool = false, amsgrad: Bool = false, clipping: GradientClipping = .none) throws {
         guard learningRate >= 0 && learningRate.isFinite else { throw TrainingError.invalidSetting("Adam: learning rate must be ≥ 0, got \(learningRate)") }
@@ -32,6 +45,7 @@ public final class Adam: Optimizer {
         try Adam(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    /// Updates every parameter from its gradient, as `torch.optim.Adam(W).step()`.
     public func step() throws {
         let scales = clipScales(parameters, clipping)
         steps += 1
@@ -60,6 +74,7 @@ public final class Adam: Optimizer {
         }
     }
 
+    /// The step count and moment estimates, for a resumable checkpoint.
     public func stateDict() throws -> [(name: String, tensor: Tensor)] {
         var out: [(String, Tensor)] = [("step", Tensor(Float(steps)))]
         for k in parameters.indices {
@@ -70,6 +85,7 @@ public final class Adam: Optimizer {
         return out
     }
 
+    /// Restores the state ``stateDict()`` returned.
     public func loadStateDict(_ state: [(name: String, tensor: Tensor)]) throws {
         m = Array(repeating: nil, count: parameters.count); v = m; vMax = m
         for (name, t) in state {

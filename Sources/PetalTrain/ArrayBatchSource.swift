@@ -2,11 +2,17 @@
 
 /// Serves an in-memory NCHW tensor and its labels in batches, shuffled each epoch from a seed.
 public final class ArrayBatchSource: BatchSource {
+    /// Every sample, [N, C, H, W].
     public let images: Tensor
+    /// The class of each sample.
     public let labels: [Int]
+    /// Number of classes.
     public let classCount: Int
+    /// Samples per batch.
     public let batchSize: Int
+    /// Seeds each epoch's shuffle; nil keeps the order.
     public let shuffleSeed: UInt64?
+    /// Whether a last, partial batch is left out.
     public let dropLast: Bool
 
     /// - Parameter shuffleSeed: reorder the samples every epoch from (seed, epoch); nil keeps the order.
@@ -18,6 +24,7 @@ public final class ArrayBatchSource: BatchSource {
         (self.images, self.labels, self.classCount, self.batchSize, self.shuffleSeed, self.dropLast) = (images, labels, classCount, batchSize, shuffleSeed, dropLast)
     }
 
+    /// Batches in one epoch.
     public var batchesPerEpoch: Int { dropLast ? labels.count / batchSize : (labels.count + batchSize - 1) / batchSize }
 
     /// The sample order of `epoch`.
@@ -29,6 +36,7 @@ public final class ArrayBatchSource: BatchSource {
         return o
     }
 
+    /// The batches of `epoch`, in its (seeded) order.
     public func batches(epoch: Int) throws -> AnyIterator<Batch> {
         let order = order(epoch: epoch)
         let item = images.count / max(labels.count, 1)

@@ -7,15 +7,19 @@ import PetalImage
 public struct Prediction: Sendable, Equatable {
     /// Index of the most probable class.
     public let label: Int
+    /// The name of that class.
     public let className: String
     /// Softmax probabilities in class order.
     public let probabilities: [Float]
+    /// The probability of the predicted class.
     public var confidence: Float { probabilities[label] }
 }
 
 /// A checkpointed ResNet plus what is needed to feed it images.
 public struct Classifier {
+    /// The network, in inference mode.
     public let model: ResNet
+    /// What the checkpoint says about the model and its input.
     public let metadata: CheckpointMetadata
     /// The preparation applied to every image (from the metadata).
     public let preparation: DataConfig

@@ -7,13 +7,18 @@ public struct Evaluation {
     public let loss: Double
     /// Softmax probabilities, row-major [count, classCount].
     public let probabilities: [Float]
+    /// The true class of each sample.
     public let labels: [Int]
+    /// Number of classes.
     public let classCount: Int
 
+    /// Samples evaluated.
     public var count: Int { labels.count }
     /// The most probable class of each sample.
     public var predictions: [Int] { argmaxRows(probabilities, columns: classCount) }
+    /// Confusion matrix, precision, recall and F1 of the most probable class.
     public var report: ClassificationReport { ClassificationReport(labels: labels, predictions: predictions, classCount: classCount) }
+    /// Share of samples whose most probable class is the true one.
     public var accuracy: Double { report.accuracy }
     /// Binary AUC (class 1 positive) or one-vs-rest macro AUC; nil when a class is missing.
     public var auc: Double? { ROC.auc(probabilities: probabilities, classCount: classCount, labels: labels) }

@@ -4,7 +4,9 @@ import Foundation
 
 /// One rate's result in a learning-rate sweep.
 public struct SweepResult {
+    /// The rate trained with.
     public let learningRate: Float
+    /// Every epoch's logs.
     public let history: History
 }
 
@@ -84,10 +86,13 @@ public func findLearningRate(_ model: Module, optimizer: Optimizer, train: Batch
 
 /// What the overfit check found.
 public struct OverfitReport {
+    /// Every epoch's logs.
     public let history: History
+    /// The first and last epochs' training loss, and the last epoch's training accuracy.
     public let initialLoss: Double, finalLoss: Double, finalAccuracy: Double
     /// The last epoch's loss is at most half the first's and its training accuracy reached `targetAccuracy`.
     public let passed: Bool
+    /// One line: passed or failed, with the figures.
     public var summary: String {
         String(format: "overfit check %@: loss %.4f → %.4f, training accuracy %.1f%%", passed ? "passed" : "FAILED",
                initialLoss, finalLoss, finalAccuracy * 100)

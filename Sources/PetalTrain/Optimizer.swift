@@ -37,6 +37,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int, batch: Int, value: Float)
     case state(String)
 
+    /// One line naming the problem and what to change.
     public var description: String {
         switch self {
         case .invalidSetting(let m): m

@@ -3,13 +3,25 @@
 
 /// SGD with momentum, dampening, Nesterov momentum, weight decay and gradient clipping.
 public final class SGD: Optimizer {
+    /// The step size; schedules set it before each epoch or batch.
     public var learningRate: Float
+    /// PyTorch's momentum, dampening, L2 weight decay and Nesterov switch.
     public let momentum: Float, dampening: Float, weightDecay: Float, nesterov: Bool
+    /// Gradient clipping applied before each step.
     public let clipping: GradientClipping
+    /// The tensors updated.
     public let parameters: [Tensor]
     /// Momentum buffers, held in the layout of the gradients they accumulate.
     private var buffers: [Tensor?]
 
+    /// - Parameters:
+    ///   - parameters: the tensors to update (`model.parameters`).
+    ///   - learningRate: the step size (the schedule's base when a scheduler runs).
+    ///   - momentum: PyTorch's momentum (0: plain SGD).
+    ///   - dampening: scales the gradient added to the momentum buffer.
+    ///   - nesterov: Nesterov momentum.
+    ///   - weightDecay: L2 penalty added to the gradient.
+    ///   - clipping: gradient clipping before each step (Keras' clipnorm, PyTorch's clip_grad_norm_).
     public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
                 weightDecay: Float = 0, clipping: GradientClipping = .none) throws {
         guard learningRate >= 0 && learningRate.isFinite else { throw TrainingError.invalidSetting("SGD: learning rate must be ≥ 0, got \(learningRate)") }
@@ -24,6 +36,7 @@ public final class SGD: Optimizer {
         buffers = Array(repeating: nil, count: parameters.count)
     }
 
+    /// Updates every parameter from its gradient, as `torch.optim.SGD(…).step()`.
     public func step() throws {
         let scales = clipScales(parameters, clipping)
         // One fused pass per parameter, in the gradient's own layout (oneDNN's blocked weight layout for
@@ -59,10 +72,12 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// The momentum buffers, for a resumable checkpoint.
     public func stateDict() throws -> [(name: String, tensor: Tensor)] {
         buffers.enumerated().compactMap { k, b in b.map { ("momentum.\(k)", $0.copy()) } }
     }
 
+    /// Restores the state ``stateDict()`` returned.
     public func loadStateDict(_ state: [(name: String, tensor: Tensor)]) throws {
         buffers = Array(repeating: nil, count: parameters.count)
         for (name, t) in state {

@@ -11,6 +11,7 @@ public struct Throughput: Codable, Sendable {
     public let inferImagesPerSecond: Double
     /// Median time to predict one image (batch 1, through an ``InferenceSession`` as `petal predict` does).
     public let latencyMilliseconds: Double
+    /// Images per batch timed.
     public let batchSize: Int
 
     /// Times `model` on random `[batchSize, channels, size, size]` input: `steps` training steps and inference

@@ -15,6 +15,9 @@ public enum AtomicFile {
     /// so that a test injecting the failure cannot break other tests' saves running at the same time.
     @TaskLocal static var failAfterBytesForTesting: Int?
 
+    /// Writes `data` to `url` so that a reader sees the old file or the new one, never a part: a temporary file in the
+    /// same folder, fsync, rename, fsync of the folder.
+    /// - Throws: ``ModelError/checkpoint(path:reason:)`` naming the file and the system's reason.
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")

@@ -5,12 +5,19 @@ import Foundation
 
 /// What a checkpoint records besides the weights: enough to rebuild the model and preprocess its input.
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
+    /// The Petal version that wrote the checkpoint.
     public var petalVersion = PetalVersion.current
+    /// The network family ("resnet").
     public var architecture = "resnet"
+    /// The ResNet depth (18, 34, 50, 101, 152).
     public var depth: Int?
+    /// The block variant: "v1" (torchvision) or "preact".
     public var variant: String?
+    /// Channels of the first stage (64 in the paper).
     public var baseWidth: Int?
+    /// Channels of the input images (3 for RGB).
     public var inputChannels = 3
+    /// The class names in label order (the classifier's outputs).
     public var classNames: [String] = []
     /// Height and width the model was trained on (centre crop size).
     public var inputSize: [Int] = [100, 100]
@@ -19,9 +26,13 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     /// How pixels were normalised: "divide255", or "meanStd" with `mean`/`std` per channel (stored under the key
     /// "normalization", as checkpoints have always written it).
     public var normalisation = "divide255"
+    /// Per-channel means of `meanStd` normalisation, in [0, 1] units.
     public var mean: [Float]?
+    /// Per-channel standard deviations of `meanStd` normalisation, in [0, 1] units.
     public var std: [Float]?
+    /// Epochs completed when the checkpoint was written.
     public var epoch: Int?
+    /// The epoch's logs when the checkpoint was written (loss, accuracy, val_auc, …).
     public var metrics: [String: Double] = [:]
 
     private enum CodingKeys: String, CodingKey {
@@ -30,6 +41,7 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
         case mean, std, epoch, metrics
     }
 
+    /// Empty metadata (a ResNet-18 v1 description is filled in by ``init(resnet:classNames:)``).
     public init() {}
 
     /// Describes a ResNet's architecture.

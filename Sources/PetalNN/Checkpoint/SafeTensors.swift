@@ -6,14 +6,18 @@ import Foundation
 
 /// A set of named tensors with string metadata, as stored in a `.safetensors` file.
 public struct SafeTensors {
+    /// The tensors, in file order.
     public var tensors: [(name: String, tensor: Tensor)]
+    /// The header's `__metadata__` strings (Petal keeps its JSON metadata under "petal").
     public var metadata: [String: String]
 
+    /// A file's contents, to be written with ``encoded()``.
     public init(tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) {
         self.tensors = tensors
         self.metadata = metadata
     }
 
+    /// The tensor named `name`, if any.
     public subscript(name: String) -> Tensor? { tensors.first { $0.name == name }?.tensor }
 
     // MARK: Writing

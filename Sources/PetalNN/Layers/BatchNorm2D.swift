@@ -1,32 +1,48 @@
 /// Batch normalisation over the channels of NCHW input, with PyTorch's parameter and buffer names
 /// (`weight`, `bias`, `running_mean`, `running_var`, `num_batches_tracked`).
 public final class BatchNorm2D: Module {
+    /// Channels normalised.
     public let channels: Int
+    /// PyTorch's momentum of the running statistics (0.1) and the variance offset ε (1e-5).
     public let momentum: Float, epsilon: Float
 
+    /// - Parameters:
+    ///   - channels: channels of the input.
+    ///   - momentum: weight of each batch in the running statistics (PyTorch's convention).
+    ///   - epsilon: added to the variance before the square root.
     public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) throws {
         guard channels > 0 else { throw ModelError.invalidConfiguration("BatchNorm2D: channels must be positive, got \(channels)") }
         guard momentum >= 0 && momentum <= 1, epsilon > 0 else {
             throw ModelError.invalidConfiguration("BatchNorm2D(\(channels)): momentum must be in [0, 1] and epsilon positive")
         }
         (self.channels, self.momentum, self.epsilon) = (channels, momentum, epsilon)
+        (weight, bias) = (try Tensor.ones([channels]).requiringGradient(), try Tensor.zeros([channels]).requiringGradient())
+        (runningMean, runningVariance, batchesTracked) = (try Tensor.zeros([channels]), try Tensor.ones([channels]), Tensor(0))
         super.init()
-        registerParameter("weight", try Tensor.ones([channels]))
-        registerParameter("bias", try Tensor.zeros([channels]))
-        registerBuffer("running_mean", try Tensor.zeros([channels]))
-        registerBuffer("running_var", try Tensor.ones([channels]))
-        registerBuffer("num_batches_tracked", Tensor(0))
+        registerParameter("weight", weight)
+        registerParameter("bias", bias)
+        registerBuffer("running_mean", runningMean)
+        registerBuffer("running_var", runningVariance)
+        registerBuffer("num_batches_tracked", batchesTracked)
     }
 
+    /// The scale γ and shift β per channel (PyTorch's `weight` and `bias`).
+    public let weight: Tensor, bias: Tensor
+    /// The running mean and (unbiased) variance used in inference (`running_mean`, `running_var`).
+    public let runningMean: Tensor, runningVariance: Tensor
+    /// Training batches seen (`num_batches_tracked`).
+    public let batchesTracked: Tensor
+
+    /// Normalises `x` with batch statistics in training mode (updating the running ones) or the running ones in inference.
     public override func forward(_ x: Tensor) throws -> Tensor { try callAsFunction(x, fusedReLU: false) }
 
     /// Normalises `x`; with `fusedReLU` the ReLU that follows runs inside the same oneDNN primitive.
     public func callAsFunction(_ x: Tensor, fusedReLU: Bool) throws -> Tensor {
-        if isTraining { try buffer("num_batches_tracked").assign(Tensor(try buffer("num_batches_tracked").item() + 1)) }
-        return recorded(try x.batchNorm2d(scale: parameter("weight"), shift: parameter("bias"),
-                                          runningMean: buffer("running_mean"), runningVariance: buffer("running_var"),
+        if isTraining { try batchesTracked.assign(Tensor(try batchesTracked.item() + 1)) }
+        return recorded(try x.batchNorm2d(scale: weight, shift: bias, runningMean: runningMean, runningVariance: runningVariance,
                                           training: isTraining, momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU))
     }
 
+    /// "BatchNorm2D(channels)".
     public override var layerDescription: String { "BatchNorm2D(\(channels))" }
 }

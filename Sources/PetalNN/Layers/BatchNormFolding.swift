@@ -16,8 +16,7 @@ final class FoldedBatchNorm: @unchecked Sendable {
     func weightAndBias(_ conv: Conv2D, _ bn: BatchNorm2D) throws -> (weight: Tensor, bias: Tensor) {
         lock.lock()
         defer { lock.unlock() }
-        let (gamma, beta) = (bn.parameter("weight"), bn.parameter("bias"))
-        let (mean, variance) = (bn.buffer("running_mean"), bn.buffer("running_var"))
+        let (gamma, beta, mean, variance) = (bn.weight, bn.bias, bn.runningMean, bn.runningVariance)
         let inputs = [conv.weight, gamma, beta, mean, variance] + (conv.bias.map { [$0] } ?? [])
         if let folded, inputs.map(\.revision) == revisions { return folded }
         let (g, b, m, v) = (gamma.scalars, beta.scalars, mean.scalars, variance.scalars)

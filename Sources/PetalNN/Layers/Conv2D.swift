@@ -1,13 +1,19 @@
 /// A 2-D convolution layer: weight [out, in / groups, kh, kw] and an optional bias [out].
 public final class Conv2D: Module {
+    /// Input and output channels.
     public let inChannels: Int, outChannels: Int
+    /// Kernel size, stride, zero padding (each side) and dilation, per axis.
     public let kernel: Size2D, stride: Size2D, padding: Size2D, dilation: Size2D
+    /// Independent channel groups (1: an ordinary convolution).
     public let groups: Int
     /// The arithmetic of this layer's convolution (fp32 by default; `Module.setConvolutionPrecision` sets a whole model).
     public var precision: Precision = .fp32
     /// How this layer's convolution is computed (Winograd where it pays by default; `Module.setConvolutionAlgorithm`
     /// sets a whole model). A per-layer setting, so two models in one process can differ.
     public var algorithm: ConvolutionAlgorithm = .auto
+    /// fp32 inference on a single image runs channels-last kernels (faster there; the default) instead of 16-channel
+    /// blocks. The values agree within rounding; `petal-bench --compare-layouts` measures the two.
+    public var singleImageChannelsLast = true
     private let folding = FoldedBatchNorm()
 
     /// - Parameters:
@@ -23,18 +29,38 @@ public final class Conv2D: Module {
         }
         (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding, self.dilation, self.groups)
             = (inChannels, outChannels, kernel, stride, padding, dilation, groups)
-        super.init()
         let shape = [outChannels, inChannels / groups, kernel.height, kernel.width]
-        registerParameter("weight", try initializer.heNormal(shape, fan: outChannels * kernel.height * kernel.width / groups))
-        if bias { registerParameter("bias", try Tensor.zeros([outChannels])) }
+        weight = try initializer.heNormal(shape, fan: outChannels * kernel.height * kernel.width / groups).requiringGradient()
+        self.bias = bias ? try Tensor.zeros([outChannels]).requiringGradient() : nil
+        super.init()
+        registerParameter("weight", weight)
+        if let b = self.bias { registerParameter("bias", b) }
     }
 
-    public var weight: Tensor { parameter("weight") }
-    public var bias: Tensor? { optionalParameter("bias") }
+    /// The kernel, [out, in / groups, kh, kw] (loading a checkpoint writes into it).
+    public let weight: Tensor
+    /// The per-channel offset [out], when the layer has one.
+    public let bias: Tensor?
 
+    /// Convolves `x` (NCHW) with this layer's precision and algorithm.
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, precision: precision,
-                     algorithm: algorithm)
+                     algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
+    }
+
+    /// This convolution followed by `batchNorm`, a `residual` sum and a ReLU, as network blocks write it; each block's
+    /// forward is written once with it. In inference (eval mode, gradients off, no summary being taken) it is one
+    /// oneDNN primitive with the batch norm folded into the weights and the sum and ReLU as post-ops; otherwise the
+    /// layers run one by one (batch norm with the ReLU fused when no sum comes between).
+    public func callAsFunction(_ x: Tensor, then batchNorm: BatchNorm2D?, adding residual: Tensor? = nil, relu: Bool = false) throws -> Tensor {
+        if fusesForInference && (batchNorm.map { $0.fusesForInference } ?? true) {
+            return try inference(x, foldingIn: batchNorm, adding: residual, relu: relu)
+        }
+        var y = try self(x)
+        if let batchNorm { y = try batchNorm(y, fusedReLU: relu && residual == nil) }
+        if let residual { y = try y + residual }
+        if relu && (residual != nil || batchNorm == nil) { y = try y.relu() }
+        return y
     }
 
     /// Inference only (gradients off): this convolution with `batchNorm` folded in, then `residual` added and
@@ -45,9 +71,11 @@ public final class Conv2D: Module {
         }
         let (w, b) = try batchNorm.map { try folding.weightAndBias(self, $0) } ?? (weight, bias)
         return try x.conv2dInference(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                                     precision: precision, algorithm: algorithm, adding: residual, relu: relu)
+                                     precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast,
+                                     adding: residual, relu: relu)
     }
 
+    /// "Conv2D(in→out, kernel …)".
     public override var layerDescription: String {
         var parts = ["\(inChannels)→\(outChannels)", "kernel \(kernel)"]
         if stride != 1 { parts.append("stride \(stride)") }

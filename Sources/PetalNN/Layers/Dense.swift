@@ -1,25 +1,37 @@
 /// A fully connected layer y = x·Wᵀ + b with PyTorch's layout (weight [out, in]) and default
 /// initialisation (uniform in ±1/√in for weight and bias, as `torch.nn.Linear`).
 public final class Dense: Module {
+    /// Input and output features.
     public let inFeatures: Int, outFeatures: Int
 
+    /// - Parameters:
+    ///   - inFeatures, outFeatures: sizes of the input and output vectors.
+    ///   - bias: whether to learn an offset.
+    ///   - initializer: draws the initial weights (PyTorch's uniform rule).
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, initializer: WeightInitializer) throws {
         guard inFeatures > 0, outFeatures > 0 else {
             throw ModelError.invalidConfiguration("Dense(\(inFeatures)→\(outFeatures)): feature counts must be positive")
         }
         (self.inFeatures, self.outFeatures) = (inFeatures, outFeatures)
-        super.init()
         let bound = 1 / Float(inFeatures).squareRoot()
-        registerParameter("weight", try initializer.uniform([outFeatures, inFeatures], bound: bound))
-        if bias { registerParameter("bias", try initializer.uniform([outFeatures], bound: bound)) }
+        weight = try initializer.uniform([outFeatures, inFeatures], bound: bound).requiringGradient()
+        self.bias = bias ? try initializer.uniform([outFeatures], bound: bound).requiringGradient() : nil
+        super.init()
+        registerParameter("weight", weight)
+        if let b = self.bias { registerParameter("bias", b) }
     }
 
+    /// The weights [out, in] and the optional offset [out].
+    public let weight: Tensor, bias: Tensor?
+
+    /// x · Wᵀ + b for x of shape [N, inFeatures].
     public override func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank == 2, x.shape[1] == inFeatures else {
             throw TensorError.shapeMismatch(op: "Dense(\(inFeatures)→\(outFeatures))", message: "expects input [N, \(inFeatures)], got [\(x.shape.map(String.init).joined(separator: ", "))]")
         }
-        return try x.linear(weight: parameter("weight"), bias: optionalParameter("bias"))
+        return try x.linear(weight: weight, bias: bias)
     }
 
+    /// "Dense(in→out)".
     public override var layerDescription: String { "Dense(\(inFeatures)→\(outFeatures))" }
 }

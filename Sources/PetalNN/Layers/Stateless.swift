@@ -2,59 +2,77 @@
 
 /// max(x, 0).
 public final class ReLU: Module {
+    /// max(x, 0), elementwise.
     public override func forward(_ x: Tensor) throws -> Tensor { try x.relu() }
 }
 
 /// Softmax over the last axis (probabilities; train on logits with the fused cross-entropy instead).
 public final class Softmax: Module {
+    /// Softmax over the last axis.
     public override func forward(_ x: Tensor) throws -> Tensor { try x.softmax() }
 }
 
 /// Max pooling; `stride` defaults to the kernel size.
 public final class MaxPool2D: Module {
+    /// Window, step, padding and whether partial windows at the end count (PyTorch's `ceil_mode`).
     public let kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool
+    /// - Parameters: as PyTorch's `MaxPool2d`; `stride` defaults to the kernel size.
     public init(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false) {
         (self.kernel, self.stride, self.padding, self.ceilMode) = (kernel, stride ?? kernel, padding, ceilMode)
     }
+    /// The maximum of each window.
     public override func forward(_ x: Tensor) throws -> Tensor { try x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) }
+    /// "MaxPool2D(kernel …, stride …)".
     public override var layerDescription: String { "MaxPool2D(kernel \(kernel), stride \(stride)\(padding != 0 ? ", padding \(padding)" : ""))" }
 }
 
 /// Average pooling; `stride` defaults to the kernel size.
 public final class AvgPool2D: Module {
+    /// Window, step, padding, PyTorch's `ceil_mode`, and whether padding counts in the mean (`count_include_pad`).
     public let kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool, countIncludePad: Bool
+    /// - Parameters: as PyTorch's `AvgPool2d`; `stride` defaults to the kernel size.
     public init(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false, countIncludePad: Bool = true) {
         (self.kernel, self.stride, self.padding, self.ceilMode, self.countIncludePad) = (kernel, stride ?? kernel, padding, ceilMode, countIncludePad)
     }
+    /// The mean of each window.
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.avgPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
     }
+    /// "AvgPool2D(kernel …, stride …)".
     public override var layerDescription: String { "AvgPool2D(kernel \(kernel), stride \(stride))" }
 }
 
 /// Mean over H and W: [N, C, H, W] → [N, C] (torchvision's `avgpool` followed by `flatten`).
 public final class GlobalAvgPool: Module {
+    /// [N, C, H, W] → [N, C].
     public override func forward(_ x: Tensor) throws -> Tensor { try x.globalAvgPool2d() }
 }
 
 /// [N, …] → [N, product of the rest].
 public final class Flatten: Module {
+    /// [N, …] → [N, product of the rest].
     public override func forward(_ x: Tensor) throws -> Tensor { try x.flattened() }
 }
 
 /// Inverted dropout with its own seeded generator; the identity in inference mode.
 public final class Dropout: Module {
+    /// The probability of zeroing each value in training.
     public let probability: Float
     private var generator: SeededGenerator
 
+    /// - Parameters:
+    ///   - probability: of zeroing each value, in [0, 1).
+    ///   - seed: seeds this layer's own generator, so runs repeat.
     public init(probability: Float, seed: UInt64 = 0) throws {
         guard probability >= 0 && probability < 1 else { throw ModelError.invalidConfiguration("Dropout: probability must be in [0, 1), got \(probability)") }
         self.probability = probability
         generator = SeededGenerator(seed: seed)
     }
 
+    /// Zeroes values with `probability` and scales the rest by 1 / (1 − p) in training; the identity in inference.
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.dropout(probability: probability, training: isTraining, generator: &generator)
     }
+    /// "Dropout(p)".
     public override var layerDescription: String { "Dropout(\(probability))" }
 }

@@ -98,16 +98,6 @@ public final class Device: @unchecked Sendable {
         set { cache.limit = newValue }
     }
 
-    private let settingsLock = NSLock()
-    private var _batchOneChannelsLast = true
-
-    /// Whether fp32 inference on a single image asks oneDNN for channels-last convolutions (its brgemm kernels)
-    /// instead of nChw16c; a switch for `petal-bench --compare-layouts`, which measured the rule.
-    @_spi(Benchmark) public var batchOneChannelsLast: Bool {
-        get { settingsLock.withLock { _batchOneChannelsLast } }
-        set { settingsLock.withLock { _batchOneChannelsLast = newValue } }
-    }
-
     /// Whether oneDNN has AVX-512 kernels on this CPU (Petal's blocked layouts and single-image channels-last rule
     /// were chosen there; other CPUs compute the same values with other kernels and layouts).
     public var hasAVX512: Bool {

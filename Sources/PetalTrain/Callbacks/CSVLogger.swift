@@ -3,12 +3,16 @@ import Foundation
 /// Writes one CSV row per epoch (`epoch` first, then the log keys in a fixed order), flushed every epoch so
 /// a crash loses nothing already written.
 public final class CSVLogger: Callback {
+    /// The CSV file.
     public let url: URL
     /// Keep the rows already in the file (a resumed run) instead of starting a new one.
     public let append: Bool
     private var columns: [String]?
     private var handle: FileHandle?
 
+    /// - Parameters:
+    ///   - url: the file to write.
+    ///   - append: keep the rows of earlier epochs already in the file (a resumed run).
     public init(url: URL, append: Bool = false) {
         self.url = url
         self.append = append
@@ -20,6 +24,7 @@ public final class CSVLogger: Callback {
         return preferred.filter(keys.contains) + keys.filter { !preferred.contains($0) }.sorted()
     }
 
+    /// Opens the file (truncating it, or keeping the rows before this run's first epoch).
     public func trainBegin(_ state: TrainingState) throws {
         columns = nil
         if append, let text = try? String(contentsOf: url, encoding: .utf8), let header = text.split(separator: "\n").first {
@@ -35,6 +40,7 @@ public final class CSVLogger: Callback {
         handle = h
     }
 
+    /// Appends the epoch's row and flushes it to disk.
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
         guard let handle else { return }
         if columns == nil {
@@ -46,6 +52,7 @@ public final class CSVLogger: Callback {
         try handle.synchronize()
     }
 
+    /// Closes the file.
     public func trainEnd(_ state: TrainingState) throws {
         try handle?.close()
         handle = nil

@@ -7,9 +7,13 @@ public typealias Logs = [String: Double]
 
 /// What callbacks see and may change while `Trainer.fit` runs.
 public final class TrainingState {
+    /// The model being trained.
     public let model: Module
+    /// Its optimizer (callbacks may change its learning rate).
     public let optimizer: Optimizer
+    /// Epochs of the whole training (including resumed ones).
     public let epochs: Int
+    /// Training batches per epoch.
     public let batchesPerEpoch: Int
     /// The epoch running now (0-based).
     public internal(set) var epoch = 0
@@ -59,12 +63,19 @@ public protocol Callback: AnyObject {
 }
 
 extension Callback {
+    /// Does nothing unless a callback overrides it.
     public func trainBegin(_ state: TrainingState) throws {}
+    /// Does nothing unless a callback overrides it.
     public func trainEnd(_ state: TrainingState) throws {}
+    /// Does nothing unless a callback overrides it.
     public func epochBegin(_ state: TrainingState) throws {}
+    /// Does nothing unless a callback overrides it.
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {}
+    /// Does nothing unless a callback overrides it.
     public func batchBegin(_ state: TrainingState, batch: Int) throws {}
+    /// Does nothing unless a callback overrides it.
     public func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {}
+    /// None, unless a callback overrides it.
     public var addedLogKeys: [String] { [] }
 }
 

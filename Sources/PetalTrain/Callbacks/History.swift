@@ -5,8 +5,10 @@ public final class History: Callback {
     /// Why training ended early, if it did.
     public internal(set) var stopReason: String?
 
+    /// An empty history; `Trainer.fit` makes and returns one.
     public init() {}
 
+    /// Keeps the epoch's logs.
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws { epochs.append(logs) }
 
     /// The values of one log key over the epochs (NaN where an epoch lacks it).

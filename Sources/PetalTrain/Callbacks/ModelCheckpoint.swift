@@ -5,22 +5,35 @@ import Foundation
 /// With `includeOptimizer`, the optimizer state goes next to it (`<name>.optimizer.safetensors`) so the run
 /// can be resumed exactly.
 public final class ModelCheckpoint: Callback {
+    /// The path (with placeholders), the monitored key, its direction, whether only improvements are saved, and
+    /// whether the optimizer's state is saved beside the model.
     public let pathTemplate: String, monitor: String, mode: MonitorMode, saveBestOnly: Bool, includeOptimizer: Bool
+    /// Written into every checkpoint (architecture, classes, preprocessing); the epoch and logs are added.
     public var metadata: CheckpointMetadata?
+    /// The best monitored value so far.
     public private(set) var best: Double?
     /// Files written, in order.
     public private(set) var saved: [(epoch: Int, path: String)] = []
 
+    /// - Parameters:
+    ///   - path: where to save; may hold `{epoch:02d}` and `{key:.4f}` placeholders.
+    ///   - monitor: the log key deciding "best" (`val_loss`).
+    ///   - mode: larger or smaller is better (automatic from the key by default).
+    ///   - saveBestOnly: save only when `monitor` improves (on by default; Keras' default is off).
+    ///   - includeOptimizer: also write the optimizer's state, for resuming.
+    ///   - metadata: what to record about the model.
     public init(path: String, monitor: String = "val_loss", mode: MonitorMode? = nil, saveBestOnly: Bool = true,
                 includeOptimizer: Bool = false, metadata: CheckpointMetadata? = nil) {
         (self.pathTemplate, self.monitor, self.mode, self.saveBestOnly, self.includeOptimizer, self.metadata)
             = (path, monitor, mode ?? .automatic(for: monitor), saveBestOnly, includeOptimizer, metadata)
     }
 
+    /// Checks that `monitor` is logged, when saving only the best.
     public func trainBegin(_ state: TrainingState) throws {
         if saveBestOnly { try state.requireLogKey(monitor, for: "ModelCheckpoint") }
     }
 
+    /// Saves the model when the epoch qualifies.
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
         // A cut-short epoch has no validation figures: it can never be "best", but its weights are still worth
         // keeping as the latest state, labelled with the epochs actually completed (the cut one reruns on resume).

@@ -16,11 +16,13 @@ public final class ProgressBar: Callback {
         self.write = write
     }
 
+    /// Starts the epoch's line.
     public func epochBegin(_ state: TrainingState) throws {
         epochStart = Date()
         images = 0
     }
 
+    /// Redraws the bar with the running loss and accuracy (on a terminal).
     public func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {
         images += Int(logs["batch_size"] ?? 0)
         guard interactive, Date().timeIntervalSince(lastDraw) > 0.1 || batch + 1 == state.batchesPerEpoch else { return }
@@ -35,6 +37,7 @@ public final class ProgressBar: Callback {
                      logs["loss"] ?? .nan, logs["accuracy"] ?? .nan))
     }
 
+    /// Prints the epoch's summary line.
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
         let elapsed = Date().timeIntervalSince(epochStart)
         let shown = CSVLogger.order(logs.keys.filter { $0 != "batch_loss" && $0 != "batch_size" })
@@ -44,6 +47,7 @@ public final class ProgressBar: Callback {
         write((interactive ? "\r\u{1B}[2K" : "") + line + "\n")
     }
 
+    /// Ends the last line.
     public func trainEnd(_ state: TrainingState) throws {
         if let reason = state.stopReason { write("Stopped: \(reason)\n") }
     }

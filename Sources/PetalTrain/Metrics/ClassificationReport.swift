@@ -18,8 +18,11 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
         self.init(labels: labels, predictions: argmaxRows(probabilities, columns: classCount), classCount: classCount)
     }
 
+    /// Number of classes.
     public var classCount: Int { matrix.count }
+    /// Samples counted.
     public var total: Int { matrix.reduce(0) { $0 + $1.reduce(0, +) } }
+    /// Share of samples on the diagonal.
     public var accuracy: Double { total == 0 ? 0 : Double((0..<classCount).reduce(0) { $0 + matrix[$1][$1] }) / Double(total) }
     /// Samples of each true class.
     public var support: [Int] { matrix.map { $0.reduce(0, +) } }
@@ -38,5 +41,6 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
     /// Harmonic mean of precision and recall per class.
     public var f1: [Double] { zip(precision, recall).map { p, r in p + r == 0 ? 0 : 2 * p * r / (p + r) } }
 
+    /// The unweighted mean over classes (scikit-learn's `average="macro"`).
     public static func macro(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 }

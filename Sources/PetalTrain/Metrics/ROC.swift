@@ -30,6 +30,7 @@ public enum ROC {
         perClassAUC(probabilities: probabilities.map(Double.init), classCount: classCount, labels: labels)
     }
 
+    /// One-vs-rest AUC of each class from probabilities [count, classCount]; nil for a class that is absent or alone.
     public static func perClassAUC(probabilities: [Double], classCount: Int, labels: [Int]) -> [Double?] {
         (0..<classCount).map { c in
             auc(scores: labels.indices.map { probabilities[$0 * classCount + c] }, positives: labels.map { $0 == c })
@@ -42,6 +43,7 @@ public enum ROC {
         auc(probabilities: probabilities.map(Double.init), classCount: classCount, labels: labels)
     }
 
+    /// Binary AUC (class 1 positive) for two classes, else the macro mean of the one-vs-rest AUCs; nil when undefined.
     public static func auc(probabilities: [Double], classCount: Int, labels: [Int]) -> Double? {
         if classCount == 2 {
             return auc(scores: labels.indices.map { probabilities[$0 * 2 + 1] }, positives: labels.map { $0 == 1 })
