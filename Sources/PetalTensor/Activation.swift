@@ -12,25 +12,21 @@ extension Tensor {
             try dnnlCheck(dnnl_eltwise_forward_desc_init(&d, dnnl_forward_training, dnnl_eltwise_relu, &md, 0, 0), "relu forward")
             return try Primitive(opDesc: &d, name: "relu forward")
         }
-        let dst = Memory(desc: src.desc)
-        fwd.execute([(Arg.src, src), (Arg.dst, dst)])
+        let dst = fwd.run(reading: [(Arg.src, self)], writing: [Arg.dst])[0]
         let input = detached()
-        return Tensor(shape: shape, storage: Storage(memory: dst, count: count)).recorded("relu", [self]) { g, _ in
+        return Tensor(shape: shape, wrapping: dst).recorded("relu", [self]) { g, _ in
             [try Tensor.reluBackward(gradient: g, input: input, forward: fwd)]
         }
     }
 
     static func reluBackward(gradient g: Tensor, input x: Tensor, forward: Primitive) throws -> Tensor {
         let data = x.storage.preferredMemory(dims: x.shape)
-        let diffDst = g.storage.memory(data.desc)
         let bwd = try Device.default.cache.primitive(PrimitiveKey("relu_bwd", data.desc)) {
             var d = dnnl_eltwise_desc_t()
             var md = data.desc.raw
             try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu, &md, &md, 0, 0), "relu backward")
             return try Primitive(opDesc: &d, hint: forward, name: "relu backward")
         }
-        let diffSrc = Memory(desc: data.desc)
-        bwd.execute([(Arg.src, data), (Arg.diffDst, diffDst), (Arg.diffSrc, diffSrc)])
-        return Tensor(shape: x.shape, storage: Storage(memory: diffSrc, count: x.count))
+        return Tensor(shape: x.shape, wrapping: bwd.run(reading: [(Arg.src, x), (Arg.diffDst, g)], writing: [Arg.diffSrc])[0])
     }
 }

@@ -78,7 +78,7 @@ extension Tensor {
             runningMean.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * mean.floats[i] } }
             runningVariance.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * variance.floats[i] * unbiased } }
         }
-        let out = Tensor(shape: shape, storage: Storage(memory: dst, count: count))
+        let out = Tensor(shape: shape, wrapping: dst)
         let (x, gamma, beta) = (detached(), scale.detached(), shift.detached())
         return out.recorded(op, [self, scale, shift]) { g, needs in
             let bwd = try plan.backward()
@@ -89,9 +89,8 @@ extension Tensor {
                         (Arg.diffSrc, diffSrc), (Arg.diffScale, diffScale), (Arg.diffShift, diffShift)]
             if let workspace { args.append((Arg.workspace, workspace)) }
             bwd.execute(args)
-            return [needs[0] ? Tensor(shape: x.shape, storage: Storage(memory: diffSrc, count: x.count)) : nil,
-                    needs[1] ? Tensor(shape: [c], storage: Storage(memory: diffScale, count: c)) : nil,
-                    needs[2] ? Tensor(shape: [c], storage: Storage(memory: diffShift, count: c)) : nil]
+            return [needs[0] ? Tensor(shape: x.shape, wrapping: diffSrc) : nil, needs[1] ? Tensor(shape: [c], wrapping: diffScale) : nil,
+                    needs[2] ? Tensor(shape: [c], wrapping: diffShift) : nil]
         }
     }
 }

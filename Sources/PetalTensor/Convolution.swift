@@ -113,14 +113,8 @@ extension Tensor {
                        algorithm: ConvolutionAlgorithm = .auto, singleImageChannelsLast: Bool = true) throws -> Tensor {
         let plan = try convolutionPlan(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
                                        precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
-        let fwd = plan.forward
-        let src = storage.memory(fwd.desc(dnnl_query_src_md))
-        let wei = weight.storage.memory(fwd.desc(dnnl_query_weights_md))
-        let dst = Memory(desc: fwd.desc(dnnl_query_dst_md))
-        var args = [(Arg.src, src), (Arg.weights, wei), (Arg.dst, dst)]
-        if let bias { args.append((Arg.bias, bias.storage.memory(.plain(bias.shape)))) }
-        fwd.execute(args)
-        let out = Tensor(shape: plan.outputDims, storage: Storage(memory: dst, count: plan.outputDims.reduce(1, *)))
+        let arguments = [(Arg.src, self), (Arg.weights, weight)] + (bias.map { [(Arg.bias, $0)] } ?? [])
+        let out = Tensor(shape: plan.outputDims, wrapping: plan.forward.run(reading: arguments, writing: [Arg.dst])[0])
         let (x, w) = (detached(), weight.detached())
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return out.recorded("conv2d", inputs) { g, needs in
@@ -171,28 +165,16 @@ extension Tensor {
     }
 
     static func convolutionBackwardData(_ g: Tensor, weight w: Tensor, plan: ConvolutionPlan) throws -> Tensor {
-        let bwd = try plan.backwardData()
-        let diffSrc = Memory(desc: bwd.desc(dnnl_query_diff_src_md))
-        bwd.execute([(Arg.diffDst, g.storage.memory(bwd.desc(dnnl_query_diff_dst_md))),
-                     (Arg.weights, w.storage.memory(bwd.desc(dnnl_query_weights_md))),
-                     (Arg.diffSrc, diffSrc)])
-        return Tensor(shape: plan.inputDims, storage: Storage(memory: diffSrc, count: plan.inputDims.reduce(1, *)))
+        let diffSrc = try plan.backwardData().run(reading: [(Arg.diffDst, g), (Arg.weights, w)], writing: [Arg.diffSrc])[0]
+        return Tensor(shape: plan.inputDims, wrapping: diffSrc)
     }
 
     static func convolutionBackwardWeights(_ g: Tensor, input x: Tensor, weightShape: [Int], plan: ConvolutionPlan) throws -> (Tensor, Tensor?) {
-        let bwd = try plan.backwardWeights()
-        let diffWeights = Memory(desc: bwd.desc(dnnl_query_diff_weights_md))
-        var args = [(Arg.src, x.storage.memory(bwd.desc(dnnl_query_src_md))),
-                    (Arg.diffDst, g.storage.memory(bwd.desc(dnnl_query_diff_dst_md))),
-                    (Arg.diffWeights, diffWeights)]
-        let diffBias = plan.hasBias ? Memory(desc: .plain([plan.outputDims[1]])) : nil
-        if let diffBias { args.append((Arg.diffBias, diffBias)) }
-        bwd.execute(args)
+        let made = try plan.backwardWeights().run(reading: [(Arg.src, x), (Arg.diffDst, g)],
+                                                  writing: plan.hasBias ? [Arg.diffWeights, Arg.diffBias] : [Arg.diffWeights])
         // Left in oneDNN's weight layout: it is converted only if someone reads it plain, and an update
         // done in the same layout as the cached blocked weights needs no conversion at all.
-        let dw = Tensor(shape: weightShape, storage: Storage(memory: diffWeights, count: weightShape.reduce(1, *)))
-        let db = diffBias.map { Tensor(shape: [plan.outputDims[1]], storage: Storage(memory: $0, count: plan.outputDims[1])) }
-        return (dw, db)
+        return (Tensor(shape: weightShape, wrapping: made[0]), plan.hasBias ? Tensor(shape: [plan.outputDims[1]], wrapping: made[1]) : nil)
     }
 }
 

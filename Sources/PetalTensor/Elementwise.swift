@@ -32,7 +32,7 @@ extension Tensor {
         let out = Memory(desc: ma.desc)
         let pa = ma.floats, pb = mb.floats, po = out.floats
         for i in 0..<ma.floatCount { po[i] = pa[i] + sign * pb[i] }
-        return Tensor(shape: a.shape, storage: Storage(memory: out, count: a.count))
+        return Tensor(shape: a.shape, wrapping: out)
     }
 
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {

@@ -54,6 +54,6 @@ extension Tensor {
                     (Arg.weights, weight.storage.memory(fwd.desc(dnnl_query_weights_md))), (Arg.dst, dst)]
         if let bias { args.append((Arg.bias, bias.storage.memory(.plain(bias.shape)))) }
         fwd.execute(args)
-        return Tensor(shape: plan.outputDims, storage: Storage(memory: dst, count: plan.outputDims.reduce(1, *)))
+        return Tensor(shape: plan.outputDims, wrapping: dst)
     }
 }

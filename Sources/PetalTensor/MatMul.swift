@@ -71,10 +71,7 @@ extension Tensor {
             }
             return try Primitive(opDesc: &d, name: "linear inference")
         }
-        let dst = Memory(desc: .plain([n, m]))
-        var args = [(Arg.src, storage.memory(.plain([n, k]))), (Arg.weights, weight.storage.memory(.plain([m, k]))), (Arg.dst, dst)]
-        if let bias { args.append((Arg.bias, bias.storage.memory(.plain([m])))) }
-        prim.execute(args)
-        return Tensor(shape: [n, m], storage: Storage(memory: dst, count: n * m))
+        let inputs = [(Arg.src, self), (Arg.weights, weight)] + (bias.map { [(Arg.bias, $0)] } ?? [])
+        return Tensor(shape: [n, m], wrapping: prim.run(reading: inputs, writing: [Arg.dst])[0])
     }
 }

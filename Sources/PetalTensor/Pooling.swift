@@ -68,23 +68,17 @@ extension Tensor {
             try PoolingPlan(src: src.desc, outputDims: outDims, geometry: g, algorithm: algorithm, training: training,
                             divisorCorrection: algorithm == dnnl_pooling_avg_include_padding ? Tensor.ceilModeCorrection(g) : nil)
         }
-        let fwd = plan.forward
-        let dst = Memory(desc: fwd.desc(dnnl_query_dst_md))
-        let workspace = training && algorithm == dnnl_pooling_max ? Memory(desc: fwd.desc(dnnl_query_workspace_md)) : nil
-        var args = [(Arg.src, src), (Arg.dst, dst)]
-        if let workspace { args.append((Arg.workspace, workspace)) }
-        fwd.execute(args)
-        var out = Tensor(shape: outDims, storage: Storage(memory: dst, count: outDims.reduce(1, *)))
+        let keepsWorkspace = training && algorithm == dnnl_pooling_max
+        let made = plan.forward.run(reading: [], [(Arg.src, src)], writing: keepsWorkspace ? [Arg.dst, Arg.workspace] : [Arg.dst])
+        let workspace = keepsWorkspace ? made[1] : nil
+        var out = Tensor(shape: outDims, wrapping: made[0])
         if let correction = plan.divisorCorrection { out = try out.scaledPerPosition(correction) }
         let inputDims = shape
         return out.recorded(op, [self]) { g, _ in
             let bwd = try plan.backward()
             let gradient = try plan.divisorCorrection.map { try g.scaledPerPosition($0) } ?? g
-            let diffSrc = Memory(desc: bwd.desc(dnnl_query_diff_src_md))
-            var args = [(Arg.diffDst, gradient.storage.memory(bwd.desc(dnnl_query_diff_dst_md))), (Arg.diffSrc, diffSrc)]
-            if let workspace { args.append((Arg.workspace, workspace)) }
-            bwd.execute(args)
-            return [Tensor(shape: inputDims, storage: Storage(memory: diffSrc, count: inputDims.reduce(1, *)))]
+            let diffSrc = bwd.run(reading: [(Arg.diffDst, gradient)], workspace.map { [(Arg.workspace, $0)] } ?? [], writing: [Arg.diffSrc])[0]
+            return [Tensor(shape: inputDims, wrapping: diffSrc)]
         }
     }
 
