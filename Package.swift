@@ -34,9 +34,10 @@ let package = Package(
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .target(name: "PetalReport"),
         .target(name: "PetalRun", dependencies: ["PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport"]),
+        .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
         .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun"]),
-        .executableTarget(name: "PetalCLI", dependencies: ["Petal", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain"]),
+        .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),

@@ -2,6 +2,7 @@
 // oneDNN's own choice (Winograd for 3×3 stride-1 when the batch allows), alternating step by step in one process so
 // the machine's drift hits both sides alike. This is how `ConvolutionAlgorithm.auto` was chosen as the default.
 import Foundation
+import PetalBenchKit
 import PetalNN
 import PetalTrain
 @_spi(Benchmark) import PetalTensor

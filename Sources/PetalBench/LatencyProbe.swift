@@ -2,6 +2,7 @@
 // profiler (`perf record -D 4000`) sees nothing else; with `--profile`, Petal's own per-primitive times instead. `PETAL_ROUNDS` rounds of 50 (default 20, or 6 with `--json`);
 // prints each round's median and their median, or with `--json` one line for Benchmarks/compare/latency_pairs.py.
 import Foundation
+import PetalBenchKit
 import PetalNN
 @_spi(Benchmark) import PetalTensor
 import PetalTrain

@@ -2,6 +2,7 @@
 // at batch 32, inference in images/s at batch 32, and latency at batch 1, with ratios to the PyTorch 2.15
 // figures measured on this machine (issue #5; the side-by-side run in one process is `make bench-compare`).
 import Foundation
+import PetalBenchKit
 import PetalNN
 import PetalTrain
 @_spi(Benchmark) import PetalTensor

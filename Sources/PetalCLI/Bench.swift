@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PetalBenchKit
 import Petal
 
 /// `petal bench`: how fast a model trains and predicts on this machine (synthetic input, so only the arithmetic

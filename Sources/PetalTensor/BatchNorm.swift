@@ -53,7 +53,7 @@ extension Tensor {
 
         let needsGrad = GradientMode.records(self, scale, shift)
         // oneDNN 2.6's batch norm is far slower on channels-last data (what the AMX bf16 convolutions produce) than
-        // on nChw16c: 65 against 10 ms per bf16 ResNet-18 training step. Converting first costs less.
+        // on nChw16c (docs/DESIGN-CHANGES.md). Converting first costs less.
         let held = storage.preferredMemory(dims: shape)
         let src = held.desc == MemoryDesc(dims: shape, tag: dnnl_acdb) ? storage.memory(MemoryDesc(dims: shape, tag: dnnl_aBcd16b)) : held
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue

@@ -26,12 +26,8 @@ final class ConvolutionPlan: @unchecked Sendable {
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
         self.geometry = geometry; self.hasBias = hasBias
         computeType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        // fp32 inference: left to choose, oneDNN 2.6 takes channels-last brgconv kernels, while training takes nChw16c
-        // ones. Asking for nChw16c in inference too was faster in 6 of 7 interleaved ResNet-18 runs (median batch-32
-        // inference 209 against 197 images/s), and keeps one layout from training to evaluation. A single image is
-        // the exception (`channelsLast`): there the brgemm kernels were faster, and the stem's channels-last output
-        // needs no conversion (batch-1 ResNet-18, `petal-bench --compare-layouts`: 5.1–5.7 against 5.4–6.0 ms, faster
-        // in 15–20 of 20 alternating rounds in each of four runs).
+        // fp32 inference asks for nChw16c, as training does (faster in batches, one layout from training to evaluation);
+        // a single image asks for channels-last brgemm kernels (faster there). Measured: docs/DESIGN-CHANGES.md.
         let tag = !training && precision == .fp32 && inputDims[1] % 16 == 0 ? (channelsLast ? dnnl_acdb : dnnl_aBcd16b) : dnnl_format_tag_any
         var src = MemoryDesc(dims: inputDims, tag: tag, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
         // bf16 inference writes bf16 activations (as PyTorch's autocast does): the next convolution reads them without
@@ -78,9 +74,8 @@ final class ConvolutionPlan: @unchecked Sendable {
 
     /// bf16 convolutions that fill little of an AMX tile (16 pixels × 32 channel pairs) take their gradients in fp32,
     /// from the fp32 values of the activations, weights and incoming gradient: outputs of at most 7×7 pixels, and
-    /// inputs of fewer than 16 channels (the stem's 3). oneDNN 2.6's AMX gradient kernels are 2–3× slower than fp32
-    /// there (batch 32: 512→512 at 4×4, 22 against 9.6 ms for the weight gradient; the 3→64 7×7 stem, 18 against
-    /// 7.4 ms). fp32 also skips two bf16 conversions per gradient, and its results are at least as exact.
+    /// inputs of fewer than 16 channels (the stem's 3): oneDNN 2.6's AMX gradient kernels are 2–3× slower than fp32 there
+    /// (docs/DESIGN-CHANGES.md). fp32 also skips two bf16 conversions per gradient, and is at least as exact.
     private var takesGradientsInFP32: Bool {
         computeType == dnnl_bf16 && (outputDims[2] * outputDims[3] <= 49 || inputDims[1] < 16)
     }

@@ -275,8 +275,8 @@ final class Primitive: @unchecked Sendable {
 }
 
 /// Primitives that read and write at most this many bytes run on the calling thread alone: waking oneDNN's second
-/// thread costs more than it saves there. In a batch-1 ResNet-18 prediction: the input's conversion, the global
-/// pooling and the classifier layer, which took 20–30 µs each on two threads.
+/// thread costs more than it saves there (a batch-1 prediction's input conversion, global pooling and classifier;
+/// docs/DESIGN-CHANGES.md).
 let singleThreadBytes = 256 << 10
 
 /// Runs `body` with oneDNN limited to the calling thread when `on` (OpenMP's thread count is per calling thread).
@@ -290,8 +290,8 @@ func onCallingThreadOnly<R>(_ on: Bool, _ body: () throws -> R) rethrows -> R {
 }
 
 /// Runs `body` with `attr` (or a new attribute when nil) set to take its scratchpad from the caller: every Petal
-/// primitive then shares one device buffer (`Device.scratchpad`) instead of allocating its own on each execution.
-/// Measured: ResNet-18's peak RSS with Winograd fell from 816 to 766 MB.
+/// primitive then shares one device buffer (`Device.scratchpad`) instead of allocating its own on each execution,
+/// which lowers peak memory (docs/DESIGN-CHANGES.md).
 func withUserScratchpad<R>(_ attr: dnnl_primitive_attr_t?, _ body: (dnnl_primitive_attr_t?) throws -> R) throws -> R {
     var created: dnnl_primitive_attr_t?
     if attr == nil { try dnnlCheck(dnnl_primitive_attr_create(&created), "primitive_attr_create") }
@@ -341,4 +341,19 @@ extension Arg {
 func withOptionalPointer<T, R>(_ value: T?, _ body: (UnsafePointer<T>?) throws -> R) rethrows -> R {
     guard var v = value else { return try body(nil) }
     return try withUnsafePointer(to: &v) { try body($0) }
+}
+
+extension MemoryDesc {
+    /// A short name for a 4-D layout: its dimension order plus any inner block, e.g. `acdb` or `aBcd16b`.
+    var formatName: String {
+        guard raw.format_kind == dnnl_blocked else { return isWinogradWeights ? "winograd" : "?" }
+        let b = raw.format_desc.blocking
+        let strides = withUnsafeBytes(of: b.strides) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))) }
+        let order = (0..<Int(raw.ndims)).sorted { strides[$0] > strides[$1] }
+        let inner = withUnsafeBytes(of: b.inner_blks) { Array($0.bindMemory(to: Int64.self).prefix(Int(b.inner_nblks))) }
+        let innerIdx = withUnsafeBytes(of: b.inner_idxs) { Array($0.bindMemory(to: Int64.self).prefix(Int(b.inner_nblks))) }
+        let letters = Array("abcdef")
+        return String(order.map { i in innerIdx.contains(Int64(i)) ? Character(letters[i].uppercased()) : letters[i] })
+            + zip(inner, innerIdx).map { "\($0)\(letters[Int($1)])" }.joined() + (raw.data_type == dnnl_bf16 ? ":bf16" : "")
+    }
 }

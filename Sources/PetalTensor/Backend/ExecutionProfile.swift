@@ -1,6 +1,6 @@
-// Per-primitive wall time, for `petal-bench --profile`. oneDNN's own ONEDNN_VERBOSE timing is not usable for bf16
-// here: with it on, oneDNN 2.6's AMX backward-weights kernels ran ten times slower (6.7 against 70 training images/s),
-// so Petal times each execution itself, inside the lock that already serialises them.
+// Per-primitive wall time: a profiler for users (where does my step's time go?) and for `petal-bench --profile`.
+// oneDNN's own ONEDNN_VERBOSE timing distorts bf16 kernels (docs/DESIGN-CHANGES.md), so Petal times each execution
+// itself, inside the lock that already serialises them.
 import Foundation
 
 final class ExecutionProfile {
@@ -18,7 +18,7 @@ final class ExecutionProfile {
     }
 }
 
-@_spi(Benchmark) extension Device {
+extension Device {
     /// Starts timing every oneDNN execution on this device (replacing any profile in progress); `byShape` keeps one
     /// row per primitive instead of one per kind.
     public func startProfiling(byShape: Bool = false) { executionLock.withLock { profile = ExecutionProfile(byShape: byShape) } }

@@ -4,8 +4,8 @@ import CDNNL
 import Foundation
 
 /// Identifies a primitive: the op, its scalar parameters, and the exact memory layouts involved. Looked up on every
-/// op, so it is built without formatting arrays or enums into text (measured: 0.1–0.2 ms of a 7 ms batch-1 ResNet-18
-/// prediction went to describing shapes and hashing descriptors byte by byte).
+/// op, so it is built without formatting arrays or enums into text, which was a measurable share of a batch-1
+/// prediction (docs/DESIGN-CHANGES.md).
 struct PrimitiveKey: Hashable, Sendable {
     let text: String
     let numbers: [Int]

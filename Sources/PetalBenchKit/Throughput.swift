@@ -1,7 +1,9 @@
 // How fast a model trains and predicts on this machine: the measurement behind `petal bench` and `petal-bench`'s
 // model group (and so the Petal side of `make bench-compare`). Synthetic data, so only the arithmetic is timed.
+// A support target of the two benchmark front ends, not part of the libraries users build on.
 import Foundation
 import PetalNN
+import PetalTrain
 
 /// Training and inference speed of one model at one input size, as medians over repeated runs.
 public struct Throughput: Codable, Sendable {

@@ -1,7 +1,8 @@
-import PetalRandom
-// Hooks for `petal-bench` (SPI, not API): the same convolution run through Petal's ops and through the
-// bare oneDNN primitive, so the benchmark can print Petal's overhead as a ratio measured in one process.
+// Kernel probes for `petal-bench`, in the one SPI PetalTensor declares (`@_spi(Benchmark)`; no library imports it,
+// and it stays here because it drives Petal's own plans): the same convolution run through Petal's ops and through
+// the bare oneDNN primitive, so the benchmark can print Petal's overhead as a ratio measured in one process.
 import CDNNL
+import PetalRandom
 
 /// One 3×3, stride-1, padding-1 convolution shape, runnable through Petal or through oneDNN alone.
 @_spi(Benchmark) public final class ConvolutionBenchmark {

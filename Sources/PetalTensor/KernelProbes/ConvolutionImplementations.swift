@@ -77,18 +77,3 @@ import CDNNL
         return pds
     }
 }
-
-extension MemoryDesc {
-    /// A short name for a 4-D layout: its dimension order plus any inner block, e.g. `acdb` or `aBcd16b`.
-    var formatName: String {
-        guard raw.format_kind == dnnl_blocked else { return isWinogradWeights ? "winograd" : "?" }
-        let b = raw.format_desc.blocking
-        let strides = withUnsafeBytes(of: b.strides) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))) }
-        let order = (0..<Int(raw.ndims)).sorted { strides[$0] > strides[$1] }
-        let inner = withUnsafeBytes(of: b.inner_blks) { Array($0.bindMemory(to: Int64.self).prefix(Int(b.inner_nblks))) }
-        let innerIdx = withUnsafeBytes(of: b.inner_idxs) { Array($0.bindMemory(to: Int64.self).prefix(Int(b.inner_nblks))) }
-        let letters = Array("abcdef")
-        return String(order.map { i in innerIdx.contains(Int64(i)) ? Character(letters[i].uppercased()) : letters[i] })
-            + zip(inner, innerIdx).map { "\($0)\(letters[Int($1)])" }.joined() + (raw.data_type == dnnl_bf16 ? ":bf16" : "")
-    }
-}
