@@ -129,8 +129,8 @@ func runImageBenchmarks(quick: Bool) {
     }
     ImageBench.report("warp 45° bilinear 100×100×3 (UInt8 → CHW Float)", w3, warpReferences)
     // The data loader's path: a fresh Keras-style random transform per image, edge fill, UInt8 → CHW Float.
-    let augmentation = KerasAugmentation(rotationRange: 45, widthShiftRange: 0.1, heightShiftRange: 0.1, shearRange: 10,
-                                         zoomRange: 0.8...1.2, horizontalFlip: true)
+    let augmentation = AugmentationPolicy(rotationRange: 45, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.8...1.2,
+                                          shearRange: 10, horizontalFlip: true)
     var generator = SeededGenerator(seed: 1)
     let w4 = buffer.withUnsafeMutableBufferPointer { dst in
         ImageBench.measure(budget: budget) {

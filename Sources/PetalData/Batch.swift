@@ -1,5 +1,4 @@
 // What a data loader hands the trainer: one batch of images as an NCHW tensor with its labels.
-@_exported import PetalTensor
 
 /// One batch: images [N, C, H, W] (Float, normalised), integer labels and one-hot targets [N, classes].
 public struct Batch: @unchecked Sendable {

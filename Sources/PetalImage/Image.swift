@@ -1,4 +1,3 @@
-@_exported import PetalRandom
 // Image: a height × width × channels grid of pixels, stored row-major and channel-interleaved (HWC),
 // the layout of numpy arrays in scikit-image, so index (y, x, c) maps to `pixels[(y * width + x) * channels + c]`.
 

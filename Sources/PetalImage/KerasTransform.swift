@@ -46,63 +46,6 @@ public struct KerasTransformParameters: Sendable, Equatable {
     }
 }
 
-/// Keras `ImageDataGenerator`'s random-augmentation settings, sampled as its `get_random_transform` does.
-public struct KerasAugmentation: Sendable, Equatable {
-    /// Degrees; rotation is uniform in ±range.
-    public var rotationRange: Double
-    /// Fraction of the width when below 1, else pixels; the column shift is uniform in ±range.
-    public var widthShiftRange: Double
-    /// Fraction of the height when below 1, else pixels; the row shift is uniform in ±range.
-    public var heightShiftRange: Double
-    /// Degrees; shear is uniform in ±range.
-    public var shearRange: Double
-    /// Zoom factors: row and column zoom are drawn independently, uniform in the range.
-    public var zoomRange: ClosedRange<Double>
-    /// Flip left ↔ right with probability ½.
-    public var horizontalFlip: Bool
-    /// Flip top ↔ bottom with probability ½.
-    public var verticalFlip: Bool
-    /// Brightness factor range, or nil for none.
-    public var brightnessRange: ClosedRange<Double>?
-
-    /// - Parameters: Keras' argument names and meanings (`zoom_range=z` in Keras means `1 − z … 1 + z`).
-    public init(rotationRange: Double = 0, widthShiftRange: Double = 0, heightShiftRange: Double = 0, shearRange: Double = 0,
-                zoomRange: ClosedRange<Double> = 1...1, horizontalFlip: Bool = false, verticalFlip: Bool = false,
-                brightnessRange: ClosedRange<Double>? = nil) {
-        self.rotationRange = rotationRange
-        self.widthShiftRange = widthShiftRange
-        self.heightShiftRange = heightShiftRange
-        self.shearRange = shearRange
-        self.zoomRange = zoomRange
-        self.horizontalFlip = horizontalFlip
-        self.verticalFlip = verticalFlip
-        self.brightnessRange = brightnessRange
-    }
-
-    /// One random transform for a `height × width` image, drawn in Keras' order from `generator`.
-    @inlinable
-    public func sample<G: RandomNumberGenerator>(height: Int, width: Int, using g: inout G) -> KerasTransformParameters {
-        func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unitSample(&g) }
-        var p = KerasTransformParameters()
-        if rotationRange != 0 { p.rotationDegrees = uniform(-rotationRange, rotationRange) }
-        if heightShiftRange != 0 {
-            p.rowShift = uniform(-heightShiftRange, heightShiftRange) * (abs(heightShiftRange) < 1 ? Double(height) : 1)
-        }
-        if widthShiftRange != 0 {
-            p.columnShift = uniform(-widthShiftRange, widthShiftRange) * (abs(widthShiftRange) < 1 ? Double(width) : 1)
-        }
-        if shearRange != 0 { p.shearDegrees = uniform(-shearRange, shearRange) }
-        if zoomRange != 1...1 {
-            p.rowZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
-            p.columnZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
-        }
-        p.flipHorizontal = horizontalFlip && unitSample(&g) < 0.5
-        p.flipVertical = verticalFlip && unitSample(&g) < 0.5
-        if let b = brightnessRange { p.brightness = uniform(b.lowerBound, b.upperBound) }
-        return p
-    }
-}
-
 extension AffineTransform2D {
     /// The inverse map Keras' `apply_affine_transform` uses for a `height × width` image, in (x, y) coordinates:
     /// `image.warped(inverseMap: .keras(p, height: h, width: w), border: .edge)` reproduces Keras' default

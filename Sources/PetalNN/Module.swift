@@ -3,7 +3,6 @@
 // checkpoints map one to one onto PyTorch's. Train/eval mode is a property each module carries, set
 // explicitly with `train()` / `eval()` — never a hidden global.
 import Foundation
-@_exported import PetalTensor
 
 /// Why a model could not be built, run, saved or loaded.
 public enum ModelError: Error, Equatable, CustomStringConvertible {

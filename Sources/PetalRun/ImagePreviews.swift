@@ -56,15 +56,14 @@ public enum ImagePreviews {
         for t in cases { affine.add(float.warped(by: t)) }
         try save(affine, "affine.png")
 
-        let keras = KerasAugmentation(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1, shearRange: 10,
-                                      zoomRange: 0.8...1.2, horizontalFlip: true)
+        let policy = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.8...1.2,
+                                        shearRange: 10, horizontalFlip: true, fillMode: .reflect)
         var generator = SeededGenerator(seed: seed)
         var augmentations = ImageGrid(columns: 4)
         for _ in 0..<8 {
-            let p = keras.sample(height: h, width: w, using: &generator)
-            var out = float.warped(inverseMap: .keras(p, height: h, width: w), border: .reflect)
-            if p.flipHorizontal { out = out.flippedHorizontally() }
-            augmentations.add(out)
+            // `.keras` includes the draw's mirror (flipping again would undo it).
+            let p = policy.sample(height: h, width: w, using: &generator)
+            augmentations.add(float.warped(inverseMap: .keras(p, height: h, width: w), border: policy.border))
         }
         try save(augmentations, "augmentations.png")
         return written

@@ -1,4 +1,3 @@
-@_exported import PetalRandom
 // Conventions, stated once: Float32 values; row-major shapes; images are NCHW (batch, channels, height,
 // width); convolution weights are [out, in / groups, kh, kw]; dense weights are [out, in] — PyTorch's
 // conventions, so weights and fixtures map one to one.

@@ -1,7 +1,5 @@
 // Loss functions from logits: categorical cross-entropy (integer or one-hot targets, class weights, label
 // smoothing, with PyTorch's definitions) and binary cross-entropy.
-@_exported import PetalData
-@_exported import PetalNN
 
 /// A training objective over a batch's logits.
 public enum Loss: Sendable, Equatable {

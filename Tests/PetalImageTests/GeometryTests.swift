@@ -193,7 +193,7 @@ import Testing
     }
 }
 
-@Suite struct KerasAugmentationTests {
+@Suite struct AugmentationPolicyTests {
     @Test func flipsHappenAfterTheAffinePart() throws {
         let img = try Fixture.photo().cropped(y: 20, x: 30, height: 40, width: 52).toFloat()
         var p = KerasTransformParameters(rotationDegrees: 17, rowShift: 3, columnShift: -5, shearDegrees: 8, rowZoom: 1.1, columnZoom: 0.95)
@@ -206,8 +206,8 @@ import Testing
     }
 
     @Test func samplingIsSeededAndStaysInRange() {
-        let aug = KerasAugmentation(rotationRange: 20, widthShiftRange: 0.1, heightShiftRange: 6, shearRange: 10,
-                                    zoomRange: 0.8...1.2, horizontalFlip: true, brightnessRange: 0.7...1.3)
+        let aug = AugmentationPolicy(rotationRange: 20, widthShiftRange: 0.1, heightShiftRange: 6, zoomRange: 0.8...1.2,
+                                     shearRange: 10, horizontalFlip: true, brightnessRange: 0.7...1.3)
         var g1 = SeededGenerator(seed: 5), g2 = SeededGenerator(seed: 5)
         var flips = 0
         for _ in 0..<2000 {
@@ -220,7 +220,7 @@ import Testing
         }
         #expect(abs(flips - 1000) < 120, "\(flips) horizontal flips in 2000 draws")
         var g3 = SeededGenerator(seed: 5)
-        #expect(KerasAugmentation().sample(height: 10, width: 10, using: &g3) == KerasTransformParameters())
+        #expect(AugmentationPolicy().sample(height: 10, width: 10, using: &g3) == KerasTransformParameters())
     }
 }
 

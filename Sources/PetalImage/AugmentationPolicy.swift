@@ -1,10 +1,7 @@
-// Random augmentation with the parameters of Keras' `ImageDataGenerator.random_transform` (tf_keras).
-// The draw order and the matrix are PetalImage's `KerasAugmentation.sample` and `AffineTransform2D.keras`, which are
-// checked against Keras/scipy there; here they are wrapped in a Codable policy and applied to a cached 8-bit crop
-// as ONE composed warp (rotation · shift · shear · zoom · flips), written straight into the batch's planar Floats.
-// Brightness follows the warp as a multiplication clipped to [0, 1] (Keras goes through PIL's
-// ImageEnhance.Brightness, which also rounds to 8 bits; Petal keeps the Float precision).
-import PetalImage
+// Random augmentation with the parameters and meanings of Keras' `ImageDataGenerator` (tf_keras): one Codable policy
+// for the settings, the fill mode, and the draw of each image's transform in Keras' order (`get_random_transform`).
+// `AffineTransform2D.keras` turns a draw into the warp; PetalData applies it to cached crops.
+import Foundation
 
 /// Keras' `fill_mode`: what an augmented image shows where the transform reaches outside the original.
 public enum FillMode: String, Codable, Sendable, CaseIterable {
@@ -81,29 +78,6 @@ public struct AugmentationPolicy: Codable, Sendable, Equatable {
                   cval: try c.decodeIfPresent(Float.self, forKey: .cval) ?? 0)
     }
 
-    /// Checks the ranges.
-    /// - Throws: ``DataError/invalidConfig(parameter:reason:)`` naming the bad setting.
-    public func validate() throws {
-        func bad(_ name: String, _ reason: String) -> DataError { .invalidConfig(parameter: "augmentation.\(name)", reason: reason) }
-        for (name, v) in [("rotationRange", rotationRange), ("widthShiftRange", widthShiftRange),
-                          ("heightShiftRange", heightShiftRange), ("shearRange", shearRange)] where !(v >= 0 && v.isFinite) {
-            throw bad(name, "must be a finite value ≥ 0, got \(v)")
-        }
-        guard zoomRange.lowerBound > 0, zoomRange.upperBound.isFinite else {
-            throw bad("zoomRange", "factors must be positive and finite, got \(zoomRange)")
-        }
-        if let b = brightnessRange, !(b.lowerBound >= 0 && b.upperBound.isFinite) {
-            throw bad("brightnessRange", "factors must be finite and ≥ 0, got \(b)")
-        }
-    }
-
-    /// The same settings as PetalImage's sampler.
-    public var keras: KerasAugmentation {
-        KerasAugmentation(rotationRange: rotationRange, widthShiftRange: widthShiftRange, heightShiftRange: heightShiftRange,
-                          shearRange: shearRange, zoomRange: zoomRange, horizontalFlip: horizontalFlip,
-                          verticalFlip: verticalFlip, brightnessRange: brightnessRange)
-    }
-
     /// The warp border for `fillMode` (Keras 'constant' is scipy's legacy constant, `.constantOutside`).
     public var border: WarpBorder {
         switch fillMode {
@@ -114,29 +88,26 @@ public struct AugmentationPolicy: Codable, Sendable, Equatable {
         }
     }
 
-    /// The transform for image `sample` (its stable index in the data set) in `epoch`, copy `copy`: a function of
-    /// the seed and these numbers only.
-    public func parameters(seed: UInt64, epoch: Int, sample: Int, copy: Int = 0, height: Int, width: Int) -> KerasTransformParameters {
-        var g = SeededDraws.generator(seed: seed, .augmentation, epoch, sample, copy)
-        return keras.sample(height: height, width: width, using: &g)
-    }
-
-    /// Warps `image` by the composed transform of `p` into `destination` (planar CHW, values in [0, 1]), then
-    /// applies the brightness factor.
-    /// - Parameters:
-    ///   - image: the cached 8-bit crop.
-    ///   - p: drawn parameters.
-    ///   - destination: `image.height * image.width * image.channels` Floats.
-    public func apply(_ p: KerasTransformParameters, to image: ByteImage, into destination: UnsafeMutableBufferPointer<Float>) {
-        let m = AffineTransform2D.keras(p, height: image.height, width: image.width)
-        // Converting to Float first and warping Floats is faster than PetalImage's 8-bit-source warp (which converts
-        // each of the four neighbours of every sample), and gives exactly `image.toFloat().warped(...)`.
-        image.toFloat().warp(inverseMap: m, into: destination, outputHeight: image.height, outputWidth: image.width,
-                             layout: .planar, interpolation: .bilinear, border: border)
-        if p.brightness != 1 {
-            let f = Float(p.brightness)
-            let n = image.height * image.width * image.channels
-            for i in 0..<n { destination[i] = min(max(destination[i] * f, 0), 1) }
+    /// One random transform for a `height × width` image, drawn in Keras' order from `generator`.
+    @inlinable
+    public func sample<G: RandomNumberGenerator>(height: Int, width: Int, using g: inout G) -> KerasTransformParameters {
+        func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unitSample(&g) }
+        var p = KerasTransformParameters()
+        if rotationRange != 0 { p.rotationDegrees = uniform(-rotationRange, rotationRange) }
+        if heightShiftRange != 0 {
+            p.rowShift = uniform(-heightShiftRange, heightShiftRange) * (abs(heightShiftRange) < 1 ? Double(height) : 1)
         }
+        if widthShiftRange != 0 {
+            p.columnShift = uniform(-widthShiftRange, widthShiftRange) * (abs(widthShiftRange) < 1 ? Double(width) : 1)
+        }
+        if shearRange != 0 { p.shearDegrees = uniform(-shearRange, shearRange) }
+        if zoomRange != 1...1 {
+            p.rowZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
+            p.columnZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
+        }
+        p.flipHorizontal = horizontalFlip && unitSample(&g) < 0.5
+        p.flipVertical = verticalFlip && unitSample(&g) < 0.5
+        if let b = brightnessRange { p.brightness = uniform(b.lowerBound, b.upperBound) }
+        return p
     }
 }

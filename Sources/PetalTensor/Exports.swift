@@ -1,0 +1,2 @@
+// What `import PetalTensor` brings with it: the layers its public API is written in.
+@_exported import PetalRandom
