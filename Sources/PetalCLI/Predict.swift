@@ -3,7 +3,9 @@ import Foundation
 import Petal
 
 struct Predict: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Label new images with a trained checkpoint (a table on a terminal, --json for programs).")
+    static let configuration = CommandConfiguration(
+        abstract: "Label new images with a trained checkpoint (a table on a terminal, --json for programs).",
+        discussion: "Rows are printed as each image is done. Every file of a folder gets a row, those that cannot be read included (with the reason); the exit status is non-zero when no image could be labelled.")
 
     @Argument(help: "A checkpoint written by petal train.")
     var checkpoint: String
@@ -11,7 +13,7 @@ struct Predict: ParsableCommand {
     @Argument(help: "Image files or folders of images.")
     var inputs: [String]
 
-    @Flag(help: "Print JSON: one object per image with its label and class probabilities.")
+    @Flag(help: "Print JSON lines: one object per image with its label and class probabilities, or its error.")
     var json = false
 
     struct Prediction: Codable {
@@ -24,49 +26,56 @@ struct Predict: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard !inputs.isEmpty else { throw ValidationFailure("give at least one image or folder to predict") }
+            let files = try inputs.flatMap(imageFiles)
             let loaded = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
-            let names = loaded.metadata.classNames
-            var files: [String] = []
-            for input in inputs {
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: input, isDirectory: &isDir) else { throw ValidationFailure("\(input): no such file or folder") }
-                if isDir.boolValue {
-                    let items = try FileManager.default.contentsOfDirectory(atPath: input).filter { !$0.hasPrefix(".") }.sorted()
-                    let found = items.map { input + "/" + $0 }.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue }
-                    guard !found.isEmpty else { throw ValidationFailure("\(input): the folder holds no files to predict") }
-                    files += found
-                } else {
-                    files.append(input)
-                }
-            }
-            var results: [Prediction] = []
+            let names = loaded.classNames
             let session = InferenceSession(loaded.model)  // one image at a time, replayed from a recording
+            let w = min(max(files.map { FileSystem.printable($0).count }.max() ?? 4, 4), 60)
+            if !json { say("image".padding(toLength: w, withPad: " ", startingAt: 0) + "  label" + names.map { "  p(\($0))" }.joined()) }
+            var labelled = 0
             for path in files {
+                var row = Prediction(path: FileSystem.printable(path))
                 do {
-                    let x = try ImageInput.tensor(fromFile: path, config: loaded.data)
-                    let p = try session.probabilities(x).scalars
+                    let p = try session.probabilities(ImageInput.tensor(fromFile: path, config: loaded.data)).scalars
                     let best = p.indices.max { p[$0] < p[$1] }!
-                    results.append(Prediction(path: path, label: names[best],
-                                              probabilities: Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))), error: nil))
+                    (row.label, row.probabilities) = (names[best], Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))))
+                    labelled += 1
                 } catch {
-                    results.append(Prediction(path: path, label: nil, probabilities: nil, error: error.localizedDescription))
+                    row.error = (error as? LocalizedError)?.errorDescription ?? "\(error)"
                 }
+                say(json ? try compactJSON(row) : tableRow(row, width: w, names: names))
             }
-            if json {
-                say(String(decoding: try RunJSON.encode(results), as: UTF8.self))
-            } else {
-                let w = min(max(results.map(\.path.count).max() ?? 4, 4), 60)
-                say("image".padding(toLength: w, withPad: " ", startingAt: 0) + "  label" + names.map { "  p(\($0))" }.joined())
-                for r in results {
-                    let shown = r.path.count > w ? "…" + r.path.suffix(w - 1) : r.path
-                    if let label = r.label, let p = r.probabilities {
-                        say(shown.padding(toLength: w, withPad: " ", startingAt: 0) + "  " + label + names.map { String(format: "  %.4f", p[$0]!) }.joined())
-                    } else {
-                        say(shown.padding(toLength: w, withPad: " ", startingAt: 0) + "  error: " + (r.error ?? "?"))
-                    }
-                }
-            }
-            if results.allSatisfy({ $0.error != nil }) { throw ExitCode.failure }
+            if labelled == 0 { throw ExitCode.failure }
         }
     }
+
+    /// The files to label for one argument: the file itself, or every non-hidden entry of a folder that is not a
+    /// folder (unreadable ones included, so that each gets a row saying why).
+    private func imageFiles(_ input: String) throws -> [String] {
+        switch FileSystem.kind(of: input) {
+        case .missing: throw ValidationFailure("\(input): no such file or folder")
+        case .directory:
+            let entries = (FileSystem.entries(of: input) ?? []).filter { !$0.hasPrefix(".") }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let files = entries.map { input + "/" + $0 }.filter { FileSystem.kind(of: $0) != .directory }
+            guard !files.isEmpty else { throw ValidationFailure("\(input): the folder holds no files to predict") }
+            return files
+        default: return [input]
+        }
+    }
+
+    private func tableRow(_ r: Prediction, width w: Int, names: [String]) -> String {
+        let shown = (r.path.count > w ? "…" + r.path.suffix(w - 1) : r.path).padding(toLength: w, withPad: " ", startingAt: 0)
+        guard let label = r.label, let p = r.probabilities else { return shown + "  error: " + (r.error ?? "?") }
+        return shown + "  " + label + names.map { String(format: "  %.4f", p[$0]!) }.joined()
+    }
+
+    private func compactJSON(_ row: Prediction) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try e.encode(row), as: UTF8.self)
+    }
+}
+
+extension Predict.Prediction {
+    init(path: String) { self.init(path: path, label: nil, probabilities: nil, error: nil) }
 }

@@ -31,7 +31,7 @@ public enum DataError: Error, LocalizedError, Equatable, Sendable {
         case .unknownClass(let name, let root, let available):
             return "\(root): no folder for class '\(name)'; available classes: \(available.joined(separator: ", "))"
         case .emptyClass(let name, let path, let reason):
-            return "\(path): class '\(name)' has no usable images (\(reason))"
+            return "\(path): class '\(name)' cannot be trained on: \(reason)"
         case .rejectedFiles(let count, let first):
             let more = count > first.count ? " and \(count - first.count) more" : ""
             return "strict mode: \(count) unreadable or unusable file(s): \(first.joined(separator: "; "))\(more)"

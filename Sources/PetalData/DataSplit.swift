@@ -82,8 +82,8 @@ public struct DataSplit: Codable, Sendable, Equatable {
     /// - Throws: ``DataError/splitFile(path:reason:)`` when it is missing or not a split.
     public static func read(from path: String) throws -> DataSplit {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError.splitFile(path: path, reason: "cannot be read (\(error.localizedDescription))")
+        do { data = try FileSystem.read(path) } catch let e as FileError {
+            throw DataError.splitFile(path: path, reason: "cannot be read (\(e.reason))")
         }
         do { return try JSONDecoder().decode(DataSplit.self, from: data) } catch {
             throw DataError.splitFile(path: path, reason: "is not a valid split (\(error))")

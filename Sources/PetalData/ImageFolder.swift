@@ -61,13 +61,10 @@ public struct ImageFolder: Sendable, Equatable {
 
     /// Non-hidden names in a folder, in UTF-8 byte order; an unreadable folder lists as empty.
     static func visibleEntries(of folder: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let names = FileSystem.entries(of: folder) ?? []
         return names.filter { !$0.hasPrefix(".") }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Whether `path` is a folder, following a symbolic link.
-    static func isDirectory(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
-    }
+    static func isDirectory(_ path: String) -> Bool { FileSystem.kind(of: path) == .directory }
 }

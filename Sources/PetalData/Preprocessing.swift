@@ -19,11 +19,8 @@ struct ImagePreparer: Sendable {
     /// The whole file's bytes.
     /// - Throws: ``ImageError/fileAccess(path:reason:)``.
     static func read(_ path: String) throws -> Data {
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (\(error.localizedDescription))" : "no such file (a broken link, or removed)"
-            throw ImageError.fileAccess(path: path, reason: reason)
+        do { return try FileSystem.read(path) } catch let e as FileError {
+            throw ImageError.fileAccess(path: path, reason: e.reason)
         }
     }
 

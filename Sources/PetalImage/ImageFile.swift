@@ -30,11 +30,8 @@ public enum ImageCodec {
 
     /// Reads a whole file.
     static func readFile(_ path: String) throws -> Data {
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (\(error.localizedDescription))" : "no such file"
-            throw ImageError.fileAccess(path: path, reason: reason)
+        do { return try FileSystem.read(path) } catch let e as FileError {
+            throw ImageError.fileAccess(path: path, reason: e.reason)
         }
     }
 }

@@ -91,8 +91,8 @@ public final class RunFolder: @unchecked Sendable {
     /// Reads a JSON file of the folder.
     public func readJSON<T: Decodable>(_ type: T.Type, from name: String) throws -> T {
         let data: Data
-        do { data = try Data(contentsOf: file(name)) } catch {
-            throw RunError.folder(path: url.path, reason: "\(name) cannot be read (\(RunFolder.plain(error)))")
+        do { data = try FileSystem.read(file(name).path) } catch let e as FileError {
+            throw RunError.folder(path: url.path, reason: "\(name): \(e.reason)")
         }
         do { return try RunJSON.decode(type, from: data) } catch {
             throw RunError.folder(path: url.path, reason: "\(name) is not a valid \(T.self) (\(RunFolder.plain(error)))")

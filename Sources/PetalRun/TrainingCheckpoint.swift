@@ -39,7 +39,7 @@ public enum TrainingCheckpoint {
     public static func load(from url: URL, model: Module, optimizer: Optimizer) throws -> RunProgress {
         func fail(_ reason: String) -> RunError { .cannotResume(path: url.deletingLastPathComponent().path, reason: reason) }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw fail("\(url.lastPathComponent) cannot be read (\(RunFolder.plain(error)))") }
+        do { data = try FileSystem.read(url.path) } catch let e as FileError { throw fail("\(url.lastPathComponent): \(e.reason)") }
         let file: SafeTensors
         do { file = try SafeTensors(data: data, source: url.path) } catch { throw fail(error.localizedDescription) }
         guard let json = file.metadata["progress"], let progress = try? RunJSON.decode(RunProgress.self, from: Data(json.utf8)) else {

@@ -46,8 +46,8 @@ public struct Classifier {
     }
 
     private static func read(_ url: URL) throws -> Data {
-        do { return try Data(contentsOf: url) } catch {
-            throw ModelError.checkpoint(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+        do { return try FileSystem.read(url.path) } catch let e as FileError {
+            throw ModelError.checkpoint(path: url.path, reason: e.reason)
         }
     }
 

@@ -126,4 +126,51 @@ import Testing
         let weights = { (run: String) in try Data(contentsOf: dir.appendingPathComponent("\(run)/last.safetensors")) }
         #expect(try weights("killed") == weights("whole"), "last.safetensors differs")
     }
+
+    /// Every entry of a folder gets a row: a name that is not UTF-8 is labelled like any file, and a broken link or a
+    /// FIFO gets a row with its reason.
+    @Test func predictGivesEveryFileARowAndReadsNamesThatAreNotUTF8() throws {
+        let dir = try CLI.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        let photos = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        let rose = dir.appendingPathComponent("data/rose")
+        let source = rose.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: rose.path).sorted()[0])
+        let bytes = try Data(contentsOf: source)
+        // "rosé.jpg" with its é in Latin-1: not UTF-8.
+        let rawName = Array(photos.path.utf8) + Array("/ros".utf8) + [0xE9] + Array(".jpg".utf8) + [0]
+        let fd = rawName.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+        #expect(fd >= 0)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        close(fd)
+        try FileManager.default.createSymbolicLink(atPath: photos.appendingPathComponent("gone.jpg").path, withDestinationPath: "/nowhere.jpg")
+        #expect(mkfifo(photos.appendingPathComponent("pipe.jpg").path, 0o644) == 0)
+        let r = try CLI.run(["predict", "run/best.safetensors", "photos", "--json"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try r.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(rows.count == 3, "\(r.stdout)")
+        let byName = Dictionary(uniqueKeysWithValues: rows.map { (URL(fileURLWithPath: $0["path"] as! String).lastPathComponent, $0) })
+        #expect(byName["ros\\xE9.jpg"]?["label"] != nil, "the Latin-1 name is read and labelled: \(r.stdout)")
+        #expect((byName["gone.jpg"]?["error"] as? String)?.contains("broken symbolic link") == true)
+        #expect((byName["pipe.jpg"]?["error"] as? String)?.contains("FIFO") == true)
+    }
+
+    /// `inspect` always shows what it found, once, even when the data set cannot be trained on; the reason follows.
+    @Test func inspectShowsTheScanOfADataSetItCannotTrainOn() throws {
+        let dir = try CLI.tinyDataSet(perClass: 5)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let daisy = dir.appendingPathComponent("data/daisy")
+        for f in try FileManager.default.contentsOfDirectory(atPath: daisy.path).sorted().dropFirst() {
+            try FileManager.default.removeItem(at: daisy.appendingPathComponent(f))
+        }
+        try Data("not an image".utf8).write(to: dir.appendingPathComponent("data/rose/broken.jpg"))
+        let r = try CLI.run(["inspect", "data"], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.components(separatedBy: "Data set ").count == 2, "the summary once: \(r.stdout)")
+        #expect(r.stdout.contains("daisy: 1 of 1 files usable") && r.stdout.contains("unreadable: rose/broken.jpg"), "\(r.stdout)")
+        #expect(r.stderr.contains("class 'daisy' cannot be trained on: no training images after the split"), "\(r.stderr)")
+    }
 }
+

@@ -88,7 +88,7 @@ enum CLI {
 
         let predict = try CLI.run(["predict", run.appendingPathComponent("best.safetensors").path, "data/rose", "--json"], in: dir)
         #expect(predict.status == 0, "predict failed: \(predict.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(predict.stdout.utf8)) as? [[String: Any]])
+        let rows = try predict.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(rows.count == 10)
         for row in rows {
             let p = try #require(row["probabilities"] as? [String: Double])

@@ -120,8 +120,8 @@ extension Module {
     @discardableResult
     public func load(from url: URL, strict: Bool = true) throws -> CheckpointMetadata? {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ModelError.checkpoint(path: url.path, reason: "cannot be read (\(error.localizedDescription))")
+        do { data = try FileSystem.read(url.path) } catch let e as FileError {
+            throw ModelError.checkpoint(path: url.path, reason: e.reason)
         }
         let file = try SafeTensors(data: data, source: url.path)
         try load(file, source: url.path, strict: strict)

@@ -91,8 +91,8 @@ public enum Checkpointing {
         try model.load(from: URL(fileURLWithPath: path))
         let url = URL(fileURLWithPath: optimizerPath(nextTo: path))
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TrainingError.state("cannot resume: \(url.path) (optimizer state) cannot be read; save checkpoints with includeOptimizer")
+        do { data = try FileSystem.read(url.path) } catch let e as FileError {
+            throw TrainingError.state("cannot resume: \(url.path) (the optimizer state) \(e.reason); checkpoints saved with includeOptimizer write it")
         }
         let file = try SafeTensors(data: data, source: url.path)
         try optimizer.loadStateDict(file.tensors)
