@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test bench bench-quick bench-compare bench-tutorial bench-latency demo clean
+.PHONY: deps build test fuzz bench bench-quick bench-compare bench-tutorial bench-latency demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -19,6 +19,11 @@ build: deps
 
 test: deps
 	$(SWIFT) test
+
+# Every loader of untrusted bytes (safetensors, checkpoint metadata, JPEG/PNG, split files, run configurations) under
+# libFuzzer with AddressSanitizer, FUZZ_SECONDS per target (default 60); seeds in Fuzz/corpus, crashes fail the run.
+fuzz: deps
+	bash Scripts/fuzz.sh
 
 bench: deps
 	$(SWIFT) build -c release --product petal-bench
