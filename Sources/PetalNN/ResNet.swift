@@ -115,6 +115,14 @@ public final class ResNet: Module {
         return try fc(avgpool(h))
     }
 
+    /// About how many parameters a ResNet of this depth and first-stage width has (the counts at width 64 scaled by the
+    /// square of the width), known before anything is allocated: to refuse a model that cannot fit, or a checkpoint whose
+    /// metadata describes a far larger model than its tensors hold.
+    public static func estimatedParameterCount(depth: Depth, baseWidth: Int) -> Double {
+        let atWidth64: [Depth: Double] = [.r18: 11.2e6, .r34: 21.3e6, .r50: 23.5e6, .r101: 42.5e6, .r152: 58.1e6]
+        return atWidth64[depth]! * Double(baseWidth * baseWidth) / (64 * 64)
+    }
+
     /// "ResNet-18 (v1)" and so on.
     public override var layerDescription: String { "ResNet-\(depth.rawValue) (\(variant.rawValue))" }
 }

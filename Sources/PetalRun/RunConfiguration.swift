@@ -41,12 +41,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         return model
     }
 
-    /// Parameters of this network at width 64 with two classes, scaled by the square of the width: an estimate made
-    /// before anything is allocated.
-    var estimatedParameters: Double {
-        let atWidth64: [ResNet.Depth: Double] = [.r18: 11.2e6, .r34: 21.3e6, .r50: 23.5e6, .r101: 42.5e6, .r152: 58.1e6]
-        return atWidth64[depth]! * Double(width * width) / (64 * 64)
-    }
+    /// Parameters of this network, estimated before anything is allocated.
+    var estimatedParameters: Double { ResNet.estimatedParameterCount(depth: depth, baseWidth: width) }
 }
 
 /// Which optimizer a run uses.

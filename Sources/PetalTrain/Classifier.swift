@@ -32,6 +32,15 @@ public struct Classifier {
         guard let json = file.metadata["petal"], let meta = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) else {
             throw ModelError.checkpoint(path: url.path, reason: "has no Petal metadata (architecture, classes, input size)")
         }
+        // A crafted header can describe a huge model: refuse one whose tensors the file does not hold, before allocating it.
+        if let depth = meta.depth.flatMap(ResNet.Depth.init(rawValue:)) {
+            let expected = ResNet.estimatedParameterCount(depth: depth, baseWidth: meta.baseWidth ?? 64)
+            let held = file.tensors.reduce(0.0) { $0 + Double($1.tensor.count) }
+            guard held >= expected / 2 else {
+                throw ModelError.checkpoint(path: url.path, reason: String(format: "its metadata describes a ResNet-%d of width %d (about %.0f million parameters), but it holds only %.0f values",
+                                                                          depth.rawValue, meta.baseWidth ?? 64, expected / 1e6, held))
+            }
+        }
         let model: ResNet
         do { model = try meta.makeResNet() } catch ModelError.invalidConfiguration(let reason) {
             throw ModelError.checkpoint(path: url.path, reason: reason)

@@ -31,4 +31,22 @@ import PetalImage
         #expect(try classifier.predict(small).probabilities.count == 2)
         #expect(throws: ModelError.self) { try Classifier(checkpoint: URL(fileURLWithPath: "/nonexistent.safetensors")) }
     }
+
+    /// A header describing a far larger model than the file holds is refused before the model is allocated (a crafted
+    /// `baseWidth` used to abort on a failed allocation).
+    @Test func metadataDescribingAHugeModelIsRefusedBeforeAllocating() throws {
+        let model = try ResNet(depth: .r18, classes: 2, baseWidth: 4, initializer: WeightInitializer(seed: 3))
+        var meta = CheckpointMetadata(resnet: model, classNames: ["daisy", "rose"])
+        (meta.depth, meta.baseWidth) = (152, 512)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-huge-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.save(to: url, metadata: meta)
+        do {
+            _ = try Classifier(checkpoint: url)
+            Issue.record("a ResNet-152 of width 512 was built from a width-4 file")
+        } catch ModelError.checkpoint(let path, let reason) {
+            #expect(path == url.path && reason.contains("ResNet-152 of width 512") && reason.contains("holds only"), "\(reason)")
+        }
+    }
 }
+
