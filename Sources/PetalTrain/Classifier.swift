@@ -29,7 +29,7 @@ public struct Classifier {
     /// Loads a checkpoint written with Petal metadata (as `petal train` and `ModelCheckpoint` write them).
     public init(checkpoint url: URL) throws {
         let file = try SafeTensors(data: try Self.read(url), source: url.path)
-        guard let json = file.metadata["petal"], let meta = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) else {
+        guard let json = file.metadata["petal"], let meta = try? CheckpointMetadata(json: json) else {
             throw ModelError.checkpoint(path: url.path, reason: "has no Petal metadata (architecture, classes, input size)")
         }
         // A crafted header can describe a huge model: refuse one whose tensors the file does not hold, before allocating it.

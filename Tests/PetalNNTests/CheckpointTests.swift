@@ -199,6 +199,19 @@ func temporaryFolder() throws -> URL {
         }
     }
 
+    /// A diverged epoch's metrics (NaN, ±inf) are saved and read back, instead of failing the save with "the data isn't
+    /// in the correct format".
+    @Test func nonFiniteMetricsSaveAndLoad() throws {
+        let model = try ResNet(depth: .r18, classes: 2, baseWidth: 4, initializer: WeightInitializer(seed: 1))
+        var meta = CheckpointMetadata(resnet: model)
+        meta.metrics = ["loss": .nan, "val_loss": .infinity, "lr": -.infinity, "val_auc": 0.5]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-nan-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.save(to: url, metadata: meta)
+        let back = try #require(try model.load(from: url))
+        #expect(back.metrics["loss"]!.isNaN && back.metrics["val_loss"] == .infinity && back.metrics["lr"] == -.infinity && back.metrics["val_auc"] == 0.5)
+    }
+
     @Test func craftedMetadataIsAnErrorNamingTheField() throws {
         var good = CheckpointMetadata()
         (good.depth, good.variant, good.baseWidth, good.classNames) = (18, "v1", 4, ["a", "b"])

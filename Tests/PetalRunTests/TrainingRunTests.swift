@@ -38,11 +38,13 @@ import Testing
 
     /// Stopped mid-epoch (as Ctrl-C or SIGTERM do), then resumed: history, best and last weights equal the uninterrupted
     /// run's bit for bit, for a per-step schedule and SGD with momentum.
-    @Test(arguments: [SchedulePolicy.cosine, .stepDecay(factor: 0.5, every: 1)])
-    func resumeAfterAStopEqualsTheUninterruptedRun(schedule: SchedulePolicy) throws {
+    @Test(arguments: [(SchedulePolicy.cosine, OptimizerKind.sgd), (.stepDecay(factor: 0.5, every: 1), .sgd), (.oneCycle, .adamw)])
+    func resumeAfterAStopEqualsTheUninterruptedRun(schedule: SchedulePolicy, optimizer: OptimizerKind) throws {
         let root = try RunFixtures.tinyDataSet(perClass: 8)
         defer { try? FileManager.default.removeItem(at: root) }
-        let configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 3, schedule: schedule)
+        var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 3, schedule: schedule)
+        configuration.optimizer.kind = optimizer
+        if optimizer != .sgd { (configuration.optimizer.momentum, configuration.optimizer.learningRate) = (0, 0.003) }
         let whole = try RunFolder.create(at: root.appendingPathComponent("whole"))
         _ = try TrainingRun(configuration: configuration, folder: whole).run(writeReport: false, log: { _ in })
 

@@ -53,6 +53,22 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
         self.classNames = classNames.isEmpty ? (0..<resnet.classes).map { "class\($0)" } : classNames
     }
 
+    /// The metadata as the header stores it: sorted keys (the same metadata gives the same bytes in every process),
+    /// and non-finite metrics (a diverged epoch's loss) as "nan" / "inf" strings rather than an encoding failure.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads metadata written by ``json()``.
+    public init(json: String) throws {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        self = try decoder.decode(CheckpointMetadata.self, from: Data(json.utf8))
+    }
+
     /// Checks every field a reader relies on (a checkpoint is untrusted input), naming the first bad one.
     public func validate() throws {
         func bad(_ field: String, _ reason: String) -> ModelError { .invalidConfiguration("checkpoint metadata '\(field)' \(reason)") }
@@ -106,9 +122,7 @@ extension Module {
     public func save(to url: URL, metadata: CheckpointMetadata? = nil) throws {
         var header = ["format": "pt"]  // lets PyTorch tooling read the file as a state dict
         if let metadata {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys  // the same model and metadata give the same bytes in every process
-            header["petal"] = String(decoding: try encoder.encode(metadata), as: UTF8.self)
+            header["petal"] = try metadata.json()
         }
         let file = SafeTensors(tensors: stateDict.map { ($0.name, $0.tensor) }, metadata: header)
         try AtomicFile.write(try file.encoded(), to: url)
@@ -126,7 +140,7 @@ extension Module {
         let file = try SafeTensors(data: data, source: url.path)
         try load(file, source: url.path, strict: strict)
         guard let json = file.metadata["petal"] else { return nil }
-        do { return try JSONDecoder().decode(CheckpointMetadata.self, from: Data(json.utf8)) } catch {
+        do { return try CheckpointMetadata(json: json) } catch {
             throw ModelError.checkpoint(path: url.path, reason: "its Petal metadata is malformed (\(error.localizedDescription))")
         }
     }
