@@ -86,7 +86,7 @@ public struct DataSplit: Codable, Sendable, Equatable {
             throw DataError.splitFile(path: path, reason: "cannot be read (\(e.reason))")
         }
         do { return try JSONDecoder().decode(DataSplit.self, from: data) } catch {
-            throw DataError.splitFile(path: path, reason: "is not a valid split (\(error))")
+            throw DataError.splitFile(path: path, reason: "is not a valid split (\(plainDecodingReason(error)))")
         }
     }
 

@@ -33,6 +33,20 @@ public struct FileError: Error, LocalizedError, Equatable, Sendable {
     public var errorDescription: String? { "\(FileSystem.printable(path)): \(reason)" }
 }
 
+/// The reason a JSON file could not be decoded, in plain words (Foundation's own message is "The data couldn't be
+/// read because it isn't in the correct format").
+public func plainDecodingReason(_ error: Error) -> String {
+    func path(_ keys: [CodingKey]) -> String { keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+    switch error {
+    case DecodingError.keyNotFound(let key, let c): return "the key '\(path(c.codingPath + [key]))' is missing"
+    case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c):
+        return "'\(path(c.codingPath))' has the wrong type or is empty"
+    case DecodingError.dataCorrupted(let c):
+        return c.codingPath.isEmpty ? "it is not valid JSON" : "'\(path(c.codingPath))' has a value that is not allowed"
+    default: return "\(error)"
+    }
+}
+
 /// File access by raw bytes; see the file's header.
 public enum FileSystem {
     private static let escapeBase: UInt32 = 0xF700

@@ -95,7 +95,7 @@ public final class RunFolder: @unchecked Sendable {
             throw RunError.folder(path: url.path, reason: "\(name): \(e.reason)")
         }
         do { return try RunJSON.decode(type, from: data) } catch {
-            throw RunError.folder(path: url.path, reason: "\(name) is not a valid \(T.self) (\(RunFolder.plain(error)))")
+            throw RunError.folder(path: url.path, reason: "\(name) cannot be used: \(plainDecodingReason(error))")
         }
     }
 

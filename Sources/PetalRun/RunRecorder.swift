@@ -22,7 +22,10 @@ final class RunRecorder: Callback {
         guard !state.epochInterrupted else { return }
         let monitor = configuration.monitor
         guard let value = logs[monitor] else {
-            throw RunError.invalidSetting("monitor", reason: "'\(monitor)' is missing from epoch \(state.epoch + 1)'s logs (\(logs.keys.sorted().joined(separator: ", ")))")
+            // Only AUC can be missing (a key check ran before training): a class had no validation image this epoch.
+            let seen = Set(state.validation?.labels ?? []), classes = metadata.classNames
+            let absent = classes.indices.filter { !seen.contains($0) }.map { classes[$0] }
+            throw RunError.data("epoch \(state.epoch + 1): \(monitor) is undefined because no validation image of class \(absent.map { "'\($0)'" }.joined(separator: ", ")) could be read (were files removed during the run?)")
         }
         progress.history.append(logs)
         progress.completedEpochs = state.epoch + 1

@@ -55,4 +55,18 @@ import Testing
         let back = try RunJSON.decode([String: Double].self, from: data)
         #expect(back["loss"]!.isNaN && back["lr"] == .infinity)
     }
+
+    @Test func aDamagedConfigurationIsNamedInPlainWords() throws {
+        let url = temporaryURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        let folder = try RunFolder.create(at: url)
+        for (text, reason) in [("{\"dataDirectory\": \"/d\"}", "the key 'data' is missing"), ("{not json", "it is not valid JSON"),
+                               ("{\"dataDirectory\": 5}", "'dataDirectory' has the wrong type or is empty")] {
+            try Data(text.utf8).write(to: folder.file(RunFiles.configuration))
+            #expect(throws: RunError.folder(path: url.path, reason: "config.json cannot be used: \(reason)")) {
+                _ = try folder.readJSON(RunConfiguration.self, from: RunFiles.configuration)
+            }
+        }
+    }
 }
+
