@@ -100,16 +100,39 @@ public struct AffineTransform2D: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The image centre in (x, y) pixel coordinates: ((width − 1) / 2, (height − 1) / 2), scikit-image's
-    /// `rotate` centre and the tutorial's.
+    /// `rotate` centre.
     public static func centre(height: Int, width: Int) -> (x: Double, y: Double) {
         (Double(width - 1) / 2, Double(height - 1) / 2)
     }
 
-    /// This transform performed about the centre of a `height × width` image instead of the origin:
-    /// translate(−centre) + self + translate(+centre), in scikit-image's `+` order.
+    /// The point the tutorial turns about: `shift_x, shift_y = image.shape[0]/2, image.shape[1]/2` used as (x, y),
+    /// that is (height / 2, width / 2), rows and columns swapped as the tutorial writes it (its pictures show this).
+    public static func tutorialCentre(height: Int, width: Int) -> (x: Double, y: Double) {
+        (Double(height) / 2, Double(width) / 2)
+    }
+
+    /// This transform performed about the point (x, y) instead of the origin: translate(−point) + self +
+    /// translate(+point), in scikit-image's `+` order (the tutorial's `matrix_to_topleft + op + matrix_to_center`).
+    public func about(x: Double, y: Double) -> AffineTransform2D {
+        .translation(x: -x, y: -y) + self + .translation(x: x, y: y)
+    }
+
+    /// This transform performed about the centre of a `height × width` image (``centre(height:width:)``).
     public func aboutCentre(height: Int, width: Int) -> AffineTransform2D {
         let (cx, cy) = Self.centre(height: height, width: width)
-        return .translation(x: -cx, y: -cy) + self + .translation(x: cx, y: cy)
+        return about(x: cx, y: cy)
+    }
+
+    /// The tutorial's affine pictures for a `height × width` image, as its notebook computes them: each matrix is
+    /// passed to scikit-image's `warp`, which reads it as the inverse map (output pixel → input pixel), so show them
+    /// with `warped(inverseMap:)`. Rotation, zoom and shear turn about ``tutorialCentre(height:width:)``.
+    public static func tutorialCases(height: Int, width: Int) -> [(name: String, caption: String, inverseMap: AffineTransform2D)] {
+        let (x, y) = tutorialCentre(height: height, width: width)
+        return [("rotate45", "rotation 45°", AffineTransform2D(rotation: .pi / 4).about(x: x, y: y)),
+                ("zoom_out_scale2", "scale (2, 2): zoom out", AffineTransform2D(scale: 2).about(x: x, y: y)),
+                ("zoom_in_scale0.5", "scale (0.5, 0.5): zoom in", AffineTransform2D(scale: 0.5).about(x: x, y: y)),
+                ("translate50", "translation (50, 50)", .translation(x: 50, y: 50)),
+                ("shear45", "shear 45°", AffineTransform2D(shearX: .pi / 4).about(x: x, y: y))]
     }
 
     /// The top two matrix rows.

@@ -42,18 +42,11 @@ public enum ImagePreviews {
         normalisation.add(float.normalised(.percentile5to95))
         try save(normalisation, "normalisation.png")
 
-        // The tutorial's cases, each about the image centre.
+        // The tutorial's pictures exactly: its matrices about its centre, read as inverse maps as `tf.warp` does.
         let (h, w) = (rgb.height, rgb.width)
-        let cases: [AffineTransform2D] = [
-            AffineTransform2D(rotation: .pi / 4).aboutCentre(height: h, width: w),
-            AffineTransform2D(scale: 2).aboutCentre(height: h, width: w),
-            AffineTransform2D(scale: 0.5).aboutCentre(height: h, width: w),
-            .translation(x: 50, y: 50),
-            AffineTransform2D(shearX: .pi / 4).aboutCentre(height: h, width: w),
-        ]
         var affine = ImageGrid(columns: 3)
         affine.add(float)
-        for t in cases { affine.add(float.warped(by: t)) }
+        for c in AffineTransform2D.tutorialCases(height: h, width: w) { affine.add(float.warped(inverseMap: c.inverseMap)) }
         try save(affine, "affine.png")
 
         let policy = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.8...1.2,

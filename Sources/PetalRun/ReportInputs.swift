@@ -40,12 +40,18 @@ enum ReportInputs {
         if let first = prepared.train.samples.first {
             attempt("inspection grids") { _ = try ImagePreviews.write(image: full(first.path), into: folder.url, threshold: 125, seed: config.seed) }
         }
-        // Augmentations exactly as training draws them: the first batch of epoch 0.
-        if prepared.train.augments, prepared.train.batchesPerEpoch > 0 {
-            attempt("augmented batch") {
-                let batch = try prepared.train.batch(epoch: 0, index: 0)
+        // Augmentation exactly as training draws it in epoch 0 (each draw is a function of the seed, epoch and sample):
+        // each original beside its augmented version, so the picture shows what augmentation does.
+        let train = prepared.train
+        if train.augments {
+            attempt("augmentations") {
                 var grid = ImageGrid(columns: 8)
-                for i in 0..<min(batch.count, 16) { grid.add(try displayable(batch.images.slice(batch: i..<(i + 1)))) }
+                for sample in 0..<min(train.samples.count, 8) {
+                    if train.doubles { grid.add(try train.preview(sample: sample, epoch: 0, copy: 0)) } else {
+                        grid.add(try displayable(ImageInput.tensor(fromFile: full(train.samples[sample].path), config: config)))
+                    }
+                    grid.add(try train.preview(sample: sample, epoch: 0, copy: train.doubles ? 1 : 0))
+                }
                 try grid.writePNG(toFile: folder.file("augmentations.png").path)
             }
         }

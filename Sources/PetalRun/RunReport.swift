@@ -61,8 +61,8 @@ public struct RunReport {
                                 ("channels.png", "A training image and its red, green and blue channels."),
                                 ("morphology.png", "Red channel > 125, then erosion, dilation, opening and closing with disk(3)."),
                                 ("normalisation.png", "/255, min–max and p5–p95 normalisation."),
-                                ("affine.png", "45° rotation, zoom ×2 and ×0.5, translation (50, 50) and 45° shear, about the centre."),
-                                ("augmentations.png", "Augmentations: the first training batch exactly as training drew it.")]
+                                ("affine.png", "The tutorial's affine pictures: the original, rotation 45°, scale (2, 2) (zoom out), scale (0.5, 0.5) (zoom in), translation (50, 50) and shear 45°. As in the tutorial, each matrix is scikit-image's warp input, the inverse map (output pixel → input pixel), about the tutorial's centre (height/2, width/2) as (x, y)."),
+                                ("augmentations.png", "Augmentation as training draws it in epoch 0: each training crop (left) beside its augmented version (right).")]
         where FileManager.default.fileExists(atPath: folder.file(file).path) {
             html.image(file: folder.file(file), alt: caption, caption: caption)
         }

@@ -97,7 +97,7 @@ enum CLI {
         }
 
         let report = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
-        for section in ["Loss", "Accuracy", "ROC AUC", "Learning rate", "ROC curve", "Confusion matrix", "Samples", "Augmentations", "Predictions"] {
+        for section in ["Loss", "Accuracy", "ROC AUC", "Learning rate", "ROC curve", "Confusion matrix", "Samples", "Augmentation as training draws it", "Predictions"] {
             #expect(report.contains(section), "the report lacks \(section)")
         }
         #expect(report.components(separatedBy: "<svg").count - 1 >= 5, "charts are inline SVG")

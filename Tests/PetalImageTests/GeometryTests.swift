@@ -123,6 +123,25 @@ import Testing
         #expect(seen == 5)
     }
 
+    /// The tutorial's own pictures: its matrices about its centre (shape[0]/2, shape[1]/2 as x, y) given to
+    /// `tf.warp` as the inverse map, on a non-square crop; `AffineTransform2D.tutorialCases` rebuilds the same.
+    @Test func theTutorialsAffinePicturesMatchItsCode() throws {
+        let url = Fixture.url("image_tutorial_warps.json")
+        let fixture = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let crop = try Fixture.photo().cropped(y: 60, x: 120, height: 64, width: 48).toFloat()
+        let ours = Dictionary(uniqueKeysWithValues: AffineTransform2D.tutorialCases(height: 64, width: 48).map { ($0.name, $0.inverseMap) })
+        var seen = 0
+        for case let c as [String: Any] in fixture["cases"] as! [Any] {
+            let name = c["name"] as! String
+            let map = try #require(ours[name], "no tutorial case named \(name)")
+            Self.expectClose(map, c["inverse_matrix"]!, name)
+            let err = maxAbsDifference(crop.warped(inverseMap: map), Fixture.warpImage(c))
+            #expect(err < 1e-4, "\(name): max error \(err)")
+            seen += 1
+        }
+        #expect(seen == 5 && ours.count == 5)
+    }
+
     @Test func everyBorderModeAndOrderMatchesScikitImage() throws {
         let w = Fixture["warp"]
         let mi = w["modes_input"] as! [String: Any]

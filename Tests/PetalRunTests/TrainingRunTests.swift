@@ -30,8 +30,18 @@ import Testing
         #expect(again.auc == evaluation.auc && again.accuracy == evaluation.accuracy && again.count == 4)
         let all = try trained.evaluate(on: configuration.dataDirectory, allImages: true)
         #expect(all.count == 16, "--all evaluates every image")
+        // The augmentation picture pairs each training crop with its augmented copy as epoch 0 drew it.
+        let prepared = try DataPipeline.prepare(root: configuration.dataDirectory, config: configuration.data,
+                                                splitFile: folder.file(RunFiles.split).path, log: { _ in })
+        let grid = try Image<UInt8>(contentsOfFile: folder.file("augmentations.png").path)
+        func tile(_ k: Int) throws -> Image<UInt8> { try grid.cropped(y: 4, x: 4 + k * 36, height: 32, width: 32) }
+        func rendered(_ image: Image<Float>) throws -> Image<UInt8> { var g = ImageGrid(columns: 1, spacing: 0); g.add(image); return try g.render() }
+        #expect(try tile(0).pixels == rendered(prepared.train.preview(sample: 0, epoch: 0, copy: 0)).pixels, "left: the crop")
+        #expect(try tile(1).pixels == rendered(prepared.train.preview(sample: 0, epoch: 0, copy: 1)).pixels, "right: its augmented copy")
+        #expect(try tile(0).pixels != tile(1).pixels)
+
         let report = try String(contentsOf: folder.file(RunFiles.report), encoding: .utf8)
-        for section in ["Loss", "ROC AUC", "Confusion matrix", "Augmentations", "Predictions", "resnet18 (preact, width 4"] {
+        for section in ["Loss", "ROC AUC", "Confusion matrix", "Augmentation as training draws it", "Predictions", "resnet18 (preact, width 4"] {
             #expect(report.contains(section), "the report lacks \(section)")
         }
     }
