@@ -76,13 +76,17 @@ struct Overfit: ParsableCommand {
 
     @Option(help: "Images per class.") var images = 20
     @Option(help: "Epochs.") var epochs = 30
+    @Option(help: "Folder to write overfit.csv, overfit.svg and overfit.json into; a run folder's report then shows the check (default: a new folder under runs).")
+    var output: String?
 
     func run() throws {
         try runReportingErrors {
             let configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs)
-            let report = try RunExperiments.overfit(configuration: configuration, images: images, epochs: epochs,
+            let folder = try outputFolder(output, name: "overfit")
+            let report = try RunExperiments.overfit(configuration: configuration, images: images, epochs: epochs, into: folder,
                                                     callbacks: [ProgressBar()], log: { say($0) })
             say(report.summary)
+            say("Curves: \(folder.file(OverfitFiles.curves).path)")
             if !report.passed { throw ExitCode.failure }
         }
     }

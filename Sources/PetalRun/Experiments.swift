@@ -32,7 +32,9 @@ public enum RunExperiments {
             }
         }
         try AtomicFile.write(Data(csv.utf8), to: folder.file("sweep.csv"))
-        try ReportFigures.sweep(results).write(to: folder.file("sweep.svg"))
+        if let table = CSVTable(url: folder.file("sweep.csv")) {
+            try AtomicFile.write(Data(ReportFigures.sideBySide(try ReportFigures.sweep(table: table)).utf8), to: folder.file("sweep.svg"))
+        }
         if folder.contains(RunFiles.report) { try RunReport(folder: folder).write() }
         return results
     }
@@ -55,19 +57,58 @@ public enum RunExperiments {
         return result
     }
 
-    /// The overfit check: `images` per class, no augmentation, trained for `epochs` epochs until memorised.
-    public static func overfit(configuration: RunConfiguration, images: Int, epochs: Int, callbacks: [Callback] = [],
-                               log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> OverfitReport {
+    /// The overfit check: `images` per class, no augmentation, trained for `epochs` epochs until memorised, with the
+    /// validation split scored each epoch. Writes `overfit.csv` (every epoch's logs), `overfit.svg` (the curves) and
+    /// `overfit.json` (the verdict) into `folder`; a run folder's report then shows them.
+    public static func overfit(configuration: RunConfiguration, images: Int, epochs: Int, into folder: RunFolder,
+                               callbacks: [Callback] = [], log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> OverfitReport {
         guard images >= 1 else { throw RunError.invalidSetting("images", reason: "must be at least 1, got \(images)") }
         guard epochs >= 1 else { throw RunError.invalidSetting("epochs", reason: "must be at least 1, got \(epochs)") }
         var c = configuration
         c.data.perClassLimit = images
         c.data.augmentation = nil
         c.data.appendAugmentedCopy = false
-        c.data.batchSize = min(c.data.batchSize, images * max(c.data.classes?.count ?? 2, 1))
+        // A batch can hold at most the subset: images per class times the classes the folder really has.
+        let classCount = try c.data.classes?.count ?? ImageFolder(root: c.dataDirectory).classes.count
+        c.data.batchSize = min(c.data.batchSize, images * max(classCount, 1))
         try c.validate()
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
         let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)
-        return try overfitCheck(model, optimizer: try c.optimizer.makeOptimizer(model.parameters), subset: prepared.train, epochs: epochs, callbacks: callbacks)
+        let report = try overfitCheck(model, optimizer: try c.optimizer.makeOptimizer(model.parameters), subset: prepared.train,
+                                      validation: prepared.validation, epochs: epochs, callbacks: callbacks)
+        try HistoryFile.write(report.history.epochs, to: folder.file(OverfitFiles.history))
+        try folder.writeJSON(OverfitVerdict(report, images: images, epochs: epochs), to: OverfitFiles.verdict)
+        if let table = CSVTable(url: folder.file(OverfitFiles.history)) {
+            try AtomicFile.write(Data(ReportFigures.sideBySide(try ReportFigures.overfit(table: table)).utf8), to: folder.file(OverfitFiles.curves))
+        }
+        if folder.contains(RunFiles.report) { try RunReport(folder: folder).write() }
+        return report
+    }
+}
+
+/// The files the overfit check leaves in a folder.
+public enum OverfitFiles {
+    public static let history = "overfit.csv"
+    public static let curves = "overfit.svg"
+    public static let verdict = "overfit.json"
+}
+
+/// The overfit check's outcome as `overfit.json` stores it.
+public struct OverfitVerdict: Codable, Sendable, Equatable {
+    /// Whether the subset was memorised: the loss at least halved and training accuracy reached 100 %.
+    public var passed: Bool
+    public var imagesPerClass: Int, epochs: Int
+    public var initialLoss: Double, finalLoss: Double, finalAccuracy: Double
+    /// The last epoch's validation accuracy (it plateaus while training accuracy rises, as the tutorial shows).
+    public var finalValidationAccuracy: Double?
+    /// One line for people.
+    public var summary: String
+
+    /// The verdict of `report` for a check of `images` per class over `epochs` epochs.
+    public init(_ report: OverfitReport, images: Int, epochs: Int) {
+        (passed, imagesPerClass, self.epochs) = (report.passed, images, epochs)
+        (initialLoss, finalLoss, finalAccuracy) = (report.initialLoss, report.finalLoss, report.finalAccuracy)
+        finalValidationAccuracy = report.history.epochs.last?["val_accuracy"]
+        summary = report.summary
     }
 }

@@ -6,23 +6,51 @@ import PetalTrain
 
 /// Charts of the experiments (sweep and range test), from their results or their CSV files.
 public enum ReportFigures {
-    /// Training loss per epoch, one line per rate.
-    public static func sweep(_ results: [SweepResult]) throws -> LineChart {
-        try LineChart(title: "Learning-rate sweep", xLabel: "epoch", yLabel: "training loss",
-                      series: results.map { r in LineSeries(name: "lr \(r.learningRate)", x: (1...max(r.history.epochs.count, 1)).map(Double.init), y: r.history.values("loss")) })
-    }
-
-    /// The same chart from `sweep.csv`.
-    public static func sweep(table: CSVTable) throws -> LineChart {
-        guard let rates = table.column("learning_rate"), let epochs = table.column("epoch"), let loss = table.column("loss") else {
-            throw ReportError.invalidData("sweep.csv lacks learning_rate, epoch or loss")
+    /// The tutorial's comparison of rates: loss, accuracy (training and validation) and validation ROC AUC per epoch,
+    /// one line per rate and side, from `sweep.csv`.
+    public static func sweep(table: CSVTable) throws -> [LineChart] {
+        guard let rates = table.column("learning_rate"), let epochs = table.column("epoch") else {
+            throw ReportError.invalidData("sweep.csv lacks learning_rate or epoch")
         }
         var order: [Double] = []
         for r in rates where !order.contains(r) { order.append(r) }
-        return try LineChart(title: "Learning-rate sweep", xLabel: "epoch", yLabel: "training loss", series: order.map { r in
-            let rows = rates.indices.filter { rates[$0] == r }
-            return LineSeries(name: "lr \(Float(r))", x: rows.map { epochs[$0] }, y: rows.map { loss[$0] })
-        })
+        func series(_ key: String, _ side: String) -> [LineSeries] {
+            guard let values = table.column(key) else { return [] }
+            return order.map { r in
+                let rows = rates.indices.filter { rates[$0] == r }
+                return LineSeries(name: "lr \(Float(r))" + (side.isEmpty ? "" : " \(side)"), x: rows.map { epochs[$0] }, y: rows.map { values[$0] })
+            }
+        }
+        let panels: [(String, String, [LineSeries])] = [
+            ("Loss per learning rate", "cross-entropy", series("loss", "training") + series("val_loss", "validation")),
+            ("Accuracy per learning rate", "accuracy", series("accuracy", "training") + series("val_accuracy", "validation")),
+            ("Validation ROC AUC per learning rate", "AUC", series("val_auc", "")),
+        ]
+        return try panels.filter { !$0.2.isEmpty }.map { try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, width: 520, height: 380) }
+    }
+
+    /// The overfit check's curves from `overfit.csv`: loss and accuracy per epoch, training and validation.
+    public static func overfit(table: CSVTable) throws -> [LineChart] {
+        guard let epochs = table.column("epoch") else { throw ReportError.invalidData("overfit.csv lacks epoch") }
+        func series(_ pairs: [(String, String)]) -> [LineSeries] {
+            pairs.compactMap { key, name in table.column(key).map { LineSeries(name: name, x: epochs, y: $0) } }
+        }
+        return try [("Overfit check: loss", "cross-entropy", series([("loss", "training"), ("val_loss", "validation")])),
+                    ("Overfit check: accuracy", "accuracy", series([("accuracy", "training"), ("val_accuracy", "validation")]))]
+            .filter { !$0.2.isEmpty }.map { try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, width: 520, height: 380) }
+    }
+
+    /// Charts side by side in one SVG document (each chart a nested `<svg>` placed at its offset).
+    public static func sideBySide(_ charts: [LineChart]) -> String {
+        var x = 0.0, body = ""
+        for chart in charts {
+            let svg = chart.svg
+            let start = svg.range(of: "<svg ")!
+            body += svg.replacingCharacters(in: start, with: "<svg x=\"\(x)\" y=\"0\" ") + "\n"
+            x += chart.width
+        }
+        let height = charts.map(\.height).max() ?? 0
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(x)\" height=\"\(height)\" viewBox=\"0 0 \(x) \(height)\">\n" + body + "</svg>\n"
     }
 
     /// Smoothed loss against the rate (log scale), with the suggested rate marked.

@@ -85,9 +85,18 @@ public struct RunReport {
             }
         }
 
-        if let sweep = CSVTable(url: folder.file("sweep.csv")), let chart = try? ReportFigures.sweep(table: sweep) {
+        if let sweep = CSVTable(url: folder.file("sweep.csv")), let charts = try? ReportFigures.sweep(table: sweep), !charts.isEmpty {
             html.section("Learning-rate sweep")
-            html.figure(svg: chart.svg, caption: "Training loss per epoch for each learning rate (a fresh model per rate).")
+            for chart in charts {
+                html.figure(svg: chart.svg, caption: "\(chart.title): a fresh model per rate, the same initial weights (the tutorial's comparison).")
+            }
+        }
+        if let verdict = try? folder.readJSON(OverfitVerdict.self, from: OverfitFiles.verdict),
+           let table = CSVTable(url: folder.file(OverfitFiles.history)), let charts = try? ReportFigures.overfit(table: table) {
+            html.section("Overfit check")
+            html.paragraph((verdict.passed ? "Passed: " : "FAILED: ") + verdict.summary
+                           + " (\(verdict.imagesPerClass) images per class, \(verdict.epochs) epochs, no augmentation). A model that cannot memorise a few images has a bug; validation accuracy is expected to plateau.")
+            for chart in charts { html.figure(svg: chart.svg, caption: "\(chart.title) per epoch on the small subset.") }
         }
         if let finder = CSVTable(url: folder.file("lr-finder.csv")), let chart = try? ReportFigures.finder(table: finder) {
             html.section("Learning-rate range test")

@@ -102,9 +102,12 @@ public struct OverfitReport {
 /// The tutorial's sanity check: train on a small subset (e.g. 20 images per class) for `epochs` epochs and
 /// report whether the loss falls and the training accuracy rises to `targetAccuracy`. A model and pipeline
 /// that cannot memorise 40 images has a bug.
-public func overfitCheck(_ model: Module, optimizer: Optimizer, subset: BatchSource, epochs: Int,
+/// - Parameter validation: scored every epoch too (the tutorial watches validation accuracy plateau while training
+///   accuracy rises); it does not change the verdict.
+public func overfitCheck(_ model: Module, optimizer: Optimizer, subset: BatchSource, validation: BatchSource? = nil, epochs: Int,
                          loss: Loss = .crossEntropy, targetAccuracy: Double = 1, callbacks: [Callback] = []) throws -> OverfitReport {
-    let history = try Trainer.fit(model, train: subset, epochs: epochs, optimizer: optimizer, loss: loss, callbacks: callbacks)
+    let history = try Trainer.fit(model, train: subset, validation: validation, epochs: epochs, optimizer: optimizer, loss: loss,
+                                  callbacks: callbacks)
     // Keras' view, as in the tutorial: the training-mode loss and accuracy of the first and last epochs.
     let losses = history.values("loss"), accuracies = history.values("accuracy")
     let (first, last, accuracy) = (losses.first ?? .nan, losses.last ?? .nan, accuracies.last ?? 0)

@@ -1,0 +1,43 @@
+// The tutorial's experiments leave their evidence: the sweep compares rates on loss, accuracy and AUC (training and
+// validation), the overfit check writes its history, curves and verdict, and both join a run folder's report.
+import Foundation
+import Testing
+@testable import PetalRun
+
+@Suite(.serialized) struct ExperimentsTests {
+    @Test func theSweepPlotsLossAccuracyAndAUCPerRateAndJoinsTheReport() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 2)
+        let folder = try RunFolder.create(at: root.appendingPathComponent("run"))
+        _ = try TrainingRun(configuration: configuration, folder: folder).run(log: { _ in })
+        configuration.epochs = 2
+        let results = try RunExperiments.sweepLearningRates([0.1, 0.01], configuration: configuration, into: folder, log: { _ in })
+        #expect(results.count == 2 && results.allSatisfy { $0.history.epochs.count == 2 })
+        let csv = try String(contentsOf: folder.file("sweep.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 5 && csv[0] == "learning_rate,epoch,loss,accuracy,val_loss,val_accuracy,val_auc")
+        let svg = try String(contentsOf: folder.file("sweep.svg"), encoding: .utf8)
+        #expect(svg.components(separatedBy: "<svg ").count - 1 == 4, "three panels in one document")
+        for text in ["Loss per learning rate", "Accuracy per learning rate", "Validation ROC AUC per learning rate", "lr 0.1 validation", "lr 0.01 training"] {
+            #expect(svg.contains(text), "sweep.svg lacks \(text)")
+        }
+        let report = try String(contentsOf: folder.file(RunFiles.report), encoding: .utf8)
+        #expect(report.contains("Learning-rate sweep") && report.contains("Accuracy per learning rate"))
+    }
+
+    @Test func theOverfitCheckWritesItsHistoryCurvesAndVerdict() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"))
+        configuration.data.classes = nil  // the batch cap counts the folder's real classes
+        configuration.data.batchSize = 32
+        let folder = try RunFolder.create(at: root.appendingPathComponent("overfit"))
+        let report = try RunExperiments.overfit(configuration: configuration, images: 3, epochs: 4, into: folder, log: { _ in })
+        #expect(report.history.epochs.count == 4)
+        let rows = try String(contentsOf: folder.file(OverfitFiles.history), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 5 && rows[0].contains("val_accuracy"), "validation is scored each epoch: \(rows[0])")
+        let verdict = try folder.readJSON(OverfitVerdict.self, from: OverfitFiles.verdict)
+        #expect(verdict.passed == report.passed && verdict.imagesPerClass == 3 && verdict.finalValidationAccuracy != nil)
+        #expect(try String(contentsOf: folder.file(OverfitFiles.curves), encoding: .utf8).contains("Overfit check: accuracy"))
+    }
+}
