@@ -94,7 +94,7 @@ public struct RunReport {
         if let verdict = try? folder.readJSON(OverfitVerdict.self, from: OverfitFiles.verdict),
            let table = CSVTable(url: folder.file(OverfitFiles.history)), let charts = try? ReportFigures.overfit(table: table) {
             html.section("Overfit check")
-            html.paragraph((verdict.passed ? "Passed: " : "FAILED: ") + verdict.summary
+            html.paragraph(verdict.summary.prefix(1).uppercased() + verdict.summary.dropFirst()
                            + " (\(verdict.imagesPerClass) images per class, \(verdict.epochs) epochs, no augmentation). A model that cannot memorise a few images has a bug; validation accuracy is expected to plateau.")
             for chart in charts { html.figure(svg: chart.svg, caption: "\(chart.title) per epoch on the small subset.") }
         }

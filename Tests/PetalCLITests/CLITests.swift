@@ -1,6 +1,7 @@
 // Runs the real `petal` executable on a tiny data set with a tiny model.
 import Foundation
 import Testing
+import Petal
 
 /// The result of one `petal` invocation.
 struct Invocation {
@@ -151,4 +152,30 @@ enum CLI {
             #expect(h.status == 0 && h.stdout.contains("USAGE"), "\(sub) --help")
         }
     }
+
+    /// Three classes end to end: the third is the daisies mirrored (new pixels, so no duplicate leaks).
+    @Test func threeClassesTrainEvaluateReportAndPredict() throws {
+        let dir = try CLI.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let daisy = dir.appendingPathComponent("data/daisy"), third = dir.appendingPathComponent("data/mirrored")
+        try FileManager.default.createDirectory(at: third, withIntermediateDirectories: true)
+        for f in try FileManager.default.contentsOfDirectory(atPath: daisy.path) {
+            let image = try Image<UInt8>(contentsOfFile: daisy.appendingPathComponent(f).path)
+            try image.flippedVertically().write(toFile: third.appendingPathComponent(f).path, format: .jpeg(quality: 90))
+        }
+        let train = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "2"] + CLITests.tiny, in: dir)
+        #expect(train.status == 0, "train failed: \(train.stderr)")
+        let run = dir.appendingPathComponent("run")
+        let evaluation = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("evaluation.json"))) as? [String: Any])
+        #expect((evaluation["classes"] as? [String]) == ["daisy", "mirrored", "rose"])
+        #expect((evaluation["confusionMatrix"] as? [[Int]])?.map(\.count) == [3, 3, 3])
+        #expect((evaluation["rocCurves"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["daisy vs rest", "mirrored vs rest", "rose vs rest"])
+        let report = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("mirrored vs rest") && report.contains("Confusion matrix"))
+        let predict = try CLI.run(["predict", "run/best.safetensors", "data/mirrored", "--json"], in: dir)
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let rows = try predict.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(rows.count == 8 && rows.allSatisfy { ($0["probabilities"] as? [String: Double])?.count == 3 })
+    }
 }
+
