@@ -125,14 +125,17 @@ public struct AffineTransform2D: Sendable, Equatable, CustomStringConvertible {
 
     /// The tutorial's affine pictures for a `height × width` image, as its notebook computes them: each matrix is
     /// passed to scikit-image's `warp`, which reads it as the inverse map (output pixel → input pixel), so show them
-    /// with `warped(inverseMap:)`. Rotation, zoom and shear turn about ``tutorialCentre(height:width:)``.
-    public static func tutorialCases(height: Int, width: Int) -> [(name: String, caption: String, inverseMap: AffineTransform2D)] {
+    /// with `warped(inverseMap:)`. Rotation, zoom and shear turn about ``tutorialCentre(height:width:)``. The defaults
+    /// are the tutorial's values (45°, scales 2 and ½, translation (50, 50), shear 45°).
+    public static func tutorialCases(height: Int, width: Int, rotationDegrees: Double = 45, zoom: Double = 2, shift: Double = 50,
+                                     shearDegrees: Double = 45) -> [(name: String, caption: String, inverseMap: AffineTransform2D)] {
         let (x, y) = tutorialCentre(height: height, width: width)
-        return [("rotate45", "rotation 45°", AffineTransform2D(rotation: .pi / 4).about(x: x, y: y)),
-                ("zoom_out_scale2", "scale (2, 2): zoom out", AffineTransform2D(scale: 2).about(x: x, y: y)),
-                ("zoom_in_scale0.5", "scale (0.5, 0.5): zoom in", AffineTransform2D(scale: 0.5).about(x: x, y: y)),
-                ("translate50", "translation (50, 50)", .translation(x: 50, y: 50)),
-                ("shear45", "shear 45°", AffineTransform2D(shearX: .pi / 4).about(x: x, y: y))]
+        func g(_ v: Double) -> String { String(format: "%g", v) }
+        return [("rotate\(g(rotationDegrees))", "rotation \(g(rotationDegrees))°", AffineTransform2D(rotation: rotationDegrees * .pi / 180).about(x: x, y: y)),
+                ("zoom_out_scale\(g(zoom))", "scale (\(g(zoom)), \(g(zoom)))", AffineTransform2D(scale: zoom).about(x: x, y: y)),
+                ("zoom_in_scale\(g(1 / zoom))", "scale (\(g(1 / zoom)), \(g(1 / zoom)))", AffineTransform2D(scale: 1 / zoom).about(x: x, y: y)),
+                ("translate\(g(shift))", "translation (\(g(shift)), \(g(shift)))", .translation(x: shift, y: shift)),
+                ("shear\(g(shearDegrees))", "shear \(g(shearDegrees))°", AffineTransform2D(shearX: shearDegrees * .pi / 180).about(x: x, y: y))]
     }
 
     /// The top two matrix rows.

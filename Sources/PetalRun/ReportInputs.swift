@@ -38,7 +38,9 @@ enum ReportInputs {
         }
         // The inspection grids of the first training image (channels, threshold, morphology, normalisation, affine).
         if let first = prepared.train.samples.first {
-            attempt("inspection grids") { _ = try ImagePreviews.write(image: full(first.path), into: folder.url, threshold: 125, seed: config.seed) }
+            attempt("inspection grids") { var settings = PreviewSettings()
+                settings.seed = config.seed
+                _ = try ImagePreviews.write(image: full(first.path), into: folder.url, settings: settings) }
         }
         // Augmentation exactly as training draws it in epoch 0 (each draw is a function of the seed, epoch and sample):
         // each original beside its augmented version, so the picture shows what augmentation does.

@@ -59,9 +59,10 @@ public struct RunReport {
         html.section("Samples")
         for (file, caption) in [("samples.png", "Validation crops as the network sees them (per class)."),
                                 ("channels.png", "A training image and its red, green and blue channels."),
-                                ("morphology.png", "Red channel > 125, then erosion, dilation, opening and closing with disk(3)."),
+                                ("morphology.png", "Red channel > 125, Otsu's threshold of the red channel beside it, then erosion, dilation, opening and closing of the first with disk(3)."),
                                 ("normalisation.png", "/255, min–max and p5–p95 normalisation."),
-                                ("affine.png", "The tutorial's affine pictures: the original, rotation 45°, scale (2, 2) (zoom out), scale (0.5, 0.5) (zoom in), translation (50, 50) and shear 45°. As in the tutorial, each matrix is scikit-image's warp input, the inverse map (output pixel → input pixel), about the tutorial's centre (height/2, width/2) as (x, y)."),
+                                ("flips.png", "The original, mirrored left ↔ right and top ↔ bottom (np.fliplr, np.flipud)."),
+                                ("affine.png", "The tutorial's affine pictures: the original, rotation 45°, scale (2, 2) (zoom out), scale (0.5, 0.5) (zoom in), translation (50, 50), shear 45° and the brightness jitter ×0.999. As in the tutorial, each matrix is scikit-image's warp input, the inverse map (output pixel → input pixel), about the tutorial's centre (height/2, width/2) as (x, y)."),
                                 ("augmentations.png", "Augmentation as training draws it in epoch 0: each training crop (left) beside its augmented version (right).")]
         where FileManager.default.fileExists(atPath: folder.file(file).path) {
             html.image(file: folder.file(file), alt: caption, caption: caption)

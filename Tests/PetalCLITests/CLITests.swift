@@ -177,5 +177,24 @@ enum CLI {
         let rows = try predict.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(rows.count == 8 && rows.allSatisfy { ($0["probabilities"] as? [String: Double])?.count == 3 })
     }
+
+    @Test func previewTakesTheTutorialsOptionsAndChecksThem() throws {
+        let dir = try CLI.tinyDataSet(perClass: 1)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let photo = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("data/rose").path)[0]
+        let image = "data/rose/" + photo
+        let r = try CLI.run(["preview", image, "--output", "grids", "--threshold", "otsu", "--channel", "green", "--footprint", "square",
+                             "--radius", "2", "--rotation", "30", "--zoom", "1.5", "--shift", "20", "--shear", "10", "--brightness", "1.2",
+                             "--vertical-flip", "--seed", "3"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        for file in ["channels.png", "morphology.png", "normalisation.png", "flips.png", "affine.png", "augmentations.png"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("grids/" + file).path), "missing \(file)")
+        }
+        for (arguments, expected) in [(["--radius", "0"], "--radius"), (["--threshold", "300"], "--threshold"), (["--channel", "alpha"], "alpha"),
+                                      (["--zoom", "0"], "--zoom"), (["--shear", "90"], "--shear"), (["--brightness", "nan"], "--brightness")] {
+            let bad = try CLI.run(["preview", image, "--output", "bad"] + arguments, in: dir)
+            #expect(bad.status != 0 && bad.stderr.split(separator: "\n").first?.contains(expected) == true, "\(arguments): \(bad.stderr)")
+        }
+    }
 }
 
