@@ -19,12 +19,27 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(help: "Also list the N images the model got most confidently wrong (fastai's top losses).")
+    var topLosses: Int?
+
+    /// One of the images the model got most confidently wrong.
+    struct TopLoss: Encodable { var path: String; var truth: String; var predicted: String; var probability: Double; var loss: Double }
+
     func run() throws {
         try runReportingErrors {
+            if let n = topLosses, n < 1 { throw ValidationFailure("--top-losses must be at least 1, got \(n)") }
             let trained = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
-            let s = try trained.evaluate(on: dataDir ?? bundledDemoFolder(), allImages: all, log: { warn($0) })
+            let (evaluation, images) = try trained.evaluation(on: dataDir ?? bundledDemoFolder(), allImages: all, log: { warn($0) })
+            let s = EvaluationSummary(evaluation, classes: trained.classNames)
+            let worst = TopLosses.rank(evaluation, count: topLosses ?? 0).map { i, loss -> TopLoss in
+                let c = evaluation.classCount, row = Array(evaluation.probabilities[(i * c)..<((i + 1) * c)])
+                let best = row.indices.max { row[$0] < row[$1] }!
+                return TopLoss(path: FileSystem.printable(images[i]), truth: s.classes[evaluation.labels[i]], predicted: s.classes[best],
+                               probability: Double(row[best]), loss: loss)
+            }
             if json {
-                say(String(decoding: try RunJSON.encode(s), as: UTF8.self))
+                struct WithTopLosses: Encodable { var evaluation: EvaluationSummary; var topLosses: [TopLoss] }
+                say(String(decoding: topLosses == nil ? try RunJSON.encode(s) : try RunJSON.encode(WithTopLosses(evaluation: s, topLosses: worst)), as: UTF8.self))
                 return
             }
             say("\(s.count) images · loss \(String(format: "%.4f", s.loss)) · accuracy \(String(format: "%.4f", s.accuracy)) · AUC \(s.auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)")")
@@ -34,6 +49,10 @@ struct Evaluate: ParsableCommand {
                 say(n.padding(toLength: w, withPad: " ", startingAt: 0) + String(format: "  %.4f     %.4f  %.4f  %d", s.precision[i], s.recall[i], s.f1[i], s.support[i]))
             }
             say("confusion matrix (rows: true, columns: predicted): \(s.confusionMatrix)")
+            if !worst.isEmpty {
+                say("top losses (true → predicted, probability of the prediction, loss):")
+                for t in worst { say("  \(t.path)  \(t.truth) → \(t.predicted)  \(String(format: "%.3f  loss %.3f", t.probability, t.loss))") }
+            }
         }
     }
 }

@@ -16,6 +16,9 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print JSON lines: one object per image with its label and class probabilities, or its error.")
     var json = false
 
+    @Option(help: "Write a Grad-CAM picture of each image into this folder (<image name>.gradcam.png): where the network looked for the predicted class.")
+    var explain: String?
+
     struct Prediction: Codable {
         var path: String
         var label: String?
@@ -40,6 +43,7 @@ struct Predict: ParsableCommand {
                     let best = p.indices.max { p[$0] < p[$1] }!
                     (row.label, row.probabilities) = (names[best], Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))))
                     labelled += 1
+                    if let explain { try writeExplanation(of: path, into: explain, model: loaded) }
                 } catch {
                     row.error = (error as? LocalizedError)?.errorDescription ?? "\(error)"
                 }
@@ -73,6 +77,14 @@ struct Predict: ParsableCommand {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try e.encode(row), as: UTF8.self)
+    }
+
+    private func writeExplanation(of path: String, into folder: String, model: TrainedModel) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let x = try ImageInput.tensor(fromFile: path, config: model.data)
+        let cam = try GradCAM.explain(model.model, image: x)
+        let name = (FileSystem.printable(path) as NSString).lastPathComponent
+        try GradCAM.overlay(cam.heatmap, onInput: x).write(toFile: folder + "/" + name + ".gradcam.png", format: .png)
     }
 }
 

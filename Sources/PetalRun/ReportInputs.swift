@@ -15,10 +15,17 @@ enum ReportInputs {
         var truth: String
         var predicted: String
         var probability: Double
+        /// The crop as the network saw it, and its Grad-CAM overlay (PNG files in the run folder).
+        var thumbnail: String?
+        var gradCAM: String?
+        /// Cross-entropy of the true class (top losses).
+        var loss: Double?
     }
 
-    /// Writes the grids and `predictions.json`; each part that fails is reported through `log` and skipped.
-    static func write(folder: RunFolder, prepared: PreparedData, model: Module, log: (String) -> Void) {
+    /// Writes the grids, `predictions.json` (with thumbnails and Grad-CAM overlays) and `top-losses.json` (the
+    /// validation images the model got most confidently wrong, from `evaluation`); each part that fails is reported
+    /// through `log` and skipped.
+    static func write(folder: RunFolder, prepared: PreparedData, model: ResNet, evaluation: Evaluation, log: (String) -> Void) {
         func attempt(_ what: String, _ body: () throws -> Void) {
             do { try body() } catch { log("warning: the report's \(what) was left out: \(error.localizedDescription)") }
         }
@@ -62,13 +69,41 @@ enum ReportInputs {
             let perClass = max(1, 12 / max(names.count, 1))
             let chosen = names.indices.flatMap { label in validation.filter { $0.label == label }.prefix(perClass) }
             var shown: [Shown] = []
-            for s in chosen {
+            for (i, s) in chosen.enumerated() {
                 guard let x = try? ImageInput.tensor(fromFile: full(s.path), config: config) else { continue }
                 let p = try model.predictProbabilities(x).scalars
                 let best = p.indices.max { p[$0] < p[$1] }!
-                shown.append(Shown(path: s.path, truth: names[s.label], predicted: names[best], probability: Double(p[best])))
+                let picture = try displayable(x)
+                let thumbnail = "prediction-\(i).png", heat = "gradcam-\(i).png"
+                try picture.write(toFile: folder.file(thumbnail).path, format: .png)
+                let cam = try GradCAM.explain(model, image: x)
+                try GradCAM.overlay(cam.heatmap, on: picture.toFloat()).write(toFile: folder.file(heat).path, format: .png)
+                shown.append(Shown(path: s.path, truth: names[s.label], predicted: names[best], probability: Double(p[best]),
+                                   thumbnail: thumbnail, gradCAM: heat))
             }
             try folder.writeJSON(shown, to: "predictions.json")
+        }
+        attempt("top losses") {
+            try folder.writeJSON(try topLosses(evaluation, validation: validation, names: names, count: 8, folder: folder, picture: { path in
+                try displayable(ImageInput.tensor(fromFile: full(path), config: config))
+            }), to: "top-losses.json")
+        }
+    }
+
+    /// fastai's top losses: the validation images with the highest cross-entropy (most confidently wrong first), with
+    /// thumbnails written into `folder`.
+    static func topLosses(_ e: Evaluation, validation: [Sample], names: [String], count: Int, folder: RunFolder,
+                          picture: (String) throws -> Image<UInt8>) throws -> [Shown] {
+        let c = e.classCount
+        return try TopLosses.rank(e, count: count).enumerated().compactMap { rank, entry in
+            let i = entry.index
+            guard validation.indices.contains(i), let image = try? picture(validation[i].path) else { return nil }
+            let row = Array(e.probabilities[(i * c)..<((i + 1) * c)])
+            let best = row.indices.max { row[$0] < row[$1] }!
+            let thumbnail = "top-loss-\(rank).png"
+            try image.write(toFile: folder.file(thumbnail).path, format: .png)
+            return Shown(path: validation[i].path, truth: names[e.labels[i]], predicted: names[best], probability: Double(row[best]),
+                         thumbnail: thumbnail, loss: entry.loss)
         }
     }
 

@@ -117,10 +117,22 @@ public struct RunReport {
 
         if let shown = try? folder.readJSON([ReportInputs.Shown].self, from: "predictions.json") {
             html.section("Predictions")
-            html.table(header: ["Image", "True class", "Predicted", "Probability"], rows: shown.map {
-                [URL(fileURLWithPath: $0.path).lastPathComponent, $0.truth, $0.predicted + ($0.truth == $0.predicted ? "" : " ✗"), String(format: "%.3f", $0.probability)]
-            }, caption: "The best model on the first validation images of each class (✗: wrong).")
+            html.gallery(gallery(shown) { "\($0.truth) → \($0.predicted)\($0.truth == $0.predicted ? "" : " ✗") · \(String(format: "%.3f", $0.probability))" },
+                         caption: "The best model on the first validation images of each class: true class → predicted class (✗ when wrong) and its probability.")
+            let heat = shown.compactMap { s in s.gradCAM.map { ReportInputs.Shown(path: s.path, truth: s.truth, predicted: s.predicted, probability: s.probability, thumbnail: $0) } }
+            html.gallery(gallery(heat) { "\($0.predicted) · \(String(format: "%.3f", $0.probability))" },
+                         caption: "Where the network looked (Grad-CAM of the predicted class over the last stage): red marks the strongest evidence.")
+        }
+        if let top = try? folder.readJSON([ReportInputs.Shown].self, from: "top-losses.json"), !top.isEmpty {
+            html.section("Top losses")
+            html.gallery(gallery(top) { "true \($0.truth), predicted \($0.predicted) \(String(format: "%.2f", $0.probability)) · loss \(String(format: "%.2f", $0.loss ?? .nan))" },
+                         caption: "The validation images the best model got most confidently wrong (fastai's top losses), highest loss first.")
         }
         try html.write(to: folder.file(RunFiles.report))
+    }
+
+    /// The pictures of `items` that exist in the folder, each with its caption.
+    private func gallery(_ items: [ReportInputs.Shown], caption: (ReportInputs.Shown) -> String) -> [(image: Data, caption: String)] {
+        items.compactMap { item in item.thumbnail.flatMap { try? FileSystem.read(folder.file($0).path) }.map { ($0, caption(item)) } }
     }
 }

@@ -39,6 +39,13 @@ public struct TrainedModel {
     /// Evaluates the model on the data set at `root`: on the run's validation split when the checkpoint has one and
     /// `allImages` is off, else on every usable image of the folder.
     public func evaluate(on root: String, allImages: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> EvaluationSummary {
+        EvaluationSummary(try evaluation(on: root, allImages: allImages, log: log).evaluation, classes: metadata.classNames)
+    }
+
+    /// The raw evaluation (every image's probabilities) and the images in its order, as ``evaluate(on:allImages:log:)``
+    /// chooses them; for per-image views such as ``TopLosses``.
+    public func evaluation(on root: String, allImages: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in })
+        throws -> (evaluation: Evaluation, images: [String]) {
         var config = data
         config.classes = metadata.classNames
         config.augmentation = nil
@@ -53,6 +60,6 @@ public struct TrainedModel {
             config.dropLast = false
             source = try DataPipeline.prepare(root: root, config: config, splitFile: splitFile!.path, log: log).validation
         }
-        return EvaluationSummary(try PetalTrain.evaluate(model, on: source), classes: metadata.classNames)
+        return (try PetalTrain.evaluate(model, on: source), source.samples.map { source.root + "/" + $0.path })
     }
 }

@@ -119,10 +119,11 @@ public final class TrainingRun {
         if folder.contains(RunFiles.best) {
             let best = try c.model.makeModel(classes: classes.count, seed: 0)
             try best.load(from: folder.file(RunFiles.best))
-            summary = EvaluationSummary(try evaluate(best, on: prepared.validation), classes: classes)
+            let evaluation = try evaluate(best, on: prepared.validation)
+            summary = EvaluationSummary(evaluation, classes: classes)
             try folder.writeJSON(summary, to: RunFiles.evaluation)
             if writeReport {
-                ReportInputs.write(folder: folder, prepared: prepared, model: best, log: log)
+                ReportInputs.write(folder: folder, prepared: prepared, model: best, evaluation: evaluation, log: log)
                 try RunReport(folder: folder).write()
                 log("Report: \(folder.file(RunFiles.report).path)")
             }

@@ -172,5 +172,24 @@ import Testing
         #expect(r.stdout.contains("daisy: 1 of 1 files usable") && r.stdout.contains("unreadable: rose/broken.jpg"), "\(r.stdout)")
         #expect(r.stderr.contains("class 'daisy' cannot be trained on: no training images after the split"), "\(r.stderr)")
     }
+
+    @Test func evaluateListsTopLossesAndPredictExplainsWithGradCAM() throws {
+        let dir = try CLI.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        let r = try CLI.run(["evaluate", "run/best.safetensors", "data", "--all", "--json", "--top-losses", "3"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let top = try #require(json["topLosses"] as? [[String: Any]])
+        #expect(top.count == 3 && (json["evaluation"] as? [String: Any])?["count"] as? Int == 12)
+        let losses = top.compactMap { $0["loss"] as? Double }
+        #expect(losses == losses.sorted(by: >), "highest loss first: \(losses)")
+        let explain = try CLI.run(["predict", "run/best.safetensors", "data/rose", "--explain", "cams"], in: dir)
+        #expect(explain.status == 0, "\(explain.stderr)")
+        let cams = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("cams").path)
+        #expect(cams.count == 6 && cams.allSatisfy { $0.hasSuffix(".gradcam.png") }, "\(cams)")
+        #expect(try CLI.run(["evaluate", "run/best.safetensors", "data", "--top-losses", "0"], in: dir).stderr.contains("--top-losses"))
+    }
 }
 

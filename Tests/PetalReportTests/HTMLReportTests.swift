@@ -154,3 +154,17 @@ import Testing
         }
     }
 }
+
+@Suite struct GalleryTests {
+    @Test func aGalleryEmbedsEachPictureWithItsEscapedCaptionAndNotesBadData() throws {
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3])
+        var report = HTMLReport(title: "t")
+        report.section("Predictions")
+        report.gallery([(png, "rose → daisy <✗>"), (Data("text".utf8), "broken")], caption: "Shown & told")
+        let html = report.render()
+        #expect(html.contains("<div class=\"gallery\">") && html.contains("data:image/png;base64,"))
+        #expect(html.contains("rose → daisy &lt;✗&gt;") && html.contains("Shown &amp; told"))
+        #expect(html.contains("A picture of \"broken\" was left out") || html.contains("A picture of &quot;broken&quot; was left out"))
+    }
+}
+

@@ -41,7 +41,13 @@ import Testing
         #expect(try tile(0).pixels != tile(1).pixels)
 
         let report = try String(contentsOf: folder.file(RunFiles.report), encoding: .utf8)
-        for section in ["Loss", "ROC AUC", "Confusion matrix", "Augmentation as training draws it", "Predictions", "resnet18 (preact, width 4"] {
+        for file in ["prediction-0.png", "gradcam-0.png", "top-loss-0.png", "flips.png", "top-losses.json"] {
+            #expect(folder.contains(file), "missing \(file)")
+        }
+        let top = try folder.readJSON([ReportInputs.Shown].self, from: "top-losses.json")
+        #expect(top.count == 4 && zip(top, top.dropFirst()).allSatisfy { $0.loss! >= $1.loss! }, "every validation image, highest loss first")
+        for section in ["Loss", "ROC AUC", "Confusion matrix", "Augmentation as training draws it", "Predictions", "resnet18 (preact, width 4",
+                        "Top losses", "Where the network looked", "class=\"gallery\""] {
             #expect(report.contains(section), "the report lacks \(section)")
         }
     }

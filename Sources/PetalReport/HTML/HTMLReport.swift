@@ -28,6 +28,7 @@ public struct HTMLReport: Sendable {
         case summary([(String, String)])
         case table(caption: String?, header: [String], rows: [[String]])
         case figure(markup: String, caption: String?)
+        case gallery(items: [(markup: String, caption: String)], caption: String?)
         case note(String)
     }
 
@@ -115,6 +116,20 @@ public struct HTMLReport: Sendable {
             return
         }
         image(data: data, alt: alt ?? file.lastPathComponent, caption: caption)
+    }
+
+    /// Adds a grid of small pictures, each with its own short caption (thumbnails of predictions, say). Pictures that
+    /// are not PNG or JPEG data are left out with a note.
+    public mutating func gallery(_ items: [(image: Data, caption: String)], caption: String? = nil) {
+        var tags: [(String, String)] = []
+        for (data, text) in items {
+            guard let mime = Self.imageType(of: data) else {
+                append(.note("A picture of \"\(text)\" was left out: its \(data.count) bytes are not a PNG or JPEG file."))
+                continue
+            }
+            tags.append(("<img alt=\"\(Markup.escape(text))\" src=\"data:\(mime);base64,\(data.base64EncodedString())\"/>", text))
+        }
+        if !tags.isEmpty { append(.gallery(items: tags, caption: caption)) }
     }
 
     /// Adds a highlighted note, for warnings a reader should not miss.
@@ -243,6 +258,11 @@ public struct HTMLReport: Sendable {
                 html += "</tr>\n"
             }
             return html + "</tbody>\n</table></div>\n"
+        case .gallery(let items, let caption):
+            var html = caption.map { "<p class=\"gallery-caption\">\(Markup.escape($0))</p>\n" } ?? ""
+            html += "<div class=\"gallery\">\n"
+            for (markup, text) in items { html += "<figure>\(markup)<figcaption>\(Markup.escape(text))</figcaption></figure>\n" }
+            return html + "</div>\n"
         case .figure(let markup, let caption):
             var html = "<figure>\n\(markup)\n"
             if let caption { html += "<figcaption>\(Markup.escape(caption))</figcaption>\n" }

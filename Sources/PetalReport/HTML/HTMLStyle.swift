@@ -28,6 +28,10 @@ enum HTMLStyle {
     figure svg, figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
     figure svg { width: 100%; }
     figcaption { color: #57606a; font-size: 0.9rem; margin-top: 6px; }
+    .gallery { display: grid; gap: 12px; margin: 12px 0; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
+    .gallery figure img { width: 100%; }
+    .gallery figcaption { font-size: 0.8rem; margin-top: 4px; }
+    .gallery-caption { color: #57606a; font-size: 0.9rem; margin: 0 0 12px; }
     .note { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 8px 12px; }
     @media (max-width: 600px) {
       main { padding: 18px 10px 40px; }
