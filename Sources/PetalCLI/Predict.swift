@@ -16,6 +16,9 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print JSON lines: one object per image with its label and class probabilities, or its error.")
     var json = false
 
+    @Option(help: "Also write an HTML page (one self-contained file) with every image's thumbnail, label and probability.")
+    var html: String?
+
     @Option(help: "Write a Grad-CAM picture of each image into this folder (<image name>.gradcam.png): where the network looked for the predicted class.")
     var explain: String?
 
@@ -36,6 +39,7 @@ struct Predict: ParsableCommand {
             let w = min(max(files.map { FileSystem.printable($0).count }.max() ?? 4, 4), 60)
             if !json { say("image".padding(toLength: w, withPad: " ", startingAt: 0) + "  label" + names.map { "  p(\($0))" }.joined()) }
             var labelled = 0
+            var page: [(image: Data, caption: String)] = [], failures: [String] = []
             for path in files {
                 var row = Prediction(path: FileSystem.printable(path))
                 do {
@@ -44,10 +48,24 @@ struct Predict: ParsableCommand {
                     (row.label, row.probabilities) = (names[best], Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))))
                     labelled += 1
                     if let explain { try writeExplanation(of: path, into: explain, model: loaded) }
+                    if html != nil {
+                        let x = try ImageInput.tensor(fromFile: path, config: loaded.data)
+                        let name = (FileSystem.printable(path) as NSString).lastPathComponent
+                        page.append((Data(try InputPicture.image(of: x).encoded(as: .png)), "\(name): \(row.label!) \(String(format: "%.3f", row.probabilities![row.label!]!))"))
+                    }
                 } catch {
                     row.error = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                    failures.append("\(row.path): \(row.error!)")
                 }
                 say(json ? try compactJSON(row) : tableRow(row, width: w, names: names))
+            }
+            if let html {
+                var report = HTMLReport(title: "Petal predictions", subtitle: checkpoint, timestamp: Date())
+                report.section("Predictions")
+                report.gallery(page, caption: "Each image as the network saw it (the checkpoint's crop), its label and the label's probability.")
+                for f in failures { report.note("Not labelled: \(f)") }
+                try report.write(to: URL(fileURLWithPath: html))
+                say("Page: \(html)")
             }
             if labelled == 0 { throw ExitCode.failure }
         }

@@ -107,19 +107,6 @@ enum ReportInputs {
         }
     }
 
-    /// A [1, 3, h, w] input tensor back to an 8-bit image (undoing mean/std by rescaling to its range).
-    static func displayable(_ x: Tensor) throws -> Image<UInt8> {
-        let (h, w) = (x.shape[2], x.shape[3])
-        let v = x.scalars
-        let lo = v.min() ?? 0, hi = v.max() ?? 1
-        let inUnitRange = lo >= 0 && hi <= 1
-        var pixels = [UInt8](repeating: 0, count: h * w * 3)
-        for c in 0..<3 {
-            for i in 0..<(h * w) {
-                let f = inUnitRange ? v[c * h * w + i] : (v[c * h * w + i] - lo) / max(hi - lo, 1e-6)
-                pixels[i * 3 + c] = UInt8(max(0, min(255, (f * 255).rounded())))
-            }
-        }
-        return try Image(height: h, width: w, channels: 3, pixels: pixels)
-    }
+    /// The network's input as a picture (``InputPicture``).
+    static func displayable(_ x: Tensor) throws -> Image<UInt8> { try InputPicture.image(of: x) }
 }

@@ -185,7 +185,9 @@ import Testing
         #expect(top.count == 3 && (json["evaluation"] as? [String: Any])?["count"] as? Int == 12)
         let losses = top.compactMap { $0["loss"] as? Double }
         #expect(losses == losses.sorted(by: >), "highest loss first: \(losses)")
-        let explain = try CLI.run(["predict", "run/best.safetensors", "data/rose", "--explain", "cams"], in: dir)
+        let explain = try CLI.run(["predict", "run/best.safetensors", "data/rose", "--explain", "cams", "--html", "page.html"], in: dir)
+        let page = try String(contentsOf: dir.appendingPathComponent("page.html"), encoding: .utf8)
+        #expect(page.components(separatedBy: "data:image/png;base64,").count - 1 == 6 && page.contains("class=\"gallery\""), "a thumbnail per image")
         #expect(explain.status == 0, "\(explain.stderr)")
         let cams = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("cams").path)
         #expect(cams.count == 6 && cams.allSatisfy { $0.hasSuffix(".gradcam.png") }, "\(cams)")
