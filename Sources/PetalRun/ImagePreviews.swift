@@ -116,16 +116,21 @@ public enum ImagePreviews {
         affine.add(float.scaledBrightness(by: s.brightness))
         try save(affine, "affine.png")
 
+        var augmentations = ImageGrid(columns: 4)
+        for (image, _) in augmentationSamples(of: float, settings: s) { augmentations.add(image) }
+        try save(augmentations, "augmentations.png")
+        return written
+    }
+
+    /// The random augmentations the preview shows, with the draw of each.
+    static func augmentationSamples(of float: Image<Float>, settings s: PreviewSettings, count: Int = 8) -> [(Image<Float>, KerasTransformParameters)] {
         let policy = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.8...1.2,
                                         shearRange: 10, horizontalFlip: true, verticalFlip: s.verticalFlip, fillMode: .reflect)
         var generator = SeededGenerator(seed: s.seed)
-        var augmentations = ImageGrid(columns: 4)
-        for _ in 0..<8 {
+        return (0..<count).map { _ in
             // `.keras` includes the draw's mirror (flipping again would undo it).
-            let p = policy.sample(height: rgb.height, width: rgb.width, using: &generator)
-            augmentations.add(float.warped(inverseMap: .keras(p, height: rgb.height, width: rgb.width), border: policy.border))
+            let p = policy.sample(height: float.height, width: float.width, using: &generator)
+            return (float.warped(inverseMap: .keras(p, height: float.height, width: float.width), border: policy.border), p)
         }
-        try save(augmentations, "augmentations.png")
-        return written
     }
 }

@@ -192,6 +192,12 @@ import Testing
         let cams = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("cams").path)
         #expect(cams.count == 6 && cams.allSatisfy { $0.hasSuffix(".gradcam.png") }, "\(cams)")
         #expect(try CLI.run(["evaluate", "run/best.safetensors", "data", "--top-losses", "0"], in: dir).stderr.contains("--top-losses"))
+        // The tutorial's ablation limits both sides.
+        let limited = try CLI.run(["train", "data", "--run-dir", "limited", "--epochs", "1", "--per-class-limit", "3",
+                                   "--validation-per-class-limit", "1"] + Self.tiny, in: dir)
+        #expect(limited.status == 0, "\(limited.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("limited/evaluation.json"))) as? [String: Any])
+        #expect(summary["count"] as? Int == 2, "one validation image per class")
     }
 }
 

@@ -40,4 +40,25 @@ import Testing
         #expect(verdict.passed == report.passed && verdict.imagesPerClass == 3 && verdict.finalValidationAccuracy != nil)
         #expect(try String(contentsOf: folder.file(OverfitFiles.curves), encoding: .utf8).contains("Overfit check: accuracy"))
     }
+
+    /// The preview's random augmentations mirror when their draw says so (an extra flip used to undo it): a draw with
+    /// only a mirror shows the photo mirrored.
+    @Test func previewAugmentationsMirrorWhenTheDrawSaysSo() throws {
+        var g = SeededGenerator(seed: 4)
+        let photo = try Image<Float>(height: 20, width: 30, channels: 3, pixels: (0..<1800).map { _ in Float(g.next() % 256) / 255 })
+        let samples = ImagePreviews.augmentationSamples(of: photo, settings: PreviewSettings(), count: 16)
+        let mirrored = samples.filter { $0.1.flipHorizontal }
+        #expect(!mirrored.isEmpty && mirrored.count < 16)
+        for (image, p) in samples {
+            var unflipped = p
+            unflipped.flipHorizontal = false
+            let plain = photo.warped(inverseMap: .keras(unflipped, height: 20, width: 30), border: .symmetric)
+            #expect(maxDifference(image, p.flipHorizontal ? plain.flippedHorizontally() : plain) < 1e-5)
+        }
+    }
+
+    private func maxDifference(_ a: Image<Float>, _ b: Image<Float>) -> Float {
+        zip(a.pixels, b.pixels).map { abs($0 - $1) }.max() ?? .infinity
+    }
 }
+
