@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]),
@@ -30,7 +31,7 @@ let package = Package(
         .target(name: "PetalFiles"),
         .target(name: "PetalTensor", dependencies: ["CDNNL", "PetalRandom", "PetalFiles"]),
         .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG", "PetalRandom", "PetalFiles"]),
-        .target(name: "PetalNN", dependencies: ["PetalTensor"]),
+        .target(name: "PetalNN", dependencies: ["PetalTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .target(name: "PetalReport"),

@@ -18,6 +18,8 @@ enum FuzzTarget: String, CaseIterable {
     case split
     /// Run configurations (config.json) and progress records.
     case config
+    /// PyTorch `.pth` checkpoints: the zip archive and the restricted unpickler.
+    case pth
 }
 
 let target: FuzzTarget = {
@@ -43,6 +45,9 @@ public func petalFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .config:
         if let c = try? RunJSON.decode(RunConfiguration.self, from: bytes) { try? c.validate() }
         _ = try? RunJSON.decode(RunProgress.self, from: bytes)
+    case .pth:
+        let url = URL(fileURLWithPath: NSTemporaryDirectory() + "petal-fuzz-\(getpid()).pth")
+        if (try? bytes.write(to: url)) != nil { _ = try? PyTorchCheckpoint.read(url) }
     }
     return 0
 }

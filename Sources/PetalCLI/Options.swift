@@ -68,6 +68,9 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Stop when any file is unreadable instead of skipping it with a warning.")
     var strict = false
 
+    @Flag(help: "Normalise with ImageNet's mean and std (for weights trained on ImageNet, such as torchvision's) instead of /255; predict and evaluate apply it again from the checkpoint.")
+    var imagenetNormalisation = false
+
     var root: String { dataDir ?? bundledDemoFolder() }
 
     func config() throws -> DataConfig {
@@ -76,7 +79,9 @@ struct DataOptions: ParsableArguments {
                                                         zoomRange: AugmentationPolicy.zoom(zoom), shearRange: shear,
                                                         horizontalFlip: true, fillMode: fill) : nil
         return DataConfig(classes: classes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                          cropHeight: crop, cropWidth: crop, smallImages: smallImages, validationFraction: validationFraction,
+                          cropHeight: crop, cropWidth: crop, smallImages: smallImages,
+                          normalisation: imagenetNormalisation ? .meanStd(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]) : .divideBy255,
+                          validationFraction: validationFraction,
                           splitOrder: splitOrder, seed: seed, perClassLimit: perClassLimit, validationPerClassLimit: validationPerClassLimit,
                           batchSize: batchSize, augmentation: augmentation, appendAugmentedCopy: augment && double, strict: strict)
     }
@@ -94,6 +99,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: "Convolution arithmetic: fp32, or bf16 (bfloat16 on AMX / AVX-512-BF16 with fp32 weights; about twice the inference speed).")
     var precision: Precision = .fp32
+
+    @Option(help: "Start from these weights (fine-tuning): a PyTorch .pth state dict such as torchvision's resnet18-….pth, a safetensors file with torchvision's names, or a Petal checkpoint. The classifier is replaced when the number of classes differs; use --variant v1 for torchvision's weights.")
+    var pretrained: String?
 
     @Option(help: "Convolution algorithm: auto (Winograd for fp32 3×3 stride-1 convolutions when the batch is over 8 in training or 3 in inference: about 1.3× faster ResNet training) or direct (the plain sum, as PyTorch and TensorFlow compute).")
     var convolution: ConvolutionAlgorithm = .auto
@@ -162,8 +170,12 @@ struct OptimizerOptions: ParsableArguments {
 /// Every option group a run is made of, as a checked configuration.
 func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: OptimizerOptions, epochs: Int,
                       monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStopping: Int? = nil) throws -> RunConfiguration {
-    let c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, optimizer: optimizer.settings,
+    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, optimizer: optimizer.settings,
                              schedule: optimizer.policy, epochs: epochs, monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
+    if let path = model.pretrained {
+        guard FileSystem.kind(of: path) == .regularFile else { throw ValidationFailure("--pretrained \(path): no such file") }
+        c.pretrained = path
+    }
     try c.validate()
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: c.dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -20,7 +20,7 @@ public enum RunExperiments {
         let c = configuration
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
         let classes = prepared.train.classCount
-        let results = try PetalTrain.sweepLearningRates(rates, epochs: c.epochs, makeModel: { try c.model.makeModel(classes: classes, seed: c.data.seed) },
+        let results = try PetalTrain.sweepLearningRates(rates, epochs: c.epochs, makeModel: { try c.makeModel(classes: classes) },
                                                         makeOptimizer: { m, lr in try c.optimizer.makeOptimizer(m.parameters, learningRate: lr) },
                                                         train: prepared.train, validation: prepared.validation,
                                                         callbacks: { lr in log("— learning rate \(lr)"); return callbacks(lr) })
@@ -47,7 +47,7 @@ public enum RunExperiments {
         try configuration.validate()
         let c = configuration
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
-        let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)
+        let model = try c.makeModel(classes: prepared.train.classCount, log: log)
         let result = try PetalTrain.findLearningRate(model, optimizer: try c.optimizer.makeOptimizer(model.parameters, learningRate: start),
                                                      train: prepared.train, start: start, end: end, steps: steps)
         try ReportFigures.finder(result).write(to: folder.file("lr-finder.svg"))
@@ -73,7 +73,7 @@ public enum RunExperiments {
         c.data.batchSize = min(c.data.batchSize, images * max(classCount, 1))
         try c.validate()
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
-        let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)
+        let model = try c.makeModel(classes: prepared.train.classCount, log: log)
         let report = try overfitCheck(model, optimizer: try c.optimizer.makeOptimizer(model.parameters), subset: prepared.train,
                                       validation: prepared.validation, epochs: epochs, callbacks: callbacks)
         try HistoryFile.write(report.history.epochs, to: folder.file(OverfitFiles.history))

@@ -135,6 +135,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var mode: MonitorMode?
     /// Stop after this many epochs without improvement of `monitor` (none by default).
     public var earlyStoppingPatience: Int?
+    /// Weights to start from instead of random ones (fine-tuning): a PyTorch `.pth` state dict such as torchvision's
+    /// published ResNet weights, a safetensors file with torchvision's names, or a Petal checkpoint. The classifier is
+    /// replaced by a fresh one when the number of classes differs.
+    public var pretrained: String?
     /// Compute threads (`Device.threads`) the run sets while it trains; nil leaves the process's setting. A resume
     /// uses the same count by default, since oneDNN's sums may round differently with another.
     public var threads: Int?
@@ -155,6 +159,17 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         (self.dataDirectory, self.data, self.model, self.optimizer, self.schedule, self.epochs, self.monitor, self.mode, self.earlyStoppingPatience)
             = (dataDirectory, data, model, optimizer, schedule, epochs, monitor, mode, earlyStoppingPatience)
         petalVersion = PetalVersion.current
+    }
+
+    /// A fresh model for `classes` classes: seeded initial weights, or the ``pretrained`` ones (with a new classifier
+    /// when the number of classes differs, which `log` is told).
+    public func makeModel(classes: Int, log: (String) -> Void = { _ in }) throws -> ResNet {
+        let model = try self.model.makeModel(classes: classes, seed: data.seed)
+        if let pretrained {
+            let fresh = try PretrainedWeights.load(try PretrainedWeights.read(URL(fileURLWithPath: pretrained)), into: model, source: pretrained)
+            log("Starting from the weights in \(pretrained)" + (fresh.isEmpty ? "" : "; the classifier (\(fresh.joined(separator: ", "))) is new, for \(classes) classes"))
+        }
+        return model
     }
 
     /// The keys a run's epoch logs hold, any of which can be monitored.

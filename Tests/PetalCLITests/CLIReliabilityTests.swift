@@ -3,6 +3,7 @@
 // run resumably with exit 143, and the commands that used to fail or print nothing now work or say why.
 import Foundation
 import Testing
+import PetalNN
 
 @Suite(.serialized) struct CLIReliabilityTests {
     static let tiny = ["--width", "4", "--crop", "32", "--batch-size", "4", "--seed", "7", "--threads", "1", "--no-report"]
@@ -198,6 +199,25 @@ import Testing
         #expect(limited.status == 0, "\(limited.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("limited/evaluation.json"))) as? [String: Any])
         #expect(summary["count"] as? Int == 2, "one validation image per class")
+    }
+
+    /// `--pretrained` starts from torchvision-layout weights (read from PyTorch's own .pth) with a new classifier, and
+    /// ImageNet normalisation is recorded in the checkpoint for predict.
+    @Test func fineTuningFromAPyTorchCheckpoint() throws {
+        let dir = try CLI.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pth = CLI.repository.appendingPathComponent("Tests/PetalNNTests/Fixtures/pytorch_resnet18_w4.pth").path
+        let r = try CLI.run(["train", "data", "--run-dir", "tuned", "--epochs", "1", "--variant", "v1", "--pretrained", pth,
+                             "--imagenet-normalisation", "--width", "4", "--crop", "32", "--batch-size", "4", "--threads", "1", "--no-report"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("the classifier (fc.weight, fc.bias) is new, for 2 classes"), "\(r.stdout)")
+        let meta = try #require(try SafeTensors(data: Data(contentsOf: dir.appendingPathComponent("tuned/best.safetensors")), source: "best").metadata["petal"])
+        #expect(meta.contains("meanStd") && meta.contains("0.485"), "the checkpoint records ImageNet normalisation")
+        let predict = try CLI.run(["predict", "tuned/best.safetensors", "data/rose"], in: dir)
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let wrong = try CLI.run(["train", "data", "--run-dir", "wrong", "--epochs", "1", "--pretrained", pth] + Self.tiny, in: dir)
+        #expect(wrong.status == 1 && wrong.stderr.contains("does not fit the model"), "the pre-activation variant does not fit: \(wrong.stderr)")
+        #expect(try CLI.run(["train", "data", "--pretrained", "nothing.pth"], in: dir).stderr.contains("--pretrained nothing.pth"))
     }
 }
 

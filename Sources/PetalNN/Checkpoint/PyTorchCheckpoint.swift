@@ -1,0 +1,111 @@
+// PyTorch checkpoints as `torch.save(model.state_dict(), path)` writes them since PyTorch 1.6 (the format of
+// torchvision's published weights): a zip archive holding `<name>/data.pkl`, a pickle of the state dict whose tensors
+// point at storages stored as `<name>/data/<key>`. The pickle is read by the restricted ``Unpickler``, which executes
+// nothing; tensors are rebuilt from their storage, offset, size and stride, and converted to Float.
+import Foundation
+import ZIPFoundation
+
+/// Reading PyTorch `.pth` / `.pt` state dicts.
+public enum PyTorchCheckpoint {
+    /// The tensors of a PyTorch state dict file, in the file's order, as a ``SafeTensors`` value (no metadata).
+    /// A checkpoint that wraps the state dict (`{"state_dict": …}` or `{"model": …}`) is unwrapped.
+    /// - Throws: ``ModelError/checkpoint(path:reason:)`` for a file that is not a PyTorch zip checkpoint, a pickle that
+    ///   names anything a state dict does not need (the reason names it), or tensors that do not fit their storage.
+    public static func read(_ url: URL) throws -> SafeTensors {
+        func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }
+        let data: Data
+        do { data = try FileSystem.read(url.path) } catch let e as FileError { throw fail(e.reason) }
+        guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
+            throw fail("is not a PyTorch zip checkpoint (files saved before PyTorch 1.6 use a legacy format: load and save them again with a current PyTorch)")
+        }
+        do { try ZipLayout.check(data) } catch let e as UnpicklingError { throw fail("is a damaged zip archive (\(e.description))") }
+        // File-backed: ZIPFoundation's in-memory archive traps on some damaged offsets that the check above lets
+        // through (`MemoryFile.readData`); reading past the end of a file simply fails. Names that are not UTF-8 can
+        // only be read in memory.
+        let archive: Archive
+        do {
+            archive = FileSystem.bytes(of: url.path) == Array(url.path.utf8) ? try Archive(url: url, accessMode: .read)
+                : try Archive(data: data, accessMode: .read)
+        } catch { throw fail("is not a readable zip archive") }
+        guard let pickle = archive.first(where: { $0.path.hasSuffix("/data.pkl") || $0.path == "data.pkl" }) else {
+            throw fail("holds no data.pkl: not a PyTorch checkpoint")
+        }
+        let prefix = String(pickle.path.dropLast("data.pkl".count))
+        func contents(_ entry: Entry) throws -> [UInt8] {
+            guard entry.uncompressedSize <= Int64(data.count) * 1032 else { throw fail("\(entry.path) claims an impossible size") }
+            var out: [UInt8] = []
+            do { _ = try archive.extract(entry, skipCRC32: false) { out += $0 } } catch { throw fail("\(entry.path) cannot be extracted (\(error))") }
+            return out
+        }
+        if let order = archive[prefix + "byteorder"], let text = String(validating: try contents(order), as: UTF8.self), text != "little" {
+            throw fail("stores its tensors \(text)-endian; only little-endian checkpoints are read")
+        }
+        var unpickler = Unpickler(try contents(pickle))
+        let root: PickleValue
+        do { root = try unpickler.load() } catch let e as UnpicklingError { throw fail("its pickle was refused: \(e.description)") }
+        let entries = try stateDict(in: root, fail: fail)
+        var storages: [String: [UInt8]] = [:]
+        var tensors: [(name: String, tensor: Tensor)] = []
+        for (key, value) in entries {
+            guard let name = key.string else { throw fail("a state dict key is not a string") }
+            guard case .tensor(let t) = value else { continue }  // non-tensor entries (e.g. `_metadata`) carry no weights
+            if storages[t.storageKey] == nil {
+                guard let entry = archive[prefix + "data/" + t.storageKey] else { throw fail("tensor '\(name)' points at a missing storage \(t.storageKey)") }
+                storages[t.storageKey] = try contents(entry)
+            }
+            tensors.append((name, try tensor(t, bytes: storages[t.storageKey]!, name: name, fail: fail)))
+        }
+        return SafeTensors(tensors: tensors)
+    }
+
+    /// The state dict's (key, value) pairs, unwrapping `{"state_dict": …}` and `{"model": …}`.
+    private static func stateDict(in root: PickleValue, fail: (String) -> ModelError) throws -> [(key: PickleValue, value: PickleValue)] {
+        guard case .dict(let entries) = root else { throw fail("its pickle holds no dictionary of tensors") }
+        if !entries.contains(where: { if case .tensor = $0.value { true } else { false } }) {
+            for wrapper in ["state_dict", "model", "model_state_dict"] {
+                if let inner = entries.first(where: { $0.key.string == wrapper })?.value, case .dict(let e) = inner { return e }
+            }
+        }
+        return entries
+    }
+
+    /// Bytes per element and the decoder of each storage type.
+    private static let storageTypes: [String: (width: Int, dtype: String)] = [
+        "torch.FloatStorage": (4, "F32"), "torch.DoubleStorage": (8, "F64"), "torch.HalfStorage": (2, "F16"),
+        "torch.BFloat16Storage": (2, "BF16"), "torch.LongStorage": (8, "I64"), "torch.IntStorage": (4, "I32"),
+        "torch.ShortStorage": (2, "I16"), "torch.CharStorage": (1, "I8"), "torch.ByteStorage": (1, "U8"), "torch.BoolStorage": (1, "BOOL"),
+    ]
+
+    /// The view `t` of a storage's bytes, gathered into a contiguous Float tensor.
+    private static func tensor(_ t: PickledTensor, bytes: [UInt8], name: String, fail: (String) -> ModelError) throws -> Tensor {
+        guard let (width, dtype) = storageTypes[t.storageType] else { throw fail("tensor '\(name)' has an unsupported storage \(t.storageType)") }
+        let elements = bytes.count / width
+        var count = 1, overflow = false
+        for d in t.size where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: d) }
+        // The largest element the view reads must lie inside the storage.
+        var last = t.offset
+        for (d, s) in zip(t.size, t.stride) where d > 0 {
+            let (step, o1) = (d - 1).multipliedReportingOverflow(by: s)
+            let (sum, o2) = last.addingReportingOverflow(step)
+            overflow = overflow || o1 || o2
+            last = sum
+        }
+        guard !overflow, count == 0 || last < elements else {
+            throw fail("tensor '\(name)' of size \(t.size) reads past its storage (\(elements) elements)")
+        }
+        let all = bytes.withUnsafeBytes { SafeTensors.decode($0, dtype: dtype, count: elements) }
+        var values = [Float](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: t.size.count)
+        for i in 0..<count {
+            values[i] = all[t.offset + zip(index, t.stride).reduce(0) { $0 + $1.0 * $1.1 }]
+            var axis = t.size.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < t.size[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return try Tensor(shape: t.size, scalars: values)
+    }
+}
