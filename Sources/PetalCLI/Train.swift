@@ -28,6 +28,9 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many epochs without improvement of the monitored value.")
     var earlyStopping: Int?
 
+    @Option(help: "With --pretrained: train only the new classifier for this many epochs (the rest frozen, batch-norm statistics included), then everything.")
+    var freezeEpochs = 0
+
     @Option(help: "Compute threads (default: all cores; a resumed run keeps the count it began with).")
     var threads: Int?
 
@@ -59,6 +62,8 @@ struct Train: ParsableCommand {
                 var configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs,
                                                          monitor: monitor, mode: mode, earlyStopping: earlyStopping)
                 configuration.threads = Device.default.threads
+                configuration.freezeEpochs = freezeEpochs
+                try configuration.validate()
                 let folder = try runDir.map { try RunFolder.create(at: URL(fileURLWithPath: $0), overwrite: overwrite) }
                     ?? RunFolder.dated(under: URL(fileURLWithPath: output), name: name)
                 run = try TrainingRun(configuration: configuration, folder: folder)

@@ -139,6 +139,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// published ResNet weights, a safetensors file with torchvision's names, or a Petal checkpoint. The classifier is
     /// replaced by a fresh one when the number of classes differs.
     public var pretrained: String?
+    /// With ``pretrained`` weights: epochs during which only the classifier learns and the rest stays as loaded, its
+    /// batch-norm statistics included (fastai's `fine_tune` freeze); then everything learns. 0 by default.
+    public var freezeEpochs = 0
     /// Compute threads (`Device.threads`) the run sets while it trains; nil leaves the process's setting. A resume
     /// uses the same count by default, since oneDNN's sums may round differently with another.
     public var threads: Int?
@@ -213,6 +216,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         }
         if let p = earlyStoppingPatience, p < 1 { throw bad("earlyStopping", "must be at least 1 epoch, got \(p)") }
         if let t = threads, !(1...1024).contains(t) { throw bad("threads", "must be in 1…1024, got \(t)") }
+        guard (0..<epochs).contains(freezeEpochs) else { throw bad("freezeEpochs", "must be in 0…\(epochs - 1) (fewer than the epochs), got \(freezeEpochs)") }
+        if freezeEpochs > 0 && pretrained == nil { throw bad("freezeEpochs", "needs pretrained weights: a frozen random network learns nothing") }
         guard data.validationFraction > 0 else {
             throw bad("validationFraction", "must be above 0: a run validates every epoch to pick its best checkpoint (got \(data.validationFraction))")
         }

@@ -103,7 +103,9 @@ public final class TrainingRun {
         }
 
         let recorder = RunRecorder(folder: folder, configuration: c, metadata: checkpointMetadata(model, classes: classes), progress: progress)
-        var callbacks: [Callback] = [try LearningRateScheduler(schedule), TerminateOnNaN()] + extra
+        var callbacks: [Callback] = [try LearningRateScheduler(schedule), TerminateOnNaN()]
+        if c.freezeEpochs > 0 { callbacks.append(try FreezeBackbone(epochs: c.freezeEpochs, trainable: [model.fc])) }
+        callbacks += extra
         if let stop { callbacks.append(StopCallback(stop)) }
         callbacks.append(recorder)
         log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, \(Device.default.threads) threads")

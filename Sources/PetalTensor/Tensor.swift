@@ -146,6 +146,9 @@ public struct Tensor: @unchecked Sendable {
     public struct Revision: Hashable, Sendable {
         let storage: ObjectIdentifier
         let version: UInt64
+
+        /// Identifies the storage alone, whatever its version: the same for every tensor that shares these values.
+        public var storageIdentity: ObjectIdentifier { storage }
     }
 
     /// A deep copy with its own storage (and no autodiff history).

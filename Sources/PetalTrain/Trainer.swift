@@ -72,6 +72,7 @@ public enum Trainer {
             let value = Double(try l.item())
             if value.isFinite {
                 try l.backward()
+                for c in callbacks { try c.beforeOptimizerStep(state, batch: index) }
                 try optimizer.step()
                 (lossSum, lossSeen) = (lossSum + value * Double(batch.count), lossSeen + batch.count)
             } else if policy == .stop {

@@ -58,6 +58,9 @@ public protocol Callback: AnyObject {
     func epochEnd(_ state: TrainingState, logs: inout Logs) throws
     func batchBegin(_ state: TrainingState, batch: Int) throws
     func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws
+    /// Called after the batch's gradients are computed and before the optimizer uses them (PyTorch Lightning's
+    /// `on_before_optimizer_step`): a callback may clear or change gradients here.
+    func beforeOptimizerStep(_ state: TrainingState, batch: Int) throws
     /// Keys this callback adds to the epoch logs (so that other callbacks may monitor them).
     var addedLogKeys: [String] { get }
 }
@@ -75,6 +78,8 @@ extension Callback {
     public func batchBegin(_ state: TrainingState, batch: Int) throws {}
     /// Does nothing unless a callback overrides it.
     public func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {}
+    /// Does nothing unless a callback overrides it.
+    public func beforeOptimizerStep(_ state: TrainingState, batch: Int) throws {}
     /// None, unless a callback overrides it.
     public var addedLogKeys: [String] { [] }
 }
