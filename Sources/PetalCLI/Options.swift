@@ -143,6 +143,9 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Clip each gradient tensor to this L2 norm (Keras' clipnorm; 0 turns it off).")
     var clipNorm: Float = 1
 
+    @Option(help: "Discriminative learning rates (fastai's slice): the first layer learns at this fraction of --lr, the classifier at --lr, the layers between on a geometric scale (e.g. 0.01 when fine-tuning).")
+    var discriminativeRates: Float?
+
     @Option(help: "Learning-rate schedule: step, cosine (warm-up, then to lr/100), onecycle or constant.")
     var schedule: ScheduleName = .step
 
@@ -153,8 +156,10 @@ struct OptimizerOptions: ParsableArguments {
     var decayEvery = 1
 
     var settings: OptimizerSettings {
-        OptimizerSettings(kind: optimizer, learningRate: learningRate, momentum: momentum, nesterov: nesterov,
-                          weightDecay: weightDecay, clipNorm: clipNorm)
+        var s = OptimizerSettings(kind: optimizer, learningRate: learningRate, momentum: momentum, nesterov: nesterov,
+                                  weightDecay: weightDecay, clipNorm: clipNorm)
+        s.discriminativeFactor = discriminativeRates
+        return s
     }
 
     var policy: SchedulePolicy {

@@ -21,7 +21,7 @@ public enum RunExperiments {
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
         let classes = prepared.train.classCount
         let results = try PetalTrain.sweepLearningRates(rates, epochs: c.epochs, makeModel: { try c.makeModel(classes: classes) },
-                                                        makeOptimizer: { m, lr in try c.optimizer.makeOptimizer(m.parameters, learningRate: lr) },
+                                                        makeOptimizer: { m, lr in try c.optimizer.makeOptimizer(for: m, learningRate: lr) },
                                                         train: prepared.train, validation: prepared.validation,
                                                         callbacks: { lr in log("— learning rate \(lr)"); return callbacks(lr) })
         let keys = ["loss", "accuracy", "val_loss", "val_accuracy", "val_auc"]
@@ -48,7 +48,7 @@ public enum RunExperiments {
         let c = configuration
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
         let model = try c.makeModel(classes: prepared.train.classCount, log: log)
-        let result = try PetalTrain.findLearningRate(model, optimizer: try c.optimizer.makeOptimizer(model.parameters, learningRate: start),
+        let result = try PetalTrain.findLearningRate(model, optimizer: try c.optimizer.makeOptimizer(for: model, learningRate: start),
                                                      train: prepared.train, start: start, end: end, steps: steps)
         try ReportFigures.finder(result).write(to: folder.file("lr-finder.svg"))
         let csv = "learning_rate,smoothed_loss\n" + zip(result.rates, result.losses).map { "\($0),\($1)" }.joined(separator: "\n") + "\n"
@@ -74,7 +74,7 @@ public enum RunExperiments {
         try c.validate()
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, log: log)
         let model = try c.makeModel(classes: prepared.train.classCount, log: log)
-        let report = try overfitCheck(model, optimizer: try c.optimizer.makeOptimizer(model.parameters), subset: prepared.train,
+        let report = try overfitCheck(model, optimizer: try c.optimizer.makeOptimizer(for: model), subset: prepared.train,
                                       validation: prepared.validation, epochs: epochs, callbacks: callbacks)
         try HistoryFile.write(report.history.epochs, to: folder.file(OverfitFiles.history))
         try folder.writeJSON(OverfitVerdict(report, images: images, epochs: epochs), to: OverfitFiles.verdict)

@@ -64,6 +64,9 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
     public var weightDecay: Float
     /// Clip each gradient tensor to this L2 norm (Keras' clipnorm); 0 turns clipping off.
     public var clipNorm: Float
+    /// Discriminative learning rates (fastai's `slice(lr·f, lr)`): the model's first layer learns at this fraction of
+    /// the rate, its last (the classifier) at the full rate, the layers between on a geometric scale. nil: one rate.
+    public var discriminativeFactor: Float?
 
     /// - Parameters:
     ///   - kind: SGD (default), Adam or AdamW.
@@ -76,6 +79,23 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
                 weightDecay: Float = 0, clipNorm: Float = 1) {
         (self.kind, self.learningRate, self.momentum, self.nesterov, self.weightDecay, self.clipNorm)
             = (kind, learningRate, momentum, nesterov, weightDecay, clipNorm)
+    }
+
+    /// An optimizer over `model`'s parameters with these settings, including the discriminative rates by top-level layer.
+    public func makeOptimizer(for model: Module, learningRate rate: Float? = nil) throws -> Optimizer {
+        let optimizer = try makeOptimizer(model.parameters, learningRate: rate)
+        if let f = discriminativeFactor { optimizer.learningRateScales = Self.discriminativeScales(model, factor: f) }
+        return optimizer
+    }
+
+    /// Per-parameter rate factors: top-level layers with parameters, in order, from `factor` to 1 geometrically.
+    static func discriminativeScales(_ model: Module, factor: Float) -> [Float] {
+        let groups = model.children.filter { !$0.module.parameters.isEmpty }
+        guard groups.count > 1 else { return model.parameters.map { _ in 1 } }
+        return groups.enumerated().flatMap { i, child in
+            let scale = Float(Foundation.pow(Double(factor), Double(groups.count - 1 - i) / Double(groups.count - 1)))
+            return child.module.parameters.map { _ in scale }
+        }
     }
 
     /// An optimizer over `parameters` with these settings (at `learningRate` unless another rate is given).
@@ -207,6 +227,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
             throw bad("clipNorm", "must be ≥ 0 (0 turns clipping off), got \(optimizer.clipNorm)")
         }
         if optimizer.nesterov && optimizer.kind != .sgd { throw bad("nesterov", "applies to SGD only") }
+        if let f = optimizer.discriminativeFactor, !(f > 0 && f <= 1) {
+            throw bad("discriminativeRates", "must be in (0, 1] (the first layer's fraction of the rate), got \(f)")
+        }
         if case .stepDecay(let factor, let every) = schedule {
             guard factor.isFinite, factor > 0, factor <= 1 else { throw bad("decayFactor", "must be in (0, 1], got \(factor)") }
             guard every >= 1 else { throw bad("decayEvery", "must be at least 1 epoch, got \(every)") }

@@ -77,7 +77,7 @@ public final class TrainingRun {
             throw RunError.data("\(c.dataDirectory) has one class (\(classes.joined())): a classifier needs at least two class folders")
         }
         let model = try c.makeModel(classes: classes.count, log: log)  // a resumed run then loads its own state over it
-        let optimizer = try c.optimizer.makeOptimizer(model.parameters)
+        let optimizer = try c.optimizer.makeOptimizer(for: model)
         let schedule = c.schedule.schedule(base: c.optimizer.learningRate, epochs: c.epochs, stepsPerEpoch: prepared.train.batchesPerEpoch)
 
         var progress = RunProgress()

@@ -7,6 +7,8 @@ import Foundation
 public final class Adam: Optimizer {
     /// The step size; schedules set it before each epoch or batch.
     public var learningRate: Float
+    /// A factor on the learning rate per parameter (nil: 1 for all).
+    public var learningRateScales: [Float]?
     /// PyTorch's β₁, β₂, ε and weight decay.
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     /// AdamW's decoupled decay (instead of L2 in the gradient), and AMSGrad's running maximum.
@@ -50,10 +52,11 @@ public final class Adam: Optimizer {
         let scales = clipScales(parameters, clipping)
         steps += 1
         let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(steps))), c2 = 1 - Float(Foundation.pow(Double(beta2), Double(steps)))
-        let (stepSize, root, lr, b1, b2, eps, wd, decoupled, ams, clipping) =
-            (learningRate / c1, c2.squareRoot(), learningRate, beta1, beta2, epsilon, weightDecay, decoupledWeightDecay, amsgrad, self.clipping)
+        let (root, b1, b2, eps, wd, decoupled, ams, clipping) =
+            (c2.squareRoot(), beta1, beta2, epsilon, weightDecay, decoupledWeightDecay, amsgrad, self.clipping)
         for (k, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
+            let lr = learningRate * (learningRateScales?[k] ?? 1), stepSize = lr / c1
             if m[k] == nil { (m[k], v[k]) = (try Tensor.zeros(p.shape), try Tensor.zeros(p.shape)) }
             if amsgrad && vMax[k] == nil { vMax[k] = try Tensor.zeros(p.shape) }
             let s = scales[k]

@@ -18,6 +18,9 @@ public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// The parameters updated, in a fixed order.
     var parameters: [Tensor] { get }
+    /// A factor on the learning rate for each parameter (PyTorch's parameter groups, fastai's discriminative rates:
+    /// smaller steps for early layers); nil for 1 everywhere.
+    var learningRateScales: [Float]? { get set }
     /// Applies one update from the current gradients (parameters without a gradient are left alone).
     func step() throws
     /// The optimizer's state (step count, buffers) by name, for checkpoints.

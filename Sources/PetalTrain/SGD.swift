@@ -11,6 +11,8 @@ public final class SGD: Optimizer {
     public let clipping: GradientClipping
     /// The tensors updated.
     public let parameters: [Tensor]
+    /// A factor on the learning rate per parameter (nil: 1 for all).
+    public var learningRateScales: [Float]?
     /// Momentum buffers, held in the layout of the gradients they accumulate.
     private var buffers: [Tensor?]
 
@@ -46,7 +48,8 @@ public final class SGD: Optimizer {
             let first = momentum != 0 && buffers[k] == nil
             if first { buffers[k] = try Tensor.zeros(p.shape) }
             let targets = momentum != 0 ? [p, buffers[k]!] : [p]
-            let (s, lr, mu, wd, damp, nesterov, clipping) = (scales[k], learningRate, momentum, weightDecay, dampening, self.nesterov, self.clipping)
+            let lr = learningRate * (learningRateScales?[k] ?? 1)
+            let (s, mu, wd, damp, nesterov, clipping) = (scales[k], momentum, weightDecay, dampening, self.nesterov, self.clipping)
             try Tensor.updateInPlace(targets, from: [grad]) { out, input in
                 let w = out[0], g = input[0], n = w.count
                 guard mu != 0 else {

@@ -25,6 +25,8 @@ import PetalNN
             (["--per-class-limit", "0"], "--per-class-limit"), (["--validation-per-class-limit", "0"], "--validation-per-class-limit"),
             (["--rotation", "nan"], "--rotation"), (["--shift", "-1"], "--shift"), (["--threads", "0"], "--threads"),
             (["--schedule", "linear"], "linear"), (["--optimizer", "rmsprop"], "rmsprop"),
+            (["--discriminative-rates", "0"], "--discriminative-rates"), (["--discriminative-rates", "2"], "--discriminative-rates"),
+            (["--freeze-epochs", "3", "--epochs", "2"], "--freeze-epochs"),
         ]
         for (arguments, expected) in cases {
             let r = try CLI.run(["train", "data", "--run-dir", "run-bad"] + arguments, in: dir)

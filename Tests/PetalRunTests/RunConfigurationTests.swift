@@ -62,4 +62,23 @@ import Testing
         #expect(SchedulePolicy.constant.schedule(base: 0.05, epochs: 3, stepsPerEpoch: 5) == .constant(0.05))
         #expect(SchedulePolicy.cosine.schedule(base: 0.1, epochs: 3, stepsPerEpoch: 5) == .cosine(base: 0.1, minimum: 0.001, warmupSteps: 5, totalSteps: 15))
     }
+
+    @Test func discriminativeRatesRiseGeometricallyFromTheFirstLayerToTheClassifier() throws {
+        let model = try ResNet(depth: .r18, variant: .v1, classes: 2, baseWidth: 4, initializer: WeightInitializer(seed: 1))
+        var settings = OptimizerSettings()
+        settings.discriminativeFactor = 0.01
+        let optimizer = try settings.makeOptimizer(for: model)
+        let scales = try #require(optimizer.learningRateScales)
+        let names = model.namedParameters.map(\.name)
+        #expect(scales.count == names.count)
+        let byName = Dictionary(uniqueKeysWithValues: zip(names, scales))
+        // conv1, bn1, layer1…layer4, fc: seven groups from 0.01 to 1.
+        #expect(abs(byName["conv1.weight"]! - 0.01) < 1e-6 && byName["fc.weight"] == 1 && byName["fc.bias"] == 1)
+        #expect(abs(byName["layer2.0.conv1.weight"]! - Float(pow(0.01, 3.0 / 6))) < 1e-6)
+        #expect(zip(scales, scales.dropFirst()).allSatisfy { $0 <= $1 }, "rising through the network")
+        var bad = RunConfiguration(dataDirectory: "/d")
+        bad.optimizer.discriminativeFactor = 0
+        #expect(throws: RunError.self) { try bad.validate() }
+    }
 }
+

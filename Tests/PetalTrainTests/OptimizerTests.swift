@@ -118,3 +118,20 @@ import Testing
         }
     }
 }
+
+@Suite struct LearningRateScaleTests {
+    /// Per-parameter rate factors (parameter groups): a factor of 0 leaves a parameter alone, ½ halves its step, for SGD
+    /// and Adam alike.
+    @Test func eachParameterStepsAtItsScaledRate() throws {
+        for makeOptimizer in [{ try SGD(parameters: $0, learningRate: 0.1) as Optimizer }, { try Adam(parameters: $0, learningRate: 0.1) as Optimizer }] {
+            let params = try (0..<3).map { _ in try Tensor(shape: [2], scalars: [1, -1]).requiringGradient() }
+            let optimizer = try makeOptimizer(params)
+            optimizer.learningRateScales = [0, 0.5, 1]
+            try (params[0] + params[1] + params[2]).sum().backward()
+            try optimizer.step()
+            let moved = params.map { abs($0.scalars[0] - 1) }
+            #expect(moved[0] == 0 && abs(moved[1] - moved[2] / 2) < 1e-6 && moved[2] > 0, "\(moved)")
+        }
+    }
+}
+
