@@ -26,8 +26,8 @@ fuzz: deps
 	bash Scripts/fuzz.sh
 
 bench: deps
-	$(SWIFT) build -c release --product petal-bench
-	$$($(SWIFT) build -c release --show-bin-path)/petal-bench
+	$(SWIFT) build -c release --product petal-bench --traits KernelProbes
+	$$($(SWIFT) build -c release --show-bin-path --traits KernelProbes)/petal-bench
 
 # Petal against PyTorch (NCHW and channels-last), ONNX Runtime and, with KERAS=1 or an existing .venv-keras,
 # TF/Keras, interleaved; BF16=1 adds the bf16 table. Installs the references into .venv-bench / .venv-keras from

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Petal: an end-to-end CNN image-classification trainer in Swift.
@@ -18,6 +18,12 @@ let package = Package(
         .executable(name: "petal", targets: ["PetalCLI"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
+    // The kernel probes `petal-bench` uses to time oneDNN primitives bare (Sources/PetalTensor/KernelProbes) are compiled
+    // only with this trait (`make bench` turns it on), so the libraries people build on carry no benchmark code.
+    traits: [
+        .trait(name: "KernelProbes", description: "Compile PetalTensor's kernel probes for petal-bench's convolution tables."),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
@@ -29,7 +35,8 @@ let package = Package(
 
         .target(name: "PetalRandom"),
         .target(name: "PetalFiles"),
-        .target(name: "PetalTensor", dependencies: ["CDNNL", "PetalRandom", "PetalFiles"]),
+        .target(name: "PetalTensor", dependencies: ["CDNNL", "PetalRandom", "PetalFiles"],
+                swiftSettings: [.define("KERNEL_PROBES", .when(traits: ["KernelProbes"]))]),
         .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG", "PetalRandom", "PetalFiles"]),
         .target(name: "PetalNN", dependencies: ["PetalTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
@@ -39,7 +46,8 @@ let package = Package(
         .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
         .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun"]),
         .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"]),
+        .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"],
+                          swiftSettings: [.define("KERNEL_PROBES", .when(traits: ["KernelProbes"]))]),
 
         .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),

@@ -8,6 +8,7 @@ import Foundation
 @_spi(Benchmark) import PetalTensor
 
 func runConvolutionProbe(precision: Precision, batch: Int) {
+    #if KERNEL_PROBES
     // (in, out, size, kernel, stride, padding, how many in the network)
     let shapes = [(3, 64, 100, 7, 2, 3, 1), (64, 64, 25, 3, 1, 1, 4), (64, 128, 25, 3, 2, 1, 1), (128, 128, 13, 3, 1, 1, 3),
                   (64, 128, 25, 1, 2, 0, 1), (128, 256, 13, 3, 2, 1, 1), (256, 256, 7, 3, 1, 1, 3), (128, 256, 13, 1, 2, 0, 1),
@@ -24,4 +25,7 @@ func runConvolutionProbe(precision: Precision, batch: Int) {
             fflush(nil)  // every stream: lines appear as each shape finishes
         }
     }
+    #else
+    print("the convolution probe needs the KernelProbes trait: swift build -c release --product petal-bench --traits KernelProbes")
+    #endif
 }

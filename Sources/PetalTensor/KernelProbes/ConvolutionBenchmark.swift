@@ -4,6 +4,8 @@
 import CDNNL
 import PetalRandom
 
+#if KERNEL_PROBES  // compiled with the KernelProbes trait only (Package.swift)
+
 /// One 3×3, stride-1, padding-1 convolution shape, runnable through Petal or through oneDNN alone.
 @_spi(Benchmark) public final class ConvolutionBenchmark {
     public let flops: Double
@@ -54,3 +56,4 @@ import PetalRandom
         try plan.backwardWeights().execute([(Arg.src, srcForWeights), (Arg.diffDst, diffDstForWeights), (Arg.diffWeights, diffWei)])
     }
 }
+#endif

@@ -3,6 +3,8 @@
 // and layouts in ConvolutionPlan was made, and how to re-check it on another processor or oneDNN version.
 import CDNNL
 
+#if KERNEL_PROBES  // compiled with the KernelProbes trait only (Package.swift)
+
 @_spi(Benchmark) public enum ConvolutionImplementations {
     public struct Candidate: Sendable {
         public let direction: String, layout: String, implementation: String, srcLayout: String
@@ -77,3 +79,4 @@ import CDNNL
         return pds
     }
 }
+#endif
