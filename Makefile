@@ -45,8 +45,8 @@ bench-latency: deps
 	bash Benchmarks/compare/run.sh latency
 
 bench-quick: deps
-	$(SWIFT) build -c release --product petal-bench
-	$$($(SWIFT) build -c release --show-bin-path)/petal-bench --quick
+	$(SWIFT) build -c release --product petal-bench --traits KernelProbes
+	$$($(SWIFT) build -c release --show-bin-path --traits KernelProbes)/petal-bench --quick
 
 # The tutorial's run on the bundled flowers: train (ResNet-18, 100×100 crops, SGD 0.1 halved each epoch,
 # augmentation with doubled batches, best checkpoint by validation AUC), the learning-rate sweep, predictions.
