@@ -25,11 +25,15 @@ public enum FileKind: Equatable, Sendable {
 
 /// A file that could not be read or listed, with the reason in plain words.
 public struct FileError: Error, LocalizedError, Equatable, Sendable {
+    /// The path, as given.
     public let path: String
+    /// What went wrong, in plain words ("no such file", "is a FIFO, not a regular file", "permission denied").
     public let reason: String
 
+    /// An error about `path`.
     public init(path: String, reason: String) { (self.path, self.reason) = (path, reason) }
 
+    /// "path: reason", with bytes that are not UTF-8 shown as `\xNN`.
     public var errorDescription: String? { "\(FileSystem.printable(path)): \(reason)" }
 }
 

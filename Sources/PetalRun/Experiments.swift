@@ -88,8 +88,11 @@ public enum RunExperiments {
 
 /// The files the overfit check leaves in a folder.
 public enum OverfitFiles {
+    /// Every epoch's logs.
     public static let history = "overfit.csv"
+    /// Loss and accuracy curves, training and validation.
     public static let curves = "overfit.svg"
+    /// The verdict (``OverfitVerdict``).
     public static let verdict = "overfit.json"
 }
 
@@ -97,7 +100,9 @@ public enum OverfitFiles {
 public struct OverfitVerdict: Codable, Sendable, Equatable {
     /// Whether the subset was memorised: the loss at least halved and training accuracy reached 100 %.
     public var passed: Bool
+    /// The size of the check: images per class and epochs.
     public var imagesPerClass: Int, epochs: Int
+    /// The first and last epochs' training loss, and the last epoch's training accuracy.
     public var initialLoss: Double, finalLoss: Double, finalAccuracy: Double
     /// The last epoch's validation accuracy (it plateaus while training accuracy rises, as the tutorial shows).
     public var finalValidationAccuracy: Double?

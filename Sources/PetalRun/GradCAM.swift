@@ -13,8 +13,9 @@ public enum GradCAM {
     public struct Result {
         /// The heatmap at the input's height and width, values in [0, 1] (1 where the class's evidence is strongest).
         public let heatmap: Image<Float>
-        /// The class explained and the model's probabilities.
+        /// The class explained.
         public let classIndex: Int
+        /// The model's probabilities for the image.
         public let probabilities: [Float]
     }
 

@@ -24,8 +24,9 @@ public struct PreviewSettings: Sendable, Equatable {
     public var channel = 0
     /// The mask's threshold; Otsu's is always shown beside a fixed one.
     public var threshold = Threshold.fixed(125)
-    /// The morphology footprint and its radius (`disk(3)` in the tutorial; a square's side is 2·radius + 1).
+    /// The morphology footprint (`disk(3)` in the tutorial).
     public var footprint = FootprintShape.disk
+    /// The footprint's radius in pixels (a square's side is 2·radius + 1).
     public var radius = 3
     /// The affine pictures: rotation and shear in degrees, the zoom-out scale (its inverse is the zoom-in), and the
     /// translation in pixels along x and y.

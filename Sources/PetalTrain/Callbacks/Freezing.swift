@@ -5,6 +5,7 @@
 
 /// Trains only `trainable` modules for the first `epochs` epochs.
 public final class FreezeBackbone: Callback {
+    /// Epochs with everything but `trainable` frozen.
     public let epochs: Int
     /// The modules that learn while the rest is frozen (a ResNet's `fc`, say).
     public let trainable: [Module]
