@@ -88,7 +88,7 @@ struct DataOptions: ParsableArguments {
 }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101 or resnet152.", transform: modelDepth)
+    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101 or resnet152 (default: resnet18).", transform: modelDepth)
     var model: ResNet.Depth = .r18
 
     @Option(help: "Block variant: preact (the tutorial's Keras builder) or v1 (torchvision).")

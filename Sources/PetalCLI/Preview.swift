@@ -16,7 +16,7 @@ struct Preview: ParsableCommand {
     @Option(help: "Channel to threshold: red, green or blue.")
     var channel: ChannelName = .red
 
-    @Option(help: "Threshold (0–255) of the mask, or otsu. Otsu's threshold is always shown beside a fixed one.", transform: thresholdValue)
+    @Option(help: "Threshold (0–255) of the mask, or otsu (default: 125, the tutorial's). Otsu's threshold is always shown beside a fixed one.", transform: thresholdValue)
     var threshold: PreviewSettings.Threshold = .fixed(125)
 
     @Option(help: "Morphology footprint: disk, square or diamond.")
