@@ -31,11 +31,9 @@ struct Evaluate: ParsableCommand {
             let trained = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
             let (evaluation, images) = try trained.evaluation(on: dataDir ?? bundledDemoFolder(), allImages: all, log: { warn($0) })
             let s = EvaluationSummary(evaluation, classes: trained.classNames)
-            let worst = TopLosses.rank(evaluation, count: topLosses ?? 0).map { i, loss -> TopLoss in
-                let c = evaluation.classCount, row = Array(evaluation.probabilities[(i * c)..<((i + 1) * c)])
-                let best = row.indices.max { row[$0] < row[$1] }!
-                return TopLoss(path: FileSystem.printable(images[i]), truth: s.classes[evaluation.labels[i]], predicted: s.classes[best],
-                               probability: Double(row[best]), loss: loss)
+            let worst = TopLosses.rank(evaluation, count: topLosses ?? 0).map { t in
+                TopLoss(path: FileSystem.printable(images[t.index]), truth: s.classes[evaluation.labels[t.index]], predicted: s.classes[t.predicted],
+                        probability: t.probability, loss: t.loss)
             }
             if json {
                 struct WithTopLosses: Encodable { var evaluation: EvaluationSummary; var topLosses: [TopLoss] }

@@ -62,7 +62,7 @@ public enum GradCAM {
     /// The network's input `x` ([1, 3, H, W]) as a picture (a normalised input rescaled to its range) with the heatmap
     /// laid over it.
     public static func overlay(_ heatmap: Image<Float>, onInput x: Tensor) throws -> Image<Float> {
-        try overlay(heatmap, on: ReportInputs.displayable(x).toFloat())
+        try overlay(heatmap, on: InputPicture.image(of: x).toFloat())
     }
 
     /// `image` (RGB, values in [0, 1]) with the heatmap laid over it in a blue → green → red scale.

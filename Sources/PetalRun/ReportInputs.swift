@@ -38,7 +38,7 @@ enum ReportInputs {
             var samples = ImageGrid(columns: 8)
             for label in names.indices {
                 for s in validation.filter({ $0.label == label }).prefix(4) {
-                    if let x = try? ImageInput.tensor(fromFile: full(s.path), config: config) { samples.add(try displayable(x)) }
+                    if let x = try? ImageInput.tensor(fromFile: full(s.path), config: config) { samples.add(try InputPicture.image(of: x)) }
                 }
             }
             if samples.count > 0 { try samples.writePNG(toFile: folder.file("samples.png").path) }
@@ -57,7 +57,7 @@ enum ReportInputs {
                 var grid = ImageGrid(columns: 8)
                 for sample in 0..<min(train.samples.count, 8) {
                     if train.doubles { grid.add(try train.preview(sample: sample, epoch: 0, copy: 0)) } else {
-                        grid.add(try displayable(ImageInput.tensor(fromFile: full(train.samples[sample].path), config: config)))
+                        grid.add(try InputPicture.image(of: ImageInput.tensor(fromFile: full(train.samples[sample].path), config: config)))
                     }
                     grid.add(try train.preview(sample: sample, epoch: 0, copy: train.doubles ? 1 : 0))
                 }
@@ -73,7 +73,7 @@ enum ReportInputs {
                 guard let x = try? ImageInput.tensor(fromFile: full(s.path), config: config) else { continue }
                 let p = try model.predictProbabilities(x).scalars
                 let best = p.indices.max { p[$0] < p[$1] }!
-                let picture = try displayable(x)
+                let picture = try InputPicture.image(of: x)
                 let thumbnail = "prediction-\(i).png", heat = "gradcam-\(i).png"
                 try picture.write(toFile: folder.file(thumbnail).path, format: .png)
                 let cam = try GradCAM.explain(model, image: x)
@@ -85,7 +85,7 @@ enum ReportInputs {
         }
         attempt("top losses") {
             try folder.writeJSON(try topLosses(evaluation, validation: validation, names: names, count: 8, folder: folder, picture: { path in
-                try displayable(ImageInput.tensor(fromFile: full(path), config: config))
+                try InputPicture.image(of: ImageInput.tensor(fromFile: full(path), config: config))
             }), to: "top-losses.json")
         }
     }
@@ -94,19 +94,14 @@ enum ReportInputs {
     /// thumbnails written into `folder`.
     static func topLosses(_ e: Evaluation, validation: [Sample], names: [String], count: Int, folder: RunFolder,
                           picture: (String) throws -> Image<UInt8>) throws -> [Shown] {
-        let c = e.classCount
-        return try TopLosses.rank(e, count: count).enumerated().compactMap { rank, entry in
+        try TopLosses.rank(e, count: count).enumerated().compactMap { rank, entry in
             let i = entry.index
             guard validation.indices.contains(i), let image = try? picture(validation[i].path) else { return nil }
-            let row = Array(e.probabilities[(i * c)..<((i + 1) * c)])
-            let best = row.indices.max { row[$0] < row[$1] }!
             let thumbnail = "top-loss-\(rank).png"
             try image.write(toFile: folder.file(thumbnail).path, format: .png)
-            return Shown(path: validation[i].path, truth: names[e.labels[i]], predicted: names[best], probability: Double(row[best]),
+            return Shown(path: validation[i].path, truth: names[e.labels[i]], predicted: names[entry.predicted], probability: entry.probability,
                          thumbnail: thumbnail, loss: entry.loss)
         }
     }
 
-    /// The network's input as a picture (``InputPicture``).
-    static func displayable(_ x: Tensor) throws -> Image<UInt8> { try InputPicture.image(of: x) }
 }

@@ -54,7 +54,7 @@ public enum HistoryFile {
         let columns = CSVLogger.order(Array(Set(rows.flatMap(\.keys))))
         var text = (["epoch"] + columns).joined(separator: ",") + "\n"
         for (i, logs) in rows.enumerated() {
-            text += ([String(i + 1)] + columns.map { logs[$0].map { String($0) } ?? "" }).joined(separator: ",") + "\n"
+            text += CSVLogger.row(epoch: i + 1, logs: logs, columns: columns) + "\n"
         }
         try AtomicFile.write(Data(text.utf8), to: url)
     }

@@ -12,7 +12,7 @@ public enum PretrainedWeights {
         let data: Data
         do { data = try FileSystem.read(url.path) } catch let e as FileError { throw ModelError.checkpoint(path: url.path, reason: e.reason) }
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || ["pth", "pt"].contains(url.pathExtension.lowercased()) {
-            return try PyTorchCheckpoint.read(url)
+            return try PyTorchCheckpoint.read(url, contents: data)
         }
         return try SafeTensors(data: data, source: url.path)
     }

@@ -12,9 +12,14 @@ public enum PyTorchCheckpoint {
     /// - Throws: ``ModelError/checkpoint(path:reason:)`` for a file that is not a PyTorch zip checkpoint, a pickle that
     ///   names anything a state dict does not need (the reason names it), or tensors that do not fit their storage.
     public static func read(_ url: URL) throws -> SafeTensors {
-        func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }
         let data: Data
-        do { data = try FileSystem.read(url.path) } catch let e as FileError { throw fail(e.reason) }
+        do { data = try FileSystem.read(url.path) } catch let e as FileError { throw ModelError.checkpoint(path: url.path, reason: e.reason) }
+        return try read(url, contents: data)
+    }
+
+    /// The same, from the file's contents already read (the archive itself is read again from the file; see below).
+    static func read(_ url: URL, contents data: Data) throws -> SafeTensors {
+        func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }
         guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
             throw fail("is not a PyTorch zip checkpoint (files saved before PyTorch 1.6 use a legacy format: load and save them again with a current PyTorch)")
         }

@@ -25,6 +25,11 @@ public final class CSVLogger: Callback {
     }
 
     /// Opens the file (truncating it, or keeping the rows before this run's first epoch).
+    /// One row: the 1-based epoch, then each column's value (empty when the logs lack it).
+    public static func row(epoch: Int, logs: Logs, columns: [String]) -> String {
+        ([String(epoch)] + columns.map { logs[$0].map { String($0) } ?? "" }).joined(separator: ",")
+    }
+
     public func trainBegin(_ state: TrainingState) throws {
         columns = nil
         if append, let text = try? String(contentsOf: url, encoding: .utf8), let header = text.split(separator: "\n").first {
@@ -47,8 +52,7 @@ public final class CSVLogger: Callback {
             columns = CSVLogger.order(Array(logs.keys))
             handle.write(Data((["epoch"] + columns!).joined(separator: ",").appending("\n").utf8))
         }
-        let row = [String(state.epoch + 1)] + columns!.map { logs[$0].map { String($0) } ?? "" }
-        handle.write(Data((row.joined(separator: ",") + "\n").utf8))
+        handle.write(Data((CSVLogger.row(epoch: state.epoch + 1, logs: logs, columns: columns!) + "\n").utf8))
         try handle.synchronize()
     }
 

@@ -9,6 +9,8 @@ public final class FreezeBackbone: Callback {
     public let epochs: Int
     /// The modules that learn while the rest is frozen (a ResNet's `fc`, say).
     public let trainable: [Module]
+    /// The trainable modules' parameters, known by their storage (shared with the model's).
+    private var kept: Set<ObjectIdentifier> = []
 
     /// - Parameters:
     ///   - epochs: epochs with everything but `trainable` frozen (0 freezes nothing).
@@ -16,6 +18,11 @@ public final class FreezeBackbone: Callback {
     public init(epochs: Int, trainable: [Module]) throws {
         guard epochs >= 0 else { throw TrainingError.invalidSetting("FreezeBackbone: epochs must be ≥ 0, got \(epochs)") }
         (self.epochs, self.trainable) = (epochs, trainable)
+    }
+
+    /// Notes which parameters stay trainable.
+    public func trainBegin(_ state: TrainingState) throws {
+        kept = Set(trainable.flatMap { $0.parameters.map { $0.revision.storageIdentity } })
     }
 
     /// Whether layers outside `trainable` are frozen in the current epoch.
@@ -31,8 +38,6 @@ public final class FreezeBackbone: Callback {
     /// The frozen layers' gradients are cleared, so the optimizer skips them.
     public func beforeOptimizerStep(_ state: TrainingState, batch: Int) throws {
         guard isFrozen(state) else { return }
-        // A parameter is known by its storage, which the model and the trainable modules share.
-        let keep = Set(trainable.flatMap { $0.parameters.map { $0.revision.storageIdentity } })
-        for p in state.model.parameters where !keep.contains(p.revision.storageIdentity) { p.zeroGradient() }
+        for p in state.optimizer.parameters where !kept.contains(p.revision.storageIdentity) { p.zeroGradient() }
     }
 }
