@@ -1,5 +1,5 @@
 # Petal — every set-up step a fresh Debian machine needs lives here.
-DEBS := libdnnl-dev libturbojpeg0-dev libpng-dev zlib1g-dev libjpeg-turbo-progs dataset-fashion-mnist
+DEBS := libdnnl-dev libturbojpeg0-dev libpng-dev zlib1g-dev libjpeg-turbo-progs dataset-fashion-mnist libopenmpi-dev openmpi-bin
 SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive

@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "PetalReport", targets: ["PetalReport"]),
         .library(name: "PetalRun", targets: ["PetalRun"]),
         .library(name: "Petal", targets: ["Petal"]),
+        // Distributed training over Open MPI, apart so that depending on Petal never needs MPI installed.
+        .library(name: "PetalMPI", targets: ["PetalMPI"]),
         .executable(name: "petal", targets: ["PetalCLI"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
@@ -32,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]),
         .systemLibrary(name: "CJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
 
         .target(name: "PetalRandom"),
         .target(name: "PetalFiles"),
@@ -43,9 +46,12 @@ let package = Package(
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .target(name: "PetalReport"),
         .target(name: "PetalRun", dependencies: ["PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport"]),
+        .target(name: "PetalMPI", dependencies: ["CMPI", "PetalTensor"]),
         .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
         .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun"]),
-        .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalMPI", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // What the distributed tests run under mpirun (collectives, data-parallel equivalence); not a product.
+        .executableTarget(name: "PetalMPIScenarios", dependencies: ["PetalMPI", "PetalTrain"], path: "Tests/MPIScenarios"),
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"],
                           swiftSettings: [.define("KERNEL_PROBES", .when(traits: ["KernelProbes"]))]),
 
@@ -56,6 +62,7 @@ let package = Package(
         .testTarget(name: "PetalRunTests", dependencies: ["PetalRun"]),
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalCLI", "Petal"]),
+        .testTarget(name: "PetalMPITests", dependencies: ["PetalMPIScenarios", "PetalCLI", "Petal"]),
         .testTarget(name: "PetalNNTests", dependencies: ["PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]

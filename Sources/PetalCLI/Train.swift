@@ -10,6 +10,8 @@ struct Train: ParsableCommand {
             training-state.safetensors (what --resume reads), evaluation.json and report.html. One process writes a folder at a \
             time. Ctrl-C or SIGTERM stops after the current batch and exits 130 / 143; --resume then reruns the cut epoch and \
             ends exactly as an uninterrupted run would.
+
+            Distributed: `mpirun -np N petal train DATA …` (add --hostfile FILE for several machines) trains one model on             N processes (ranks). --batch-size is the global batch: each rank computes its 1/N share of every batch,             gradients are averaged over the whole batch before each step, so the run learns as one process with that batch             and learning rate does (raise --lr with the batch, not with N). Each rank uses the machine's cores ÷ its ranks on             it unless --threads is given. Rank 0 alone writes the run folder; every machine needs the data at the same path.             A rank that dies ends the job; --resume then continues from the last completed epoch, with any number of ranks.
             """)
 
     @OptionGroup var data: DataOptions
@@ -52,24 +54,42 @@ struct Train: ParsableCommand {
     @Flag(help: "Skip the HTML report and plots.")
     var noReport = false
 
+    @Flag(help: "Under mpirun: batch-norm statistics over the whole global batch (PyTorch's SyncBatchNorm) instead of each rank's share.")
+    var syncBatchNorm = false
+
     func run() throws {
         try runReportingErrors {
             try applyThreads(threads)
+            let job = try MPIJob.current()
+            if let job, job.rank != 0 {
+                // Rank 0 sends the settings and the state; this rank trains its share and writes nothing.
+                return try TrainingRun.runWorker(try DataParallel(job.communicator), threads: job.threads(requested: threads), log: job.workerLog())
+            }
+            if let job { try applyThreads(job.threads(requested: threads)) }
             let run: TrainingRun
             if let resume {
-                run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir, threads: threads)
+                run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir,
+                                      threads: job.map { $0.threads(requested: threads) } ?? threads)
             } else {
                 var configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs,
                                                          monitor: monitor, mode: mode, earlyStopping: earlyStopping)
                 configuration.threads = Device.default.threads
                 configuration.freezeEpochs = freezeEpochs
+                if syncBatchNorm {
+                    guard job != nil else { throw ValidationFailure("--sync-batch-norm needs a distributed run (mpirun -np N petal train …)") }
+                    configuration.synchronizedBatchNorm = true
+                }
                 try configuration.validate()
                 let folder = try runDir.map { try RunFolder.create(at: URL(fileURLWithPath: $0), overwrite: overwrite) }
                     ?? RunFolder.dated(under: URL(fileURLWithPath: output), name: name)
                 run = try TrainingRun(configuration: configuration, folder: folder)
             }
-            installStopHandlers()
-            let result = try run.run(callbacks: [ProgressBar()], stop: runStop, writeReport: !noReport, log: { say($0) })
+            // Under mpirun a signal ends the process at once: every rank must stop at the same step, and the last
+            // completed epoch is saved either way (the cut one reruns on resume, as after a graceful stop).
+            if job == nil { installStopHandlers() }
+            let dataParallel = try job.map { try DataParallel($0.communicator) }
+            let result = try run.run(callbacks: [ProgressBar()], stop: job == nil ? runStop : nil, writeReport: !noReport,
+                                     dataParallel: dataParallel, log: { say($0) })
             if let code = result.stopCode {
                 say("Stopped by \(code == SIGTERM ? "SIGTERM" : "Ctrl-C") after \(result.history.count) completed epochs; the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
                 throw ExitCode(128 + code)

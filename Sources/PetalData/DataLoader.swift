@@ -46,6 +46,9 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
     public let config: DataConfig
     /// Where decoded crops are kept; shared with the other loader of the data set.
     public let cache: ImageCache
+    /// The part of every batch this process makes when several train one model (data-parallel training); the
+    /// whole batch by default. The batch size stays the global batch: each rank gets its share of each global batch.
+    public let shard: DataShard
     /// Receives one line per problem met while loading (a file that no longer decodes); prints to stderr by default.
     /// It is called on the loader's background thread; set it before iterating.
     public var onWarning: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
@@ -63,8 +66,9 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
     ///   - role: `.training` or `.validation`.
     ///   - cache: a cache to share; by default a new one of `config.cacheBudgetMB`.
     /// - Throws: ``DataError/invalidConfig(parameter:reason:)`` for bad settings or labels.
+    ///   - shard: this rank's part of each batch, for data-parallel training (see ``DataShard``).
     public init(samples: [Sample], root: String, classNames: [String], config: DataConfig, role: LoaderRole,
-                cache: ImageCache? = nil) throws {
+                cache: ImageCache? = nil, shard: DataShard = .whole) throws {
         try config.validate()
         if let bad = samples.first(where: { $0.label < 0 || $0.label >= classNames.count }) {
             throw DataError.invalidConfig(parameter: "samples", reason: "\(bad.path) has label \(bad.label), outside 0..<\(classNames.count)")
@@ -74,6 +78,7 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
         self.classNames = classNames
         self.config = config
         self.role = role
+        self.shard = shard
         self.cache = cache ?? ImageCache(budgetBytes: config.cacheBudgetMB << 20)
         preparer = ImagePreparer(config: config)
     }
@@ -177,9 +182,27 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
         onWarning("error: \(dataError.localizedDescription); the epoch ends early")
     }
 
+    /// This loader for rank `rank` of `ranks`: training keeps every sample and makes the rank's share of each
+    /// global batch (the epoch's order is the same on every rank); validation keeps a contiguous part of the
+    /// samples, so the ranks' results concatenated in rank order are the single-process order.
+    public func sharded(rank: Int, of ranks: Int) throws -> DataLoader {
+        let shard = try DataShard(rank: rank, of: ranks)
+        switch role {
+        case .training:
+            guard config.batchSize >= ranks else {
+                throw DataError.invalidConfig(parameter: "batchSize", reason: "the global batch (\(config.batchSize)) must hold at least one image per rank (\(ranks) ranks)")
+            }
+            return try DataLoader(samples: samples, root: root, classNames: classNames, config: config, role: role, cache: cache, shard: shard)
+        case .validation:
+            let part = Array(samples[shard.range(of: samples.count)])
+            return try DataLoader(samples: part, root: root, classNames: classNames, config: config, role: role, cache: cache)
+        }
+    }
+
     private func makeBatch(epoch: Int, index: Int, order: [Int]) throws -> Batch {
         let bs = config.batchSize
-        let slots = Array(order[(index * bs)..<min((index + 1) * bs, order.count)])
+        let global = Array(order[(index * bs)..<min((index + 1) * bs, order.count)])
+        let slots = Array(global[shard.range(of: global.count)])  // all of it on one process
         let m = slots.count, n = doubles ? 2 * m : m
         let h = config.cropHeight, w = config.cropWidth, c = 3, size = c * h * w
         var labels = [Int](repeating: 0, count: n)

@@ -35,10 +35,11 @@ public enum DataPipeline {
     ///   - config: every data setting (the tutorial's defaults when omitted).
     ///   - splitFile: a split saved by an earlier run (``DataSplit/write(to:)``) to use instead of drawing one; its
     ///     own fraction, order and seed then apply (the config's `perClassLimit`s still do).
+    ///   - split: a split to use as it is (what rank 0 of a distributed run sends the others); `splitFile` wins.
     ///   - log: receives the summary and one warning per skipped file (stderr by default).
     /// - Throws: ``DataError`` for an unknown or empty class, a missing root, bad settings, a split file that does
     ///   not fit, unreadable files in strict mode, or a training set smaller than one batch when `dropLast` is on.
-    public static func prepare(root: String, config: DataConfig = DataConfig(), splitFile: String? = nil,
+    public static func prepare(root: String, config: DataConfig = DataConfig(), splitFile: String? = nil, split given: DataSplit? = nil,
                                log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         throws -> PreparedData {
         try config.validate()
@@ -61,6 +62,9 @@ public enum DataPipeline {
         if let splitFile {
             full = try DataSplit.read(from: splitFile)
             try full.check(against: report, path: splitFile)
+        } else if let given {
+            full = given
+            try full.check(against: report, path: "the split received from rank 0")
         } else {
             full = DataSplit(files: report.classes.map(\.usable), classes: report.classNames,
                              validationFraction: config.validationFraction, order: config.splitOrder, seed: config.seed)

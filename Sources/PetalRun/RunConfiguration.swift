@@ -162,6 +162,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// With ``pretrained`` weights: epochs during which only the classifier learns and the rest stays as loaded, its
     /// batch-norm statistics included (fastai's `fine_tune` freeze); then everything learns. 0 by default.
     public var freezeEpochs = 0
+    /// In a distributed run, normalise each batch-norm layer with the statistics of the whole global batch
+    /// (PyTorch's SyncBatchNorm) instead of each rank's part (DDP's default); nil or false for per-rank statistics.
+    public var synchronizedBatchNorm: Bool?
     /// Compute threads (`Device.threads`) the run sets while it trains; nil leaves the process's setting. A resume
     /// uses the same count by default, since oneDNN's sums may round differently with another.
     public var threads: Int?

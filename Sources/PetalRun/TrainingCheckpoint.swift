@@ -29,9 +29,15 @@ public enum TrainingCheckpoint {
 
     /// Writes model, optimizer and progress as one file, atomically.
     public static func save(model: Module, optimizer: Optimizer, progress: RunProgress, to url: URL) throws {
+        try AtomicFile.write(try encoded(model: model, optimizer: optimizer, progress: progress), to: url)
+    }
+
+    /// The unit's bytes (what ``save(model:optimizer:progress:to:)`` writes, and what rank 0 of a distributed run
+    /// sends the other ranks).
+    public static func encoded(model: Module, optimizer: Optimizer, progress: RunProgress) throws -> Data {
         let tensors = model.stateDict.map { (modelPrefix + $0.name, $0.tensor) } + (try optimizer.stateDict()).map { (optimizerPrefix + $0.name, $0.tensor) }
         let metadata = ["progress": String(decoding: try RunJSON.encode(progress), as: UTF8.self), "petalVersion": PetalVersion.current]
-        try AtomicFile.write(try SafeTensors(tensors: tensors, metadata: metadata).encoded(), to: url)
+        return try SafeTensors(tensors: tensors, metadata: metadata).encoded()
     }
 
     /// Loads the unit at `url` into `model` and `optimizer` and returns the progress it records.
@@ -40,6 +46,12 @@ public enum TrainingCheckpoint {
         func fail(_ reason: String) -> RunError { .cannotResume(path: url.deletingLastPathComponent().path, reason: reason) }
         let data: Data
         do { data = try FileSystem.read(url.path) } catch let e as FileError { throw fail("\(url.lastPathComponent): \(e.reason)") }
+        return try restore(data, source: url, model: model, optimizer: optimizer)
+    }
+
+    /// Loads a unit's bytes into `model` and `optimizer` and returns its progress; `source` names it in errors.
+    public static func restore(_ data: Data, source url: URL, model: Module, optimizer: Optimizer) throws -> RunProgress {
+        func fail(_ reason: String) -> RunError { .cannotResume(path: url.deletingLastPathComponent().path, reason: reason) }
         let file: SafeTensors
         do { file = try SafeTensors(data: data, source: url.path) } catch { throw fail(error.localizedDescription) }
         guard let json = file.metadata["progress"], let progress = try? RunJSON.decode(RunProgress.self, from: Data(json.utf8)) else {

@@ -65,10 +65,15 @@ public final class TrainingRun {
     ///   - callbacks: extra callbacks, called after the schedule and before the stop check and the run's own checkpointing.
     ///   - stop: lets another thread or a signal handler stop the run after the current batch.
     ///   - writeReport: write the image grids and `report.html` (on by default).
+    ///   - dataParallel: train with the other ranks of a distributed run; this process must be rank 0, and every
+    ///     other rank calls ``runWorker(_:threads:log:)`` at the same time. Rank 0 alone reads and writes the folder.
     ///   - log: receives the data summary, warnings and status lines.
-    public func run(callbacks extra: [Callback] = [], stop: StopSignal? = nil, writeReport: Bool = true,
+    public func run(callbacks extra: [Callback] = [], stop: StopSignal? = nil, writeReport: Bool = true, dataParallel: DataParallel? = nil,
                     log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> RunResult {
         let c = configuration
+        if let dataParallel, dataParallel.rank != 0 {
+            throw RunError.invalidSetting("dataParallel", reason: "a TrainingRun with a folder runs on rank 0; rank \(dataParallel.rank) calls TrainingRun.runWorker")
+        }
         if let threads = c.threads { Device.default.threads = threads }
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data,
                                                 splitFile: isResumed ? folder.file(RunFiles.split).path : nil, log: log)
@@ -78,7 +83,6 @@ public final class TrainingRun {
         }
         let model = try c.makeModel(classes: classes.count, log: log)  // a resumed run then loads its own state over it
         let optimizer = try c.optimizer.makeOptimizer(for: model)
-        let schedule = c.schedule.schedule(base: c.optimizer.learningRate, epochs: c.epochs, stepsPerEpoch: prepared.train.batchesPerEpoch)
 
         var progress = RunProgress()
         if isResumed {
@@ -101,16 +105,19 @@ public final class TrainingRun {
             try prepared.split.write(to: folder.file(RunFiles.split).path)
             try folder.writeJSON(prepared.report, to: RunFiles.scan)
         }
+        if let dataParallel {
+            // The other ranks get everything from here: settings, split and the whole training state.
+            _ = try dataParallel.communicator.broadcast(WorkerBrief(configuration: c, split: prepared.split) as WorkerBrief?)
+            _ = try dataParallel.communicator.broadcast([UInt8](try TrainingCheckpoint.encoded(model: model, optimizer: optimizer, progress: progress)))
+        }
 
         let recorder = RunRecorder(folder: folder, configuration: c, metadata: checkpointMetadata(model, classes: classes), progress: progress)
-        var callbacks: [Callback] = [try LearningRateScheduler(schedule), TerminateOnNaN()]
-        if c.freezeEpochs > 0 { callbacks.append(try FreezeBackbone(epochs: c.freezeEpochs, trainable: [model.fc])) }
-        callbacks += extra
+        var callbacks = extra
         if let stop { callbacks.append(StopCallback(stop)) }
         callbacks.append(recorder)
-        log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, \(Device.default.threads) threads")
-        let history = try Trainer.fit(model, train: prepared.train, validation: prepared.validation, epochs: c.epochs, optimizer: optimizer,
-                                      callbacks: callbacks, initialEpoch: progress.completedEpochs)
+        log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, "
+            + (dataParallel.map { "\($0.size) ranks × \(Device.default.threads) threads, global batch \(c.data.batchSize)" } ?? "\(Device.default.threads) threads"))
+        let history = try Self.train(c, prepared, model, optimizer, progress, callbacks, dataParallel)
         let stopCode = history.stopReason == nil ? nil : stop?.requested
         if stopCode != nil {
             return RunResult(folder: folder.url, history: recorder.progress.history, stopReason: history.stopReason, stopCode: stopCode, evaluation: nil)
@@ -133,6 +140,44 @@ public final class TrainingRun {
         return RunResult(folder: folder.url, history: recorder.progress.history, stopReason: history.stopReason, stopCode: nil, evaluation: summary)
     }
 
+    /// A rank other than 0 of a distributed run: receives the settings, the split and the training state from rank 0,
+    /// trains its part of every batch in step with the others and returns when they finish. It never touches the
+    /// run folder (which may live on another machine); the data set must be at the same path as on rank 0.
+    /// - Parameters:
+    ///   - threads: compute threads of this rank (default: the run's setting).
+    ///   - log: receives warnings about this rank's data (files that no longer decode).
+    public static func runWorker(_ dataParallel: DataParallel, threads: Int? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        guard dataParallel.rank != 0 else {
+            throw RunError.invalidSetting("dataParallel", reason: "rank 0 runs a TrainingRun with its folder, not a worker")
+        }
+        let brief: WorkerBrief = try dataParallel.communicator.broadcast(nil as WorkerBrief?)
+        var c = brief.configuration
+        if let threads { c.threads = threads }
+        if let threads = c.threads { Device.default.threads = threads }
+        let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, split: brief.split, log: { _ in })
+        let model = try c.makeModel(classes: prepared.train.classCount, log: { _ in })
+        let optimizer = try c.optimizer.makeOptimizer(for: model)
+        let unit = try dataParallel.communicator.broadcast([UInt8]())
+        let progress = try TrainingCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: model, optimizer: optimizer)
+        _ = try train(c, prepared, model, optimizer, progress, [], dataParallel)
+    }
+
+    /// The training itself, the same on every rank: the schedule, NaN and freezing callbacks, then `extra`.
+    private static func train(_ c: RunConfiguration, _ prepared: PreparedData, _ model: ResNet, _ optimizer: Optimizer, _ progress: RunProgress,
+                              _ extra: [Callback], _ dataParallel: DataParallel?) throws -> History {
+        let schedule = c.schedule.schedule(base: c.optimizer.learningRate, epochs: c.epochs, stepsPerEpoch: prepared.train.batchesPerEpoch)
+        var callbacks: [Callback] = [try LearningRateScheduler(schedule), TerminateOnNaN()]
+        if c.freezeEpochs > 0 { callbacks.append(try FreezeBackbone(epochs: c.freezeEpochs, trainable: [model.fc])) }
+        var train: BatchSource = prepared.train, validation: BatchSource = prepared.validation
+        if let dataParallel {
+            if c.synchronizedBatchNorm == true { model.synchronizeBatchNorm(dataParallel.communicator) }
+            train = try prepared.train.sharded(rank: dataParallel.rank, of: dataParallel.size)
+            validation = try prepared.validation.sharded(rank: dataParallel.rank, of: dataParallel.size)
+        }
+        return try Trainer.fit(model, train: train, validation: validation, epochs: c.epochs, optimizer: optimizer,
+                               callbacks: callbacks + extra, initialEpoch: progress.completedEpochs, dataParallel: dataParallel)
+    }
+
     /// What the run's checkpoints record besides weights: architecture, classes and how images are prepared.
     private func checkpointMetadata(_ model: ResNet, classes: [String]) -> CheckpointMetadata {
         var meta = CheckpointMetadata(resnet: model, classNames: classes)
@@ -142,4 +187,10 @@ public final class TrainingRun {
         if case .meanStd(let mean, let std) = data.normalisation { (meta.normalisation, meta.mean, meta.std) = ("meanStd", mean, std) }
         return meta
     }
+}
+
+/// What rank 0 of a distributed run sends the other ranks before training.
+struct WorkerBrief: Codable {
+    let configuration: RunConfiguration
+    let split: DataSplit
 }

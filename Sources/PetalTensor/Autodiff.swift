@@ -62,6 +62,16 @@ extension Tensor {
     /// Forgets the accumulated gradient of this leaf.
     public func zeroGradient() { node?.grad = nil }
 
+    /// Replaces the accumulated gradient of this leaf (data-parallel training writes the average over ranks).
+    /// - Throws: `TensorError` when this tensor needs no gradient or `gradient` has another shape.
+    public func setGradient(_ gradient: Tensor) throws {
+        guard let node, node.isLeaf else { throw TensorError.invalidArgument(op: "setGradient", message: "the tensor is not a leaf requiring gradients") }
+        guard gradient.shape == shape else {
+            throw TensorError.shapeMismatch(op: "setGradient", message: "gradient \(describe(gradient.shape)) for a tensor of shape \(describe(shape))")
+        }
+        node.grad = gradient.detached()
+    }
+
     /// Records `self` (just computed from `inputs`) in the graph when recording is on and any input needs it.
     func recorded(_ op: String, _ inputs: [Tensor], rule: @escaping (Tensor, [Bool]) throws -> [Tensor?]) -> Tensor {
         guard GradientMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return self }

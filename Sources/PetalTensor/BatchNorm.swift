@@ -37,8 +37,11 @@ extension Tensor {
     ///   - runningMean, runningVariance: shape [C]; read in inference, updated in place in training.
     ///   - training: normalise with this batch's statistics (biased variance) and update the running ones
     ///     with `momentum` (PyTorch's convention: new = (1 − m)·old + m·batch, using the unbiased variance).
+    ///   - synchronizer: in training, take the statistics over the batches of every rank of this communicator
+    ///     (synchronised batch norm; see `synchronizedBatchNorm2d`).
     public func batchNorm2d(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                            training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, fusedReLU: Bool = false) throws -> Tensor {
+                            training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, fusedReLU: Bool = false,
+                            synchronizer: Communicator? = nil) throws -> Tensor {
         let op = "batchNorm2d"
         guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
         let c = shape[1]
@@ -51,11 +54,12 @@ extension Tensor {
         }
         guard epsilon > 0 else { throw TensorError.invalidArgument(op: op, message: "epsilon must be positive, got \(epsilon)") }
 
+        if training, let synchronizer {
+            return try synchronizedBatchNorm2d(scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance,
+                                               momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU, communicator: synchronizer)
+        }
         let needsGrad = GradientMode.records(self, scale, shift)
-        // oneDNN 2.6's batch norm is far slower on channels-last data (what the AMX bf16 convolutions produce) than
-        // on nChw16c (docs/DESIGN-CHANGES.md). Converting first costs less.
-        let held = storage.preferredMemory(dims: shape)
-        let src = held.desc == MemoryDesc(dims: shape, tag: dnnl_acdb) ? storage.memory(MemoryDesc(dims: shape, tag: dnnl_aBcd16b)) : held
+        let src = batchNormSource()
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
         if !training { flags |= dnnl_use_global_stats.rawValue }
         if fusedReLU { flags |= dnnl_fuse_norm_relu.rawValue }
@@ -92,6 +96,15 @@ extension Tensor {
             return [needs[0] ? Tensor(shape: x.shape, wrapping: diffSrc) : nil, needs[1] ? Tensor(shape: [c], wrapping: diffScale) : nil,
                     needs[2] ? Tensor(shape: [c], wrapping: diffShift) : nil]
         }
+    }
+}
+
+extension Tensor {
+    /// The memory batch norm reads: oneDNN 2.6's batch norm is far slower on channels-last data (what the AMX bf16
+    /// convolutions produce) than on nChw16c (docs/DESIGN-CHANGES.md), so such data is converted first.
+    func batchNormSource() -> Memory {
+        let held = storage.preferredMemory(dims: shape)
+        return held.desc == MemoryDesc(dims: shape, tag: dnnl_acdb) ? storage.memory(MemoryDesc(dims: shape, tag: dnnl_aBcd16b)) : held
     }
 }
 

@@ -14,14 +14,26 @@ public final class ArrayBatchSource: BatchSource {
     public let shuffleSeed: UInt64?
     /// Whether a last, partial batch is left out.
     public let dropLast: Bool
+    /// The part of every batch this source yields in data-parallel training (the whole batch by default).
+    public let shard: DataShard
 
-    /// - Parameter shuffleSeed: reorder the samples every epoch from (seed, epoch); nil keeps the order.
-    public init(images: Tensor, labels: [Int], classCount: Int, batchSize: Int, shuffleSeed: UInt64? = nil, dropLast: Bool = false) throws {
+    /// - Parameters:
+    ///   - shuffleSeed: reorder the samples every epoch from (seed, epoch); nil keeps the order.
+    ///   - shard: yield only this rank's part of each batch of `batchSize` (the global batch).
+    public init(images: Tensor, labels: [Int], classCount: Int, batchSize: Int, shuffleSeed: UInt64? = nil, dropLast: Bool = false,
+                shard: DataShard = .whole) throws {
         guard images.rank == 4, images.shape[0] == labels.count else {
             throw TrainingError.invalidSetting("ArrayBatchSource: images \(images.shape) must be [N, C, H, W] with N = \(labels.count) labels")
         }
         guard batchSize >= 1 else { throw TrainingError.invalidSetting("batch size must be at least 1, got \(batchSize)") }
         (self.images, self.labels, self.classCount, self.batchSize, self.shuffleSeed, self.dropLast) = (images, labels, classCount, batchSize, shuffleSeed, dropLast)
+        self.shard = shard
+    }
+
+    /// This source for rank `rank` of `ranks`: the same batches, each cut to the rank's part.
+    public func sharded(rank: Int, of ranks: Int) throws -> ArrayBatchSource {
+        try ArrayBatchSource(images: images, labels: labels, classCount: classCount, batchSize: batchSize, shuffleSeed: shuffleSeed,
+                             dropLast: dropLast, shard: DataShard(rank: rank, of: ranks))
     }
 
     /// Batches in one epoch.
@@ -46,7 +58,8 @@ public final class ArrayBatchSource: BatchSource {
         var produced = 0
         return AnyIterator { [self] in
             guard produced < n else { return nil }
-            let idx = Array(order[start..<min(start + batchSize, order.count)])
+            let global = Array(order[start..<min(start + batchSize, order.count)])
+            let idx = Array(global[shard.range(of: global.count)])
             start += batchSize
             produced += 1
             var values = [Float](); values.reserveCapacity(idx.count * item)

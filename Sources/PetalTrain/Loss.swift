@@ -45,6 +45,15 @@ public enum Loss: Sendable, Equatable {
         }
     }
 
+    /// What the loss of a batch with `labels` is divided by (Σ of the class weights of the labels, else the count):
+    /// the weight of a part of a batch when the parts' gradients are combined into the whole batch's.
+    public func normaliser(labels: [Int]) -> Double {
+        if case .categoricalCrossEntropy(let weights?, _) = self {
+            return labels.reduce(0) { $0 + Double(weights.indices.contains($1) ? weights[$1] : 0) }
+        }
+        return Double(labels.count)
+    }
+
     private func oneHot(_ labels: [Int], _ c: Int, smoothing: Float) throws -> Tensor {
         if let bad = labels.first(where: { $0 < 0 || $0 >= c }) {
             throw TensorError.invalidArgument(op: "loss", message: "label \(bad) is outside 0..<\(c)")

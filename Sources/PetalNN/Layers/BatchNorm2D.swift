@@ -32,6 +32,9 @@ public final class BatchNorm2D: Module {
     public let runningMean: Tensor, runningVariance: Tensor
     /// Training batches seen (`num_batches_tracked`).
     public let batchesTracked: Tensor
+    /// In training, take the statistics over the batches of all ranks of this communicator (synchronised batch norm,
+    /// PyTorch's `SyncBatchNorm`); nil normalises with this process's batch alone.
+    public var synchronizer: Communicator?
 
     /// Normalises `x` with batch statistics in training mode (updating the running ones) or the running ones in inference.
     public override func forward(_ x: Tensor) throws -> Tensor { try callAsFunction(x, fusedReLU: false) }
@@ -40,9 +43,18 @@ public final class BatchNorm2D: Module {
     public func callAsFunction(_ x: Tensor, fusedReLU: Bool) throws -> Tensor {
         if isTraining { try batchesTracked.assign(Tensor(try batchesTracked.item() + 1)) }
         return recorded(try x.batchNorm2d(scale: weight, shift: bias, runningMean: runningMean, runningVariance: runningVariance,
-                                          training: isTraining, momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU))
+                                          training: isTraining, momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU,
+                                          synchronizer: synchronizer))
     }
 
     /// "BatchNorm2D(channels)".
     public override var layerDescription: String { "BatchNorm2D(\(channels))" }
+}
+
+extension Module {
+    /// Makes every batch-norm layer of this model take its training statistics over all ranks of `communicator`
+    /// (PyTorch's `convert_sync_batchnorm`), or, with nil, each process's own batch again.
+    public func synchronizeBatchNorm(_ communicator: Communicator?) {
+        for case let bn as BatchNorm2D in namedModules.map(\.module) { bn.synchronizer = communicator }
+    }
 }
