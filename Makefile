@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test fuzz bench bench-quick bench-compare bench-tutorial bench-latency demo clean
+.PHONY: deps build test fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -43,6 +43,11 @@ bench-tutorial: deps
 # machine whose speed drifts), with Petal as shipped, with briefly spinning OpenMP threads and with GNU OpenMP's defaults.
 bench-latency: deps
 	bash Benchmarks/compare/run.sh latency
+
+# Data-parallel training: one process against two ranks over shared memory and over TCP loopback (ResNet-18,
+# 100×100, global batch 64, release build), then the multi-machine scaling model README.md shows.
+bench-distributed: deps
+	bash Benchmarks/distributed/run.sh
 
 bench-quick: deps
 	$(SWIFT) build -c release --product petal-bench --traits KernelProbes

@@ -33,6 +33,9 @@ struct Bench: ParsableCommand {
                 throw ValidationFailure("--classes, --input, --batch-size and --steps must be positive")
             }
             let network = try model.settings.makeModel(classes: classes, seed: 1)
+            if let job = try MPIJob.current() {
+                return try runDistributed(network, job)
+            }
             let t = try Throughput.measure(network, classes: classes, inputShape: [batchSize, 3, input, input], steps: steps)
             if json {
                 say(String(decoding: try RunJSON.encode(t), as: UTF8.self))
@@ -44,5 +47,18 @@ struct Bench: ParsableCommand {
             say(String(format: "latency, one image:  %8.2f ms", t.latencyMilliseconds))
             say(String(format: "peak memory:         %8.0f MiB", peakResidentMegabytes()))
         }
+    }
+
+    /// Under mpirun: data-parallel training steps with --batch-size as the global batch; rank 0 prints.
+    private func runDistributed(_ network: ResNet, _ job: MPIJob) throws {
+        Device.default.threads = job.threads(requested: nil)
+        let t = try DataParallelThroughput.measure(network, classes: classes, inputShape: [batchSize, 3, input, input], steps: steps,
+                                                   dataParallel: DataParallel(job.communicator))
+        guard job.rank == 0 else { return }
+        if json { return say(String(decoding: try RunJSON.encode(t), as: UTF8.self)) }
+        say("\(network.layerDescription), \(input)×\(input)×3, \(t.ranks) ranks × \(Device.default.threads) threads, global batch \(batchSize)")
+        say(String(format: "training:    %8.1f images/s (step %.1f ms)", t.imagesPerSecond, t.stepMilliseconds))
+        say(String(format: "all-reduce:  %8.1f ms per step for %.1f MB of gradients, after %.1f ms waiting for the slowest rank",
+                   t.allReduceMilliseconds, t.gradientMegabytes, t.waitMilliseconds))
     }
 }
