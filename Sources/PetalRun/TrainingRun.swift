@@ -170,7 +170,14 @@ public final class TrainingRun {
         if c.freezeEpochs > 0 { callbacks.append(try FreezeBackbone(epochs: c.freezeEpochs, trainable: [model.fc])) }
         var train: BatchSource = prepared.train, validation: BatchSource = prepared.validation
         if let dataParallel {
-            if c.synchronizedBatchNorm == true { model.synchronizeBatchNorm(dataParallel.communicator) }
+            if c.synchronizedBatchNorm == true {
+                // Every rank meets the others in every batch-norm layer, so none may sit out a batch with an empty part.
+                let rest = prepared.train.samples.count % c.data.batchSize
+                if !c.data.dropLast && rest > 0 && rest < dataParallel.size {
+                    throw RunError.invalidSetting("batchSize", reason: "leaves a last batch of \(rest) images for \(dataParallel.size) ranks, which synchronised batch norm cannot split; drop the last batch or change the batch size")
+                }
+                model.synchronizeBatchNorm(dataParallel.communicator)
+            }
             train = try prepared.train.sharded(rank: dataParallel.rank, of: dataParallel.size)
             validation = try prepared.validation.sharded(rank: dataParallel.rank, of: dataParallel.size)
         }

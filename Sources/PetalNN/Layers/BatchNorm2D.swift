@@ -53,7 +53,9 @@ public final class BatchNorm2D: Module {
 
 extension Module {
     /// Makes every batch-norm layer of this model take its training statistics over all ranks of `communicator`
-    /// (PyTorch's `convert_sync_batchnorm`), or, with nil, each process's own batch again.
+    /// (PyTorch's `convert_sync_batchnorm`), or, with nil, each process's own batch again. Every rank then takes part
+    /// in every training forward and backward pass: no rank may skip a batch (drop partial last batches smaller
+    /// than the number of ranks).
     public func synchronizeBatchNorm(_ communicator: Communicator?) {
         for case let bn as BatchNorm2D in namedModules.map(\.module) { bn.synchronizer = communicator }
     }
