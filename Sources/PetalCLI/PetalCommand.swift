@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Petal
+import PetalMPI
 
 @main
 struct PetalCommand: ParsableCommand {
@@ -26,18 +27,26 @@ struct ValidationFailure: Error, LocalizedError {
     var errorDescription: String? { message }
 }
 
-/// Runs a command body, turning any error into one line on standard error and a non-zero exit.
+/// Runs a command body, turning any error into one line on standard error and a non-zero exit. Under mpirun the
+/// line names the rank (other than 0) and the whole job ends, since the other ranks would wait for this one forever.
 func runReportingErrors(_ body: () throws -> Void) throws {
+    func fail(_ message: String) -> ExitCode {
+        guard let world = MPICommunicator.started else {
+            FileHandle.standardError.write(Data("petal: error: \(message)\n".utf8))
+            return .failure
+        }
+        let rank = world.rank == 0 ? "" : "rank \(world.rank) (\(world.hostName)): "
+        FileHandle.standardError.write(Data("petal: error: \(rank)\(message)\n".utf8))
+        world.abort(code: 1)
+    }
     do {
         try body()
     } catch let error as ExitCode {
         throw error
     } catch RunError.invalidSetting(let name, let reason) {
-        FileHandle.standardError.write(Data("petal: error: \(optionName(name)) \(reason)\n".utf8))
-        throw ExitCode.failure
+        throw fail("\(optionName(name)) \(reason)")
     } catch {
-        FileHandle.standardError.write(Data("petal: error: \(error.localizedDescription)\n".utf8))
-        throw ExitCode.failure
+        throw fail(error.localizedDescription)
     }
 }
 

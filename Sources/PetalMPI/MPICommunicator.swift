@@ -50,6 +50,20 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         return world
     }
 
+    /// The world communicator when MPI has been started in this process, else nil.
+    public static var started: MPICommunicator? {
+        lock.lock()
+        defer { lock.unlock() }
+        return shared
+    }
+
+    /// Ends every rank of the job at once with `code` (`MPI_Abort`): what a rank that cannot go on must do, since an
+    /// ordinary exit would wait in `MPI_Finalize` for ranks that wait for it in a collective.
+    public func abort(code: Int32) -> Never {
+        MPI_Abort(comm, code)
+        exit(code)
+    }
+
     /// Ends MPI for this process (called at exit; a later `world()` cannot start it again).
     public static func finalize() {
         var finalized: Int32 = 0

@@ -3,6 +3,7 @@
 // single process computes from the saved checkpoint, a killed rank, and resuming with another number of ranks.
 import Foundation
 import Petal
+import Synchronization
 import Testing
 
 enum MPI {
@@ -39,12 +40,21 @@ enum MPI {
         return (p, pipe)
     }
 
+    /// Runs to the end; a job still running after `timeout` seconds (a hang) is killed and reported as status −1.
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], ranks: Int?) throws -> Invocation {
+    static func run(_ program: String, _ arguments: [String], ranks: Int?, timeout: Double = 300) throws -> Invocation {
         let (p, pipe) = try start(program, arguments, ranks: ranks)
+        let hung = Atomic<Bool>(false)
+        let watchdog = DispatchWorkItem {
+            guard p.isRunning else { return }
+            hung.store(true, ordering: .relaxed)
+            kill(p.processIdentifier, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Invocation(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        watchdog.cancel()
+        return Invocation(status: hung.load(ordering: .relaxed) ? -1 : p.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
     static func temporaryFolder() throws -> URL {
@@ -160,6 +170,17 @@ enum MPI {
         #expect(resumed.status == 0, "\(resumed.output)")
         #expect(resumed.output.contains("Resuming \(run.path) at epoch \(saved + 1) of 12"), "\(resumed.output)")
         #expect(MPI.historyRows(run).count == 12)
+    }
+
+    @Test func anErrorOnOneRankEndsTheJob() throws {
+        let folder = try MPI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        try #require(try MPI.run("petal", ["train"] + Self.flowerRun + ["--epochs", "1", "--run-dir", run.path], ranks: nil).status == 0)
+        // Rank 0 refuses the folder, which holds a run, while rank 1 waits for it: the job must end, not hang.
+        let r = try MPI.run("petal", ["train"] + Self.flowerRun + ["--epochs", "1", "--run-dir", run.path], ranks: 2, timeout: 60)
+        #expect(r.status != 0 && r.status != -1, "status \(r.status): \(r.output)")
+        #expect(r.output.contains("petal: error: run folder \(run.path): already holds a run"), "\(r.output)")
     }
 
     @Test func aStoppedSingleProcessRunResumesOnTwoRanks() throws {
