@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PetalTrain", targets: ["PetalTrain"]),
         .library(name: "PetalReport", targets: ["PetalReport"]),
         .library(name: "PetalRun", targets: ["PetalRun"]),
+        .library(name: "PetalONNX", targets: ["PetalONNX"]),
         .library(name: "Petal", targets: ["Petal"]),
         // Distributed training over Open MPI, apart so that depending on Petal never needs MPI installed.
         .library(name: "PetalMPI", targets: ["PetalMPI"]),
@@ -29,6 +30,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]),
@@ -45,10 +47,12 @@ let package = Package(
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .target(name: "PetalReport"),
-        .target(name: "PetalRun", dependencies: ["PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport"]),
+        .target(name: "PetalRun", dependencies: ["PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalONNX"]),
         .target(name: "PetalMPI", dependencies: ["CMPI", "PetalTensor"]),
+        // swift-protobuf code generated once from ONNX's schema and committed (Scripts/protos/generate.sh).
+        .target(name: "PetalONNX", dependencies: ["PetalNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
-        .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun"]),
+        .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun", "PetalONNX"]),
         .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalMPI", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // What the distributed tests run under mpirun (collectives, data-parallel equivalence); not a product.
         .executableTarget(name: "PetalMPIScenarios", dependencies: ["PetalMPI", "PetalTrain"], path: "Tests/MPIScenarios"),
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(name: "PetalTrainTests", dependencies: ["PetalTrain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
         .testTarget(name: "PetalRunTests", dependencies: ["PetalRun"]),
+        .testTarget(name: "PetalONNXTests", dependencies: ["PetalONNX", "PetalRun"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalCLI", "Petal"]),
         .testTarget(name: "PetalMPITests", dependencies: ["PetalMPIScenarios", "PetalCLI", "Petal"]),

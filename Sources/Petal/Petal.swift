@@ -2,6 +2,7 @@
 @_exported import PetalData
 @_exported import PetalImage
 @_exported import PetalNN
+@_exported import PetalONNX
 @_exported import PetalReport
 @_exported import PetalRun
 @_exported import PetalTensor

@@ -180,4 +180,12 @@ open class Module {
 
     /// A one-line description for summaries, e.g. `Conv2D(3→64, kernel 7, stride 2, padding 3)`.
     open var layerDescription: String { String(describing: type(of: self)) }
+
+    /// Appends this module's eval-mode computation of `input` to `graph` (nodes named under `path`) and returns the
+    /// name of its output; what ``inferenceGraph(foldingBatchNorm:)`` and the exporters call. Override it, mirroring
+    /// `forward`, to make a custom module exportable.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for a module that cannot describe itself (the default).
+    open func appendInferenceGraph(to graph: InferenceGraphBuilder, input: String, path: String) throws -> String {
+        throw ModelError.invalidConfiguration("\(layerDescription) at '\(path)' cannot be exported: it does not describe its computation as a graph")
+    }
 }

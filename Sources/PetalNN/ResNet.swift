@@ -115,6 +115,18 @@ public final class ResNet: Module {
         return try fc(avgpool(h))
     }
 
+    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input x: String, path: String) throws -> String {
+        var h = try conv1.appendInferenceGraph(to: g, input: x, path: childPath(path, "conv1"), then: bn1, batchNormPath: childPath(path, "bn1"), relu: true)
+        h = try maxpool.appendInferenceGraph(to: g, input: h, path: childPath(path, "maxpool"))
+        for (i, stage) in stages.enumerated() { h = try stage.appendInferenceGraph(to: g, input: h, path: childPath(path, "layer\(i + 1)")) }
+        if let finalBatchNorm {
+            h = try finalBatchNorm.appendInferenceGraph(to: g, input: h, path: childPath(path, "bn_final"))
+            h = g.add(.relu, inputs: [h], name: childPath(path, "bn_final.relu"))
+        }
+        h = try avgpool.appendInferenceGraph(to: g, input: h, path: childPath(path, "avgpool"))
+        return try fc.appendInferenceGraph(to: g, input: h, path: childPath(path, "fc"))
+    }
+
     /// About how many parameters a ResNet of this depth and first-stage width has (the counts at width 64 scaled by the
     /// square of the width), known before anything is allocated: to refuse a model that cannot fit, or a checkpoint whose
     /// metadata describes a far larger model than its tensors hold.

@@ -47,6 +47,10 @@ public final class BatchNorm2D: Module {
                                           synchronizer: synchronizer))
     }
 
+    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
+        g.add(.batchNorm(scale: weight, shift: bias, mean: runningMean, variance: runningVariance, epsilon: epsilon), inputs: [input], name: path)
+    }
+
     /// "BatchNorm2D(channels)".
     public override var layerDescription: String { "BatchNorm2D(\(channels))" }
 }

@@ -14,7 +14,7 @@ public final class Conv2D: Module {
     /// fp32 inference on a single image runs channels-last kernels (faster there; the default) instead of 16-channel
     /// blocks. The values agree within rounding; `petal-bench --compare-layouts` measures the two.
     public var singleImageChannelsLast = true
-    private let folding = FoldedBatchNorm()
+    let folding = FoldedBatchNorm()
 
     /// - Parameters:
     ///   - bias: whether to learn a per-channel offset (off when a batch norm follows).
@@ -73,6 +73,10 @@ public final class Conv2D: Module {
         return try x.conv2dInference(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
                                      precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast,
                                      adding: residual, relu: relu)
+    }
+
+    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
+        g.add(.convolution(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups), inputs: [input], name: path)
     }
 
     /// "Conv2D(in→out, kernel …)".

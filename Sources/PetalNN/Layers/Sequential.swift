@@ -33,4 +33,22 @@ public final class Sequential: Module {
         }
         return y
     }
+
+    /// The layers in order; a convolution's batch norm is folded into it when the graph folds.
+    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
+        var y = input
+        let layers = children
+        var i = 0
+        while i < layers.count {
+            let p = childPath(path, layers[i].name)
+            if let conv = layers[i].module as? Conv2D, i + 1 < layers.count, let bn = layers[i + 1].module as? BatchNorm2D {
+                y = try conv.appendInferenceGraph(to: g, input: y, path: p, then: bn, batchNormPath: childPath(path, layers[i + 1].name))
+                i += 2
+            } else {
+                y = try layers[i].module.appendInferenceGraph(to: g, input: y, path: p)
+                i += 1
+            }
+        }
+        return y
+    }
 }

@@ -1,0 +1,199 @@
+// ONNX export: a model's inference graph (PetalNN's `InferenceGraph`) written as an ONNX ModelProto with swift-protobuf
+// (code generated from ONNX's own onnx.proto, Scripts/protos/generate.sh), opset 17 by default, so that ONNX Runtime
+// and every other ONNX consumer run what Petal runs. The preprocessing contract (input name and layout, crop,
+// normalisation, classes) goes into the model's metadata.
+import Foundation
+import PetalNN
+import SwiftProtobuf
+
+/// Settings of an ONNX export.
+public struct ONNXExportOptions: Sendable, Equatable {
+    /// What the graph returns.
+    public enum Output: String, Sendable, CaseIterable {
+        /// Raw class scores (`logits`).
+        case logits
+        /// Softmax probabilities (`probabilities`).
+        case probabilities
+    }
+    /// Logits (default) or probabilities.
+    public var output: Output = .logits
+    /// Fold each batch norm into the convolution before it (what Petal runs in inference; default), or keep
+    /// BatchNormalization nodes with the running statistics.
+    public var foldBatchNorm = true
+    /// A batch dimension of any size (`batch`, default), or this fixed size.
+    public var fixedBatchSize: Int?
+    /// The ONNX operator set: 17 (default) to 21; every operator used has had the same definition throughout.
+    public var opset = 17
+
+    public init(output: Output = .logits, foldBatchNorm: Bool = true, fixedBatchSize: Int? = nil, opset: Int = 17) {
+        (self.output, self.foldBatchNorm, self.fixedBatchSize, self.opset) = (output, foldBatchNorm, fixedBatchSize, opset)
+    }
+}
+
+/// Errors of the ONNX exporter.
+public enum ONNXError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    case invalidOption(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let m), .unsupported(let m): m
+        }
+    }
+    public var errorDescription: String? { description }
+}
+
+/// Writes models as ONNX.
+public enum ONNXExport {
+    /// The name of the graph's input.
+    public static let inputName = InferenceGraph.inputName
+
+    /// The ONNX file of `model` for input images of `inputShape` ([channels, height, width]).
+    /// - Parameters:
+    ///   - classes: number of outputs (the last dimension of the output).
+    ///   - metadata: key–value pairs stored in the model (`metadata_props`), in key order.
+    ///   - docString: the model's description.
+    /// - Throws: ``ONNXError`` for bad options; `ModelError` for a module that cannot be exported.
+    public static func encode(_ model: Module, inputShape: [Int], classes: Int, options: ONNXExportOptions = ONNXExportOptions(),
+                              metadata: [String: String] = [:], docString: String = "") throws -> Data {
+        guard (17...21).contains(options.opset) else { throw ONNXError.invalidOption("opset must be 17 to 21, got \(options.opset)") }
+        guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw ONNXError.invalidOption("input shape must be [channels, height, width], got \(inputShape)")
+        }
+        if let b = options.fixedBatchSize, b < 1 { throw ONNXError.invalidOption("batch size must be positive, got \(b)") }
+        let graph = try model.inferenceGraph(foldingBatchNorm: options.foldBatchNorm)
+
+        var g = Onnx_GraphProto()
+        g.name = "petal"
+        var writer = NodeWriter()
+        for node in graph.nodes { writer.write(node) }
+        var output = graph.output
+        if options.output == .probabilities { output = writer.node("Softmax", [output], name: "probabilities", [.int("axis", 1)]) }
+        let outputName = options.output.rawValue
+        writer.rename(output, to: outputName)
+        (g.node, g.initializer) = (writer.nodes, writer.initializers)
+        let batch: Dimension = options.fixedBatchSize.map { .value($0) } ?? .parameter("batch")
+        g.input = [valueInfo(inputName, [batch] + inputShape.map { .value($0) })]
+        g.output = [valueInfo(outputName, [batch, .value(classes)])]
+
+        var m = Onnx_ModelProto()
+        m.irVersion = 8  // the IR version of opsets 17–18; later opsets still accept it
+        m.producerName = "Petal"
+        m.producerVersion = PetalVersion.current
+        m.docString = docString
+        var opset = Onnx_OperatorSetIdProto()
+        (opset.domain, opset.version) = ("", Int64(options.opset))
+        m.opsetImport = [opset]
+        m.graph = g
+        m.metadataProps = metadata.keys.sorted().map { key in
+            var e = Onnx_StringStringEntryProto()
+            (e.key, e.value) = (key, metadata[key]!)
+            return e
+        }
+        return try m.serializedBytes()
+    }
+
+    enum Dimension { case value(Int), parameter(String) }
+
+    static func valueInfo(_ name: String, _ dims: [Dimension]) -> Onnx_ValueInfoProto {
+        var v = Onnx_ValueInfoProto()
+        v.name = name
+        var t = Onnx_TypeProto.Tensor()
+        t.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        t.shape.dim = dims.map { d in
+            var dim = Onnx_TensorShapeProto.Dimension()
+            switch d {
+            case .value(let n): dim.dimValue = Int64(n)
+            case .parameter(let p): dim.dimParam = p
+            }
+            return dim
+        }
+        v.type.tensorType = t
+        return v
+    }
+}
+
+/// An ONNX node attribute.
+enum Attribute {
+    case int(String, Int)
+    case ints(String, [Int])
+    case float(String, Float)
+
+    var proto: Onnx_AttributeProto {
+        var a = Onnx_AttributeProto()
+        switch self {
+        case .int(let name, let v): (a.name, a.type, a.i) = (name, .int, Int64(v))
+        case .ints(let name, let v): (a.name, a.type, a.ints) = (name, .ints, v.map(Int64.init))
+        case .float(let name, let v): (a.name, a.type, a.f) = (name, .float, v)
+        }
+        return a
+    }
+}
+
+/// Turns graph nodes into ONNX nodes and initializers, naming values after the nodes (module paths).
+struct NodeWriter {
+    private(set) var nodes: [Onnx_NodeProto] = []
+    private(set) var initializers: [Onnx_TensorProto] = []
+
+    mutating func write(_ n: GraphNode) {
+        switch n.operation {
+        case .convolution(let w, let b, let stride, let padding, let dilation, let groups):
+            let inputs = n.inputs + [constant(n.name + ".weight", w)] + (b.map { [constant(n.name + ".bias", $0)] } ?? [])
+            node("Conv", inputs, name: n.name, [.ints("kernel_shape", Array(w.shape[2...])), .ints("strides", [stride.height, stride.width]),
+                                                .ints("pads", [padding.height, padding.width, padding.height, padding.width]),
+                                                .ints("dilations", [dilation.height, dilation.width]), .int("group", groups)])
+        case .batchNorm(let scale, let shift, let mean, let variance, let epsilon):
+            node("BatchNormalization", n.inputs + [constant(n.name + ".weight", scale), constant(n.name + ".bias", shift),
+                                                   constant(n.name + ".running_mean", mean), constant(n.name + ".running_var", variance)],
+                 name: n.name, [.float("epsilon", epsilon)])
+        case .relu:
+            node("Relu", n.inputs, name: n.name)
+        case .add:
+            node("Add", n.inputs, name: n.name)
+        case .softmax:
+            node("Softmax", n.inputs, name: n.name, [.int("axis", -1)])
+        case .maxPool(let k, let s, let p, let ceil):
+            node("MaxPool", n.inputs, name: n.name, [.ints("kernel_shape", [k.height, k.width]), .ints("strides", [s.height, s.width]),
+                                                     .ints("pads", [p.height, p.width, p.height, p.width]), .int("ceil_mode", ceil ? 1 : 0)])
+        case .averagePool(let k, let s, let p, let ceil, let includePad):
+            node("AveragePool", n.inputs, name: n.name, [.ints("kernel_shape", [k.height, k.width]), .ints("strides", [s.height, s.width]),
+                                                         .ints("pads", [p.height, p.width, p.height, p.width]), .int("ceil_mode", ceil ? 1 : 0),
+                                                         .int("count_include_pad", includePad ? 1 : 0)])
+        case .globalAveragePool:
+            let pooled = node("GlobalAveragePool", n.inputs, name: n.name + ".pool")
+            node("Flatten", [pooled], name: n.name, [.int("axis", 1)])
+        case .flatten:
+            node("Flatten", n.inputs, name: n.name, [.int("axis", 1)])
+        case .dense(let w, let b):
+            node("Gemm", n.inputs + [constant(n.name + ".weight", w)] + (b.map { [constant(n.name + ".bias", $0)] } ?? []),
+                 name: n.name, [.int("transB", 1)])
+        }
+    }
+
+    /// Adds a node writing the value `name` and returns `name`.
+    @discardableResult
+    mutating func node(_ op: String, _ inputs: [String], name: String, _ attributes: [Attribute] = []) -> String {
+        var p = Onnx_NodeProto()
+        (p.opType, p.name, p.input, p.output, p.attribute) = (op, name, inputs, [name], attributes.map(\.proto))
+        nodes.append(p)
+        return name
+    }
+
+    /// Renames the value `old` (the graph's result) to `new` wherever it is written or read.
+    mutating func rename(_ old: String, to new: String) {
+        for i in nodes.indices {
+            nodes[i].output = nodes[i].output.map { $0 == old ? new : $0 }
+            nodes[i].input = nodes[i].input.map { $0 == old ? new : $0 }
+        }
+    }
+
+    private mutating func constant(_ name: String, _ t: Tensor) -> String {
+        var p = Onnx_TensorProto()
+        p.name = name
+        p.dims = t.shape.map(Int64.init)
+        p.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        p.rawData = t.scalars.withUnsafeBytes { Data($0) }  // little-endian, as ONNX requires (every platform Petal runs on)
+        initializers.append(p)
+        return name
+    }
+}
