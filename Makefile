@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed demo clean
+.PHONY: deps build test fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -48,6 +48,15 @@ bench-latency: deps
 # 100×100, global batch 64, release build), then the multi-machine scaling model README.md shows.
 bench-distributed: deps
 	bash Benchmarks/distributed/run.sh
+
+# Petal's ONNX export checked by onnx.checker and ONNX Runtime against petal predict on the demo run's validation
+# images (largest probability difference ≤ 1e-4); installs onnx/onnxruntime/tensorboard into .venv-check once.
+check-onnx: deps
+	bash Scripts/check/onnx.sh
+
+# A short run's TensorBoard logs read by TensorBoard's own EventAccumulator, every epoch scalar against history.csv.
+check-tensorboard: deps
+	bash Scripts/check/tensorboard.sh
 
 bench-quick: deps
 	$(SWIFT) build -c release --product petal-bench --traits KernelProbes

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PetalReport", targets: ["PetalReport"]),
         .library(name: "PetalRun", targets: ["PetalRun"]),
         .library(name: "PetalONNX", targets: ["PetalONNX"]),
+        .library(name: "PetalTensorBoard", targets: ["PetalTensorBoard"]),
         .library(name: "Petal", targets: ["Petal"]),
         // Distributed training over Open MPI, apart so that depending on Petal never needs MPI installed.
         .library(name: "PetalMPI", targets: ["PetalMPI"]),
@@ -47,12 +48,14 @@ let package = Package(
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
         .target(name: "PetalTrain", dependencies: ["PetalNN", "PetalData"]),
         .target(name: "PetalReport"),
-        .target(name: "PetalRun", dependencies: ["PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalONNX"]),
+        .target(name: "PetalRun", dependencies: ["PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalONNX", "PetalTensorBoard"]),
         .target(name: "PetalMPI", dependencies: ["CMPI", "PetalTensor"]),
         // swift-protobuf code generated once from ONNX's schema and committed (Scripts/protos/generate.sh).
         .target(name: "PetalONNX", dependencies: ["PetalNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // The same for TensorBoard's event schema.
+        .target(name: "PetalTensorBoard", dependencies: ["PetalTrain", "PetalFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
-        .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun", "PetalONNX"]),
+        .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun", "PetalONNX", "PetalTensorBoard"]),
         .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalMPI", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // What the distributed tests run under mpirun (collectives, data-parallel equivalence); not a product.
         .executableTarget(name: "PetalMPIScenarios", dependencies: ["PetalMPI", "PetalTrain"], path: "Tests/MPIScenarios"),
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(name: "PetalTrainTests", dependencies: ["PetalTrain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
         .testTarget(name: "PetalRunTests", dependencies: ["PetalRun"]),
+        .testTarget(name: "PetalTensorBoardTests", dependencies: ["PetalTensorBoard"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalONNXTests", dependencies: ["PetalONNX", "PetalRun"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalCLI", "Petal"]),

@@ -6,4 +6,5 @@
 @_exported import PetalReport
 @_exported import PetalRun
 @_exported import PetalTensor
+@_exported import PetalTensorBoard
 @_exported import PetalTrain

@@ -22,6 +22,9 @@ struct Predict: ParsableCommand {
     @Option(help: "Write a Grad-CAM picture of each image into this folder (<image name>.gradcam.png): where the network looked for the predicted class.")
     var explain: String?
 
+    @Option(help: "Write each image's model input (float32 [1, 3, height, width], exactly what the network gets) into this folder as <image name>.npy, to check another runtime's preprocessing against Petal's.")
+    var saveInputs: String?
+
     struct Prediction: Codable {
         var path: String
         var label: String?
@@ -43,7 +46,12 @@ struct Predict: ParsableCommand {
             for path in files {
                 var row = Prediction(path: FileSystem.printable(path))
                 do {
-                    let p = try session.probabilities(ImageInput.tensor(fromFile: path, config: loaded.data)).scalars
+                    let input = try ImageInput.tensor(fromFile: path, config: loaded.data)
+                    let p = try session.probabilities(input).scalars
+                    if let saveInputs {
+                        try FileManager.default.createDirectory(atPath: saveInputs, withIntermediateDirectories: true)
+                        try NumpyFile.write(input, to: URL(fileURLWithPath: saveInputs + "/" + (FileSystem.printable(path) as NSString).lastPathComponent + ".npy"))
+                    }
                     let best = p.indices.max { p[$0] < p[$1] }!
                     (row.label, row.probabilities) = (names[best], Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))))
                     labelled += 1

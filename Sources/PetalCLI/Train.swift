@@ -54,6 +54,15 @@ struct Train: ParsableCommand {
     @Flag(help: "Skip the HTML report and plots.")
     var noReport = false
 
+    @Option(help: "TensorBoard log folder (default: the run folder's tensorboard/); watch it with `tensorboard --logdir`.")
+    var tensorboard: String?
+
+    @Flag(help: "Write no TensorBoard logs.")
+    var noTensorboard = false
+
+    @Flag(help: "Also log every parameter's histogram to TensorBoard each epoch.")
+    var tensorboardHistograms = false
+
     @Flag(help: "Under mpirun: batch-norm statistics over the whole global batch (PyTorch's SyncBatchNorm) instead of each rank's share.")
     var syncBatchNorm = false
 
@@ -75,6 +84,10 @@ struct Train: ParsableCommand {
                                                          monitor: monitor, mode: mode, earlyStopping: earlyStopping)
                 configuration.threads = Device.default.threads
                 configuration.freezeEpochs = freezeEpochs
+                if noTensorboard && (tensorboard != nil || tensorboardHistograms) {
+                    throw ValidationFailure("--no-tensorboard cannot be combined with --tensorboard or --tensorboard-histograms")
+                }
+                configuration.tensorBoard = TensorBoardSettings(enabled: !noTensorboard, directory: tensorboard, histograms: tensorboardHistograms)
                 if syncBatchNorm {
                     guard job != nil else { throw ValidationFailure("--sync-batch-norm needs a distributed run (mpirun -np N petal train …)") }
                     configuration.synchronizedBatchNorm = true

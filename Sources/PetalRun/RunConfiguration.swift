@@ -135,6 +135,20 @@ public enum SchedulePolicy: Codable, Sendable, Equatable {
     }
 }
 
+/// Where and what a run logs for TensorBoard.
+public struct TensorBoardSettings: Codable, Sendable, Equatable {
+    /// Write event files (on by default).
+    public var enabled: Bool
+    /// The log folder; nil for the run folder's `tensorboard/`.
+    public var directory: String?
+    /// Also write every parameter's histogram each epoch.
+    public var histograms: Bool
+
+    public init(enabled: Bool = true, directory: String? = nil, histograms: Bool = false) {
+        (self.enabled, self.directory, self.histograms) = (enabled, directory, histograms)
+    }
+}
+
 /// Every setting of a training run (`config.json`).
 public struct RunConfiguration: Codable, Sendable, Equatable {
     /// The class-folder data set.
@@ -165,6 +179,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// In a distributed run, normalise each batch-norm layer with the statistics of the whole global batch
     /// (PyTorch's SyncBatchNorm) instead of each rank's part (DDP's default); nil or false for per-rank statistics.
     public var synchronizedBatchNorm: Bool?
+    /// TensorBoard logging; nil for the defaults (event files in the run folder's `tensorboard/`).
+    public var tensorBoard: TensorBoardSettings?
     /// Compute threads (`Device.threads`) the run sets while it trains; nil leaves the process's setting. A resume
     /// uses the same count by default, since oneDNN's sums may round differently with another.
     public var threads: Int?

@@ -138,6 +138,8 @@ public enum RunFiles {
     public static let history = "history.csv"
     /// The best model so far by the monitored value (a model checkpoint with metadata).
     public static let best = "best.safetensors"
+    /// TensorBoard's log folder (`train/` and `validation/` event files), unless the run logs elsewhere.
+    public static let tensorBoard = "tensorboard"
     /// The latest completed epoch's model (a model checkpoint with metadata).
     public static let last = "last.safetensors"
     /// What a resume needs, as one consistent unit (see ``TrainingCheckpoint``).

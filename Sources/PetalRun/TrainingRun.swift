@@ -6,6 +6,7 @@ import Foundation
 import PetalData
 import PetalNN
 import PetalTrain
+import PetalTensorBoard
 
 /// What a finished (or stopped) run produced.
 public struct RunResult {
@@ -113,6 +114,8 @@ public final class TrainingRun {
 
         let recorder = RunRecorder(folder: folder, configuration: c, metadata: checkpointMetadata(model, classes: classes), progress: progress)
         var callbacks = extra
+        let tensorBoard = try tensorBoardLogger(prepared, startEpoch: progress.completedEpochs, log: log)
+        if let tensorBoard { callbacks.append(tensorBoard) }
         if let stop { callbacks.append(StopCallback(stop)) }
         callbacks.append(recorder)
         log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, "
@@ -131,6 +134,8 @@ public final class TrainingRun {
             let evaluation = try evaluate(best, on: prepared.validation)
             summary = EvaluationSummary(evaluation, classes: classes)
             try folder.writeJSON(summary, to: RunFiles.evaluation)
+            try tensorBoard?.validationWriter?.image("best_model/confusion_matrix", TensorBoardPictures.confusionMatrix(evaluation.report.matrix),
+                                                     step: recorder.progress.bestEpoch ?? 0)
             if writeReport {
                 ReportInputs.write(folder: folder, prepared: prepared, model: best, evaluation: evaluation, log: log)
                 try RunReport(folder: folder).write()
@@ -138,6 +143,18 @@ public final class TrainingRun {
             }
         }
         return RunResult(folder: folder.url, history: recorder.progress.history, stopReason: history.stopReason, stopCode: nil, evaluation: summary)
+    }
+
+    /// The TensorBoard callback of the configuration (nil when turned off), which also logs the first augmented batch.
+    private func tensorBoardLogger(_ prepared: PreparedData, startEpoch: Int, log: (String) -> Void) throws -> TensorBoardLogger? {
+        let settings = configuration.tensorBoard ?? TensorBoardSettings()
+        guard settings.enabled else { return nil }
+        let directory = settings.directory.map { URL(fileURLWithPath: $0) } ?? folder.file(RunFiles.tensorBoard)
+        let logger = TensorBoardLogger(directory: directory, histograms: settings.histograms)
+        let train = prepared.train
+        logger.picturesAtStart = [(tag: "training_batch", make: { try TensorBoardPictures.batchGrid(train.batch(epoch: startEpoch, index: 0), doubled: train.doubles) })]
+        log("TensorBoard: tensorboard --logdir \(directory.path)")
+        return logger
     }
 
     /// A rank other than 0 of a distributed run: receives the settings, the split and the training state from rank 0,
