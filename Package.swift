@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "Petal", targets: ["Petal"]),
         // Distributed training over Open MPI, apart so that depending on Petal never needs MPI installed.
         .library(name: "PetalMPI", targets: ["PetalMPI"]),
+        // The HTTP prediction server, apart so that depending on Petal never pulls in SwiftNIO.
+        .library(name: "PetalServe", targets: ["PetalServe"]),
         .executable(name: "petal", targets: ["PetalCLI"]),
         .executable(name: "petal-bench", targets: ["PetalBench"]),
     ],
@@ -32,6 +34,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]),
@@ -54,9 +60,13 @@ let package = Package(
         .target(name: "PetalONNX", dependencies: ["PetalNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // The same for TensorBoard's event schema.
         .target(name: "PetalTensorBoard", dependencies: ["PetalTrain", "PetalFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "PetalServe", dependencies: ["PetalRun", .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "MultipartKit", package: "multipart-kit"),
+                                                  .product(name: "Prometheus", package: "swift-prometheus"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
         .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun", "PetalONNX", "PetalTensorBoard"]),
-        .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalMPI", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "PetalCLI", dependencies: ["Petal", "PetalMPI", "PetalServe", "PetalBenchKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // What the distributed tests run under mpirun (collectives, data-parallel equivalence); not a product.
         .executableTarget(name: "PetalMPIScenarios", dependencies: ["PetalMPI", "PetalTrain"], path: "Tests/MPIScenarios"),
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"],
@@ -68,6 +78,7 @@ let package = Package(
         .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
         .testTarget(name: "PetalRunTests", dependencies: ["PetalRun"]),
         .testTarget(name: "PetalTensorBoardTests", dependencies: ["PetalTensorBoard"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalServeTests", dependencies: ["PetalServe"]),
         .testTarget(name: "PetalONNXTests", dependencies: ["PetalONNX", "PetalRun"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalCLI", "Petal"]),

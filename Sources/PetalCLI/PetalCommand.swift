@@ -11,7 +11,7 @@ struct PetalCommand: ParsableCommand {
         abstract: "Train, evaluate and use CNN image classifiers on folders of images (one sub-folder per class).",
         discussion: "Without a subcommand, `petal` trains the tutorial's ResNet-18 on the bundled flowers demo (Data/flowers-mini).",
         version: PetalVersion.current,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Export.self, SweepLR.self, FindLR.self, Overfit.self, Preview.self, Inspect.self, Summary.self, Bench.self],
+        subcommands: [Train.self, Evaluate.self, Predict.self, Export.self, Serve.self, SweepLR.self, FindLR.self, Overfit.self, Preview.self, Inspect.self, Summary.self, Bench.self],
         defaultSubcommand: Train.self)
 
     static func main() {

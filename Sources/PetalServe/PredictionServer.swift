@@ -1,0 +1,109 @@
+// `petal serve`: a trained model behind HTTP on Hummingbird. POST /predict takes one image (raw body or multipart form)
+// and answers its label and class probabilities as JSON; GET /health says the model is loaded; GET /metrics gives
+// Prometheus counters and histograms (requests by status, latency, batch sizes). Images are prepared exactly as
+// `petal predict` prepares them, and concurrent requests share forward passes (BatchingPredictor).
+import Foundation
+import Hummingbird
+import Logging
+import PetalData
+import PetalImage
+import PetalRun
+
+/// How the server listens and batches.
+public struct ServerSettings: Sendable, Equatable {
+    /// The address to bind (loopback by default; `0.0.0.0` for every interface).
+    public var host = "127.0.0.1"
+    /// The port (0 for any free one, which `onReady` is told).
+    public var port = 8080
+    /// Most images in one forward pass.
+    public var maxBatch = 16
+    /// How long the first request of a batch waits for others.
+    public var maxWait: Duration = .milliseconds(5)
+    /// Largest request body accepted, checked before reading it.
+    public var maxBodyBytes = 20 << 20
+    /// Largest image accepted (width × height), checked from the image's header before decoding (decompression bombs).
+    public var maxPixels = 40_000_000
+    /// Seconds a connection may stay idle.
+    public var idleTimeoutSeconds: Int64 = 30
+
+    public init() {}
+}
+
+/// Serves one trained model over HTTP.
+public final class PredictionServer: Sendable {
+    /// The settings the server runs with.
+    public let settings: ServerSettings
+    private let classes: [String], data: DataConfig, description: String
+    private let predictor: BatchingPredictor
+    private let metrics = ServerMetrics()
+
+    /// - Throws: ``ServeError`` for settings out of range.
+    public init(model: TrainedModel, settings: ServerSettings = ServerSettings()) throws {
+        guard (1...1024).contains(settings.maxBatch) else { throw ServeError(0, "the largest batch must be 1 to 1024, got \(settings.maxBatch)") }
+        guard settings.maxWait >= .zero, settings.maxBodyBytes > 0, settings.maxPixels > 0, (0...65535).contains(settings.port) else {
+            throw ServeError(0, "the wait, body limit and pixel limit must be positive and the port 0…65535")
+        }
+        (self.settings, classes, data, description) = (settings, model.classNames, model.data, model.model.layerDescription)
+        let metrics = self.metrics
+        predictor = BatchingPredictor(model: ServedModel(model.model), maxBatch: settings.maxBatch, maxWait: settings.maxWait) {
+            metrics.forwardPass(images: $0, duration: $1)
+        }
+    }
+
+    /// Forward passes run so far and the images they held.
+    public var statistics: (forwardPasses: Int, images: Int) {
+        get async { (await predictor.forwardPasses, await predictor.imagesPredicted) }
+    }
+
+    /// Runs until the task is cancelled or the process gets SIGINT/SIGTERM (then it finishes the requests under way).
+    /// - Parameter onReady: called with the port once the server listens.
+    public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        router.post("predict") { request, _ in await self.predict(request) }
+        router.get("health") { _, _ in self.json(200, ["status": "ok", "model": self.description, "classes": self.classes.joined(separator: ",")]) }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
+        }
+        var logger = Logger(label: "petal.serve")
+        logger.logLevel = .warning
+        let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
+                              configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "petal"),
+                              onServerRunning: { channel in await onReady(channel.localAddress?.port ?? self.settings.port) }, logger: logger)
+        try await app.runService()
+    }
+
+    /// One prediction request: read, decode and prepare the image, predict in a batch, answer.
+    private func predict(_ request: Request) async -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            let bytes = try await RequestImage.bytes(of: request, limit: settings.maxBodyBytes)
+            let input: Tensor
+            do {
+                let image = try ImageCodec.decode(bytes, source: "the uploaded image", options: DecodeOptions(channels: .rgb, maxPixels: settings.maxPixels))
+                input = try ImageInput.tensor(image: image, config: data)
+            } catch { throw ServeError.image(error) }
+            let p = try await predictor.predict(input)
+            let best = p.indices.max { p[$0] < p[$1] } ?? 0
+            struct Answer: Encodable { let label: String; let probabilities: [String: Float] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let body = try encoder.encode(Answer(label: classes[best], probabilities: Dictionary(uniqueKeysWithValues: zip(classes, p))))
+            response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        } catch let e as ServeError {
+            response = Response(status: .init(code: e.status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: e.body)))
+        } catch {
+            let e = ServeError(500, "prediction failed: \((error as? LocalizedError)?.errorDescription ?? "\(error)")")
+            response = Response(status: .internalServerError, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: e.body)))
+        }
+        metrics.answered(status: Int(response.status.code), after: ContinuousClock.now - start)
+        return response
+    }
+
+    private func json(_ status: Int, _ fields: [String: String]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = (try? encoder.encode(fields)) ?? Data("{}".utf8)
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
