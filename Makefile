@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard demo clean
+.PHONY: deps build test fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -57,6 +57,10 @@ check-onnx: deps
 # A short run's TensorBoard logs read by TensorBoard's own EventAccumulator, every epoch scalar against history.csv.
 check-tensorboard: deps
 	bash Scripts/check/tensorboard.sh
+
+# petal serve under wrk on loopback, with and without batching, against petal predict per image (DURATION, CONCURRENCY).
+bench-serve: deps
+	bash Benchmarks/serve/run.sh
 
 bench-quick: deps
 	$(SWIFT) build -c release --product petal-bench --traits KernelProbes

@@ -1,6 +1,9 @@
-// Requests that arrive together share one forward pass: the first waits up to `maxWait` for others (or until
-// `maxBatch` are waiting), the batch runs on one compute thread, and each request gets its own row back. While a
-// batch computes, new requests gather for the next one, so batches grow with the load by themselves.
+// Requests that arrive together share one forward pass: when other requests are in the server, a request waits up to
+// `maxWait` for more (or until `maxBatch` are waiting); a lone request goes at once. The batch runs on one compute
+// thread and each request gets its own row back. While a batch computes, new requests gather for the next one, so
+// batches grow with the load by themselves and a lone client never waits.
+// Batches are padded to a power of two (or `maxBatch`): each new batch size costs oneDNN primitives to create and
+// memory to keep, so a handful of sizes, made once at start (`warmUp`), keeps both latency and memory flat.
 import Foundation
 import PetalNN
 
@@ -17,7 +20,7 @@ final class ServedModel: @unchecked Sendable {
 actor BatchingPredictor {
     private let held: ServedModel
     private let maxBatch: Int, maxWait: Duration
-    private let compute = DispatchQueue(label: "petal.serve.compute")
+    private let compute = ComputeThread(name: "petal.serve.compute")
     private var pending: [(input: Tensor, reply: CheckedContinuation<[Float], Error>)] = []
     private var timer: Task<Void, Never>?
     private var busy = false
@@ -30,11 +33,32 @@ actor BatchingPredictor {
         (held, self.maxBatch, self.maxWait, self.onBatch) = (model, maxBatch, maxWait, onBatch)
     }
 
+    /// The batch sizes forward passes run at: powers of two below `maxBatch`, and `maxBatch`.
+    nonisolated var batchSizes: [Int] { Array(sequence(first: 1) { $0 * 2 }.prefix { $0 < maxBatch }) + [maxBatch] }
+
+    /// Runs one forward pass of every batch size on zeros of `inputShape` ([C, H, W]), so that requests never wait
+    /// for primitives to be made.
+    nonisolated func warmUp(inputShape: [Int]) async throws {
+        let (held, sizes) = (self.held, batchSizes)
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+            compute.run {
+                do {
+                    for n in sizes { _ = try withoutGradients { try held.model(Tensor.zeros([n] + inputShape)) } }
+                    done.resume()
+                } catch { done.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Ends the compute thread after the passes under way.
+    nonisolated func stop() { compute.stop() }
+
     /// The class probabilities of one prepared image [1, C, H, W].
-    func predict(_ input: Tensor) async throws -> [Float] {
+    /// - Parameter othersInServer: other requests received and not yet answered.
+    func predict(_ input: Tensor, othersInServer: Int) async throws -> [Float] {
         try await withCheckedThrowingContinuation { reply in
             pending.append((input, reply))
-            if pending.count >= maxBatch { startBatch() } else if timer == nil { startTimer() }
+            if pending.count >= maxBatch || othersInServer == 0 || maxWait == .zero { startBatch() } else if timer == nil { startTimer() }
         }
     }
 
@@ -58,11 +82,15 @@ actor BatchingPredictor {
         busy = true
         let batch = Array(pending.prefix(maxBatch))
         pending.removeFirst(batch.count)
-        let (held, onBatch) = (self.held, self.onBatch)
-        compute.async {
+        let (held, onBatch, sizes) = (self.held, self.onBatch, batchSizes)
+        compute.run {
             let start = ContinuousClock.now
             do {
-                let x = try Tensor(shape: [batch.count] + batch[0].input.shape.dropFirst(), scalars: batch.flatMap(\.input.scalars))
+                let size = sizes.first { $0 >= batch.count } ?? batch.count
+                let item = batch[0].input.count
+                var inputs = batch.flatMap(\.input.scalars)
+                inputs += [Float](repeating: 0, count: (size - batch.count) * item)  // padding rows, computed and dropped
+                let x = try Tensor(shape: [size] + batch[0].input.shape.dropFirst(), scalars: inputs)
                 let p = try withoutGradients { try held.model(x).softmax() }
                 let classes = p.shape[1], values = p.scalars
                 for (i, request) in batch.enumerated() { request.reply.resume(returning: Array(values[(i * classes)..<((i + 1) * classes)])) }

@@ -5,6 +5,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 import PetalData
 import PetalImage
 import PetalRun
@@ -36,6 +37,8 @@ public final class PredictionServer: Sendable {
     private let classes: [String], data: DataConfig, description: String
     private let predictor: BatchingPredictor
     private let metrics = ServerMetrics()
+    /// Prediction requests received and not yet answered.
+    private let inServer = Atomic<Int>(0)
 
     /// - Throws: ``ServeError`` for settings out of range.
     public init(model: TrainedModel, settings: ServerSettings = ServerSettings()) throws {
@@ -64,6 +67,8 @@ public final class PredictionServer: Sendable {
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }
+        try await predictor.warmUp(inputShape: [3, data.cropHeight, data.cropWidth])
+        defer { predictor.stop() }
         var logger = Logger(label: "petal.serve")
         logger.logLevel = .warning
         let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
@@ -76,6 +81,8 @@ public final class PredictionServer: Sendable {
     private func predict(_ request: Request) async -> Response {
         let start = ContinuousClock.now
         let response: Response
+        let others = inServer.add(1, ordering: .relaxed).newValue - 1
+        defer { inServer.subtract(1, ordering: .relaxed) }
         do {
             let bytes = try await RequestImage.bytes(of: request, limit: settings.maxBodyBytes)
             let input: Tensor
@@ -83,7 +90,7 @@ public final class PredictionServer: Sendable {
                 let image = try ImageCodec.decode(bytes, source: "the uploaded image", options: DecodeOptions(channels: .rgb, maxPixels: settings.maxPixels))
                 input = try ImageInput.tensor(image: image, config: data)
             } catch { throw ServeError.image(error) }
-            let p = try await predictor.predict(input)
+            let p = try await predictor.predict(input, othersInServer: others)
             let best = p.indices.max { p[$0] < p[$1] } ?? 0
             struct Answer: Encodable { let label: String; let probabilities: [String: Float] }
             let encoder = JSONEncoder()
