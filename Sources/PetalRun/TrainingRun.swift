@@ -68,6 +68,8 @@ public final class TrainingRun {
     ///   - writeReport: write the image grids and `report.html` (on by default).
     ///   - dataParallel: train with the other ranks of a distributed run; this process must be rank 0, and every
     ///     other rank calls ``runWorker(_:threads:log:)`` at the same time. Rank 0 alone reads and writes the folder.
+    ///     When a rank throws, end the whole job (PetalMPI's `MPICommunicator.abort(code:)`, as `petal train` does):
+    ///     the other ranks would otherwise wait for it in their next collective forever.
     ///   - log: receives the data summary, warnings and status lines.
     public func run(callbacks extra: [Callback] = [], stop: StopSignal? = nil, writeReport: Bool = true, dataParallel: DataParallel? = nil,
                     log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> RunResult {
