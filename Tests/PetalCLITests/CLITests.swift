@@ -97,6 +97,25 @@ enum CLI {
             #expect(row["label"] as? String == (p["daisy"]! > p["rose"]! ? "daisy" : "rose"))
         }
 
+        // TensorBoard logs, an ONNX export that refuses to overwrite, and the exact inputs as .npy.
+        #expect(train.stdout.contains("TensorBoard: tensorboard --logdir \(run.path)/tensorboard"), "\(train.stdout)")
+        for side in ["train", "validation"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("tensorboard/\(side)").path)
+            #expect(files.contains { $0.hasPrefix("events.out.tfevents.") }, "no \(side) event file")
+        }
+        let model = run.appendingPathComponent("best.safetensors").path, onnx = dir.appendingPathComponent("model.onnx").path
+        let export = try CLI.run(["export", model, "-o", onnx], in: dir)
+        #expect(export.status == 0 && export.stdout.contains("Input 'input': float32 [batch, 3, 64, 64], prepared as:"), "\(export.stdout)\(export.stderr)")
+        #expect(FileManager.default.fileExists(atPath: onnx))
+        let again2 = try CLI.run(["export", model, "-o", onnx], in: dir)
+        #expect(again2.status == 1 && again2.stderr.contains("\(onnx) exists; choose another --output or add --overwrite"), "\(again2.stderr)")
+        let saved = try CLI.run(["predict", model, "data/rose", "--save-inputs", "inputs"], in: dir)
+        #expect(saved.status == 0)
+        let npy = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("inputs").path)
+        #expect(npy.count == 10 && npy.allSatisfy { $0.hasSuffix(".npy") })
+        let first = try Data(contentsOf: dir.appendingPathComponent("inputs/" + npy.sorted()[0]))
+        #expect(first.starts(with: [0x93] + Array("NUMPY".utf8)) && first.count == 128 + 3 * 64 * 64 * 4)
+
         let report = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
         for section in ["Loss", "Accuracy", "ROC AUC", "Learning rate", "ROC curve", "Confusion matrix", "Samples", "Augmentation as training draws it", "Predictions"] {
             #expect(report.contains(section), "the report lacks \(section)")
