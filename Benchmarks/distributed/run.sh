@@ -2,6 +2,8 @@
 # make bench-distributed: ResNet-18 training at 100×100 with a global batch of 64, on this machine as
 #   one process × all cores, against two ranks × half the cores over shared memory (Open MPI's vader BTL) and over
 #   TCP on loopback (--mca btl tcp,self), interleaved for ROUNDS rounds (medians), release build.
+# The last column runs the all-reduce on a second thread during the forward and backward pass, against after it:
+# whether overlapping communication with computation can pay on this machine.
 # Then the scaling model of README.md's "Training on several machines", from the measured step and gradient size.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,12 +29,13 @@ def med(rows, key): return statistics.median(r[key] for r in rows)
 single, shm, tcp = load("single"), load("shm"), load("tcp")
 base = med(single, "trainImagesPerSecond")
 print(f"ResNet-18, 100×100, global batch {batch}, medians of {rounds} rounds")
-print("| run | images/s | vs one process | step ms | waiting ms | all-reduce ms | all-reduce share of step |")
-print("|---|---|---|---|---|---|---|")
-print(f"| 1 process × all cores | {base:.1f} | ×1.00 | {batch / base * 1000:.0f} | – | – | – |")
+print("| run | images/s | vs one process | step ms | waiting ms | all-reduce ms | all-reduce share of step | forward+backward with all-reduce alongside / after, ms |")
+print("|---|---|---|---|---|---|---|---|")
+print(f"| 1 process × all cores | {base:.1f} | ×1.00 | {batch / base * 1000:.0f} | – | – | – | – |")
 for name, rows in [("2 ranks, shared memory", shm), ("2 ranks, TCP loopback", tcp)]:
-    ips, step, wait, ar = (med(rows, k) for k in ["imagesPerSecond", "stepMilliseconds", "waitMilliseconds", "allReduceMilliseconds"])
-    print(f"| {name} | {ips:.1f} | ×{ips / base:.2f} | {step:.0f} | {wait:.1f} | {ar:.1f} | {ar / step * 100:.1f} % |")
+    ips, step, wait, ar, together, apart = (med(rows, k) for k in ["imagesPerSecond", "stepMilliseconds", "waitMilliseconds", "allReduceMilliseconds",
+                                                                  "overlappedMilliseconds", "sequentialMilliseconds"])
+    print(f"| {name} | {ips:.1f} | ×{ips / base:.2f} | {step:.0f} | {wait:.1f} | {ar:.1f} | {ar / step * 100:.1f} % | {together:.0f} / {apart:.0f} |")
 mb = med(shm, "gradientMegabytes")
 step = batch / base * 1000  # one machine like this one computing the whole global batch, ms
 print()

@@ -19,6 +19,10 @@ public struct DataParallelThroughput: Codable, Sendable {
     public let allReduceMilliseconds: Double
     /// The gradient values sent per step, in MB.
     public let gradientMegabytes: Double
+    /// A step's forward and backward pass with an all-reduce of the gradients' size running on another thread at the
+    /// same time (what overlapping communication with the backward pass could at best achieve), against the two one
+    /// after the other; nil unless measured.
+    public var overlappedMilliseconds: Double?, sequentialMilliseconds: Double?
 
     /// Times `steps` training steps (after one warm-up) of `model` on random input of the global batch shape
     /// `inputShape`, each rank computing its part, with plain SGD as ``Throughput`` uses.
@@ -50,8 +54,36 @@ public struct DataParallelThroughput: Codable, Sendable {
         }
         func medianMilliseconds(_ x: [Double]) -> Double { x.sorted()[x.count / 2] / 1e6 }
         let stepMs = medianMilliseconds(step)
-        return DataParallelThroughput(ranks: dataParallel.size, globalBatch: inputShape[0], imagesPerSecond: Double(inputShape[0]) / stepMs * 1000,
-                                      stepMilliseconds: stepMs, waitMilliseconds: medianMilliseconds(wait), allReduceMilliseconds: medianMilliseconds(reduce),
-                                      gradientMegabytes: Double(model.parameterCount * 4) / 1e6)
+        var result = DataParallelThroughput(ranks: dataParallel.size, globalBatch: inputShape[0], imagesPerSecond: Double(inputShape[0]) / stepMs * 1000,
+                                            stepMilliseconds: stepMs, waitMilliseconds: medianMilliseconds(wait),
+                                            allReduceMilliseconds: medianMilliseconds(reduce), gradientMegabytes: Double(model.parameterCount * 4) / 1e6)
+        (result.overlappedMilliseconds, result.sequentialMilliseconds) = try overlap(model, batch, labels, dataParallel.communicator, steps: steps)
+        return result
+    }
+
+    /// Times forward + backward with an all-reduce of the gradients' size on a second thread at the same time, and the
+    /// two one after the other. The main thread makes no MPI call while the other does.
+    static func overlap(_ model: Module, _ batch: Tensor, _ labels: [Int], _ communicator: Communicator, steps: Int) throws -> (Double, Double) {
+        final class Buffer: @unchecked Sendable { var values: [Float]; init(_ n: Int) { values = [Float](repeating: 1, count: n) } }
+        let buffer = Buffer(model.parameterCount)
+        func compute() throws { try model(batch).softmaxCrossEntropy(labels: labels).backward() }
+        let reduce: @Sendable () -> Void = { buffer.values.withUnsafeMutableBufferPointer { try? communicator.allReduceSum(buckets: [$0]) } }
+        var together: [Double] = [], apart: [Double] = []
+        for run in 0...steps {
+            _ = try communicator.allReduceSum([0])  // start each measurement together on every rank
+            var t0 = DispatchTime.now().uptimeNanoseconds
+            let done = DispatchSemaphore(value: 0)
+            Thread { reduce(); done.signal() }.start()
+            try compute()
+            done.wait()
+            let overlapped = DispatchTime.now().uptimeNanoseconds - t0
+            _ = try communicator.allReduceSum([0])
+            t0 = DispatchTime.now().uptimeNanoseconds
+            try compute()
+            reduce()
+            let sequential = DispatchTime.now().uptimeNanoseconds - t0
+            if run > 0 { (together, apart) = (together + [Double(overlapped)], apart + [Double(sequential)]) }
+        }
+        return (together.sorted()[together.count / 2] / 1e6, apart.sorted()[apart.count / 2] / 1e6)
     }
 }

@@ -62,5 +62,8 @@ struct Bench: ParsableCommand {
         say(String(format: "training:    %8.1f images/s (step %.1f ms)", t.imagesPerSecond, t.stepMilliseconds))
         say(String(format: "all-reduce:  %8.1f ms per step for %.1f MB of gradients, after %.1f ms waiting for the slowest rank",
                    t.allReduceMilliseconds, t.gradientMegabytes, t.waitMilliseconds))
+        if let together = t.overlappedMilliseconds, let apart = t.sequentialMilliseconds {
+            say(String(format: "overlap:     forward + backward with the all-reduce on another thread %.1f ms, one after the other %.1f ms", together, apart))
+        }
     }
 }
