@@ -19,6 +19,9 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Test-time augmentation: average each image's probabilities with its mirror image's.")
+    var tta = false
+
     @Option(help: "Also list the N images the model got most confidently wrong (fastai's top losses).")
     var topLosses: Int?
 
@@ -29,7 +32,7 @@ struct Evaluate: ParsableCommand {
         try runReportingErrors {
             if let n = topLosses, n < 1 { throw ValidationFailure("--top-losses must be at least 1, got \(n)") }
             let trained = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
-            let (evaluation, images) = try trained.evaluation(on: dataDir ?? bundledDemoFolder(), allImages: all, log: { warn($0) })
+            let (evaluation, images) = try trained.evaluation(on: dataDir ?? bundledDemoFolder(), allImages: all, flipAveraging: tta, log: { warn($0) })
             let s = EvaluationSummary(evaluation, classes: trained.classNames)
             let worst = TopLosses.rank(evaluation, count: topLosses ?? 0).map { t in
                 TopLoss(path: FileSystem.printable(images[t.index]), truth: s.classes[evaluation.labels[t.index]], predicted: s.classes[t.predicted],

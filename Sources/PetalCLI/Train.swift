@@ -54,6 +54,15 @@ struct Train: ParsableCommand {
     @Flag(help: "Skip the HTML report and plots.")
     var noReport = false
 
+    @Option(help: "Label smoothing ε of the cross-entropy, 0 ≤ ε < 1 (0.1 is common).")
+    var labelSmoothing: Float = 0
+
+    @Option(help: "Class weights of the loss: none, or auto (inverse class frequency, for unbalanced folders).")
+    var classWeights: ClassWeightsOption = .none
+
+    @Flag(help: "Evaluate the best checkpoint with test-time augmentation (each image averaged with its mirror image).")
+    var tta = false
+
     @Option(help: "TensorBoard log folder (default: the run folder's tensorboard/); watch it with `tensorboard --logdir`.")
     var tensorboard: String?
 
@@ -84,6 +93,8 @@ struct Train: ParsableCommand {
                                                          monitor: monitor, mode: mode, earlyStopping: earlyStopping)
                 configuration.threads = Device.default.threads
                 configuration.freezeEpochs = freezeEpochs
+                (configuration.labelSmoothing, configuration.balancedClassWeights) = (labelSmoothing == 0 ? nil : labelSmoothing, classWeights == .auto ? true : nil)
+                configuration.testTimeAugmentation = tta ? true : nil
                 if noTensorboard && (tensorboard != nil || tensorboardHistograms) {
                     throw ValidationFailure("--no-tensorboard cannot be combined with --tensorboard or --tensorboard-histograms")
                 }
@@ -114,4 +125,9 @@ struct Train: ParsableCommand {
             }
         }
     }
+}
+
+/// `--class-weights`: equal weights, or inverse class frequency.
+enum ClassWeightsOption: String, ExpressibleByArgument, CaseIterable {
+    case none, auto
 }

@@ -179,6 +179,14 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// In a distributed run, normalise each batch-norm layer with the statistics of the whole global batch
     /// (PyTorch's SyncBatchNorm) instead of each rank's part (DDP's default); nil or false for per-rank statistics.
     public var synchronizedBatchNorm: Bool?
+    /// Label smoothing ε of the cross-entropy ((1 − ε)·one-hot + ε / classes); nil or 0 for none.
+    public var labelSmoothing: Float?
+    /// Weight each class's images by the inverse of its share of the training images (scikit-learn's "balanced"),
+    /// for unbalanced folders; nil or false for equal weights.
+    public var balancedClassWeights: Bool?
+    /// Evaluate the best checkpoint with test-time augmentation: each image's probabilities averaged with its
+    /// mirror image's; nil or false for none.
+    public var testTimeAugmentation: Bool?
     /// TensorBoard logging; nil for the defaults (event files in the run folder's `tensorboard/`).
     public var tensorBoard: TensorBoardSettings?
     /// Compute threads (`Device.threads`) the run sets while it trains; nil leaves the process's setting. A resume
@@ -212,6 +220,13 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
             log("Starting from the weights in \(pretrained)" + (fresh.isEmpty ? "" : "; the classifier (\(fresh.joined(separator: ", "))) is new, for \(classes) classes"))
         }
         return model
+    }
+
+    /// The training loss: cross-entropy with the configuration's label smoothing and, when balanced, class weights
+    /// from `classCounts` (training images per class).
+    public func loss(classCounts: [Int]) -> Loss {
+        let weights = balancedClassWeights == true ? ScanReport.balancedClassWeights(counts: classCounts) : nil
+        return .categoricalCrossEntropy(classWeights: weights, labelSmoothing: labelSmoothing ?? 0)
     }
 
     /// The keys a run's epoch logs hold, any of which can be monitored.
@@ -257,6 +272,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
             throw bad("monitor", "'\(monitor)' is not a key of the epoch logs; use one of \(Self.monitorableKeys.joined(separator: ", "))")
         }
         if let p = earlyStoppingPatience, p < 1 { throw bad("earlyStopping", "must be at least 1 epoch, got \(p)") }
+        if let e = labelSmoothing, !(e >= 0 && e < 1) { throw bad("labelSmoothing", "must be in [0, 1), got \(e)") }
         if let t = threads, !(1...1024).contains(t) { throw bad("threads", "must be in 1…1024, got \(t)") }
         guard (0..<epochs).contains(freezeEpochs) else { throw bad("freezeEpochs", "must be in 0…\(epochs - 1) (fewer than the epochs), got \(freezeEpochs)") }
         if freezeEpochs > 0 && pretrained == nil { throw bad("freezeEpochs", "needs pretrained weights: a frozen random network learns nothing") }

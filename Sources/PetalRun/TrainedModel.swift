@@ -43,8 +43,9 @@ public struct TrainedModel {
     }
 
     /// The raw evaluation (every image's probabilities) and the images in its order, as ``evaluate(on:allImages:log:)``
-    /// chooses them; for per-image views such as ``TopLosses``.
-    public func evaluation(on root: String, allImages: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in })
+    /// chooses them; for per-image views such as ``TopLosses``. `flipAveraging` averages each image's probabilities with
+    /// its mirror image's (test-time augmentation).
+    public func evaluation(on root: String, allImages: Bool = false, flipAveraging: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in })
         throws -> (evaluation: Evaluation, images: [String]) {
         var config = data
         config.classes = metadata.classNames
@@ -60,6 +61,6 @@ public struct TrainedModel {
             config.dropLast = false
             source = try DataPipeline.prepare(root: root, config: config, splitFile: splitFile!.path, log: log).validation
         }
-        return (try PetalTrain.evaluate(model, on: source), source.samples.map { source.root + "/" + $0.path })
+        return (try PetalTrain.evaluate(model, on: source, flipAveraging: flipAveraging), source.samples.map { source.root + "/" + $0.path })
     }
 }

@@ -133,7 +133,7 @@ public final class TrainingRun {
         if folder.contains(RunFiles.best) {
             let best = try c.model.makeModel(classes: classes.count, seed: 0)
             try best.load(from: folder.file(RunFiles.best))
-            let evaluation = try evaluate(best, on: prepared.validation)
+            let evaluation = try evaluate(best, on: prepared.validation, flipAveraging: c.testTimeAugmentation == true)
             summary = EvaluationSummary(evaluation, classes: classes)
             try folder.writeJSON(summary, to: RunFiles.evaluation)
             try tensorBoard?.validationWriter?.image("best_model/confusion_matrix", TensorBoardPictures.confusionMatrix(evaluation.report.matrix),
@@ -201,7 +201,8 @@ public final class TrainingRun {
             validation = try prepared.validation.sharded(rank: dataParallel.rank, of: dataParallel.size)
         }
         return try Trainer.fit(model, train: train, validation: validation, epochs: c.epochs, optimizer: optimizer,
-                               callbacks: callbacks + extra, initialEpoch: progress.completedEpochs, dataParallel: dataParallel)
+                               loss: c.loss(classCounts: prepared.train.classCounts), callbacks: callbacks + extra,
+                               initialEpoch: progress.completedEpochs, dataParallel: dataParallel)
     }
 
     /// What the run's checkpoints record besides weights: architecture, classes and how images are prepared.

@@ -1,5 +1,6 @@
 // Evaluating a model over a batch source: loss, accuracy, exact ROC AUC, confusion matrix, and the
 // class probabilities themselves (for ROC curves and reports).
+import Foundation
 
 /// The result of running a model over a data set in inference mode.
 public struct Evaluation {
@@ -33,7 +34,9 @@ public struct Evaluation {
 
 /// Runs `model` in inference mode over every batch of `source` (epoch 0's order) and collects the results.
 /// The model's train/eval mode is restored afterwards.
-public func evaluate(_ model: Module, on source: BatchSource, loss: Loss = .crossEntropy) throws -> Evaluation {
+/// - Parameter flipAveraging: test-time augmentation (fastai's `tta`, limited to flips): each image's probabilities are
+///   the mean of the image's and its mirror image's, and the loss is the cross-entropy of that mean.
+public func evaluate(_ model: Module, on source: BatchSource, loss: Loss = .crossEntropy, flipAveraging: Bool = false) throws -> Evaluation {
     let wasTraining = model.isTraining
     model.eval()
     defer { model.setTraining(wasTraining) }
@@ -43,13 +46,31 @@ public func evaluate(_ model: Module, on source: BatchSource, loss: Loss = .cros
         let batches = try source.batches(epoch: 0)
         while let batch = batches.next() {
             let logits = try model(batch.images)
-            totalLoss += Double(try loss(logits, labels: batch.labels).item()) * Double(batch.count)
-            probabilities += try logits.softmax().scalars
+            if flipAveraging {
+                let mirrored = try model(mirroredHorizontally(batch.images)).softmax().scalars
+                let mean = zip(try logits.softmax().scalars, mirrored).map { ($0 + $1) / 2 }
+                let c = logits.shape[1]
+                for (i, y) in batch.labels.enumerated() { totalLoss -= log(Double(max(mean[i * c + y], .leastNormalMagnitude))) }
+                probabilities += mean
+            } else {
+                totalLoss += Double(try loss(logits, labels: batch.labels).item()) * Double(batch.count)
+                probabilities += try logits.softmax().scalars
+            }
             labels += batch.labels
         }
     }
     return Evaluation(loss: labels.isEmpty ? .nan : totalLoss / Double(labels.count), probabilities: probabilities,
                       labels: labels, classCount: source.classCount)
+}
+
+/// The images of an NCHW batch mirrored left to right.
+func mirroredHorizontally(_ x: Tensor) throws -> Tensor {
+    let w = x.shape[3], values = x.scalars
+    var out = values
+    for row in stride(from: 0, to: values.count, by: w) {
+        for j in 0..<w { out[row + j] = values[row + w - 1 - j] }
+    }
+    return try Tensor(shape: x.shape, scalars: out)
 }
 
 /// Class probabilities [N, classes] for a batch of preprocessed images (NCHW), in inference mode.

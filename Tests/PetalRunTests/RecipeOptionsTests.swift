@@ -1,0 +1,50 @@
+// The loss and evaluation options a run can take beyond the tutorial's recipe: label smoothing, balanced class
+// weights and test-time augmentation with mirror images.
+import Foundation
+import Testing
+@testable import PetalRun
+
+@Suite struct RecipeOptionsTests {
+    @Test func theLossFollowsTheConfiguration() {
+        var c = RunConfiguration(dataDirectory: "/data")
+        #expect(c.loss(classCounts: [3, 1]) == .categoricalCrossEntropy(classWeights: nil, labelSmoothing: 0))
+        (c.labelSmoothing, c.balancedClassWeights) = (0.1, true)
+        // scikit-learn's balanced weights: n / (classes · count) = 4 / (2 · 3) and 4 / (2 · 1).
+        #expect(c.loss(classCounts: [3, 1]) == .categoricalCrossEntropy(classWeights: [Float(4) / 6, 2], labelSmoothing: 0.1))
+    }
+
+    @Test func mirrorAveragingIsTheMeanOfTheTwoPredictions() throws {
+        // One-row images [1, 1, 1, 3]: the mirror image reverses the three pixels.
+        let g = WeightInitializer(seed: 4)
+        let model = Sequential(Flatten(), try Dense(3, 2, initializer: g))
+        let x = try Tensor(shape: [2, 1, 1, 3], scalars: [1, 2, 3, -1, 0, 4])
+        let source = try ArrayBatchSource(images: x, labels: [0, 1], classCount: 2, batchSize: 2)
+        let plain = try evaluate(model, on: source)
+        let averaged = try evaluate(model, on: source, flipAveraging: true)
+        let mirrored = try withoutGradients { try model(Tensor(shape: [2, 1, 1, 3], scalars: [3, 2, 1, 4, 0, -1])).softmax().scalars }
+        let expected = zip(plain.probabilities, mirrored).map { ($0 + $1) / 2 }
+        #expect(zip(averaged.probabilities, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(averaged.probabilities != plain.probabilities)
+        let loss = -(log(Double(expected[0])) + log(Double(expected[3]))) / 2
+        #expect(abs(averaged.loss - loss) < 1e-6)
+    }
+
+    @Test func aRunWithTheOptionsRecordsThemAndEvaluatesWithMirrors() throws {
+        let dir = try RunFixtures.tinyDataSet(perClass: 10)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = RunFixtures.configuration(data: dir.appendingPathComponent("data"), epochs: 1)
+        (c.labelSmoothing, c.balancedClassWeights, c.testTimeAugmentation) = (0.1, true, true)
+        let folder = try RunFolder.create(at: dir.appendingPathComponent("run"))
+        let result = try TrainingRun(configuration: c, folder: folder).run(writeReport: false, log: { _ in })
+        let saved = try RunJSON.decode(RunConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("run/config.json")))
+        #expect(saved.labelSmoothing == 0.1 && saved.balancedClassWeights == true && saved.testTimeAugmentation == true)
+        // evaluation.json is the mirror-averaged evaluation of best.safetensors.
+        let trained = try TrainedModel(checkpoint: dir.appendingPathComponent("run/best.safetensors"))
+        let again = try trained.evaluate(on: dir.appendingPathComponent("data").path)
+        let mirrored = EvaluationSummary(try trained.evaluation(on: dir.appendingPathComponent("data").path, flipAveraging: true).evaluation,
+                                         classes: trained.classNames)
+        let recorded = try #require(result.evaluation)
+        #expect(abs(recorded.loss - mirrored.loss) < 1e-6 && recorded.auc == mirrored.auc)
+        #expect(abs(recorded.loss - again.loss) > 1e-9, "the recorded evaluation is not the plain one")
+    }
+}
