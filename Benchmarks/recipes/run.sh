@@ -4,6 +4,7 @@
 # dataset-fashion-mnist), at no more wall-clock than the tutorial's 10 doubled epochs (the alternatives train 20
 # epochs without the doubled batches, the same number of images). Prints val AUC and accuracy of each run's best
 # checkpoint (evaluation.json), mean ± standard deviation per recipe, and the seconds per run. Release build.
+# Results accumulate in runs/recipes/results.csv (remove it to start over); RECIPE_NAMES runs a subset.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS=${SEEDS:-"1 2 3"}
@@ -35,11 +36,15 @@ declare -A RECIPES=(
   [tutorial]="--epochs 10"
   [sgd-momentum-onecycle]="--epochs 20 --no-double --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule onecycle --label-smoothing 0.1"
   [adamw-onecycle]="--epochs 20 --no-double --optimizer adamw --lr 0.002 --weight-decay 0.05 --schedule onecycle --label-smoothing 0.1"
+  [doubled-momentum-cosine]="--epochs 10 --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule cosine"
+  [sgd-momentum-onecycle-16]="--epochs 16 --no-double --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule onecycle --label-smoothing 0.1"
 )
+# RECIPE_NAMES picks which to run (default: all, in this order).
+NAMES=${RECIPE_NAMES:-"tutorial sgd-momentum-onecycle adamw-onecycle doubled-momentum-cosine sgd-momentum-onecycle-16"}
 declare -A DATA=([flowers]="Data/flowers-mini" [fmnist]="$FMNIST --crop 28")
-echo "data,recipe,seed,val_auc,val_accuracy,seconds" >"$OUT/results.csv"
+[ -f "$OUT/results.csv" ] || echo "data,recipe,seed,val_auc,val_accuracy,seconds" >"$OUT/results.csv"
 for data in flowers fmnist; do
-  for recipe in tutorial sgd-momentum-onecycle adamw-onecycle; do
+  for recipe in $NAMES; do
     for seed in $SEEDS; do
       run="$OUT/$data-$recipe-$seed"
       start=$(date +%s.%N)
@@ -57,7 +62,7 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 print("| data | recipe | val AUC mean ± sd | val accuracy mean ± sd | seconds per run |")
 print("|---|---|---|---|---|")
 for data in ["flowers", "fmnist"]:
-    for recipe in ["tutorial", "sgd-momentum-onecycle", "adamw-onecycle"]:
+    for recipe in ["tutorial", "sgd-momentum-onecycle", "adamw-onecycle", "doubled-momentum-cosine", "sgd-momentum-onecycle-16"]:
         r = [x for x in rows if x["data"] == data and x["recipe"] == recipe]
         if not r: continue
         auc, acc, sec = ([float(x[k]) for x in r] for k in ["val_auc", "val_accuracy", "seconds"])
