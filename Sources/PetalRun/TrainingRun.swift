@@ -174,7 +174,8 @@ public final class TrainingRun {
         if let threads { c.threads = threads }
         if let threads = c.threads { Device.default.threads = threads }
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, split: brief.split, log: { _ in })
-        let model = try c.makeModel(classes: prepared.train.classCount, log: { _ in })
+        // The architecture only: rank 0 sends the weights (pretrained ones included, which need not exist here).
+        let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)
         let optimizer = try c.optimizer.makeOptimizer(for: model)
         let unit = try dataParallel.communicator.broadcast([UInt8]())
         let progress = try TrainingCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: model, optimizer: optimizer)

@@ -12,8 +12,6 @@ public final class DataParallel {
     public let communicator: Communicator
     /// Gradient values per reduction (DDP's 25 MB buckets by default); buckets go out together and overlap.
     public let bucketSize: Int
-    /// Seconds spent combining gradients and step statistics since the start, and the steps counted.
-    public private(set) var reductionSeconds = 0.0, reducedSteps = 0
     private var flat: [Float] = []
 
     /// - Parameters:
@@ -31,7 +29,7 @@ public final class DataParallel {
 
     /// Copies rank 0's parameters and buffers into every rank's model (identical starting weights whatever the seed).
     public func broadcastState(of model: Module) throws {
-        try checkSameShapes(model.stateDict.map(\.tensor), what: "model")
+        try checkSameSizes(model.stateDict.map(\.tensor), what: "model")
         for t in model.stateDict.map(\.tensor) { try broadcast(t) }
     }
 
@@ -45,8 +43,6 @@ public final class DataParallel {
     /// the global normaliser. Parameters without a gradient on every rank keep none.
     /// - Parameter normaliser: this rank's loss normaliser (``Loss/normaliser(labels:)``; 0 for an empty part).
     public func combineGradients(_ parameters: [Tensor], normaliser: Double) throws {
-        let start = Date()
-        defer { reductionSeconds += Date().timeIntervalSince(start) }
         // Layout: every parameter's values (plain order), one "has a gradient" flag per parameter, the normaliser.
         let total = parameters.reduce(0) { $0 + $1.count } + parameters.count + 1
         if flat.count != total { flat = [Float](repeating: 0, count: total) }
@@ -88,7 +84,6 @@ public final class DataParallel {
                 try p.setGradient(combined)
             }
         }
-        reducedSteps += 1
     }
 
     /// The sums over ranks of `values` (losses, counts, flags).
@@ -125,7 +120,7 @@ public final class DataParallel {
         }
     }
 
-    private func checkSameShapes(_ tensors: [Tensor], what: String) throws {
+    private func checkSameSizes(_ tensors: [Tensor], what: String) throws {
         try checkAgreement(tensors.count, what: "the number of \(what) tensors")
         try checkAgreement(tensors.reduce(0) { $0 + $1.count }, what: "the size of the \(what)")
     }

@@ -35,9 +35,9 @@ extension Communicator {
 
     /// Rank `root`'s byte string on every rank (other ranks pass anything, usually an empty array).
     public func broadcast(_ bytes: [UInt8], root: Int = 0) throws -> [UInt8] {
-        var count = [Double(rank == root ? bytes.count : 0)]
-        count = try allReduceSum(count)
-        var out = rank == root ? bytes : [UInt8](repeating: 0, count: Int(count[0]))
+        var count = Int64(bytes.count)
+        try withUnsafeMutableBytes(of: &count) { try broadcast($0, root: root) }
+        var out = rank == root ? bytes : [UInt8](repeating: 0, count: Int(count))
         try out.withUnsafeMutableBytes { try broadcast($0, root: root) }
         return out
     }
