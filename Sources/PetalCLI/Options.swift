@@ -1,5 +1,5 @@
-// Options shared by several subcommands, turned into PetalRun's typed settings. Defaults reproduce the tutorial's
-// final run. Ranges are checked by `RunConfiguration.validate()` before any work; errors name the option.
+// Options shared by several subcommands, turned into PetalRun's typed settings. Data and model defaults reproduce the
+// tutorial's final run; the optimizer and schedule come from --recipe. Ranges are checked by `RunConfiguration.validate()` before any work; errors name the option.
 import ArgumentParser
 import Foundation
 import Petal
@@ -125,20 +125,23 @@ enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct OptimizerOptions: ParsableArguments {
-    @Option(help: "Optimizer: sgd, adam or adamw.")
-    var optimizer: OptimizerKind = .sgd
+    @Option(help: "Starting point for the optimizer and schedule: standard (SGD 0.05, momentum 0.9, weight decay 5e-4, cosine; Petal's measured default) or tutorial (SGD 0.1 without momentum, ×0.5 every epoch). The options below change single settings of it.")
+    var recipe: Recipe = .standard
 
-    @Option(name: .customLong("lr"), help: "Learning rate (the schedule's base).")
-    var learningRate: Float = 0.1
+    @Option(help: "Optimizer: sgd, adam or adamw (default: the recipe's, sgd).")
+    var optimizer: OptimizerKind?
 
-    @Option(help: "SGD momentum, 0 ≤ m < 1.")
-    var momentum: Float = 0
+    @Option(name: .customLong("lr"), help: "Learning rate, the schedule's base (default: the recipe's, 0.05 or 0.1).")
+    var learningRate: Float?
+
+    @Option(help: "SGD momentum, 0 ≤ m < 1 (default: the recipe's, 0.9 or 0).")
+    var momentum: Float?
 
     @Flag(help: "Nesterov momentum (SGD).")
     var nesterov = false
 
-    @Option(help: "Weight decay (L2 for SGD and Adam, decoupled for AdamW).")
-    var weightDecay: Float = 0
+    @Option(help: "Weight decay: L2 for SGD and Adam, decoupled for AdamW (default: the recipe's, 5e-4 or 0).")
+    var weightDecay: Float?
 
     @Option(help: "Clip each gradient tensor to this L2 norm (Keras' clipnorm; 0 turns it off).")
     var clipNorm: Float = 1
@@ -146,28 +149,43 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Discriminative learning rates (fastai's slice): the first layer learns at this fraction of --lr, the classifier at --lr, the layers between on a geometric scale (e.g. 0.01 when fine-tuning).")
     var discriminativeRates: Float?
 
-    @Option(help: "Learning-rate schedule: step, cosine (warm-up, then to lr/100), onecycle or constant.")
-    var schedule: ScheduleName = .step
+    @Option(help: "Learning-rate schedule: step, cosine (one epoch of warm-up, then to lr/100), onecycle or constant (default: the recipe's, cosine or step).")
+    var schedule: ScheduleName?
 
-    @Option(help: "Step decay: multiply the rate by this factor (0 < f ≤ 1) …")
-    var decayFactor: Float = 0.5
+    @Option(help: "Step decay: multiply the rate by this factor, 0 < f ≤ 1 (default 0.5) …")
+    var decayFactor: Float?
 
-    @Option(help: "… every this many epochs.")
-    var decayEvery = 1
+    @Option(help: "… every this many epochs (default 1).")
+    var decayEvery: Int?
 
+    /// The recipe's optimizer with the options given on the command line applied.
     var settings: OptimizerSettings {
-        var s = OptimizerSettings(kind: optimizer, learningRate: learningRate, momentum: momentum, nesterov: nesterov,
-                                  weightDecay: weightDecay, clipNorm: clipNorm)
-        s.discriminativeFactor = discriminativeRates
+        var s = recipe.optimizer
+        if let optimizer { s.kind = optimizer }
+        if let learningRate { s.learningRate = learningRate }
+        if let momentum { s.momentum = momentum } else if s.kind != .sgd { s.momentum = 0 }
+        if let weightDecay { s.weightDecay = weightDecay }
+        (s.nesterov, s.clipNorm, s.discriminativeFactor) = (nesterov, clipNorm, discriminativeRates)
         return s
     }
 
+    /// The recipe's schedule, or the one `--schedule` names, with `--decay-factor` and `--decay-every` applied.
     var policy: SchedulePolicy {
-        switch schedule {
-        case .step: .stepDecay(factor: decayFactor, every: decayEvery)
-        case .constant: .constant
-        case .cosine: .cosine
-        case .onecycle: .oneCycle
+        get throws {
+            let chosen: SchedulePolicy = switch schedule {
+            case nil: recipe.schedule
+            case .step: .stepDecay(factor: 0.5, every: 1)
+            case .constant: .constant
+            case .cosine: .cosine
+            case .onecycle: .oneCycle
+            }
+            guard case .stepDecay(let factor, let every) = chosen else {
+                guard decayFactor == nil && decayEvery == nil else {
+                    throw ValidationFailure("--decay-factor and --decay-every apply to the step schedule (--schedule step, or --recipe tutorial)")
+                }
+                return chosen
+            }
+            return .stepDecay(factor: decayFactor ?? factor, every: decayEvery ?? every)
         }
     }
 }
@@ -175,8 +193,8 @@ struct OptimizerOptions: ParsableArguments {
 /// Every option group a run is made of, as a checked configuration.
 func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: OptimizerOptions, epochs: Int,
                       monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStopping: Int? = nil) throws -> RunConfiguration {
-    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, optimizer: optimizer.settings,
-                             schedule: optimizer.policy, epochs: epochs, monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
+    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, recipe: optimizer.recipe, optimizer: optimizer.settings,
+                             schedule: try optimizer.policy, epochs: epochs, monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
     if let path = model.pretrained {
         guard FileSystem.kind(of: path) == .regularFile else { throw ValidationFailure("--pretrained \(path): no such file") }
         c.pretrained = path
@@ -203,4 +221,5 @@ extension ResNet.Variant: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 extension ConvolutionAlgorithm: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
+extension Recipe: ExpressibleByArgument {}
 extension MonitorMode: ExpressibleByArgument {}

@@ -161,6 +161,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var optimizer: OptimizerSettings
     /// The learning-rate schedule.
     public var schedule: SchedulePolicy
+    /// The recipe the optimizer and schedule started from (nil in runs written before recipes existed, which used
+    /// the tutorial's unless told otherwise); ``optimizer`` and ``schedule`` hold what the run really uses.
+    public var recipe: Recipe?
     /// Epochs to train.
     public var epochs: Int
     /// The log key that picks the best checkpoint (`val_auc`, `val_accuracy`, `val_loss`, `loss`, `accuracy`).
@@ -198,16 +201,19 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// - Parameters:
     ///   - dataDirectory: the folder with one sub-folder of images per class.
     ///   - data: data settings (the tutorial's crops and split by default).
-    ///   - model, optimizer, schedule: the network, its optimizer and the learning-rate schedule.
+    ///   - model: the network.
+    ///   - recipe: where the optimizer and schedule start from (``Recipe/standard``, Petal's default).
+    ///   - optimizer, schedule: the recipe's optimizer or schedule replaced.
     ///   - epochs: epochs to train (10).
     ///   - monitor: the key that picks the best checkpoint (`val_auc`).
     ///   - mode: larger or smaller is better (automatic from the key by default).
     ///   - earlyStoppingPatience: epochs without improvement before stopping (never by default).
     public init(dataDirectory: String, data: DataConfig = DataConfig(), model: ModelSettings = ModelSettings(),
-                optimizer: OptimizerSettings = OptimizerSettings(), schedule: SchedulePolicy = .stepDecay(factor: 0.5, every: 1),
+                recipe: Recipe = .standard, optimizer: OptimizerSettings? = nil, schedule: SchedulePolicy? = nil,
                 epochs: Int = 10, monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStoppingPatience: Int? = nil) {
-        (self.dataDirectory, self.data, self.model, self.optimizer, self.schedule, self.epochs, self.monitor, self.mode, self.earlyStoppingPatience)
-            = (dataDirectory, data, model, optimizer, schedule, epochs, monitor, mode, earlyStoppingPatience)
+        (self.dataDirectory, self.data, self.model, self.epochs, self.monitor, self.mode, self.earlyStoppingPatience)
+            = (dataDirectory, data, model, epochs, monitor, mode, earlyStoppingPatience)
+        (self.recipe, self.optimizer, self.schedule) = (recipe, optimizer ?? recipe.optimizer, schedule ?? recipe.schedule)
         petalVersion = PetalVersion.current
     }
 

@@ -28,7 +28,8 @@ public struct RunReport {
             let (m, o) = (config.model, config.optimizer)
             pairs += [("Data", config.dataDirectory),
                       ("Model", "resnet\(m.depth.rawValue) (\(m.variant.rawValue), width \(m.width), \(m.precision.rawValue), \(m.convolution.rawValue) convolutions)"),
-                      ("Optimizer", "\(o.kind.rawValue), lr \(o.learningRate), momentum \(o.momentum), clip norm \(o.clipNorm), schedule \(config.schedule.description)"),
+                      ("Recipe", config.recipeDescription),
+                      ("Optimizer", "\(o.kind.rawValue), lr \(o.learningRate), momentum \(o.momentum), weight decay \(o.weightDecay), clip norm \(o.clipNorm), schedule \(config.schedule.description)"),
                       ("Epochs", String(config.epochs)), ("Best checkpoint by", config.monitor),
                       ("Crop", "\(config.data.cropHeight)×\(config.data.cropWidth), small images: \(config.data.smallImages.rawValue)"),
                       ("Augmentation", config.data.augmentation == nil ? "off" : (config.data.appendAugmentedCopy ? "on, augmented copy appended to each batch" : "on"))]
@@ -84,6 +85,16 @@ public struct RunReport {
                                                                    series: [LineSeries(name: "lr", x: epochs, y: lr)], yScale: lr.allSatisfy { $0 > 0 } ? .log : .linear) {
                 html.figure(svg: chart.svg, caption: "The learning rate of each epoch (the schedule).")
             }
+        }
+
+        if let comparison = try? folder.readJSON(RunComparison.self, from: RunComparison.fileName) {
+            html.section("Comparison with other runs")
+            html.paragraph(comparison.sameValidationImages
+                           ? "Every run below was validated on the same images, so their figures compare directly."
+                           : "These runs were not validated on the same images (or a run has no split.json): compare their figures with care.")
+            let table = comparison.table
+            html.table(header: table.header, rows: table.rows, caption: "The best checkpoint of each run on its validation split.")
+            for chart in (try? comparison.charts()) ?? [] { html.figure(svg: chart.svg, caption: "\(chart.title) per epoch, one line per run.") }
         }
 
         if let sweep = CSVTable(url: folder.file("sweep.csv")), let charts = try? ReportFigures.sweep(table: sweep), !charts.isEmpty {

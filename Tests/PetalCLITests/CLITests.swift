@@ -166,10 +166,68 @@ enum CLI {
         let dir = FileManager.default.temporaryDirectory
         let s = try CLI.run(["summary", "resnet18", "--variant", "v1", "--classes", "1000", "--input", "224"], in: dir)
         #expect(s.status == 0 && s.stdout.contains("Total parameters: 11,689,512"))
-        for sub in ["train", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary", "bench"] {
+        for sub in ["train", "compare", "import", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary", "bench"] {
             let h = try CLI.run([sub, "--help"], in: dir)
             #expect(h.status == 0 && h.stdout.contains("USAGE"), "\(sub) --help")
         }
+    }
+
+    /// The default recipe and the tutorial's preset land in config.json; single options change a recipe; `compare`
+    /// draws runs side by side in the first one's report and tells whether they share their validation images.
+    @Test func recipesAreRecordedAndRunsCompare() throws {
+        let dir = try CLI.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tiny = ["--width", "4", "--crop", "64", "--batch-size", "4", "--epochs", "2", "--no-tensorboard"]
+        for (run, options) in [("tutorial", ["--recipe", "tutorial", "--seed", "7"]), ("standard", ["--seed", "7"]),
+                               ("changed", ["--lr", "0.02", "--schedule", "onecycle", "--seed", "8"])] {
+            let r = try CLI.run(["train", "data", "--run-dir", run] + tiny + options, in: dir)
+            #expect(r.status == 0, "\(run): \(r.stderr)")
+        }
+        func configuration(_ run: String) throws -> RunConfiguration {
+            try RunJSON.decode(RunConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("\(run)/config.json")))
+        }
+        let tutorial = try configuration("tutorial"), standard = try configuration("standard"), changed = try configuration("changed")
+        #expect(tutorial.recipe == .tutorial && tutorial.optimizer.learningRate == 0.1 && tutorial.optimizer.momentum == 0
+                && tutorial.optimizer.weightDecay == 0 && tutorial.schedule == .stepDecay(factor: 0.5, every: 1))
+        #expect(standard.recipe == .standard && standard.optimizer.learningRate == 0.05 && standard.optimizer.momentum == 0.9
+                && standard.optimizer.weightDecay == 5e-4 && standard.schedule == .cosine)
+        #expect(changed.recipeDescription == "standard, lr 0.02, schedule one-cycle" && changed.optimizer.momentum == 0.9)
+        let history = try String(contentsOf: dir.appendingPathComponent("tutorial/history.csv"), encoding: .utf8)
+        #expect(history.split(separator: "\n").map { $0.split(separator: ",").last! }.dropFirst() == ["0.10000000149011612", "0.05000000074505806"],
+                "the tutorial halves the rate each epoch: \(history)")
+
+        let compare = try CLI.run(["compare", "tutorial", "standard"], in: dir)
+        #expect(compare.status == 0 && compare.stderr.isEmpty, "\(compare.stderr)")
+        let rows = compare.stdout.split(separator: "\n")
+        #expect(rows.contains { $0.hasPrefix("tutorial · tutorial · 2 · ") } && rows.contains { $0.hasPrefix("standard · standard · 2 · ") }, "\(compare.stdout)")
+        let report = try String(contentsOf: dir.appendingPathComponent("tutorial/report.html"), encoding: .utf8)
+        #expect(report.contains("Comparison with other runs") && report.contains("validated on the same images, so their figures compare"))
+        #expect(report.contains("Validation ROC AUC") && report.contains("Training loss"))
+        let other = try CLI.run(["compare", "standard", "changed"], in: dir)
+        #expect(other.status == 0 && other.stderr.contains("not validated on the same images"), "another seed, another split: \(other.stderr)")
+
+        for (arguments, expected) in [(["compare", "tutorial"], "at least two run folders"),
+                                      (["compare", "tutorial", "data"], "data: holds no config.json"),
+                                      (["train", "data", "--decay-factor", "0.3"] + tiny, "--decay-factor and --decay-every apply to the step schedule")] {
+            let r = try CLI.run(arguments, in: dir)
+            #expect(r.status != 0 && r.stderr.contains(expected), "\(arguments): \(r.stderr)")
+        }
+    }
+
+    /// `petal import` converts torchvision's format once; `--pretrained` then starts from the converted file.
+    @Test func importedWeightsStartATrainingRun() throws {
+        let dir = try CLI.tinyDataSet(perClass: 4)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pth = CLI.repository.appendingPathComponent("Tests/PetalNNTests/Fixtures/pytorch_resnet18_w4_eval.pth").path
+        let imported = try CLI.run(["import", pth, "-o", "r18.safetensors"], in: dir)
+        #expect(imported.status == 0 && imported.stdout.contains("Wrote r18.safetensors: resnet18 (torchvision v1), width 4, 10 classes"), "\(imported.stdout)\(imported.stderr)")
+        #expect(imported.stdout.contains("petal train DATA --pretrained r18.safetensors --variant v1 --width 4"))
+        let again = try CLI.run(["import", pth, "-o", "r18.safetensors"], in: dir)
+        #expect(again.status == 1 && again.stderr.contains("r18.safetensors: exists; choose another output or add --overwrite"), "\(again.stderr)")
+        let train = try CLI.run(["train", "data", "--run-dir", "run", "--pretrained", "r18.safetensors", "--variant", "v1", "--width", "4",
+                                 "--crop", "64", "--batch-size", "4", "--epochs", "1", "--no-report", "--no-tensorboard"], in: dir)
+        #expect(train.status == 0 && train.stdout.contains("Starting from the weights in r18.safetensors; the classifier (fc.weight, fc.bias) is new, for 2 classes"),
+                "\(train.stdout)\(train.stderr)")
     }
 
     /// Three classes end to end: the third is the daisies mirrored (new pixels, so no duplicate leaks).

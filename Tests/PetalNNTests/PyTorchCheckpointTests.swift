@@ -34,6 +34,59 @@ import Testing
         }
     }
 
+    /// A REDUCE whose callable is not an allowed function, and a storage shorter than its tensors: refused, with the
+    /// reason, before anything is built.
+    @Test func hostileAndInconsistentPicklesAreRefused() throws {
+        for (name, expected) in [("pytorch_reduce_string.pth", "REDUCE of something that is not an allowed global"),
+                                 ("pytorch_reduce_storage.pth", "'torch.FloatStorage' cannot be called"),
+                                 ("pytorch_short_storage.pth", "reads past its storage")] {
+            do {
+                _ = try PyTorchCheckpoint.read(Self.fixture(name))
+                Issue.record("\(name) was accepted")
+            } catch ModelError.checkpoint(let path, let reason) {
+                #expect(path.hasSuffix(name) && reason.contains(expected), "\(name): \(reason)")
+            }
+        }
+    }
+
+    /// Reduced-width torchvision ResNet-18 and ResNet-50 saved by `torch.save` give PyTorch's eval-mode logits.
+    @Test(arguments: [(ResNet.Depth.r18, "18"), (.r50, "50")])
+    func torchvisionCheckpointsGivePyTorchsLogits(depth: ResNet.Depth, name: String) throws {
+        let weights = try PretrainedWeights.read(Self.fixture("pytorch_resnet\(name)_w4_eval.pth"))
+        let reference = try SafeTensors(data: Data(contentsOf: Self.fixture("pytorch_resnet\(name)_logits.safetensors")), source: "reference")
+        let model = try ResNet(depth: depth, variant: .v1, classes: 10, baseWidth: 4, initializer: .skip)
+        #expect(try PretrainedWeights.load(weights, into: model, source: "pth").isEmpty, "every tensor fits, the classifier included")
+        model.setConvolutionAlgorithm(.direct)
+        model.eval()
+        let logits = try withoutGradients { try model(try #require(reference["input"])) }
+        let expected = try #require(reference["logits"])
+        #expect(logits.shape == [2, 10])
+        let worst = zip(logits.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-4, "largest logit difference \(worst)")
+    }
+
+    /// `petal import`: the safetensors file holds the same tensors, names the source and architecture, and is never
+    /// written over unless asked; a state dict of another network is refused.
+    @Test func importConvertsOnceAndRecognisesTheArchitecture() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Self.fixture("pytorch_resnet50_w4_eval.pth"), output = dir.appendingPathComponent("r50.safetensors")
+        let architecture = try PretrainedWeights.importPyTorch(source, to: output)
+        #expect(architecture == RecognisedResNet(try PyTorchCheckpoint.read(source)))
+        #expect(architecture.description == "resnet50 (torchvision v1), width 4, 10 classes")
+        let converted = try SafeTensors(data: Data(contentsOf: output), source: output.path), original = try PyTorchCheckpoint.read(source)
+        #expect(converted.tensors.map(\.name) == original.tensors.map(\.name))
+        #expect(zip(converted.tensors, original.tensors).allSatisfy { $0.tensor.shape == $1.tensor.shape && $0.tensor.scalars == $1.tensor.scalars })
+        #expect(converted.metadata["source"] == "pytorch_resnet50_w4_eval.pth" && converted.metadata["architecture"] == architecture.description)
+        #expect(RecognisedResNet(try PyTorchCheckpoint.read(Self.fixture("pytorch_resnet18_w4_eval.pth")))?.depth == .r18)
+        do { try PretrainedWeights.importPyTorch(source, to: output); Issue.record("an existing file was written over") }
+        catch ModelError.checkpoint(let path, let reason) { #expect(path == output.path && reason.contains("--overwrite")) }
+        #expect(throws: Never.self) { try PretrainedWeights.importPyTorch(source, to: output, overwrite: true) }
+        do { try PretrainedWeights.importPyTorch(Self.fixture("pytorch_state.pth"), to: dir.appendingPathComponent("x.safetensors")); Issue.record("accepted") }
+        catch ModelError.checkpoint(_, let reason) { #expect(reason.contains("is not a torchvision ResNet state dict")) }
+    }
+
     @Test func damagedArchivesAndForeignFilesAreErrors() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-pth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

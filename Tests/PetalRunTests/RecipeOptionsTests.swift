@@ -5,6 +5,22 @@ import Testing
 @testable import PetalRun
 
 @Suite struct RecipeOptionsTests {
+    @Test func theDefaultIsTheMeasuredRecipeAndTheTutorialStaysAPreset() throws {
+        let standard = RunConfiguration(dataDirectory: "/data")
+        #expect(standard.recipe == .standard && standard.schedule == .cosine)
+        #expect(standard.optimizer == OptimizerSettings(kind: .sgd, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, clipNorm: 1))
+        let tutorial = RunConfiguration(dataDirectory: "/data", recipe: .tutorial)
+        #expect(tutorial.optimizer == OptimizerSettings(kind: .sgd, learningRate: 0.1, momentum: 0, weightDecay: 0, clipNorm: 1))
+        #expect(tutorial.schedule == .stepDecay(factor: 0.5, every: 1) && tutorial.recipeDescription == "tutorial")
+        let changed = RunConfiguration(dataDirectory: "/data", recipe: .tutorial, schedule: .constant)
+        #expect(changed.recipeDescription == "tutorial, schedule constant" && changed.optimizer == tutorial.optimizer)
+        // A config.json written before recipes existed has no recipe key; it still loads and says what it used.
+        var json = try #require(try JSONSerialization.jsonObject(with: RunJSON.encode(tutorial)) as? [String: Any])
+        json["recipe"] = nil
+        let old = try RunJSON.decode(RunConfiguration.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old.recipe == nil && old.optimizer == tutorial.optimizer && old.recipeDescription == "custom: sgd lr 0.1, ×0.5 every epoch")
+    }
+
     @Test func theLossFollowsTheConfiguration() {
         var c = RunConfiguration(dataDirectory: "/data")
         #expect(c.loss(classCounts: [3, 1]) == .categoricalCrossEntropy(classWeights: nil, labelSmoothing: 0))
