@@ -86,7 +86,7 @@ func runDataBenchmarks(quick: Bool) {
                                     zoomRange: AugmentationPolicy.zoom(0.2), shearRange: 10, horizontalFlip: true,
                                     brightnessRange: 0.8...1.2, fillMode: .nearest)
     do {
-        let folder = try ImageFolder(root: root)
+        let folder = try ImageFolder(root: URL(fileURLWithPath: root))
         let samples = folder.files.enumerated().flatMap { label, paths in paths.map { Sample(path: $0, label: label) } }
 
         // The scan decodes, crops and hashes every file on all cores (concurrentPerform).

@@ -89,7 +89,7 @@ func runImageBenchmarks(quick: Bool) {
 
     // 1. Binary morphology, disk(3), on a 240 × 320 mask: the demo's first 240 × 320 photo, red channel > 125.
     var mask = Image<Bool>(height: 240, width: 320)
-    if let photo = photos.lazy.compactMap({ try? Image<UInt8>(contentsOfFile: $0) }).first(where: { $0.height == 240 && $0.width == 320 }) {
+    if let photo = photos.lazy.compactMap({ try? Image<UInt8>(contentsOf: URL(fileURLWithPath: $0)) }).first(where: { $0.height == 240 && $0.width == 320 }) {
         mask = photo.thresholded(above: 125, channel: 0)
     } else {
         var g = SeededGenerator(seed: 3)

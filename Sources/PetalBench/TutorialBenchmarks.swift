@@ -15,7 +15,7 @@ func runTutorialBenchmark(quick: Bool) {
         let start = Date()
         let augmentation = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: AugmentationPolicy.zoom(0.2),
                                               shearRange: 10, horizontalFlip: true, fillMode: .reflect)
-        let prepared = try DataPipeline.prepare(root: root, config: DataConfig(augmentation: augmentation, appendAugmentedCopy: true), log: { _ in })
+        let prepared = try DataPipeline.prepare(root: URL(fileURLWithPath: root), config: DataConfig(augmentation: augmentation, appendAugmentedCopy: true), log: { _ in })
         let model = try ResNet(depth: .r18, variant: .preActivation, classes: 2)
         model.setConvolutionAlgorithm(benchConvolutionAlgorithm)
         let optimizer = try SGD(parameters: model.parameters, learningRate: 0.1, clipping: .normPerTensor(1))

@@ -32,10 +32,10 @@ struct Evaluate: ParsableCommand {
         try runReportingErrors {
             if let n = topLosses, n < 1 { throw ValidationFailure("--top-losses must be at least 1, got \(n)") }
             let trained = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
-            let (evaluation, images) = try trained.evaluation(on: dataDir ?? bundledDemoFolder(), allImages: all, flipAveraging: tta, log: { warn($0) })
+            let (evaluation, images) = try trained.evaluation(on: dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? bundledDemoFolder(), allImages: all, flipAveraging: tta, log: { warn($0) })
             let s = EvaluationSummary(evaluation, classes: trained.classNames)
             let worst = TopLosses.rank(evaluation, count: topLosses ?? 0).map { t in
-                TopLoss(path: FileSystem.printable(images[t.index]), truth: s.classes[evaluation.labels[t.index]], predicted: s.classes[t.predicted],
+                TopLoss(path: FileSystem.printable(images[t.index].path), truth: s.classes[evaluation.labels[t.index]], predicted: s.classes[t.predicted],
                         probability: t.probability, loss: t.loss)
             }
             if json {

@@ -6,11 +6,11 @@ import Petal
 
 /// Where the bundled demo data set lives: `Data/flowers-mini` under the working directory, or next to the
 /// sources this binary was built from.
-func bundledDemoFolder() -> String {
-    let local = FileManager.default.currentDirectoryPath + "/Data/flowers-mini"
-    if FileManager.default.fileExists(atPath: local) { return local }
+func bundledDemoFolder() -> URL {
+    let local = URL(fileURLWithPath: "Data/flowers-mini", isDirectory: true)
+    if FileManager.default.fileExists(atPath: local.path) { return local }
     return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Data/flowers-mini").path
+        .appendingPathComponent("Data/flowers-mini", isDirectory: true)
 }
 
 struct DataOptions: ParsableArguments {
@@ -71,7 +71,7 @@ struct DataOptions: ParsableArguments {
     @Flag(help: "Normalise with ImageNet's mean and std (for weights trained on ImageNet, such as torchvision's) instead of /255; predict and evaluate apply it again from the checkpoint.")
     var imagenetNormalisation = false
 
-    var root: String { dataDir ?? bundledDemoFolder() }
+    var root: URL { dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? bundledDemoFolder() }
 
     func config() throws -> DataConfig {
         guard zoom.isFinite, (0..<1).contains(zoom) else { throw RunError.invalidSetting("zoom", reason: "must be in [0, 1), got \(zoom)") }
@@ -197,12 +197,12 @@ func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: Optimiz
                              schedule: try optimizer.policy, epochs: epochs, monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
     if let path = model.pretrained {
         guard FileSystem.kind(of: path) == .regularFile else { throw ValidationFailure("--pretrained \(path): no such file") }
-        c.pretrained = path
+        c.pretrained = URL(fileURLWithPath: path)
     }
     try c.validate()
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: c.dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ValidationFailure("\(c.dataDirectory): no such data folder")
+    guard FileManager.default.fileExists(atPath: c.dataDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationFailure("\(c.dataDirectory.path): no such data folder")
     }
     return c
 }

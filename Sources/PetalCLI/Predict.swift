@@ -46,7 +46,7 @@ struct Predict: ParsableCommand {
             for path in files {
                 var row = Prediction(path: FileSystem.printable(path))
                 do {
-                    let input = try ImageInput.tensor(fromFile: path, config: loaded.data)
+                    let input = try ImageInput.tensor(from: URL(fileURLWithPath: path), config: loaded.data)
                     let p = try session.probabilities(input).scalars
                     if let saveInputs {
                         try FileManager.default.createDirectory(atPath: saveInputs, withIntermediateDirectories: true)
@@ -57,7 +57,7 @@ struct Predict: ParsableCommand {
                     labelled += 1
                     if let explain { try writeExplanation(of: path, into: explain, model: loaded) }
                     if html != nil {
-                        let x = try ImageInput.tensor(fromFile: path, config: loaded.data)
+                        let x = try ImageInput.tensor(from: URL(fileURLWithPath: path), config: loaded.data)
                         let name = (FileSystem.printable(path) as NSString).lastPathComponent
                         page.append((Data(try InputPicture.image(of: x).encoded(as: .png)), "\(name): \(row.label!) \(String(format: "%.3f", row.probabilities![row.label!]!))"))
                     }
@@ -107,10 +107,10 @@ struct Predict: ParsableCommand {
 
     private func writeExplanation(of path: String, into folder: String, model: TrainedModel) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let x = try ImageInput.tensor(fromFile: path, config: model.data)
+        let x = try ImageInput.tensor(from: URL(fileURLWithPath: path), config: model.data)
         let cam = try GradCAM.explain(model.model, image: x)
         let name = (FileSystem.printable(path) as NSString).lastPathComponent
-        try GradCAM.overlay(cam.heatmap, onInput: x).write(toFile: folder + "/" + name + ".gradcam.png", format: .png)
+        try GradCAM.overlay(cam.heatmap, onInput: x).write(to: URL(fileURLWithPath: folder).appendingPathComponent(name + ".gradcam.png"), format: .png)
     }
 }
 

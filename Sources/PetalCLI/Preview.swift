@@ -54,7 +54,7 @@ struct Preview: ParsableCommand {
             (s.channel, s.threshold, s.footprint, s.radius) = (ChannelName.allCases.firstIndex(of: channel)!, threshold, footprint, radius)
             (s.rotationDegrees, s.zoom, s.shift, s.shearDegrees, s.brightness) = (rotation, zoom, shift, shear, brightness)
             (s.verticalFlip, s.seed) = (verticalFlip, seed)
-            let written = try ImagePreviews.write(image: image, into: URL(fileURLWithPath: output), settings: s)
+            let written = try ImagePreviews.write(image: URL(fileURLWithPath: image), into: URL(fileURLWithPath: output), settings: s)
             for w in written { say("wrote \(w.path)") }
         }
     }

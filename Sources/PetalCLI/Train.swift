@@ -86,7 +86,7 @@ struct Train: ParsableCommand {
             if let job { try applyThreads(job.threads(requested: threads)) }
             let run: TrainingRun
             if let resume {
-                run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir,
+                run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
                                       threads: job.map { $0.threads(requested: threads) } ?? threads)
             } else {
                 var configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs,
@@ -98,7 +98,7 @@ struct Train: ParsableCommand {
                 if noTensorboard && (tensorboard != nil || tensorboardHistograms) {
                     throw ValidationFailure("--no-tensorboard cannot be combined with --tensorboard or --tensorboard-histograms")
                 }
-                configuration.tensorBoard = TensorBoardSettings(enabled: !noTensorboard, directory: tensorboard, histograms: tensorboardHistograms)
+                configuration.tensorBoard = TensorBoardSettings(enabled: !noTensorboard, directory: tensorboard.map { URL(fileURLWithPath: $0, isDirectory: true) }, histograms: tensorboardHistograms)
                 if syncBatchNorm {
                     guard job != nil else { throw ValidationFailure("--sync-batch-norm needs a distributed run (mpirun -np N petal train …)") }
                     configuration.synchronizedBatchNorm = true

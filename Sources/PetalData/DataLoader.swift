@@ -37,7 +37,9 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
     /// Training or validation.
     public let role: LoaderRole
     /// The data set root the sample paths are relative to.
-    public let root: String
+    public var root: URL { URL(fileURLWithPath: rootPath, isDirectory: true) }
+    /// The root as a POSIX path, which the sample paths are appended to.
+    let rootPath: String
     /// Class names in label order.
     public let classNames: [String]
     /// The images, in their fixed (unshuffled) order.
@@ -67,14 +69,14 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
     ///   - cache: a cache to share; by default a new one of `config.cacheBudgetMB`.
     /// - Throws: ``DataError/invalidConfig(parameter:reason:)`` for bad settings or labels.
     ///   - shard: this rank's part of each batch, for data-parallel training (see ``DataShard``).
-    public init(samples: [Sample], root: String, classNames: [String], config: DataConfig, role: LoaderRole,
+    public init(samples: [Sample], root: URL, classNames: [String], config: DataConfig, role: LoaderRole,
                 cache: ImageCache? = nil, shard: DataShard = .whole) throws {
         try config.validate()
         if let bad = samples.first(where: { $0.label < 0 || $0.label >= classNames.count }) {
             throw DataError.invalidConfig(parameter: "samples", reason: "\(bad.path) has label \(bad.label), outside 0..<\(classNames.count)")
         }
         self.samples = samples
-        self.root = root
+        self.rootPath = root.path
         self.classNames = classNames
         self.config = config
         self.role = role
@@ -247,19 +249,19 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
             let path = samples[candidate].path
             if let image = cache.image(for: path) { return image }
             do {
-                guard let image = try preparer.load(root + "/" + path) else {
+                guard let image = try preparer.load(rootPath + "/" + path) else {
                     throw ImageError.invalidParameter(name: "size", reason: "now smaller than the \(config.cropHeight)×\(config.cropWidth) crop")
                 }
                 cache.insert(image, for: path)
                 return image
             } catch {
-                let reason = ImageFolder.reason(error, path: root + "/" + path)
+                let reason = ImageFolder.reason(error, path: rootPath + "/" + path)
                 lock.lock(); failed[candidate] = reason; lock.unlock()
-                onWarning("warning: \(root)/\(path) no longer decodes (\(reason)); using another image of class '\(classNames[label])' in its place")
+                onWarning("warning: \(rootPath)/\(path) no longer decodes (\(reason)); using another image of class '\(classNames[label])' in its place")
                 lastReason = reason
                 lastPath = path
             }
         }
-        throw DataError.classUnreadable(name: classNames[label], lastFile: root + "/" + lastPath, reason: lastReason)
+        throw DataError.classUnreadable(name: classNames[label], lastFile: rootPath + "/" + lastPath, reason: lastReason)
     }
 }

@@ -22,8 +22,8 @@ public struct PreparedData: Sendable {
 
 /// The one-call way from a class-folder data set to loaders:
 /// ```swift
-/// let data = try DataPipeline.prepare(root: "Data/flowers-mini", config: DataConfig(classes: ["daisy", "rose"]))
-/// try data.split.write(to: run + "/split.json")          // reproduce later with `splitFile:`
+/// let data = try DataPipeline.prepare(root: URL(fileURLWithPath: "Data/flowers-mini"), config: DataConfig(classes: ["daisy", "rose"]))
+/// try data.split.write(to: run.appendingPathComponent("split.json"))   // reproduce later with `splitFile:`
 /// for epoch in 0..<epochs {
 ///     for batch in try data.train.batches(epoch: epoch) { /* batch.images [N, 3, 100, 100], batch.oneHot */ }
 /// }
@@ -39,7 +39,7 @@ public enum DataPipeline {
     ///   - log: receives the summary and one warning per skipped file (stderr by default).
     /// - Throws: ``DataError`` for an unknown or empty class, a missing root, bad settings, a split file that does
     ///   not fit, unreadable files in strict mode, or a training set smaller than one batch when `dropLast` is on.
-    public static func prepare(root: String, config: DataConfig = DataConfig(), splitFile: String? = nil, split given: DataSplit? = nil,
+    public static func prepare(root: URL, config: DataConfig = DataConfig(), splitFile: URL? = nil, split given: DataSplit? = nil,
                                log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         throws -> PreparedData {
         try config.validate()
@@ -61,10 +61,10 @@ public enum DataPipeline {
         let full: DataSplit
         if let splitFile {
             full = try DataSplit.read(from: splitFile)
-            try full.check(against: report, path: splitFile)
+            try full.check(against: report, source: splitFile.path)
         } else if let given {
             full = given
-            try full.check(against: report, path: "the split received from rank 0")
+            try full.check(against: report, source: "the split received from rank 0")
         } else {
             full = DataSplit(files: report.classes.map(\.usable), classes: report.classNames,
                              validationFraction: config.validationFraction, order: config.splitOrder, seed: config.seed)
@@ -101,7 +101,7 @@ public enum DataPipeline {
     /// A loader over every usable image of a data set, in class order, for evaluation: no split, no augmentation,
     /// and no batch is dropped. Unreadable and too-small files are left out with a warning, as in training.
     /// - Throws: ``DataError`` for a missing root, an unknown or empty class, or bad settings.
-    public static func prepareEvaluation(root: String, config: DataConfig = DataConfig(),
+    public static func prepareEvaluation(root: URL, config: DataConfig = DataConfig(),
                                          log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         throws -> DataLoader {
         var config = config

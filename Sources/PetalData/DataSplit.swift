@@ -68,19 +68,20 @@ public struct DataSplit: Codable, Sendable, Equatable {
 
     /// Writes the split as JSON (sorted keys, so equal splits give equal files).
     /// - Throws: ``DataError/splitFile(path:reason:)`` when the file cannot be written.
-    public func write(to path: String) throws {
+    public func write(to file: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try encoder.encode(self).write(to: file, options: .atomic)
         } catch {
-            throw DataError.splitFile(path: path, reason: "cannot be written (\(error.localizedDescription))")
+            throw DataError.splitFile(path: file.path, reason: "cannot be written (\(error.localizedDescription))")
         }
     }
 
     /// Reads a split written by ``write(to:)``.
     /// - Throws: ``DataError/splitFile(path:reason:)`` when it is missing or not a split.
-    public static func read(from path: String) throws -> DataSplit {
+    public static func read(from file: URL) throws -> DataSplit {
+        let path = file.path
         let data: Data
         do { data = try FileSystem.read(path) } catch let e as FileError {
             throw DataError.splitFile(path: path, reason: "cannot be read (\(e.reason))")
@@ -91,8 +92,9 @@ public struct DataSplit: Codable, Sendable, Equatable {
     }
 
     /// Checks that a saved split fits a scanned data set: the same classes, and every file still usable.
+    /// - Parameter source: what errors name as the split (its file's path, say).
     /// - Throws: ``DataError/splitFile(path:reason:)`` naming the first mismatch.
-    public func check(against report: ScanReport, path: String) throws {
+    public func check(against report: ScanReport, source path: String) throws {
         guard classes == report.classNames else {
             throw DataError.splitFile(path: path, reason: "lists classes \(classes), but the data set has \(report.classNames)")
         }

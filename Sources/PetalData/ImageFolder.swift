@@ -7,8 +7,10 @@ import Foundation
 
 /// A class-folder data set: `root/<class>/<image>`; label `i` is the `i`-th class in `classes`.
 public struct ImageFolder: Sendable, Equatable {
-    /// The root folder, as given (without a trailing slash).
-    public let root: String
+    /// The root folder.
+    public var root: URL { URL(fileURLWithPath: rootPath, isDirectory: true) }
+    /// The root as a POSIX path without a trailing slash, the form the listing and the loaders use.
+    let rootPath: String
     /// Class names in label order.
     public let classes: [String]
     /// For each class, its entries as paths relative to the root (`"rose/123.jpg"`), sorted by name.
@@ -24,10 +26,10 @@ public struct ImageFolder: Sendable, Equatable {
     /// - Throws: ``DataError/rootNotFound(path:)``, ``DataError/noClassFolders(root:)``,
     ///   ``DataError/unknownClass(name:root:available:)``, or ``DataError/emptyClass(name:path:reason:)`` for a
     ///   class folder with no files at all.
-    public init(root: String, classes: [String]? = nil) throws {
-        var trimmed = root
+    public init(root: URL, classes: [String]? = nil) throws {
+        var trimmed = root.path
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
-        self.root = trimmed
+        self.rootPath = trimmed
         guard Self.isDirectory(trimmed) else { throw DataError.rootNotFound(path: trimmed) }
         let available = Self.visibleEntries(of: trimmed).filter { Self.isDirectory(trimmed + "/" + $0) }
         guard !available.isEmpty else { throw DataError.noClassFolders(root: trimmed) }
@@ -53,8 +55,11 @@ public struct ImageFolder: Sendable, Equatable {
         self.nestedFolders = nested
     }
 
-    /// The full path of an entry given relative to the root.
-    public func path(_ relative: String) -> String { root + "/" + relative }
+    /// An entry given relative to the root (`"rose/123.jpg"`).
+    public func file(_ relative: String) -> URL { URL(fileURLWithPath: path(relative)) }
+
+    /// The POSIX path of an entry given relative to the root.
+    func path(_ relative: String) -> String { rootPath + "/" + relative }
 
     /// Number of entries over all classes.
     public var fileCount: Int { files.reduce(0) { $0 + $1.count } }

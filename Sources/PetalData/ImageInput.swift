@@ -5,10 +5,11 @@ import PetalImage
 
 /// Turns image files into model inputs the way a `DataConfig` says.
 public enum ImageInput {
-    /// A [1, 3, cropHeight, cropWidth] tensor for the image at `path`.
+    /// A [1, 3, cropHeight, cropWidth] tensor for the image `file`.
     /// - Throws: ``ImageError`` for unreadable or non-image files; ``DataError`` when the image is smaller than the
     ///   crop and the policy is `.skip` (prediction has no other image to use instead).
-    public static func tensor(fromFile path: String, config: DataConfig) throws -> Tensor {
+    public static func tensor(from file: URL, config: DataConfig) throws -> Tensor {
+        let path = file.path
         let preparer = ImagePreparer(config: config)
         let image = try ImagePreparer.decode(ImagePreparer.read(path), path: path)
         guard let crop = preparer.crop(image) else {

@@ -69,7 +69,7 @@ extension ImageFolder {
         let duplicates = byContent.values.filter { $0.count > 1 }
             .flatMap { confirmIdentical($0) }
             .sorted { $0.paths[0].utf8.lexicographicallyPrecedes($1.paths[0].utf8) }
-        return ScanReport(root: root, cropHeight: preparer.cropHeight, cropWidth: preparer.cropWidth,
+        return ScanReport(root: rootPath, cropHeight: preparer.cropHeight, cropWidth: preparer.cropWidth,
                           smallImages: preparer.policy, classes: classScans, duplicates: duplicates, nestedFolders: nestedFolders)
     }
 

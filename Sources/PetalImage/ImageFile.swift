@@ -43,9 +43,9 @@ public enum EncodeFormat: Sendable, Equatable {
     /// JPEG at a quality of 1…100.
     case jpeg(quality: Int)
 
-    /// `.jpeg(quality: 90)` for `.jpg`/`.jpeg` names, `.png` otherwise.
-    public static func forFileName(_ path: String) -> EncodeFormat {
-        let ext = (path as NSString).pathExtension.lowercased()
+    /// `.jpeg(quality: 90)` for `.jpg`/`.jpeg` files, `.png` otherwise.
+    public static func forFile(_ url: URL) -> EncodeFormat {
+        let ext = url.pathExtension.lowercased()
         return ext == "jpg" || ext == "jpeg" ? .jpeg(quality: 90) : .png
     }
 }
@@ -53,11 +53,11 @@ public enum EncodeFormat: Sendable, Equatable {
 extension Image where Pixel == UInt8 {
     /// Reads and decodes a JPEG or PNG file (format detected from its bytes).
     /// - Parameters:
-    ///   - path: the file to read.
+    ///   - url: the file to read.
     ///   - options: channel layout (`.rgb` by default), pixel limit, JPEG DCT scaling.
-    /// - Throws: ``ImageError`` naming `path`: missing file, empty, truncated, corrupt, unsupported or oversized.
-    public init(contentsOfFile path: String, options: DecodeOptions = DecodeOptions()) throws {
-        self = try ImageCodec.decode(ImageCodec.readFile(path), source: path, options: options)
+    /// - Throws: ``ImageError`` naming the file: missing, empty, truncated, corrupt, unsupported or oversized.
+    public init(contentsOf url: URL, options: DecodeOptions = DecodeOptions()) throws {
+        self = try ImageCodec.decode(ImageCodec.readFile(url.path), source: url.path, options: options)
     }
 
     /// Encodes the image.
@@ -71,41 +71,41 @@ extension Image where Pixel == UInt8 {
 
     /// Encodes and writes the image.
     /// - Parameters:
-    ///   - path: destination file.
+    ///   - url: destination file, written atomically.
     ///   - format: output format; by default chosen from the file extension (`.jpg`/`.jpeg` → JPEG, else PNG).
-    public func write(toFile path: String, format: EncodeFormat? = nil) throws {
-        try writeBytes(encoded(as: format ?? .forFileName(path)), to: path)
+    public func write(to url: URL, format: EncodeFormat? = nil) throws {
+        try writeBytes(encoded(as: format ?? .forFile(url)), to: url)
     }
 }
 
 extension Image where Pixel == Float {
     /// Reads and decodes a JPEG or PNG file to values in [0, 1] (16-bit PNG files at full precision).
-    /// - Throws: ``ImageError`` naming `path`.
-    public init(contentsOfFile path: String, options: DecodeOptions = DecodeOptions()) throws {
-        self = try ImageCodec.decodeFloat(ImageCodec.readFile(path), source: path, options: options)
+    /// - Throws: ``ImageError`` naming the file.
+    public init(contentsOf url: URL, options: DecodeOptions = DecodeOptions()) throws {
+        self = try ImageCodec.decodeFloat(ImageCodec.readFile(url.path), source: url.path, options: options)
     }
 
     /// Writes the image as PNG (16-bit for 1 or 3 channels; see ``PNGCodec/encode(_:)-(Image<Float>)``) or,
     /// for a `.jpg`/`.jpeg` name or `format`, as JPEG after ``toBytes()``.
-    public func write(toFile path: String, format: EncodeFormat? = nil) throws {
-        switch format ?? .forFileName(path) {
-        case .png: try writeBytes(PNGCodec.encode(self), to: path)
-        case .jpeg(let quality): try writeBytes(JPEGEncoder.encode(toBytes(), quality: quality), to: path)
+    public func write(to url: URL, format: EncodeFormat? = nil) throws {
+        switch format ?? .forFile(url) {
+        case .png: try writeBytes(PNGCodec.encode(self), to: url)
+        case .jpeg(let quality): try writeBytes(JPEGEncoder.encode(toBytes(), quality: quality), to: url)
         }
     }
 }
 
 extension Image where Pixel == Bool {
     /// Writes the mask as an 8-bit grey PNG (255 where set).
-    public func write(toFile path: String) throws {
-        try writeBytes(PNGCodec.encode(self), to: path)
+    public func write(to url: URL) throws {
+        try writeBytes(PNGCodec.encode(self), to: url)
     }
 }
 
-func writeBytes(_ bytes: [UInt8], to path: String) throws {
+func writeBytes(_ bytes: [UInt8], to url: URL) throws {
     do {
-        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(bytes).write(to: url, options: .atomic)
     } catch {
-        throw ImageError.fileAccess(path: path, reason: "cannot be written (\(error.localizedDescription))")
+        throw ImageError.fileAccess(path: url.path, reason: "cannot be written (\(error.localizedDescription))")
     }
 }

@@ -1,6 +1,7 @@
 // A grid of images written as one picture: the tutorial's `plot_image` (RGB photos, their channels,
 // masks and morphology results side by side) without matplotlib. Each cell is drawn into an RGB canvas
 // with a colour map; cells are as large as the largest image, images centred, on a background colour.
+import Foundation
 
 /// How a cell's values become colours.
 public enum ColourMap: Sendable, Equatable {
@@ -92,7 +93,7 @@ public struct ImageGrid: Sendable {
     }
 
     /// Renders the grid and writes it as a PNG file.
-    public func writePNG(toFile path: String) throws {
-        try render().write(toFile: path, format: .png)
+    public func writePNG(to url: URL) throws {
+        try render().write(to: url, format: .png)
     }
 }

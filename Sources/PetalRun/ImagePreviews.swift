@@ -65,11 +65,11 @@ public struct PreviewSettings: Sendable, Equatable {
 
 /// The grids `petal preview` and the run report show for one photo.
 public enum ImagePreviews {
-    /// Writes the grids for the image at `path` into `folder` (created only once the image has been read); returns
+    /// Writes the grids for the image `file` into `folder` (created only once the image has been read); returns
     /// the files written.
-    public static func write(image path: String, into folder: URL, settings s: PreviewSettings = PreviewSettings()) throws -> [URL] {
+    public static func write(image file: URL, into folder: URL, settings s: PreviewSettings = PreviewSettings()) throws -> [URL] {
         try s.validate()
-        let rgb = try Image<UInt8>(contentsOfFile: path, options: DecodeOptions(channels: .rgb))
+        let rgb = try Image<UInt8>(contentsOf: file, options: DecodeOptions(channels: .rgb))
         let float = rgb.toFloat()
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw RunError.folder(path: folder.path, reason: "cannot be created (\(RunFolder.plain(error)))")
@@ -77,7 +77,7 @@ public enum ImagePreviews {
         var written: [URL] = []
         func save(_ grid: ImageGrid, _ name: String) throws {
             let url = folder.appendingPathComponent(name)
-            try grid.writePNG(toFile: url.path)
+            try grid.writePNG(to: url)
             written.append(url)
         }
 

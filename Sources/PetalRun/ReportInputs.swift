@@ -30,7 +30,7 @@ enum ReportInputs {
             do { try body() } catch { log("warning: the report's \(what) was left out: \(error.localizedDescription)") }
         }
         let names = prepared.train.classNames
-        let full = { (relative: String) in prepared.folder.path(relative) }
+        let full = { (relative: String) in prepared.folder.file(relative) }
         let validation = prepared.validation.samples
         let config = prepared.train.config
         attempt("sample crops") {
@@ -38,10 +38,10 @@ enum ReportInputs {
             var samples = ImageGrid(columns: 8)
             for label in names.indices {
                 for s in validation.filter({ $0.label == label }).prefix(4) {
-                    if let x = try? ImageInput.tensor(fromFile: full(s.path), config: config) { samples.add(try InputPicture.image(of: x)) }
+                    if let x = try? ImageInput.tensor(from: full(s.path), config: config) { samples.add(try InputPicture.image(of: x)) }
                 }
             }
-            if samples.count > 0 { try samples.writePNG(toFile: folder.file("samples.png").path) }
+            if samples.count > 0 { try samples.writePNG(to: folder.file("samples.png")) }
         }
         // The inspection grids of the first training image (channels, threshold, morphology, normalisation, affine).
         if let first = prepared.train.samples.first {
@@ -57,11 +57,11 @@ enum ReportInputs {
                 var grid = ImageGrid(columns: 8)
                 for sample in 0..<min(train.samples.count, 8) {
                     if train.doubles { grid.add(try train.preview(sample: sample, epoch: 0, copy: 0)) } else {
-                        grid.add(try InputPicture.image(of: ImageInput.tensor(fromFile: full(train.samples[sample].path), config: config)))
+                        grid.add(try InputPicture.image(of: ImageInput.tensor(from: full(train.samples[sample].path), config: config)))
                     }
                     grid.add(try train.preview(sample: sample, epoch: 0, copy: train.doubles ? 1 : 0))
                 }
-                try grid.writePNG(toFile: folder.file("augmentations.png").path)
+                try grid.writePNG(to: folder.file("augmentations.png"))
             }
         }
         attempt("predictions") {
@@ -70,14 +70,14 @@ enum ReportInputs {
             let chosen = names.indices.flatMap { label in validation.filter { $0.label == label }.prefix(perClass) }
             var shown: [Shown] = []
             for (i, s) in chosen.enumerated() {
-                guard let x = try? ImageInput.tensor(fromFile: full(s.path), config: config) else { continue }
+                guard let x = try? ImageInput.tensor(from: full(s.path), config: config) else { continue }
                 let p = try model.predictProbabilities(x).scalars
                 let best = p.indices.max { p[$0] < p[$1] }!
                 let picture = try InputPicture.image(of: x)
                 let thumbnail = "prediction-\(i).png", heat = "gradcam-\(i).png"
-                try picture.write(toFile: folder.file(thumbnail).path, format: .png)
+                try picture.write(to: folder.file(thumbnail), format: .png)
                 let cam = try GradCAM.explain(model, image: x)
-                try GradCAM.overlay(cam.heatmap, on: picture.toFloat()).write(toFile: folder.file(heat).path, format: .png)
+                try GradCAM.overlay(cam.heatmap, on: picture.toFloat()).write(to: folder.file(heat), format: .png)
                 shown.append(Shown(path: s.path, truth: names[s.label], predicted: names[best], probability: Double(p[best]),
                                    thumbnail: thumbnail, gradCAM: heat))
             }
@@ -85,7 +85,7 @@ enum ReportInputs {
         }
         attempt("top losses") {
             try folder.writeJSON(try topLosses(evaluation, validation: validation, names: names, count: 8, folder: folder, picture: { path in
-                try InputPicture.image(of: ImageInput.tensor(fromFile: full(path), config: config))
+                try InputPicture.image(of: ImageInput.tensor(from: full(path), config: config))
             }), to: "top-losses.json")
         }
     }
@@ -98,7 +98,7 @@ enum ReportInputs {
             let i = entry.index
             guard validation.indices.contains(i), let image = try? picture(validation[i].path) else { return nil }
             let thumbnail = "top-loss-\(rank).png"
-            try image.write(toFile: folder.file(thumbnail).path, format: .png)
+            try image.write(to: folder.file(thumbnail), format: .png)
             return Shown(path: validation[i].path, truth: names[e.labels[i]], predicted: names[entry.predicted], probability: entry.probability,
                          thumbnail: thumbnail, loss: entry.loss)
         }

@@ -140,19 +140,38 @@ public struct TensorBoardSettings: Codable, Sendable, Equatable {
     /// Write event files (on by default).
     public var enabled: Bool
     /// The log folder; nil for the run folder's `tensorboard/`.
-    public var directory: String?
+    public var directory: URL? {
+        get { directoryPath.map { URL(fileURLWithPath: $0, isDirectory: true) } }
+        set { directoryPath = newValue?.path }
+    }
     /// Also write every parameter's histogram each epoch.
     public var histograms: Bool
+    // Paths are kept as the plain text config.json shows.
+    private var directoryPath: String?
 
-    public init(enabled: Bool = true, directory: String? = nil, histograms: Bool = false) {
-        (self.enabled, self.directory, self.histograms) = (enabled, directory, histograms)
+    private enum CodingKeys: String, CodingKey {
+        case enabled, histograms, directoryPath = "directory"
+    }
+
+    /// - Parameters:
+    ///   - enabled: write event files.
+    ///   - directory: the log folder (the run folder's `tensorboard/` by default).
+    ///   - histograms: also log every parameter's histogram each epoch.
+    public init(enabled: Bool = true, directory: URL? = nil, histograms: Bool = false) {
+        (self.enabled, self.directoryPath, self.histograms) = (enabled, directory?.path, histograms)
     }
 }
 
 /// Every setting of a training run (`config.json`).
 public struct RunConfiguration: Codable, Sendable, Equatable {
     /// The class-folder data set.
-    public var dataDirectory: String
+    public var dataDirectory: URL {
+        get { URL(fileURLWithPath: dataPath, isDirectory: true) }
+        set { dataPath = newValue.path }
+    }
+    // Paths are kept as the plain text config.json shows.
+    private var dataPath: String
+    private var pretrainedPath: String?
     /// Crops, split, batches and augmentation.
     public var data: DataConfig
     /// The network.
@@ -175,7 +194,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// Weights to start from instead of random ones (fine-tuning): a PyTorch `.pth` state dict such as torchvision's
     /// published ResNet weights, a safetensors file with torchvision's names, or a Petal checkpoint. The classifier is
     /// replaced by a fresh one when the number of classes differs.
-    public var pretrained: String?
+    public var pretrained: URL? {
+        get { pretrainedPath.map { URL(fileURLWithPath: $0) } }
+        set { pretrainedPath = newValue?.path }
+    }
     /// With ``pretrained`` weights: epochs during which only the classifier learns and the rest stays as loaded, its
     /// batch-norm statistics included (fastai's `fine_tune` freeze); then everything learns. 0 by default.
     public var freezeEpochs = 0
@@ -198,6 +220,12 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// The Petal version that wrote the configuration.
     public var petalVersion: String
 
+    private enum CodingKeys: String, CodingKey {
+        case dataPath = "dataDirectory", pretrainedPath = "pretrained"
+        case data, model, optimizer, schedule, recipe, epochs, monitor, mode, earlyStoppingPatience, freezeEpochs, synchronizedBatchNorm
+        case labelSmoothing, balancedClassWeights, testTimeAugmentation, tensorBoard, threads, petalVersion
+    }
+
     /// - Parameters:
     ///   - dataDirectory: the folder with one sub-folder of images per class.
     ///   - data: data settings (the tutorial's crops and split by default).
@@ -208,11 +236,11 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     ///   - monitor: the key that picks the best checkpoint (`val_auc`).
     ///   - mode: larger or smaller is better (automatic from the key by default).
     ///   - earlyStoppingPatience: epochs without improvement before stopping (never by default).
-    public init(dataDirectory: String, data: DataConfig = DataConfig(), model: ModelSettings = ModelSettings(),
+    public init(dataDirectory: URL, data: DataConfig = DataConfig(), model: ModelSettings = ModelSettings(),
                 recipe: Recipe = .standard, optimizer: OptimizerSettings? = nil, schedule: SchedulePolicy? = nil,
                 epochs: Int = 10, monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStoppingPatience: Int? = nil) {
-        (self.dataDirectory, self.data, self.model, self.epochs, self.monitor, self.mode, self.earlyStoppingPatience)
-            = (dataDirectory, data, model, epochs, monitor, mode, earlyStoppingPatience)
+        (self.dataPath, self.data, self.model, self.epochs, self.monitor, self.mode, self.earlyStoppingPatience)
+            = (dataDirectory.path, data, model, epochs, monitor, mode, earlyStoppingPatience)
         (self.recipe, self.optimizer, self.schedule) = (recipe, optimizer ?? recipe.optimizer, schedule ?? recipe.schedule)
         petalVersion = PetalVersion.current
     }
@@ -222,8 +250,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public func makeModel(classes: Int, log: (String) -> Void = { _ in }) throws -> ResNet {
         let model = try self.model.makeModel(classes: classes, seed: data.seed)
         if let pretrained {
-            let fresh = try PretrainedWeights.load(try PretrainedWeights.read(URL(fileURLWithPath: pretrained)), into: model, source: pretrained)
-            log("Starting from the weights in \(pretrained)" + (fresh.isEmpty ? "" : "; the classifier (\(fresh.joined(separator: ", "))) is new, for \(classes) classes"))
+            let fresh = try PretrainedWeights.load(try PretrainedWeights.read(pretrained), into: model, source: pretrained.path)
+            log("Starting from the weights in \(pretrained.path)" + (fresh.isEmpty ? "" : "; the classifier (\(fresh.joined(separator: ", "))) is new, for \(classes) classes"))
         }
         return model
     }

@@ -38,15 +38,15 @@ public struct TrainedModel {
 
     /// Evaluates the model on the data set at `root`: on the run's validation split when the checkpoint has one and
     /// `allImages` is off, else on every usable image of the folder.
-    public func evaluate(on root: String, allImages: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> EvaluationSummary {
+    public func evaluate(on root: URL, allImages: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> EvaluationSummary {
         EvaluationSummary(try evaluation(on: root, allImages: allImages, log: log).evaluation, classes: metadata.classNames)
     }
 
     /// The raw evaluation (every image's probabilities) and the images in its order, as ``evaluate(on:allImages:log:)``
     /// chooses them; for per-image views such as ``TopLosses``. `flipAveraging` averages each image's probabilities with
     /// its mirror image's (test-time augmentation).
-    public func evaluation(on root: String, allImages: Bool = false, flipAveraging: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in })
-        throws -> (evaluation: Evaluation, images: [String]) {
+    public func evaluation(on root: URL, allImages: Bool = false, flipAveraging: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in })
+        throws -> (evaluation: Evaluation, images: [URL]) {
         var config = data
         config.classes = metadata.classNames
         config.augmentation = nil
@@ -59,8 +59,8 @@ public struct TrainedModel {
         } else {
             // Every validation image counts, even when the run's training side was smaller than a batch.
             config.dropLast = false
-            source = try DataPipeline.prepare(root: root, config: config, splitFile: splitFile!.path, log: log).validation
+            source = try DataPipeline.prepare(root: root, config: config, splitFile: splitFile, log: log).validation
         }
-        return (try PetalTrain.evaluate(model, on: source, flipAveraging: flipAveraging), source.samples.map { source.root + "/" + $0.path })
+        return (try PetalTrain.evaluate(model, on: source, flipAveraging: flipAveraging), source.samples.map { source.root.appendingPathComponent($0.path) })
     }
 }

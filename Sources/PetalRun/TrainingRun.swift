@@ -44,7 +44,7 @@ public final class TrainingRun {
     /// Continues the run in `folder` with the settings it began with.
     /// - Parameter dataDirectory: where the data set is now, when it moved since the run began.
     /// - Parameter threads: compute threads, when the run should use another count than it began with.
-    public init(resuming folder: RunFolder, dataDirectory: String? = nil, threads: Int? = nil) throws {
+    public init(resuming folder: RunFolder, dataDirectory: URL? = nil, threads: Int? = nil) throws {
         guard folder.holdsRun else {
             throw RunError.cannotResume(path: folder.url.path, reason: "it holds no run (\(RunFiles.configuration) is missing)")
         }
@@ -79,10 +79,10 @@ public final class TrainingRun {
         }
         if let threads = c.threads { Device.default.threads = threads }
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data,
-                                                splitFile: isResumed ? folder.file(RunFiles.split).path : nil, log: log)
+                                                splitFile: isResumed ? folder.file(RunFiles.split) : nil, log: log)
         let classes = prepared.train.classNames
         guard classes.count >= 2 else {
-            throw RunError.data("\(c.dataDirectory) has one class (\(classes.joined())): a classifier needs at least two class folders")
+            throw RunError.data("\(c.dataDirectory.path) has one class (\(classes.joined())): a classifier needs at least two class folders")
         }
         let model = try c.makeModel(classes: classes.count, log: log)  // a resumed run then loads its own state over it
         let optimizer = try c.optimizer.makeOptimizer(for: model)
@@ -105,7 +105,7 @@ public final class TrainingRun {
             log("Resuming \(folder.url.path) at epoch \(progress.completedEpochs + 1) of \(c.epochs)")
         } else {
             try folder.writeJSON(c, to: RunFiles.configuration)
-            try prepared.split.write(to: folder.file(RunFiles.split).path)
+            try prepared.split.write(to: folder.file(RunFiles.split))
             try folder.writeJSON(prepared.report, to: RunFiles.scan)
         }
         if let dataParallel {
@@ -151,7 +151,7 @@ public final class TrainingRun {
     private func tensorBoardLogger(_ prepared: PreparedData, startEpoch: Int, log: (String) -> Void) throws -> TensorBoardLogger? {
         let settings = configuration.tensorBoard ?? TensorBoardSettings()
         guard settings.enabled else { return nil }
-        let directory = settings.directory.map { URL(fileURLWithPath: $0) } ?? folder.file(RunFiles.tensorBoard)
+        let directory = settings.directory ?? folder.file(RunFiles.tensorBoard)
         let logger = TensorBoardLogger(directory: directory, histograms: settings.histograms)
         let train = prepared.train
         logger.picturesAtStart = [(tag: "training_batch", make: { try TensorBoardPictures.batchGrid(train.batch(epoch: startEpoch, index: 0), doubled: train.doubles) })]

@@ -15,10 +15,10 @@ public enum TFRecord {
         return out
     }
 
-    /// The records of a TFRecord file's bytes.
+    /// The records of a TFRecord file's bytes; `source` is what errors name as the file (its path, say).
     /// - Throws: ``TensorBoardError/damaged(path:reason:)`` naming the record whose length or checksum is wrong, or a
     ///   truncated end (a file still being written ends at its last whole record: pass `allowPartialEnd`).
-    public static func records(in data: Data, path: String, allowPartialEnd: Bool = false) throws -> [Data] {
+    public static func records(in data: Data, source path: String, allowPartialEnd: Bool = false) throws -> [Data] {
         var records: [Data] = []
         var offset = data.startIndex
         func read(_ n: Int) -> Data? {

@@ -76,7 +76,7 @@ public enum TensorBoardEventFile {
     public static func records(_ url: URL, allowPartialEnd: Bool = false) throws -> [Data] {
         let data: Data
         do { data = try FileSystem.read(url.path) } catch let e as FileError { throw TensorBoardError.io(path: url.path, reason: e.reason) }
-        return try TFRecord.records(in: data, path: url.path, allowPartialEnd: allowPartialEnd)
+        return try TFRecord.records(in: data, source: url.path, allowPartialEnd: allowPartialEnd)
     }
 
     /// The event files of a log folder (TensorBoard reads every file whose name holds `tfevents`), oldest name first.

@@ -66,8 +66,8 @@ public struct Classifier {
     }
 
     /// Labels the image in a file.
-    public func predict(file path: String) throws -> Prediction {
-        try prediction(session.probabilities(ImageInput.tensor(fromFile: path, config: preparation)).scalars)
+    public func predict(file: URL) throws -> Prediction {
+        try prediction(session.probabilities(ImageInput.tensor(from: file, config: preparation)).scalars)
     }
 
     private func prediction(_ p: [Float]) -> Prediction {

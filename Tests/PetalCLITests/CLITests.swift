@@ -226,7 +226,7 @@ enum CLI {
         #expect(again.status == 1 && again.stderr.contains("r18.safetensors: exists; choose another output or add --overwrite"), "\(again.stderr)")
         let train = try CLI.run(["train", "data", "--run-dir", "run", "--pretrained", "r18.safetensors", "--variant", "v1", "--width", "4",
                                  "--crop", "64", "--batch-size", "4", "--epochs", "1", "--no-report", "--no-tensorboard"], in: dir)
-        #expect(train.status == 0 && train.stdout.contains("Starting from the weights in r18.safetensors; the classifier (fc.weight, fc.bias) is new, for 2 classes"),
+        #expect(train.status == 0 && train.stdout.contains("r18.safetensors; the classifier (fc.weight, fc.bias) is new, for 2 classes"),
                 "\(train.stdout)\(train.stderr)")
     }
 
@@ -237,8 +237,8 @@ enum CLI {
         let daisy = dir.appendingPathComponent("data/daisy"), third = dir.appendingPathComponent("data/mirrored")
         try FileManager.default.createDirectory(at: third, withIntermediateDirectories: true)
         for f in try FileManager.default.contentsOfDirectory(atPath: daisy.path) {
-            let image = try Image<UInt8>(contentsOfFile: daisy.appendingPathComponent(f).path)
-            try image.flippedVertically().write(toFile: third.appendingPathComponent(f).path, format: .jpeg(quality: 90))
+            let image = try Image<UInt8>(contentsOf: daisy.appendingPathComponent(f))
+            try image.flippedVertically().write(to: third.appendingPathComponent(f), format: .jpeg(quality: 90))
         }
         let train = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "2"] + CLITests.tiny, in: dir)
         #expect(train.status == 0, "train failed: \(train.stderr)")

@@ -8,9 +8,9 @@ import Petal
     @Test func theTourRuns() throws {
         let dir = try CLI.tinyDataSet(perClass: 12)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let root = dir.appendingPathComponent("data").path
-        let best = dir.appendingPathComponent("best.safetensors").path
-        let photo = dir.appendingPathComponent("data/rose").path + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("data/rose").path).sorted().first!)
+        let root = dir.appendingPathComponent("data")
+        let best = dir.appendingPathComponent("best.safetensors")
+        let photo = dir.appendingPathComponent("data/rose/" + (try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("data/rose").path).sorted().first!))
 
         // — from README.md, with the data path, epochs, width and batch size made small —
         let augmentation = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1,
@@ -22,18 +22,17 @@ import Petal
         let optimizer = try SGD(parameters: model.parameters, learningRate: 0.1, clipping: .normPerTensor(1))
         let history = try Trainer.fit(model, train: data.train, validation: data.validation, epochs: 1, optimizer: optimizer,
                                       callbacks: [try LearningRateScheduler(.stepDecay(base: 0.1, factor: 0.5, every: 1)),
-                                                  ModelCheckpoint(path: best, monitor: "val_auc"),
+                                                  ModelCheckpoint(file: best, monitor: "val_auc"),
                                                   ProgressBar(interactive: false, write: { _ in })])
         #expect(history.values("val_auc").count == 1)
-        try model.load(from: URL(fileURLWithPath: best))
+        try model.load(from: best)
         let evaluation = try evaluate(model, on: data.validation)
-        let x = try ImageInput.tensor(fromFile: photo, config: data.train.config)
+        let x = try ImageInput.tensor(from: photo, config: data.train.config)
         let probabilities = try model.predictProbabilities(x)
         let session = InferenceSession(model)
         let p = try session.probabilities(x)
 
-        var configuration = RunConfiguration(dataDirectory: root,
-                                             optimizer: OptimizerSettings(learningRate: 0.1, clipNorm: 1), epochs: 1)
+        var configuration = RunConfiguration(dataDirectory: root, epochs: 1)
         configuration.model.width = 4; configuration.data.batchSize = 4  // made small
         let folder = try RunFolder.create(at: dir.appendingPathComponent("runs/mine"))
         let result = try TrainingRun(configuration: configuration, folder: folder).run(log: { _ in })

@@ -34,7 +34,7 @@ import PetalImage
 
     @Test func eachImageIsOneWarpByTheComposedMatrixAndRepeatsForTheSeed() throws {
         let set = try texturedSet()
-        let data = try DataPipeline.prepare(root: set.root, config: config(), log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config(), log: { _ in })
         let first = Array(try data.train.batches(epoch: 0)), again = Array(try data.train.batches(epoch: 0))
         #expect(first.map { $0.images.scalars } == again.map { $0.images.scalars })
         let other = Array(try data.train.batches(epoch: 1))
@@ -94,7 +94,7 @@ import PetalImage
 
     @Test func doublingAppendsAnAugmentedCopyOfEveryTrainingBatch() throws {
         let set = try texturedSet()
-        let data = try DataPipeline.prepare(root: set.root, config: config(doubling: true), log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config(doubling: true), log: { _ in })
         #expect(data.train.imagesPerBatch == 8 && data.train.batchesPerEpoch == 2)
         let batches = Array(try data.train.batches(epoch: 3))
         let order = data.train.order(epoch: 3)
@@ -115,7 +115,7 @@ import PetalImage
 
     @Test func validationIsNeverAugmented() throws {
         let set = try texturedSet()
-        let data = try DataPipeline.prepare(root: set.root, config: config(doubling: true), log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config(doubling: true), log: { _ in })
         #expect(!data.validation.augments && data.train.augments)
         let batches = Array(try data.validation.batches(epoch: 0))
         #expect(batches.map(\.count) == [4])

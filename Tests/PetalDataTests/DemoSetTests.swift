@@ -17,7 +17,7 @@ struct DemoSetTests {
     @Test func theDemoSetScansCleanAndLoadsInFullBatches() throws {
         let root = try #require(demoSetRoot)
         let log = LogLines()
-        let data = try DataPipeline.prepare(root: root, config: DataConfig(classes: ["daisy", "rose"]), log: log.append)
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: root), config: DataConfig(classes: ["daisy", "rose"]), log: log.append)
         #expect(data.report.classes.map(\.fileCount) == [100, 100])
         #expect(data.report.skipped.isEmpty && data.report.duplicates.isEmpty)
         #expect(data.report.classes.allSatisfy { $0.sizes.allSatisfy { $0.width == 320 || $0.height == 320 } })
@@ -35,7 +35,7 @@ struct DemoSetTests {
 
     @Test func theTutorialsSequentialSplitTakesTheFirstEightyPercent() throws {
         let root = try #require(demoSetRoot)
-        let folder = try ImageFolder(root: root, classes: ["rose", "daisy"])
+        let folder = try ImageFolder(root: URL(fileURLWithPath: root), classes: ["rose", "daisy"])
         let split = DataSplit(files: folder.files, classes: folder.classes, validationFraction: 0.2, order: .sequential, seed: 0)
         #expect(split.train[1] == Array(folder.files[1][..<80]) && split.validation[1] == Array(folder.files[1][80...]))
         #expect(folder.files[1][0] == "daisy/10172379554_b296050f82_n.jpg")

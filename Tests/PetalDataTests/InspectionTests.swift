@@ -12,7 +12,7 @@ import PetalImage
         try set.image("a/1.png", red: 255, green: 51, blue: 255)
         var config = testConfig(batchSize: 2)
         config.validationFraction = 0
-        let data = try DataPipeline.prepare(root: set.root, config: config, log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: { _ in })
         guard case .meanStd(let mean, let std) = try data.train.channelStatistics() else { Issue.record("not mean/std"); return }
         let expectedMean: [Float] = [0.5, 0.2, 1], expectedStd: [Float] = [0.5, 1, 1]   // constant channels: std 1
         for c in 0..<3 {
@@ -27,7 +27,7 @@ import PetalImage
         var config = testConfig(batchSize: 2)
         config.validationFraction = 0
         config.augmentation = AugmentationPolicy(rotationRange: 30, horizontalFlip: true)
-        let data = try DataPipeline.prepare(root: set.root, config: config, log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: { _ in })
         let order = data.train.order(epoch: 1)
         let batch = try data.train.batch(epoch: 1, index: 0)
         let shown = try data.train.preview(sample: order[0], epoch: 1)

@@ -13,7 +13,7 @@ import PetalImage
     func allTraining(_ set: TestDataSet, _ config: DataConfig) throws -> PreparedData {
         var c = config
         c.validationFraction = 0
-        return try DataPipeline.prepare(root: set.root, config: c, log: { _ in })
+        return try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: c, log: { _ in })
     }
 
     @Test func everyImageAppearsExactlyOncePerEpochInFullBatches() throws {
@@ -46,14 +46,14 @@ import PetalImage
     @Test func epochsAreShuffledFromTheSeedAndValidationIsNot() throws {
         let set = try TestDataSet.twoClasses(a: 15, b: 10)
         let config = testConfig(batchSize: 4)
-        let data = try DataPipeline.prepare(root: set.root, config: config, log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: { _ in })
         let e0 = try epoch(data.train, 0).flatMap(\.redValues), e0again = try epoch(data.train, 0).flatMap(\.redValues)
         let e1 = try epoch(data.train, 1).flatMap(\.redValues)
         #expect(e0 == e0again)
         #expect(e0 != e1 && e0.sorted() == e1.sorted())
         var other = config
         other.seed = 43
-        let reseeded = try DataPipeline.prepare(root: set.root, config: other, log: { _ in })
+        let reseeded = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: other, log: { _ in })
         #expect(try epoch(reseeded.train, 0).flatMap(\.redValues) != e0)
 
         // Validation: 20 % of each class (3 of 15, 2 of 10), fixed order, the last partial batch kept.
@@ -73,9 +73,9 @@ import PetalImage
         config.augmentation = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, zoomRange: AugmentationPolicy.zoom(0.2),
                                                  horizontalFlip: true, brightnessRange: 0.7...1.3)
         config.cacheBudgetMB = 0   // decode in the background thread too
-        let direct = try DataPipeline.prepare(root: set.root, config: config, log: { _ in })
+        let direct = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: { _ in })
         config.prefetchBatches = 3
-        let prefetched = try DataPipeline.prepare(root: set.root, config: config, log: { _ in })
+        let prefetched = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: { _ in })
         for e in 0..<2 {
             let a = try epoch(direct.train, e), b = try epoch(prefetched.train, e)
             #expect(a.count == b.count)
@@ -97,7 +97,7 @@ import PetalImage
         var config = testConfig(batchSize: 4)
         config.validationFraction = 0
         config.normalisation = .meanStd(mean: [0.1, 0.2, 0.3], std: [0.5, 0.25, 2])
-        let data = try DataPipeline.prepare(root: set.root, config: config, log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: { _ in })
         let s = try epoch(data.train, 0)[0].images.scalars
         #expect(abs(s[5] - (0.2 - 0.1) / 0.5) < 1e-6)
         #expect(abs(s[64 + 5] - (0.4 - 0.2) / 0.25) < 1e-6)
@@ -126,7 +126,7 @@ import PetalImage
 
     @Test func theScanFillsTheCacheSoTheFirstEpochDecodesNothing() throws {
         let set = try TestDataSet.twoClasses(a: 5, b: 5)
-        let data = try DataPipeline.prepare(root: set.root, config: testConfig(batchSize: 2), log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: testConfig(batchSize: 2), log: { _ in })
         #expect(data.cache.count == 10 && data.cache.usedBytes == 10 * 8 * 8 * 3)
         // With the files gone, cached crops still load.
         try FileManager.default.removeItem(atPath: set.root + "/a")
@@ -142,7 +142,7 @@ import PetalImage
         var config = testConfig(batchSize: 3)
         config.validationFraction = 0
         config.cacheBudgetMB = 0
-        let data = try DataPipeline.prepare(root: set.root, config: config, log: { _ in })
+        let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: { _ in })
         let warnings = LogLines()
         data.train.onWarning = warnings.append
         try Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0]).write(to: URL(fileURLWithPath: set.root + "/a/img002.png"))
@@ -173,7 +173,7 @@ import PetalImage
     @Test func aTrainingSetSmallerThanOneBatchIsRefusedUpFront() throws {
         let set = try TestDataSet.twoClasses(a: 3, b: 3)
         #expect(throws: DataError.self) {
-            try DataPipeline.prepare(root: set.root, config: testConfig(batchSize: 8), log: { _ in })
+            try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: testConfig(batchSize: 8), log: { _ in })
         }
     }
 

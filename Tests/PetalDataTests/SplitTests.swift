@@ -64,14 +64,14 @@ import Testing
         let log = LogLines()
         var config = testConfig(batchSize: 2)
         config.seed = 5
-        let first = try DataPipeline.prepare(root: set.root, config: config, log: log.append)
+        let first = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, log: log.append)
         let file = set.root + "/split.json"
-        try first.split.write(to: file)
-        #expect(try DataSplit.read(from: file) == first.split)
+        try first.split.write(to: URL(fileURLWithPath: file))
+        #expect(try DataSplit.read(from: URL(fileURLWithPath: file)) == first.split)
 
         // Another seed, but the saved split wins.
         config.seed = 6
-        let again = try DataPipeline.prepare(root: set.root, config: config, splitFile: file, log: { _ in })
+        let again = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, splitFile: URL(fileURLWithPath: file), log: { _ in })
         #expect(again.split == first.split)
         #expect(again.validation.samples == first.validation.samples)
 
@@ -79,10 +79,10 @@ import Testing
         let gone = first.split.validation[0][0]
         try FileManager.default.removeItem(atPath: set.root + "/" + gone)
         #expect(throws: DataError.splitFile(path: file, reason: "names \(gone), which is missing or unusable in \(set.root)")) {
-            try DataPipeline.prepare(root: set.root, config: config, splitFile: file, log: { _ in })
+            try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, splitFile: URL(fileURLWithPath: file), log: { _ in })
         }
         try Data("{}".utf8).write(to: URL(fileURLWithPath: file))
-        #expect(throws: DataError.self) { try DataSplit.read(from: file) }
+        #expect(throws: DataError.self) { try DataSplit.read(from: URL(fileURLWithPath: file)) }
     }
 
     @Test func configurationRoundTripsThroughJSONAndMissingKeysTakeDefaults() throws {

@@ -44,7 +44,7 @@ final class TestDataSet {
 
     func write(_ image: ByteImage, _ relative: String) throws {
         try folder((relative as NSString).deletingLastPathComponent)
-        try image.write(toFile: root + "/" + relative, format: .png)
+        try image.write(to: URL(fileURLWithPath: root + "/" + relative), format: .png)
     }
 
     func bytes(_ relative: String, _ data: [UInt8]) throws {

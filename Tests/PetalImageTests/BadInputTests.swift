@@ -21,7 +21,7 @@ import Testing
 
     func error(reading path: String, options: DecodeOptions = DecodeOptions()) -> ImageError? {
         do {
-            _ = try Image<UInt8>(contentsOfFile: path, options: options)
+            _ = try Image<UInt8>(contentsOf: URL(fileURLWithPath: path), options: options)
             return nil
         } catch let e as ImageError {
             #expect(e.errorDescription!.contains(path), "message must name the file: \(e.errorDescription!)")
@@ -117,7 +117,7 @@ import Testing
         #expect(throws: ImageError.self) { try JPEGEncoder.encode(Image<UInt8>(height: 2, width: 2, channels: 4), quality: 90) }
         #expect(throws: ImageError.self) { try Image<UInt8>(height: 2, width: 2, channels: 1, pixels: [1, 2, 3]) }
         #expect(throws: ImageError.invalidParameter(name: "jpegScale", reason: "1/3 is not a libjpeg-turbo scaling factor (use n/8, n = 1…16)")) {
-            try Image<UInt8>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path, options: DecodeOptions(jpegScale: JPEGScale(1, 3)))
+            try Image<UInt8>(contentsOf: Fixture.url("image_rose_102501987.jpg"), options: DecodeOptions(jpegScale: JPEGScale(1, 3)))
         }
     }
 }

@@ -11,13 +11,13 @@ import Testing
 
     @Test(arguments: [("1/2", JPEGScale.half), ("1/4", .quarter), ("1/8", .eighth), ("3/8", JPEGScale(3, 8))])
     func dctScaledDecodeEqualsDjpegScale(label: String, scale: JPEGScale) throws {
-        let image = try Image<UInt8>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path, options: DecodeOptions(jpegScale: scale))
+        let image = try Image<UInt8>(contentsOf: Fixture.url("image_rose_102501987.jpg"), options: DecodeOptions(jpegScale: scale))
         expectMatches(image, Fixture["jpeg"][label]!, "decode at \(label)")
     }
 
     @Test func minimumSizePicksSmallestCoveringScale() throws {
         // 240 × 320 photo: 1/2 gives 120 × 160 (covers 100 × 100), 3/8 gives 90 × 120 (does not).
-        let image = try Image<UInt8>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path, options: DecodeOptions(minimumSize: (100, 100)))
+        let image = try Image<UInt8>(contentsOf: Fixture.url("image_rose_102501987.jpg"), options: DecodeOptions(minimumSize: (100, 100)))
         #expect(image.height == 120 && image.width == 160)
         expectMatches(image, Fixture["jpeg"]["1/2"]!, "minimumSize decode")
     }
@@ -33,11 +33,11 @@ import Testing
 
     @Test func fastDecodeIsCloseButNotExact() throws {
         let exact = try Fixture.photo()
-        let fast = try Image<UInt8>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path, options: DecodeOptions(fastJPEG: true))
+        let fast = try Image<UInt8>(contentsOf: Fixture.url("image_rose_102501987.jpg"), options: DecodeOptions(fastJPEG: true))
         #expect(fast.hasSameShape(as: exact))
         let meanError = zip(fast.pixels, exact.pixels).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(exact.pixels.count)
         #expect(meanError > 0 && meanError < 1.5, "mean absolute difference \(meanError)")
-        let asFloat = try Image<Float>(contentsOfFile: Fixture.url("image_rose_102501987.jpg").path)
+        let asFloat = try Image<Float>(contentsOf: Fixture.url("image_rose_102501987.jpg"))
         #expect(asFloat == exact.toFloat())
     }
 
@@ -119,14 +119,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let img = Self.pattern(20, 30, 3)
         let png = dir.appendingPathComponent("a.png").path, jpg = dir.appendingPathComponent("b.jpg").path
-        try img.write(toFile: png)
-        try img.write(toFile: jpg)
-        #expect(try Image<UInt8>(contentsOfFile: png) == img)
+        try img.write(to: URL(fileURLWithPath: png))
+        try img.write(to: URL(fileURLWithPath: jpg))
+        #expect(try Image<UInt8>(contentsOf: URL(fileURLWithPath: png)) == img)
         #expect(ImageFormat.detect(try Data(contentsOf: URL(fileURLWithPath: jpg))) == .jpeg)
         // A PNG saved under a .jpg name still decodes: the bytes decide.
         let misnamed = dir.appendingPathComponent("c.jpg").path
-        try img.write(toFile: misnamed, format: .png)
-        #expect(try Image<UInt8>(contentsOfFile: misnamed) == img)
+        try img.write(to: URL(fileURLWithPath: misnamed), format: .png)
+        #expect(try Image<UInt8>(contentsOf: URL(fileURLWithPath: misnamed)) == img)
     }
 }
 
@@ -175,7 +175,7 @@ enum DemoPhotos {
             let files = try fm.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jpg") }.sorted()
             for (i, f) in files.enumerated() where i % 5 == 0 {
                 let path = dir + "/" + f
-                #expect(try Image<UInt8>(contentsOfFile: path, options: DecodeOptions(channels: .native)) == DemoPhotos.reference(path), "\(path)")
+                #expect(try Image<UInt8>(contentsOf: URL(fileURLWithPath: path), options: DecodeOptions(channels: .native)) == DemoPhotos.reference(path), "\(path)")
                 checked += 1
             }
         }

@@ -22,7 +22,7 @@ enum Fixture {
 
     /// The demo photo (a rose from flowers-mini, CC BY 2.0), decoded.
     static func photo() throws -> Image<UInt8> {
-        try Image<UInt8>(contentsOfFile: url("image_rose_102501987.jpg").path)
+        try Image<UInt8>(contentsOf: url("image_rose_102501987.jpg"))
     }
 
     /// A mask stored as a 1-bit PNG file, or (small ones) with numpy's `packbits` (big-endian bit order) and base64.

@@ -72,8 +72,8 @@ import Testing
         for op in MorphologyOperation.allCases { grid.add(mask.morphology(op, footprint: .disk(3))) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).png").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try grid.writePNG(toFile: path)
-        let back = try Image<UInt8>(contentsOfFile: path)
+        try grid.writePNG(to: URL(fileURLWithPath: path))
+        let back = try Image<UInt8>(contentsOf: URL(fileURLWithPath: path))
         #expect(back == (try grid.render()))
         #expect(back.width == 4 * 320 + 5 * 4 && back.height == 2 * 240 + 3 * 4)
         #expect(throws: ImageError.self) { try ImageGrid(columns: 2).render() }

@@ -18,7 +18,7 @@ import Testing
         let pth = RunFixtures.repository.appendingPathComponent("Tests/PetalNNTests/Fixtures/pytorch_resnet18_w4.pth")
         var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 2)
         configuration.model.variant = .v1
-        (configuration.pretrained, configuration.freezeEpochs) = (pth.path, 1)
+        (configuration.pretrained, configuration.freezeEpochs) = (pth, 1)
         let loaded = Dictionary(uniqueKeysWithValues: try PretrainedWeights.read(pth).tensors.map { ($0.name, $0.tensor.scalars) })
         let snapshot = Snapshot()
         _ = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: root.appendingPathComponent("run")))

@@ -6,13 +6,13 @@ import Testing
 
 @Suite struct RecipeOptionsTests {
     @Test func theDefaultIsTheMeasuredRecipeAndTheTutorialStaysAPreset() throws {
-        let standard = RunConfiguration(dataDirectory: "/data")
+        let standard = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"))
         #expect(standard.recipe == .standard && standard.schedule == .cosine)
         #expect(standard.optimizer == OptimizerSettings(kind: .sgd, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, clipNorm: 1))
-        let tutorial = RunConfiguration(dataDirectory: "/data", recipe: .tutorial)
+        let tutorial = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"), recipe: .tutorial)
         #expect(tutorial.optimizer == OptimizerSettings(kind: .sgd, learningRate: 0.1, momentum: 0, weightDecay: 0, clipNorm: 1))
         #expect(tutorial.schedule == .stepDecay(factor: 0.5, every: 1) && tutorial.recipeDescription == "tutorial")
-        let changed = RunConfiguration(dataDirectory: "/data", recipe: .tutorial, schedule: .constant)
+        let changed = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"), recipe: .tutorial, schedule: .constant)
         #expect(changed.recipeDescription == "tutorial, schedule constant" && changed.optimizer == tutorial.optimizer)
         // A config.json written before recipes existed has no recipe key; it still loads and says what it used.
         var json = try #require(try JSONSerialization.jsonObject(with: RunJSON.encode(tutorial)) as? [String: Any])
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func theLossFollowsTheConfiguration() {
-        var c = RunConfiguration(dataDirectory: "/data")
+        var c = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"))
         #expect(c.loss(classCounts: [3, 1]) == .categoricalCrossEntropy(classWeights: nil, labelSmoothing: 0))
         (c.labelSmoothing, c.balancedClassWeights) = (0.1, true)
         // scikit-learn's balanced weights: n / (classes · count) = 4 / (2 · 3) and 4 / (2 · 1).
@@ -56,8 +56,8 @@ import Testing
         #expect(saved.labelSmoothing == 0.1 && saved.balancedClassWeights == true && saved.testTimeAugmentation == true)
         // evaluation.json is the mirror-averaged evaluation of best.safetensors.
         let trained = try TrainedModel(checkpoint: dir.appendingPathComponent("run/best.safetensors"))
-        let again = try trained.evaluate(on: dir.appendingPathComponent("data").path)
-        let mirrored = EvaluationSummary(try trained.evaluation(on: dir.appendingPathComponent("data").path, flipAveraging: true).evaluation,
+        let again = try trained.evaluate(on: dir.appendingPathComponent("data"))
+        let mirrored = EvaluationSummary(try trained.evaluation(on: dir.appendingPathComponent("data"), flipAveraging: true).evaluation,
                                          classes: trained.classNames)
         let recorded = try #require(result.evaluation)
         #expect(abs(recorded.loss - mirrored.loss) < 1e-6 && recorded.auc == mirrored.auc)

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct RunConfigurationTests {
     static func bad(_ change: (inout RunConfiguration) -> Void) -> RunConfiguration {
-        var c = RunConfiguration(dataDirectory: "/data")
+        var c = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"))
         change(&c)
         return c
     }
@@ -47,11 +47,11 @@ import Testing
                 #expect(setting == name || (name == "earlyStoppingPatience" && setting == "earlyStopping"), "\(name): named \(setting) (\(reason))")
             }
         }
-        #expect(throws: Never.self) { try RunConfiguration(dataDirectory: "/data").validate() }
+        #expect(throws: Never.self) { try RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data")).validate() }
     }
 
     @Test func theConfigurationIsTypedJSON() throws {
-        let c = RunConfiguration(dataDirectory: "/data", model: ModelSettings(depth: .r50, variant: .v1, convolution: .direct),
+        let c = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"), model: ModelSettings(depth: .r50, variant: .v1, convolution: .direct),
                                  optimizer: OptimizerSettings(kind: .adamw, learningRate: 0.001), schedule: .oneCycle)
         let json = try #require(try JSONSerialization.jsonObject(with: RunJSON.encode(c)) as? [String: Any])
         let model = try #require(json["model"] as? [String: Any])
@@ -79,7 +79,7 @@ import Testing
         #expect(abs(byName["conv1.weight"]! - 0.01) < 1e-6 && byName["fc.weight"] == 1 && byName["fc.bias"] == 1)
         #expect(abs(byName["layer2.0.conv1.weight"]! - Float(pow(0.01, 3.0 / 6))) < 1e-6)
         #expect(zip(scales, scales.dropFirst()).allSatisfy { $0 <= $1 }, "rising through the network")
-        var bad = RunConfiguration(dataDirectory: "/d")
+        var bad = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/d"))
         bad.optimizer.discriminativeFactor = 0
         #expect(throws: RunError.self) { try bad.validate() }
     }

@@ -23,7 +23,7 @@ enum RunFixtures {
     static func configuration(data: URL, epochs: Int = 2, schedule: SchedulePolicy = .stepDecay(factor: 0.5, every: 1)) -> RunConfiguration {
         let augmentation = AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.1, heightShiftRange: 0.1,
                                               zoomRange: AugmentationPolicy.zoom(0.2), horizontalFlip: true)
-        return RunConfiguration(dataDirectory: data.path,
+        return RunConfiguration(dataDirectory: data,
                                 data: DataConfig(cropHeight: 32, cropWidth: 32, seed: 7, batchSize: 4, augmentation: augmentation, appendAugmentedCopy: true),
                                 model: ModelSettings(width: 4), optimizer: OptimizerSettings(learningRate: 0.05, momentum: 0.9),
                                 schedule: schedule, epochs: epochs)

@@ -32,8 +32,8 @@ import Testing
         #expect(all.count == 16, "--all evaluates every image")
         // The augmentation picture pairs each training crop with its augmented copy as epoch 0 drew it.
         let prepared = try DataPipeline.prepare(root: configuration.dataDirectory, config: configuration.data,
-                                                splitFile: folder.file(RunFiles.split).path, log: { _ in })
-        let grid = try Image<UInt8>(contentsOfFile: folder.file("augmentations.png").path)
+                                                splitFile: folder.file(RunFiles.split), log: { _ in })
+        let grid = try Image<UInt8>(contentsOf: folder.file("augmentations.png"))
         func tile(_ k: Int) throws -> Image<UInt8> { try grid.cropped(y: 4, x: 4 + k * 36, height: 32, width: 32) }
         func rendered(_ image: Image<Float>) throws -> Image<UInt8> { var g = ImageGrid(columns: 1, spacing: 0); g.add(image); return try g.render() }
         #expect(try tile(0).pixels == rendered(prepared.train.preview(sample: 0, epoch: 0, copy: 0)).pixels, "left: the crop")

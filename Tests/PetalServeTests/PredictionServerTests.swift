@@ -34,7 +34,7 @@ struct ServeFixture {
     func predicted(_ png: Data) throws -> [Float] {
         let url = folder.appendingPathComponent("image-\(UUID().uuidString).png")
         try png.write(to: url)
-        return try InferenceSession(model.model).probabilities(ImageInput.tensor(fromFile: url.path, config: model.data)).scalars
+        return try InferenceSession(model.model).probabilities(ImageInput.tensor(from: URL(fileURLWithPath: url.path), config: model.data)).scalars
     }
 }
 

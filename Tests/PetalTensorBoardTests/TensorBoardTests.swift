@@ -86,13 +86,13 @@ import Testing
         let secondData = TFRecord.frame(records[0]).count + 12
         bytes[secondData] ^= 0xFF
         #expect(throws: TensorBoardError.damaged(path: "x", reason: "record 2 has a wrong data checksum")) {
-            try TFRecord.records(in: bytes, path: "x")
+            try TFRecord.records(in: bytes, source: "x")
         }
         let cut = try Data(contentsOf: Self.fixture).dropLast(3)
         #expect(throws: TensorBoardError.damaged(path: "x", reason: "record 7 claims 560 bytes, more than the file holds")) {
-            try TFRecord.records(in: Data(cut), path: "x")
+            try TFRecord.records(in: Data(cut), source: "x")
         }
-        #expect(try TFRecord.records(in: Data(cut), path: "x", allowPartialEnd: true).count == 6)
+        #expect(try TFRecord.records(in: Data(cut), source: "x", allowPartialEnd: true).count == 6)
     }
 
     @Test func theLoggerWritesKerasLayoutEqualToTheHistory() throws {

@@ -62,15 +62,15 @@ final class ScriptedMetric: Callback {
         defer { try? FileManager.default.removeItem(at: dir) }
         let train = try TrainerTests.shoes(train: true, perClass: 8, batchSize: 8)
         let model = try SmallCNN(classes: 2, seed: 1)
-        let best = ModelCheckpoint(path: dir.appendingPathComponent("best-{epoch:02d}-{val_auc:.3f}.safetensors").path, monitor: "val_auc")
-        let every = ModelCheckpoint(path: dir.appendingPathComponent("last.safetensors").path, monitor: "val_auc", saveBestOnly: false)
+        let best = ModelCheckpoint(file: dir.appendingPathComponent("best-{epoch:02d}-{val_auc:.3f}.safetensors"), monitor: "val_auc")
+        let every = ModelCheckpoint(file: dir.appendingPathComponent("last.safetensors"), monitor: "val_auc", saveBestOnly: false)
         try Trainer.fit(model, train: train, epochs: 6, optimizer: try SGD(parameters: model.parameters, learningRate: 0.01),
                         callbacks: [ScriptedMetric("val_auc", [0.6, 0.7, 0.65, 0.7, 0.9, 0.8]), best, every])
         #expect(best.saved.map(\.epoch) == [1, 2, 5])
-        #expect(best.saved.last!.path.hasSuffix("best-05-0.900.safetensors"))
+        #expect(best.saved.last!.file.lastPathComponent == "best-05-0.900.safetensors")
         #expect(every.saved.count == 6)
         let restored = try SmallCNN(classes: 2, seed: 2)
-        let meta = try restored.load(from: URL(fileURLWithPath: every.saved.last!.path))
+        let meta = try restored.load(from: every.saved.last!.file)
         #expect(meta?.epoch == 6 && meta?.metrics["val_auc"] == 0.8)
         #expect(restored.stateDict.map(\.tensor.scalars) == model.stateDict.map(\.tensor.scalars))
     }
@@ -105,7 +105,7 @@ final class ScriptedMetric: Callback {
         }
         let bestURL = FileManager.default.temporaryDirectory.appendingPathComponent("petal-nan-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: bestURL) }
-        let best = ModelCheckpoint(path: bestURL.path, monitor: "loss")
+        let best = ModelCheckpoint(file: bestURL, monitor: "loss")
         let history = try Trainer.fit(model, train: train, epochs: 5, optimizer: try SGD(parameters: model.parameters, learningRate: 0.01),
                                       callbacks: [Poison(), TerminateOnNaN(), best])
         #expect(history.epochs.count == 2, "the cut-short epoch is logged, with its NaN loss")
@@ -144,7 +144,7 @@ final class ScriptedMetric: Callback {
         let model = try SmallCNN(classes: 2, seed: 1)
         let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
         for callback in [try EarlyStopping(monitor: "val_acc"), try ReduceLROnPlateau(monitor: "val_acc"),
-                         ModelCheckpoint(path: "/nonexistent/x.safetensors", monitor: "val_acc")] as [Callback] {
+                         ModelCheckpoint(file: URL(fileURLWithPath: "/nonexistent/x.safetensors"), monitor: "val_acc")] as [Callback] {
             #expect(throws: TrainingError.self) { try Trainer.fit(model, train: train, validation: train, epochs: 1, optimizer: sgd, callbacks: [callback]) }
         }
         // Without validation, val_loss is not logged either; a callback's own key is.
@@ -167,8 +167,8 @@ final class ScriptedMetric: Callback {
         let straight = try Trainer.fit(m1, train: train, epochs: 4, optimizer: o1, callbacks: [s1])
 
         let (m2, o2, s2) = try fresh()
-        let path = dir.appendingPathComponent("last.safetensors").path
-        let ckpt = ModelCheckpoint(path: path, saveBestOnly: false, includeOptimizer: true)
+        let path = dir.appendingPathComponent("last.safetensors")
+        let ckpt = ModelCheckpoint(file: path, saveBestOnly: false, includeOptimizer: true)
         let first = try Trainer.fit(m2, train: train, epochs: 4, optimizer: o2, callbacks: [s2, ckpt, ScriptedStop(afterEpoch: 1)])
         #expect(first.epochs.count == 2)
 

@@ -1,31 +1,31 @@
 import Foundation
 
 /// Saves the model (safetensors, atomically) at the end of an epoch: every epoch, or only when `monitor`
-/// improves. The path may hold `{epoch}` / `{epoch:02d}` and `{key}` / `{key:.4f}` placeholders for log values.
+/// improves. The file name may hold `{epoch}` / `{epoch:02d}` and `{key}` / `{key:.4f}` placeholders for log values.
 /// With `includeOptimizer`, the optimizer state goes next to it (`<name>.optimizer.safetensors`) so the run
 /// can be resumed exactly.
 public final class ModelCheckpoint: Callback {
-    /// The path (with placeholders), the monitored key, its direction, whether only improvements are saved, and
-    /// whether the optimizer's state is saved beside the model.
-    public let pathTemplate: String, monitor: String, mode: MonitorMode, saveBestOnly: Bool, includeOptimizer: Bool
+    /// The file (its path may hold placeholders), the monitored key, its direction, whether only improvements are
+    /// saved, and whether the optimizer's state is saved beside the model.
+    public let fileTemplate: URL, monitor: String, mode: MonitorMode, saveBestOnly: Bool, includeOptimizer: Bool
     /// Written into every checkpoint (architecture, classes, preprocessing); the epoch and logs are added.
     public var metadata: CheckpointMetadata?
     /// The best monitored value so far.
     public private(set) var best: Double?
     /// Files written, in order.
-    public private(set) var saved: [(epoch: Int, path: String)] = []
+    public private(set) var saved: [(epoch: Int, file: URL)] = []
 
     /// - Parameters:
-    ///   - path: where to save; may hold `{epoch:02d}` and `{key:.4f}` placeholders.
+    ///   - file: where to save; its path may hold `{epoch:02d}` and `{key:.4f}` placeholders.
     ///   - monitor: the log key deciding "best" (`val_loss`).
     ///   - mode: larger or smaller is better (automatic from the key by default).
     ///   - saveBestOnly: save only when `monitor` improves (on by default; Keras' default is off).
     ///   - includeOptimizer: also write the optimizer's state, for resuming.
     ///   - metadata: what to record about the model.
-    public init(path: String, monitor: String = "val_loss", mode: MonitorMode? = nil, saveBestOnly: Bool = true,
+    public init(file: URL, monitor: String = "val_loss", mode: MonitorMode? = nil, saveBestOnly: Bool = true,
                 includeOptimizer: Bool = false, metadata: CheckpointMetadata? = nil) {
-        (self.pathTemplate, self.monitor, self.mode, self.saveBestOnly, self.includeOptimizer, self.metadata)
-            = (path, monitor, mode ?? .automatic(for: monitor), saveBestOnly, includeOptimizer, metadata)
+        (self.fileTemplate, self.monitor, self.mode, self.saveBestOnly, self.includeOptimizer, self.metadata)
+            = (file, monitor, mode ?? .automatic(for: monitor), saveBestOnly, includeOptimizer, metadata)
     }
 
     /// Checks that `monitor` is logged, when saving only the best.
@@ -45,13 +45,13 @@ public final class ModelCheckpoint: Callback {
             guard mode.improves(value, over: best) else { return }
             best = value
         }
-        let path = ModelCheckpoint.format(pathTemplate, epoch: state.completedEpochs, logs: logs)
+        let file = URL(fileURLWithPath: ModelCheckpoint.format(fileTemplate.path, epoch: state.completedEpochs, logs: logs))
         var meta = metadata ?? CheckpointMetadata()
         meta.epoch = state.completedEpochs
         meta.metrics = logs
-        try state.model.save(to: URL(fileURLWithPath: path), metadata: meta)
-        if includeOptimizer { try Checkpointing.saveOptimizer(state.optimizer, epoch: state.completedEpochs, nextTo: path) }
-        saved.append((state.completedEpochs, path))
+        try state.model.save(to: file, metadata: meta)
+        if includeOptimizer { try Checkpointing.saveOptimizer(state.optimizer, epoch: state.completedEpochs, nextTo: file) }
+        saved.append((state.completedEpochs, file))
     }
 
     /// Fills `{epoch}`, `{epoch:02d}`, `{key}` and `{key:.Nf}` placeholders.
@@ -76,20 +76,21 @@ public final class ModelCheckpoint: Callback {
 
 /// Saving and restoring what a resumed run needs besides the weights.
 public enum Checkpointing {
-    static func optimizerPath(nextTo path: String) -> String {
-        (path.hasSuffix(".safetensors") ? String(path.dropLast(12)) : path) + ".optimizer.safetensors"
+    static func optimizerFile(nextTo file: URL) -> URL {
+        let path = file.path
+        return URL(fileURLWithPath: (path.hasSuffix(".safetensors") ? String(path.dropLast(12)) : path) + ".optimizer.safetensors")
     }
 
     /// Writes the optimizer's state and the number of finished epochs next to a model checkpoint.
-    public static func saveOptimizer(_ optimizer: Optimizer, epoch: Int, nextTo path: String) throws {
-        let file = SafeTensors(tensors: try optimizer.stateDict(), metadata: ["epoch": String(epoch), "learning_rate": String(optimizer.learningRate)])
-        try AtomicFile.write(try file.encoded(), to: URL(fileURLWithPath: optimizerPath(nextTo: path)))
+    public static func saveOptimizer(_ optimizer: Optimizer, epoch: Int, nextTo file: URL) throws {
+        let state = SafeTensors(tensors: try optimizer.stateDict(), metadata: ["epoch": String(epoch), "learning_rate": String(optimizer.learningRate)])
+        try AtomicFile.write(try state.encoded(), to: optimizerFile(nextTo: file))
     }
 
     /// Loads a model checkpoint and its optimizer state; returns the epoch to continue from (0-based).
-    public static func resume(model: Module, optimizer: Optimizer, from path: String) throws -> Int {
-        try model.load(from: URL(fileURLWithPath: path))
-        let url = URL(fileURLWithPath: optimizerPath(nextTo: path))
+    public static func resume(model: Module, optimizer: Optimizer, from checkpoint: URL) throws -> Int {
+        try model.load(from: checkpoint)
+        let url = optimizerFile(nextTo: checkpoint)
         let data: Data
         do { data = try FileSystem.read(url.path) } catch let e as FileError {
             throw TrainingError.state("cannot resume: \(url.path) (the optimizer state) \(e.reason); checkpoints saved with includeOptimizer write it")
