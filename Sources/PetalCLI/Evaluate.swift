@@ -43,13 +43,7 @@ struct Evaluate: ParsableCommand {
                 say(String(decoding: topLosses == nil ? try RunJSON.encode(s) : try RunJSON.encode(WithTopLosses(evaluation: s, topLosses: worst)), as: UTF8.self))
                 return
             }
-            say("\(s.count) images · loss \(String(format: "%.4f", s.loss)) · accuracy \(String(format: "%.4f", s.accuracy)) · AUC \(s.auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)")")
-            let w = max(s.classes.map(\.count).max() ?? 5, 9)
-            say("\("class".padding(toLength: w, withPad: " ", startingAt: 0))  precision  recall  f1      support")
-            for (i, n) in s.classes.enumerated() {
-                say(n.padding(toLength: w, withPad: " ", startingAt: 0) + String(format: "  %.4f     %.4f  %.4f  %d", s.precision[i], s.recall[i], s.f1[i], s.support[i]))
-            }
-            say("confusion matrix (rows: true, columns: predicted): \(s.confusionMatrix)")
+            say(s.details)
             if !worst.isEmpty {
                 say("top losses (true → predicted, probability of the prediction, loss):")
                 for t in worst { say("  \(t.path)  \(t.truth) → \(t.predicted)  \(String(format: "%.3f  loss %.3f", t.probability, t.loss))") }

@@ -31,6 +31,7 @@ public enum GraphOperation {
 public struct GraphNode {
     /// The node's name, which is also the name of the value it writes (module paths: `layer1.0.conv1`).
     public let name: String
+    /// What the node computes, with its constants.
     public let operation: GraphOperation
     /// The names of the values read, in the operation's order (the graph input is `input`).
     public let inputs: [String]
@@ -56,6 +57,7 @@ public final class InferenceGraphBuilder {
     private(set) var nodes: [GraphNode] = []
     private var used: Set<String> = [InferenceGraph.inputName]
 
+    /// - Parameter foldsBatchNorm: fold each batch norm that follows a convolution into it, as Petal computes inference.
     public init(foldsBatchNorm: Bool) { self.foldsBatchNorm = foldsBatchNorm }
 
     /// Adds a node named `name` (made unique) and returns the name of its value.

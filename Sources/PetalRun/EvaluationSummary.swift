@@ -25,6 +25,19 @@ public struct EvaluationSummary: Codable, Sendable {
     /// ROC curves: the positive class's for two classes, one-vs-rest per class otherwise.
     public var rocCurves: [Curve]
 
+    /// The scores as `petal evaluate` prints them: a summary line, per-class precision, recall, F1 and support, and
+    /// the confusion matrix.
+    public var details: String {
+        let w = max(classes.map(\.count).max() ?? 5, 9)
+        var lines = ["\(count) images · loss \(String(format: "%.4f", loss)) · accuracy \(String(format: "%.4f", accuracy)) · AUC \(auc.map { String(format: "%.4f", $0) } ?? "undefined (one class only)")",
+                     "\("class".padding(toLength: w, withPad: " ", startingAt: 0))  precision  recall  f1      support"]
+        for (i, name) in classes.enumerated() {
+            lines.append(name.padding(toLength: w, withPad: " ", startingAt: 0) + String(format: "  %.4f     %.4f  %.4f  %d", precision[i], recall[i], f1[i], support[i]))
+        }
+        lines.append("confusion matrix (rows: true, columns: predicted): \(confusionMatrix)")
+        return lines.joined(separator: "\n")
+    }
+
     /// Summarises an evaluation whose class indices name `classes`.
     public init(_ e: Evaluation, classes: [String]) {
         let r = e.report

@@ -6,9 +6,13 @@ import PetalTrain
 public enum TopLosses {
     /// One ranked sample: its index in the evaluation, its loss, and the class the model predicted with its probability.
     public struct Entry: Sendable, Equatable {
+        /// The sample's index in the evaluation.
         public let index: Int
+        /// Its cross-entropy loss.
         public let loss: Double
+        /// The class the model predicted.
         public let predicted: Int
+        /// The probability of the predicted class.
         public let probability: Double
     }
 

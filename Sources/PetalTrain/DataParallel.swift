@@ -23,8 +23,9 @@ public final class DataParallel {
         bucketSize = bucketMegabytes << 18
     }
 
-    /// This rank's index and the number of ranks.
+    /// This rank's index, 0 ..< ``size``.
     public var rank: Int { communicator.rank }
+    /// The number of ranks.
     public var size: Int { communicator.size }
 
     /// Copies rank 0's parameters and buffers into every rank's model (identical starting weights whatever the seed).

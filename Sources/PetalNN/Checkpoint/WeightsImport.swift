@@ -28,6 +28,7 @@ public struct RecognisedResNet: Sendable, Equatable, CustomStringConvertible {
         (self.depth, width, classes) = (depth, stem.shape[0], fc.shape[0])
     }
 
+    /// E.g. "resnet50 (torchvision v1), width 64, 1000 classes".
     public var description: String { "resnet\(depth.rawValue) (torchvision v1), width \(width), \(classes) classes" }
 }
 

@@ -30,6 +30,7 @@ public final class CSVLogger: Callback {
         ([String(epoch)] + columns.map { logs[$0].map { String($0) } ?? "" }).joined(separator: ",")
     }
 
+    /// Starts a new file (or continues one when appending): the columns are fixed by the first epoch's logs.
     public func trainBegin(_ state: TrainingState) throws {
         columns = nil
         if append, let text = try? String(contentsOf: url, encoding: .utf8), let header = text.split(separator: "\n").first {

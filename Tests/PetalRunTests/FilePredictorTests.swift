@@ -1,0 +1,41 @@
+// Labelling files with a trained model: a result for every file (the unreadable one with its reason), the same
+// probabilities as the model itself, the exact model inputs as .npy, and a page.
+import Foundation
+import Testing
+@testable import PetalRun
+
+@Suite struct FilePredictorTests {
+    @Test func everyFileGetsAResultAndTheExtrasAreWritten() throws {
+        let dir = try RunFixtures.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = try RunFolder.create(at: dir.appendingPathComponent("run"))
+        _ = try TrainingRun(configuration: RunFixtures.configuration(data: dir.appendingPathComponent("data"), epochs: 1), folder: folder)
+            .run(writeReport: false, log: { _ in })
+        let trained = try TrainedModel(checkpoint: folder.file(RunFiles.best))
+
+        let roses = dir.appendingPathComponent("data/rose")
+        try Data("not an image".utf8).write(to: roses.appendingPathComponent("zz-broken.jpg"))
+        let files = try FilePredictor.imageFiles(in: [roses])
+        #expect(files.count == 7 && files.last?.lastPathComponent == "zz-broken.jpg", "sorted by name, the broken file included")
+
+        let inputs = dir.appendingPathComponent("inputs"), page = dir.appendingPathComponent("page.html")
+        let predictor = FilePredictor(model: trained, inputsFolder: inputs, collectsPage: true)
+        let results = files.map(predictor.predict)
+        let broken = try #require(results.last)
+        #expect(broken.label == nil && broken.error != nil && broken.path.hasSuffix("zz-broken.jpg"))
+        let first = try #require(results.first?.probabilities)
+        let expected = try trained.model.predictProbabilities(ImageInput.tensor(from: files[0], config: trained.data)).scalars
+        #expect(abs(first["daisy"]! - Double(expected[0])) < 1e-6 && abs(first["rose"]! - Double(expected[1])) < 1e-6)
+        #expect(results.dropLast().allSatisfy { $0.label == ($0.probabilities!["daisy"]! > $0.probabilities!["rose"]! ? "daisy" : "rose") })
+
+        let npy = try FileManager.default.contentsOfDirectory(atPath: inputs.path)
+        #expect(npy.count == 6 && npy.allSatisfy { $0.hasSuffix(".jpg.npy") })
+        try predictor.writePage(to: page, subtitle: "test")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 == 6 && html.contains("Not labelled:") && html.contains("zz-broken.jpg"))
+
+        #expect(throws: RunError.data("\(dir.path)/nothing: no such file or folder")) {
+            try FilePredictor.imageFiles(in: [dir.appendingPathComponent("nothing")])
+        }
+    }
+}
