@@ -9,7 +9,10 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time training steps, batch inference and single-image latency of a model on this machine.",
         discussion: """
-            For the side-by-side comparison with PyTorch, TensorFlow/Keras and ONNX Runtime, run `make bench-compare` in a Petal             checkout. Under mpirun (`mpirun -np 2 petal bench`), it times data-parallel training steps instead, with --batch-size             as the global batch, and prints the all-reduce's time per step (`make bench-distributed` compares them with one process).
+            For the side-by-side comparison with PyTorch, TensorFlow/Keras and ONNX Runtime, run `make bench-compare` \
+            in a Petal checkout. Under mpirun (`mpirun -np 2 petal bench`), it times data-parallel training steps \
+            instead, with --batch-size as the global batch, and prints the all-reduce's time per step (`make \
+            bench-distributed` compares them with one process).
             """)
 
     @OptionGroup var model: ModelOptions

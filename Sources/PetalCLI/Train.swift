@@ -11,7 +11,13 @@ struct Train: ParsableCommand {
             time. Ctrl-C or SIGTERM stops after the current batch and exits 130 / 143; --resume then reruns the cut epoch and \
             ends exactly as an uninterrupted run would.
 
-            Distributed: `mpirun -np N petal train DATA …` (add --hostfile FILE for several machines) trains one model on             N processes (ranks). --batch-size is the global batch: each rank computes its 1/N share of every batch,             gradients are averaged over the whole batch before each step, so the run learns as one process with that batch             and learning rate does (raise --lr with the batch, not with N). Each rank uses the machine's cores ÷ its ranks on             it unless --threads is given. Rank 0 alone writes the run folder; every machine needs the data at the same path.             A rank that dies ends the job; --resume then continues from the last completed epoch, with any number of ranks.
+            Distributed: `mpirun -np N petal train DATA …` (add --hostfile FILE for several machines) trains one model \
+            on N processes (ranks). --batch-size is the global batch: each rank computes its 1/N share of every batch, \
+            gradients are averaged over the whole batch before each step, so the run learns as one process with that \
+            batch and learning rate does (raise --lr with the batch, not with N). Each rank uses the machine's cores ÷ \
+            its ranks on it unless --threads is given. Rank 0 alone writes the run folder; every machine needs the \
+            data at the same path. A rank that dies ends the job; --resume then continues from the last completed \
+            epoch, with any number of ranks.
             """)
 
     @OptionGroup var data: DataOptions
