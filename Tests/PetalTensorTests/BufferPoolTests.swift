@@ -21,4 +21,22 @@ import Testing
         small.deallocate()
         pool.release(b, byteCount: 99_000)
     }
+
+    #if DEBUG
+    /// A kernel writing one byte past its output is caught when the buffer comes back, wherever the heap put it.
+    @Test func aWritePastTheEndIsCaughtOnRelease() async {
+        await #expect(processExitsWith: .failure) {
+            let pool = BufferPool(cacheLimit: 1 << 20)
+            let a = pool.allocate(byteCount: 100_000)
+            a.storeBytes(of: 7, toByteOffset: 100_000, as: UInt8.self)
+            pool.release(a, byteCount: 100_000)
+        }
+        await #expect(processExitsWith: .success) {
+            let pool = BufferPool(cacheLimit: 1 << 20)
+            let a = pool.allocate(byteCount: 100_000)
+            a.storeBytes(of: 7, toByteOffset: 99_999, as: UInt8.self)
+            pool.release(a, byteCount: 100_000)
+        }
+    }
+    #endif
 }

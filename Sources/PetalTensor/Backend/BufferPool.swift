@@ -27,9 +27,10 @@ final class BufferPool: @unchecked Sendable {
             cachedBytes -= size
             return p
         } : nil
-        let p = buffer ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        let p = buffer ?? UnsafeMutableRawPointer.allocate(byteCount: size + BufferPool.guardBytes, alignment: 64)
         #if DEBUG
         BufferPool.poison(p, byteCount: size)
+        BufferPool.fillGuard(p, from: byteCount, to: size + BufferPool.guardBytes)
         #endif
         return p
     }
@@ -40,6 +41,28 @@ final class BufferPool: @unchecked Sendable {
 
     private static func poison(_ buffer: UnsafeMutableRawPointer, byteCount: Int) {
         buffer.bindMemory(to: UInt32.self, capacity: byteCount / 4).initialize(repeating: poisonPattern, count: byteCount / 4)
+    }
+
+    /// Debug builds keep a guard after every buffer's last byte, up to the bucket's end plus these bytes, and check it
+    /// when the buffer comes back: a kernel that writes past its output is caught where it happens, not when the
+    /// bytes it overwrote (another buffer's, in another layout of the heap) are read.
+    #if DEBUG
+    static let guardBytes = 64
+    #else
+    static let guardBytes = 0
+    #endif
+    private static let guardByte: UInt8 = 0xA5
+
+    private static func fillGuard(_ buffer: UnsafeMutableRawPointer, from start: Int, to end: Int) {
+        memset(buffer + start, Int32(guardByte), end - start)
+    }
+
+    /// The expected guard, as long as the longest one (a bucket's rounding plus the guard bytes).
+    private static let guardPattern = [UInt8](repeating: guardByte, count: 4096 + 64)
+
+    private static func checkGuard(_ buffer: UnsafeMutableRawPointer, from start: Int, to end: Int) {
+        let intact = guardPattern.withUnsafeBytes { memcmp(buffer + start, $0.baseAddress!, end - start) == 0 }
+        precondition(intact, "a buffer of \(start) bytes was written past its end (its guard bytes changed)")
     }
 
     /// Bytes held for reuse now.
@@ -56,6 +79,9 @@ final class BufferPool: @unchecked Sendable {
 
     func release(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         let size = bucket(byteCount)
+        #if DEBUG
+        BufferPool.checkGuard(pointer, from: byteCount, to: size + BufferPool.guardBytes)
+        #endif
         let kept = size >= minimumPooled && lock.withLock { () -> Bool in
             guard cachedBytes + size <= cacheLimit else { return false }
             free[size, default: []].append(pointer)
