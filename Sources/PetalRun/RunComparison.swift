@@ -12,8 +12,8 @@ public struct RunComparison: Codable, Sendable {
     public struct Entry: Codable, Sendable {
         /// The run folder's name.
         public var name: String
-        /// The run folder's path.
-        public var path: String
+        /// The run folder.
+        public var folder: URL
         /// The recipe and the settings that differ from it, in one line.
         public var recipe: String
         /// Per-epoch logs by key (`loss`, `val_auc`, …), from `history.csv`.
@@ -59,7 +59,7 @@ public struct RunComparison: Codable, Sendable {
             ? try read(EvaluationSummary.self, RunFiles.evaluation) : nil
         let split = FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.split).path)
             ? try read(DataSplit.self, RunFiles.split) : nil
-        return Entry(name: url.standardizedFileURL.lastPathComponent, path: url.standardizedFileURL.path, recipe: configuration.recipeDescription,
+        return Entry(name: url.standardizedFileURL.lastPathComponent, folder: url.standardizedFileURL, recipe: configuration.recipeDescription,
                      history: history, evaluation: evaluation, validation: split.map { [$0.classes] + $0.validation })
     }
 
