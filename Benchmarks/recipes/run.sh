@@ -37,6 +37,7 @@ declare -A RECIPES=(
   [tutorial]="--recipe tutorial --epochs 10"
   [standard]="--epochs 10"
   [standard-tta]="--epochs 10 --tta"
+  [standard-rrc]="--epochs 10 --random-resized-crop 0.35"
   [sgd-momentum-onecycle]="--recipe tutorial --epochs 20 --no-double --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule onecycle --label-smoothing 0.1"
   [adamw-onecycle]="--recipe tutorial --epochs 20 --no-double --optimizer adamw --lr 0.002 --weight-decay 0.05 --schedule onecycle --label-smoothing 0.1"
   [doubled-momentum-cosine]="--recipe tutorial --epochs 10 --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule cosine"
@@ -65,7 +66,7 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 print("| data | recipe | val AUC mean ± sd | val accuracy mean ± sd | seconds per run |")
 print("|---|---|---|---|---|")
 for data in ["flowers", "fmnist"]:
-    for recipe in ["tutorial", "standard", "standard-tta", "sgd-momentum-onecycle", "adamw-onecycle", "doubled-momentum-cosine", "sgd-momentum-onecycle-16"]:
+    for recipe in ["tutorial", "standard", "standard-tta", "standard-rrc", "sgd-momentum-onecycle", "adamw-onecycle", "doubled-momentum-cosine", "sgd-momentum-onecycle-16"]:
         r = [x for x in rows if x["data"] == data and x["recipe"] == recipe]
         if not r: continue
         auc, acc, sec = ([float(x[k]) for x in r] for k in ["val_auc", "val_accuracy", "seconds"])

@@ -62,6 +62,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Largest shear in degrees (augmentation).")
     var shear: Double = 10
 
+    @Option(help: "Random-resized-crop augmentation (torchvision's RandomResizedCrop, fastai's min_scale): each training image shows a random window of this fraction up to all of its area, aspect ratio 3/4 to 4/3, stretched to the crop; replaces --zoom and --shift (0.35 is fastai's default).")
+    var randomResizedCrop: Double?
+
     @Option(help: "Fill for pixels outside the image: constant, nearest, reflect or wrap.")
     var fill: FillMode = .reflect
 
@@ -75,9 +78,13 @@ struct DataOptions: ParsableArguments {
 
     func config() throws -> DataConfig {
         guard zoom.isFinite, (0..<1).contains(zoom) else { throw RunError.invalidSetting("zoom", reason: "must be in [0, 1), got \(zoom)") }
+        if let m = randomResizedCrop, !(m > 0 && m <= 1) {
+            throw RunError.invalidSetting("augmentation.randomResizedCrop", reason: "must be an area fraction in (0, 1], got \(m)")
+        }
         let augmentation = augment ? AugmentationPolicy(rotationRange: rotation, widthShiftRange: shift, heightShiftRange: shift,
                                                         zoomRange: AugmentationPolicy.zoom(zoom), shearRange: shear,
-                                                        horizontalFlip: true, fillMode: fill) : nil
+                                                        horizontalFlip: true, fillMode: fill,
+                                                        randomResizedCrop: randomResizedCrop.map { $0...1 }) : nil
         return DataConfig(classes: classes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                           cropHeight: crop, cropWidth: crop, smallImages: smallImages,
                           normalisation: imagenetNormalisation ? .meanStd(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]) : .divideBy255,

@@ -55,6 +55,7 @@ func optionName(_ setting: String) -> String {
     let special = ["learningRate": "--lr", "cropHeight": "--crop", "cropWidth": "--crop", "cropHeight/cropWidth": "--crop",
                    "augmentation.rotationRange": "--rotation", "augmentation.widthShiftRange": "--shift",
                    "augmentation.heightShiftRange": "--shift", "augmentation.shearRange": "--shear", "augmentation.zoomRange": "--zoom",
+                   "augmentation.randomResizedCrop": "--random-resized-crop",
                    "start/end": "--start/--end"]
     if let name = special[setting] { return name }
     return "--" + setting.reduce(into: "") { out, ch in

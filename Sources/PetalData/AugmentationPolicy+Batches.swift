@@ -20,6 +20,9 @@ extension AugmentationPolicy {
         if let b = brightnessRange, !(b.lowerBound >= 0 && b.upperBound.isFinite) {
             throw bad("brightnessRange", "factors must be finite and ≥ 0, got \(b)")
         }
+        if let r = randomResizedCrop, !(r.lowerBound > 0 && r.upperBound <= 1) {
+            throw bad("randomResizedCrop", "area fractions must be in (0, 1], got \(r)")
+        }
     }
 
     /// The transform for image `sample` (its stable index in the data set) in `epoch`, copy `copy`: a function of

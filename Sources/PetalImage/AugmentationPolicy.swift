@@ -37,12 +37,17 @@ public struct AugmentationPolicy: Codable, Sendable, Equatable {
     public var fillMode: FillMode
     /// The fill value for `.constant`, in [0, 1] (`cval` / 255).
     public var cval: Float
+    /// torchvision's `RandomResizedCrop` scale, or `nil` for none: each image shows a random window covering this
+    /// fraction of its area, with an aspect ratio from 3/4 to 4/3 (log-uniform), anywhere inside it, stretched to the
+    /// full size. It replaces the zoom and shift draws; rotation, shear and flips still apply. fastai's `min_scale`
+    /// is its lower bound (`0.35...1`).
+    public var randomResizedCrop: ClosedRange<Double>?
 
     /// - Parameters: Keras' `ImageDataGenerator` arguments; everything off by default.
     public init(rotationRange: Double = 0, widthShiftRange: Double = 0, heightShiftRange: Double = 0,
                 zoomRange: ClosedRange<Double> = 1...1, shearRange: Double = 0, horizontalFlip: Bool = false,
                 verticalFlip: Bool = false, brightnessRange: ClosedRange<Double>? = nil, fillMode: FillMode = .nearest,
-                cval: Float = 0) {
+                cval: Float = 0, randomResizedCrop: ClosedRange<Double>? = nil) {
         self.rotationRange = rotationRange
         self.widthShiftRange = widthShiftRange
         self.heightShiftRange = heightShiftRange
@@ -53,6 +58,7 @@ public struct AugmentationPolicy: Codable, Sendable, Equatable {
         self.brightnessRange = brightnessRange
         self.fillMode = fillMode
         self.cval = cval
+        self.randomResizedCrop = randomResizedCrop
     }
 
     /// Keras' scalar `zoom_range=z`: `(1 − z)...(1 + z)`.
@@ -60,7 +66,7 @@ public struct AugmentationPolicy: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case rotationRange, widthShiftRange, heightShiftRange, zoomRange, shearRange, horizontalFlip, verticalFlip,
-             brightnessRange, fillMode, cval
+             brightnessRange, fillMode, cval, randomResizedCrop
     }
 
     /// Decodes a saved policy; absent keys are off.
@@ -75,7 +81,8 @@ public struct AugmentationPolicy: Codable, Sendable, Equatable {
                   verticalFlip: try c.decodeIfPresent(Bool.self, forKey: .verticalFlip) ?? false,
                   brightnessRange: try c.decodeIfPresent(ClosedRange<Double>.self, forKey: .brightnessRange),
                   fillMode: try c.decodeIfPresent(FillMode.self, forKey: .fillMode) ?? .nearest,
-                  cval: try c.decodeIfPresent(Float.self, forKey: .cval) ?? 0)
+                  cval: try c.decodeIfPresent(Float.self, forKey: .cval) ?? 0,
+                  randomResizedCrop: try c.decodeIfPresent(ClosedRange<Double>.self, forKey: .randomResizedCrop))
     }
 
     /// The warp border for `fillMode` (Keras 'constant' is scipy's legacy constant, `.constantOutside`).
@@ -94,14 +101,23 @@ public struct AugmentationPolicy: Codable, Sendable, Equatable {
         func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unitSample(&g) }
         var p = KerasTransformParameters()
         if rotationRange != 0 { p.rotationDegrees = uniform(-rotationRange, rotationRange) }
-        if heightShiftRange != 0 {
+        if heightShiftRange != 0 && randomResizedCrop == nil {
             p.rowShift = uniform(-heightShiftRange, heightShiftRange) * (abs(heightShiftRange) < 1 ? Double(height) : 1)
         }
-        if widthShiftRange != 0 {
+        if widthShiftRange != 0 && randomResizedCrop == nil {
             p.columnShift = uniform(-widthShiftRange, widthShiftRange) * (abs(widthShiftRange) < 1 ? Double(width) : 1)
         }
         if shearRange != 0 { p.shearDegrees = uniform(-shearRange, shearRange) }
-        if zoomRange != 1...1 {
+        if let scale = randomResizedCrop {
+            // The window's height and width as fractions of the image's (Keras' zoom below 1 shows less), then its
+            // centre anywhere that keeps it inside: at most (size − 1) / 2 · (1 − fraction) pixels off centre.
+            let area = uniform(scale.lowerBound, scale.upperBound)
+            let ratio = Foundation.exp(uniform(Foundation.log(3.0 / 4), Foundation.log(4.0 / 3)))
+            (p.columnZoom, p.rowZoom) = (min(1, (area * ratio).squareRoot()), min(1, (area / ratio).squareRoot()))
+            let rowRoom = Double(height - 1) / 2 * (1 - p.rowZoom), columnRoom = Double(width - 1) / 2 * (1 - p.columnZoom)
+            p.rowShift = uniform(-rowRoom, rowRoom)
+            p.columnShift = uniform(-columnRoom, columnRoom)
+        } else if zoomRange != 1...1 {
             p.rowZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
             p.columnZoom = uniform(zoomRange.lowerBound, zoomRange.upperBound)
         }

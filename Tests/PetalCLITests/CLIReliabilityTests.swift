@@ -13,6 +13,10 @@ import PetalNN
         defer { try? FileManager.default.removeItem(at: dir) }
         let cases: [([String], String)] = [
             (["--zoom=-1"], "--zoom"), (["--zoom", "1"], "--zoom"), (["--zoom", "nan"], "--zoom"),
+            (["--random-resized-crop", "0"], "--random-resized-crop"), (["--random-resized-crop", "1.5"], "--random-resized-crop"),
+            (["--random-resized-crop", "nan"], "--random-resized-crop"),
+            (["--decay-factor", "0.5"], "--decay-factor and --decay-every apply to the step schedule"),
+            (["--recipe", "tutorial", "--decay-factor", "nan"], "--decay-factor"),
             (["--width", "5000"], "--width"), (["--width", "0"], "--width"),
             (["--clip-norm", "-1"], "--clip-norm"), (["--clip-norm", "nan"], "--clip-norm"), (["--clip-norm", "inf"], "--clip-norm"),
             (["--decay-factor", "nan"], "--decay-factor"), (["--decay-factor", "0"], "--decay-factor"), (["--decay-every", "0"], "--decay-every"),

@@ -75,6 +75,36 @@ import PetalImage
         #expect((0.8...1.2).contains(a.rowZoom) && (0.6...1.4).contains(a.brightness))
     }
 
+    /// torchvision's RandomResizedCrop as a draw: the window covers a fraction of the area in the scale range (less
+    /// only when clipped to the image), its aspect ratio is within 3/4…4/3, it always lies inside the image (the
+    /// output's corner pixels map inside), and the Keras draws are untouched when it is off.
+    @Test func randomResizedCropsStayInsideWithTheirAreaAndAspect() throws {
+        let policy = AugmentationPolicy(rotationRange: 0, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: AugmentationPolicy.zoom(0.2),
+                                        horizontalFlip: true, randomResizedCrop: 0.35...1)
+        try policy.validate()
+        var areas: [Double] = []
+        for sample in 0..<400 {
+            let p = policy.parameters(seed: 5, epoch: 0, sample: sample, height: 60, width: 90)
+            let area = p.rowZoom * p.columnZoom, ratio = p.columnZoom / p.rowZoom
+            #expect(area <= 1 + 1e-12 && area >= 0.35 * 3 / 4 - 1e-12, "area \(area)")
+            if p.rowZoom < 1 && p.columnZoom < 1 { #expect(area >= 0.35 - 1e-12 && ratio >= 0.75 - 1e-12 && ratio <= 4.0 / 3 + 1e-12) }
+            let m = AffineTransform2D.keras(p, height: 60, width: 90)
+            for (x, y) in [(0.0, 0.0), (89, 0), (0, 59), (89, 59)] {
+                let q = m.apply(x: x, y: y)
+                #expect(q.x >= -1e-9 && q.x <= 89 + 1e-9 && q.y >= -1e-9 && q.y <= 59 + 1e-9, "corner (\(x), \(y)) maps to \(q)")
+            }
+            areas.append(area)
+        }
+        #expect(areas.min()! < 0.45 && areas.max()! > 0.9, "the draws cover the range")
+        var off = policy
+        off.randomResizedCrop = nil
+        let keras = off.parameters(seed: 5, epoch: 0, sample: 3, height: 60, width: 90)
+        #expect(keras.rowZoom != keras.columnZoom && keras.rowShift != 0, "without it, Keras' zoom and shift draws")
+        #expect(throws: DataError.self) { try AugmentationPolicy(randomResizedCrop: 0...1).validate() }
+        let saved = try JSONDecoder().decode(AugmentationPolicy.self, from: JSONEncoder().encode(policy))
+        #expect(saved == policy)
+    }
+
     @Test func fillModesFillTheUncoveredCorners() throws {
         var pixels: [UInt8] = []
         for y in 0..<10 { for x in 0..<10 { pixels += [UInt8(20 + x * 10), UInt8(20 + y * 10), 200] } }
