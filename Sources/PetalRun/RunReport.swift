@@ -14,6 +14,15 @@ public struct RunReport {
     /// A report of `folder`.
     public init(folder: RunFolder) { self.folder = folder }
 
+    /// How the report names a run's augmentation.
+    private func augmentationSummary(_ data: DataConfig) -> String {
+        guard let policy = data.augmentation else { return "off" }
+        var parts = ["on"]
+        if let scale = policy.randomResizedCrop { parts.append("random-resized crops of \(Int((scale.lowerBound * 100).rounded()))–\(Int((scale.upperBound * 100).rounded())) % of the area") }
+        if data.appendAugmentedCopy { parts.append("augmented copy appended to each batch") }
+        return parts.joined(separator: ", ")
+    }
+
     /// Writes `report.html`, showing whatever the folder holds.
     public func write() throws {
         var html = HTMLReport(title: "Petal run — \(folder.url.lastPathComponent)", subtitle: folder.url.path, timestamp: Date())
@@ -32,7 +41,7 @@ public struct RunReport {
                       ("Optimizer", "\(o.kind.rawValue), lr \(o.learningRate), momentum \(o.momentum), weight decay \(o.weightDecay), clip norm \(o.clipNorm), schedule \(config.schedule.description)"),
                       ("Epochs", String(config.epochs)), ("Best checkpoint by", config.monitor),
                       ("Crop", "\(config.data.cropHeight)×\(config.data.cropWidth), small images: \(config.data.smallImages.rawValue)"),
-                      ("Augmentation", config.data.augmentation == nil ? "off" : (config.data.appendAugmentedCopy ? "on, augmented copy appended to each batch" : "on"))]
+                      ("Augmentation", augmentationSummary(config.data))]
         }
         if let evaluation {
             pairs += [("Best model on validation", String(format: "accuracy %.4f · ROC AUC %@ · loss %.4f (%d images)", evaluation.accuracy,

@@ -182,7 +182,7 @@ enum CLI {
         defer { try? FileManager.default.removeItem(at: dir) }
         let tiny = ["--width", "4", "--crop", "64", "--batch-size", "4", "--epochs", "2", "--no-tensorboard"]
         for (run, options) in [("tutorial", ["--recipe", "tutorial", "--seed", "7"]), ("standard", ["--seed", "7"]),
-                               ("changed", ["--lr", "0.02", "--schedule", "onecycle", "--seed", "8"])] {
+                               ("changed", ["--lr", "0.02", "--schedule", "onecycle", "--seed", "8", "--random-resized-crop", "0.5"])] {
             let r = try CLI.run(["train", "data", "--run-dir", run] + tiny + options, in: dir)
             #expect(r.status == 0, "\(run): \(r.stderr)")
         }
@@ -195,6 +195,9 @@ enum CLI {
         #expect(standard.recipe == .standard && standard.optimizer.learningRate == 0.05 && standard.optimizer.momentum == 0.9
                 && standard.optimizer.weightDecay == 5e-4 && standard.schedule == .cosine)
         #expect(changed.recipeDescription == "standard, lr 0.02, schedule one-cycle" && changed.optimizer.momentum == 0.9)
+        #expect(changed.data.augmentation?.randomResizedCrop == 0.5...1)
+        let changedReport = try String(contentsOf: dir.appendingPathComponent("changed/report.html"), encoding: .utf8)
+        #expect(changedReport.contains("random-resized crops of 50–100 % of the area") && changedReport.contains("standard, lr 0.02, schedule one-cycle"))
         let history = try String(contentsOf: dir.appendingPathComponent("tutorial/history.csv"), encoding: .utf8)
         #expect(history.split(separator: "\n").map { $0.split(separator: ",").last! }.dropFirst() == ["0.10000000149011612", "0.05000000074505806"],
                 "the tutorial halves the rate each epoch: \(history)")
