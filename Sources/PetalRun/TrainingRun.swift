@@ -120,6 +120,7 @@ public final class TrainingRun {
         if let tensorBoard { callbacks.append(tensorBoard) }
         if let stop { callbacks.append(StopCallback(stop)) }
         callbacks.append(recorder)
+        log("Recipe: \(c.recipeDescription) (\(c.optimizer.kind.rawValue) lr \(c.optimizer.learningRate), momentum \(c.optimizer.momentum), weight decay \(c.optimizer.weightDecay), schedule \(c.schedule.description))")
         log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, "
             + (dataParallel.map { "\($0.size) ranks × \(Device.default.threads) threads, global batch \(c.data.batchSize)" } ?? "\(Device.default.threads) threads"))
         let history = try Self.train(c, prepared, model, optimizer, progress, callbacks, dataParallel)

@@ -185,6 +185,9 @@ enum CLI {
                                ("changed", ["--lr", "0.02", "--schedule", "onecycle", "--seed", "8", "--random-resized-crop", "0.5"])] {
             let r = try CLI.run(["train", "data", "--run-dir", run] + tiny + options, in: dir)
             #expect(r.status == 0, "\(run): \(r.stderr)")
+            if run == "standard" {
+                #expect(r.stdout.contains("Recipe: standard (sgd lr 0.05, momentum 0.9, weight decay 0.0005, schedule cosine with warm-up)"), "\(r.stdout)")
+            }
         }
         func configuration(_ run: String) throws -> RunConfiguration {
             try RunJSON.decode(RunConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("\(run)/config.json")))
