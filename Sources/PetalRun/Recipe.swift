@@ -28,12 +28,4 @@ public enum Recipe: String, Codable, Sendable, CaseIterable {
         case .tutorial: .stepDecay(factor: 0.5, every: 1)
         }
     }
-
-    /// One line for logs and reports.
-    public var summary: String {
-        switch self {
-        case .standard: "SGD 0.05, momentum 0.9, weight decay 5e-4, cosine with warm-up"
-        case .tutorial: "the tutorial's SGD 0.1 without momentum, ×0.5 every epoch"
-        }
-    }
 }
