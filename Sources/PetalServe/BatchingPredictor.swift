@@ -85,7 +85,7 @@ actor BatchingPredictor {
         let (held, onBatch, sizes) = (self.held, self.onBatch, batchSizes)
         compute.run {
             let start = ContinuousClock.now
-            do {
+            let outcome = Result { () throws -> [[Float]] in
                 let size = sizes.first { $0 >= batch.count } ?? batch.count
                 let item = batch[0].input.count
                 var inputs = batch.flatMap(\.input.scalars)
@@ -93,12 +93,17 @@ actor BatchingPredictor {
                 let x = try Tensor(shape: [size] + batch[0].input.shape.dropFirst(), scalars: inputs)
                 let p = try withoutGradients { try held.model(x).softmax() }
                 let classes = p.shape[1], values = p.scalars
-                for (i, request) in batch.enumerated() { request.reply.resume(returning: Array(values[(i * classes)..<((i + 1) * classes)])) }
-            } catch {
-                for request in batch { request.reply.resume(throwing: error) }
+                return batch.indices.map { Array(values[($0 * classes)..<(($0 + 1) * classes)]) }
             }
             onBatch(batch.count, ContinuousClock.now - start)
-            Task { await self.finished(batch.count) }
+            Task {
+                // Counted before any caller hears back, so the statistics and metrics never lag the replies.
+                await self.finished(batch.count)
+                switch outcome {
+                case .success(let rows): for (request, row) in zip(batch, rows) { request.reply.resume(returning: row) }
+                case .failure(let error): for request in batch { request.reply.resume(throwing: error) }
+                }
+            }
         }
     }
 
