@@ -16,10 +16,11 @@ func runAlgorithmComparison(precision: Precision, rounds: Int = 12) throws {
     let labels = (0..<32).map { $0 % 2 }
     let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
     let algorithms = ConvolutionAlgorithm.allCases
+    let fused = model.fusedForInference()
     let cases: [(String, Double, () throws -> Void)] = [
         ("training step, batch 32 (images/s)", 32, { model.train(); try Throughput.trainingStep(model, batch, labels: labels, optimizer: sgd) }),
-        ("inference, batch 32 (images/s)", 32, { model.eval(); _ = try withoutGradients { try model(batch) } }),
-        ("latency, batch 1 (images/s)", 1, { model.eval(); _ = try withoutGradients { try model(one) } }),
+        ("inference, batch 32 (images/s)", 32, { _ = try fused(batch) }),
+        ("latency, batch 1 (images/s)", 1, { _ = try fused(one) }),
     ]
     print("== Convolution algorithm A/B, ResNet-18 v1 100×100, \(precision), \(Device.default.threads) threads, \(rounds) alternating rounds (median [min–max])")
     for (name, images, body) in cases {

@@ -62,7 +62,7 @@ func alternate(rounds: Int, sides: Int, enter: (Int) -> Void = { _ in }, _ call:
 }
 
 /// Predicts one fixed random 100×100 image with a fresh ResNet-18: through an ``InferenceSession`` (as `petal predict`
-/// does), or with `direct` by calling the model (eval mode, gradients off), as `--compare-layouts` needs.
+/// does), or with `direct` by calling the model's fused inference without a recording, as `--compare-layouts` needs.
 func singleImagePredictor(precision: Precision, direct: Bool = false, singleImageChannelsLast: Bool = true) throws -> () throws -> Void {
     let model = try ResNet(depth: .r18, classes: 2)
     model.setConvolutionPrecision(precision)
@@ -71,7 +71,10 @@ func singleImagePredictor(precision: Precision, direct: Bool = false, singleImag
     model.eval()
     var g = SeededGenerator(seed: 3)
     let one = try Tensor.randomNormal([1, 3, 100, 100], generator: &g)
-    if direct { return { _ = try withoutGradients { try model(one) } } }
+    if direct {
+        let fused = model.fusedForInference()
+        return { _ = try fused(one) }
+    }
     let session = InferenceSession(model)
     return { _ = try session(one) }
 }

@@ -65,8 +65,8 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
 func profileInference(_ model: Module, precision: Precision, batch: Int, runs: Int) throws {
     var g = SeededGenerator(seed: 4)
     let one = try Tensor.randomNormal([batch, 3, 100, 100], generator: &g)
-    model.eval()
-    func predict() throws { _ = try withoutGradients { try model(one) } }
+    let fused = model.fusedForInference()
+    func predict() throws { _ = try fused(one) }
     for _ in 0..<5 { try predict() }
     try printProfile("\(precision.rawValue) batch-\(batch) prediction", per: "run", runs: runs, decimals: 3, predict)
 }

@@ -34,7 +34,8 @@ public struct Throughput: Codable, Sendable {
         let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
         let train = try medianSeconds(warmup: 1, runs: steps) { try trainingStep(model, batch, labels: labels, optimizer: sgd) }
         model.eval()
-        let infer = try medianSeconds(warmup: 1, runs: steps) { _ = try withoutGradients { try model(batch) } }
+        let fused = model.fusedForInference()
+        let infer = try medianSeconds(warmup: 1, runs: steps) { _ = try fused(batch) }
         let session = InferenceSession(model)  // single images are predicted through a recording, as `petal predict` does
         let latency = try medianSeconds(warmup: 3, runs: latencyRuns) { _ = try session(one) }
         return Throughput(trainImagesPerSecond: Double(inputShape[0]) / train, inferImagesPerSecond: Double(inputShape[0]) / infer,

@@ -1,7 +1,7 @@
-// Inference as `petal predict` runs it. Single images go through a recording of the model's forward pass
-// (`RecordedFunction`), which skips the per-op Swift work that is about a tenth of a batch-1 prediction; the
-// recording is redone whenever a weight, a running statistic, or a convolution's precision, algorithm or
-// single-image layout changes, so a session always gives what the model itself would.
+// Inference as `petal predict` runs it: the model's fused inference (FusedInference.swift), and for single images a
+// recording of it (`RecordedFunction`), which skips the per-op Swift work that is about a tenth of a batch-1
+// prediction. The recording is redone whenever a weight, a running statistic, or a convolution's precision,
+// algorithm or single-image layout changes, so a session always gives what the model itself would.
 import Foundation
 import PetalTensor
 
@@ -14,37 +14,26 @@ import PetalTensor
 public final class InferenceSession {
     /// The model the session runs.
     public let model: Module
-    /// The tensors a forward pass reads (parameters and buffers) and the convolutions whose precision it uses.
-    private let state: [Tensor]
-    private let convolutions: [Conv2D]
-    private var recordings: [[Int]: (function: RecordedFunction?, signature: Signature)] = [:]
-
-    /// What a recording depends on besides the input: when any of it changes, the recording is redone.
-    private struct Signature: Equatable {
-        var revisions: [Tensor.Revision]
-        var precisions: [Precision]
-        var algorithms: [ConvolutionAlgorithm]
-        var singleImageChannelsLast: [Bool]
-    }
+    /// The model's fused inference, which the recordings replay.
+    private let fused: FusedInference
+    private var recordings: [[Int]: (function: RecordedFunction?, generation: Int)] = [:]
 
     /// A session for `model`; recordings are made on the first single-image call of each input shape.
     /// - Parameter model: any module; its weights, statistics and convolution settings may change between calls.
     public init(_ model: Module) {
         self.model = model
-        state = model.stateDict.map(\.tensor)
-        convolutions = model.namedModules.compactMap { $0.module as? Conv2D }
+        fused = model.fusedForInference()
     }
 
     /// The model's output (logits for a classifier) for `x`; the model is left in the mode it was in.
     /// - Throws: what the model throws for an input it cannot take (wrong shape or channels).
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        guard x.rank >= 1, x.shape[0] == 1 else { return try direct(x) }
-        let signature = currentSignature()
-        let entry = recordings[x.shape]
-        if let entry, entry.signature == signature { return try entry.function.map { try $0(x) } ?? direct(x) }
-        let function = try model.inferring { try RecordedFunction.record(inputShape: x.shape) { try model($0) } }
-        recordings[x.shape] = (function, signature)
-        return try function.map { try $0(x) } ?? direct(x)
+        guard x.rank >= 1, x.shape[0] == 1 else { return try fused(x) }
+        let generation = fused.generation()
+        if let entry = recordings[x.shape], entry.generation == generation { return try entry.function.map { try $0(x) } ?? fused(x) }
+        let function = try RecordedFunction.record(inputShape: x.shape) { try fused($0) }
+        recordings[x.shape] = (function, generation)
+        return try function.map { try $0(x) } ?? fused(x)
     }
 
     /// Softmax probabilities [N, classes] of a classifier's logits.
@@ -53,14 +42,5 @@ public final class InferenceSession {
     /// Whether calls with inputs of `inputShape` replay a recording (after the first such call made it).
     public func replays(inputShape: [Int]) -> Bool {
         recordings[inputShape]?.function != nil
-    }
-
-    private func direct(_ x: Tensor) throws -> Tensor {
-        try model.inferring { try model(x) }
-    }
-
-    private func currentSignature() -> Signature {
-        Signature(revisions: state.map(\.revision), precisions: convolutions.map(\.precision),
-                  algorithms: convolutions.map(\.algorithm), singleImageChannelsLast: convolutions.map(\.singleImageChannelsLast))
     }
 }

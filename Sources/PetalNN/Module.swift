@@ -10,11 +10,13 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// A checkpoint file could not be read, written or fitted to the model.
     case checkpoint(path: String, reason: String)
+    /// A model's forward pass does work that a traced graph cannot describe (see ``Module/inferenceGraph(inputShape:foldingBatchNorm:)``).
+    case untraceable(String)
 
     /// One line naming the problem (and the file, for checkpoints).
     public var description: String {
         switch self {
-        case .invalidConfiguration(let m): m
+        case .invalidConfiguration(let m), .untraceable(let m): m
         case .checkpoint(let path, let reason): "checkpoint \(path): \(reason)"
         }
     }
@@ -165,12 +167,14 @@ open class Module {
         preconditionFailure("\(type(of: self)) must override forward(_:)")
     }
 
-    /// Runs `forward` and reports the output shape to a summary in progress.
-    public func callAsFunction(_ input: Tensor) throws -> Tensor { try recorded(forward(input)) }
+    /// Runs `forward` as a call of this module (see ``called(_:)``).
+    public func callAsFunction(_ input: Tensor) throws -> Tensor { try called { try forward(input) } }
 
-    /// Whether `forward` may take the fused inference path (BN folded into convolutions, residual sum and ReLU as
-    /// post-ops): in eval mode, with gradients off, and not while a summary records each layer's output.
-    var fusesForInference: Bool { !isTraining && !GradientMode.isRecording && SummaryRecorder.current == nil }
+    /// Runs `body` as a call of this module: in a traced graph its ops are named after the module's path, and its
+    /// output shape goes to a summary in progress. For entry points other than `callAsFunction(_:)`.
+    public func called(_ body: () throws -> Tensor) rethrows -> Tensor {
+        try recorded(GraphTracer.withScope(self, body))
+    }
 
     /// Notes `output` as this module's result for `summary(inputShape:)`.
     public func recorded(_ output: Tensor) -> Tensor {
@@ -180,12 +184,4 @@ open class Module {
 
     /// A one-line description for summaries, e.g. `Conv2D(3→64, kernel 7, stride 2, padding 3)`.
     open var layerDescription: String { String(describing: type(of: self)) }
-
-    /// Appends this module's eval-mode computation of `input` to `graph` (nodes named under `path`) and returns the
-    /// name of its output; what ``inferenceGraph(foldingBatchNorm:)`` and the exporters call. Override it, mirroring
-    /// `forward`, to make a custom module exportable.
-    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for a module that cannot describe itself (the default).
-    open func appendInferenceGraph(to graph: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        throw ModelError.invalidConfiguration("\(layerDescription) at '\(path)' cannot be exported: it does not describe its computation as a graph")
-    }
 }

@@ -104,27 +104,18 @@ public final class ResNet: Module {
     }
 
     /// Logits [N, classes] for images [N, inputChannels, H, W] (any H, W ≥ 32).
-    public override func forward(_ x: Tensor) throws -> Tensor {
+    public override func forward(_ x: Tensor) throws -> Tensor { try fc(avgpool(features(x))) }
+
+    /// The last stage's activations, which global pooling reads ([N, channels, H/32, W/32]): what Grad-CAM weighs.
+    public func features(_ x: Tensor) throws -> Tensor {
         guard x.rank == 4, x.shape[1] == inputChannels else {
             throw TensorError.shapeMismatch(op: "ResNet-\(depth.rawValue)", message: "expects NCHW input with \(inputChannels) channels, got [\(x.shape.map(String.init).joined(separator: ", "))]")
         }
-        var h = relu.recorded(try conv1(x, then: bn1, relu: true))
+        var h = try relu.recorded(bn1(conv1(x), fusedReLU: true))
         h = try maxpool(h)
         for stage in stages { h = try stage(h) }
         if let finalBatchNorm { h = try finalBatchNorm(h, fusedReLU: true) }
-        return try fc(avgpool(h))
-    }
-
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input x: String, path: String) throws -> String {
-        var h = try conv1.appendInferenceGraph(to: g, input: x, path: childPath(path, "conv1"), then: bn1, batchNormPath: childPath(path, "bn1"), relu: true)
-        h = try maxpool.appendInferenceGraph(to: g, input: h, path: childPath(path, "maxpool"))
-        for (i, stage) in stages.enumerated() { h = try stage.appendInferenceGraph(to: g, input: h, path: childPath(path, "layer\(i + 1)")) }
-        if let finalBatchNorm {
-            h = try finalBatchNorm.appendInferenceGraph(to: g, input: h, path: childPath(path, "bn_final"))
-            h = g.add(.relu, inputs: [h], name: childPath(path, "bn_final.relu"))
-        }
-        h = try avgpool.appendInferenceGraph(to: g, input: h, path: childPath(path, "avgpool"))
-        return try fc.appendInferenceGraph(to: g, input: h, path: childPath(path, "fc"))
+        return h
     }
 
     /// About how many parameters a ResNet of this depth and first-stage width has (the counts at width 64 scaled by the

@@ -37,15 +37,9 @@ public final class BasicBlock: Module, ResidualBlock {
 
     /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
-        let h = try conv1(x, then: bn1, relu: true)
-        return try conv2(h, then: bn2, adding: downsample?(x) ?? x, relu: true)
-    }
-
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input x: String, path: String) throws -> String {
-        let h = try conv1.appendInferenceGraph(to: g, input: x, path: childPath(path, "conv1"), then: bn1, batchNormPath: childPath(path, "bn1"), relu: true)
-        let shortcut = try downsample?.appendInferenceGraph(to: g, input: x, path: childPath(path, "downsample")) ?? x
-        return try conv2.appendInferenceGraph(to: g, input: h, path: childPath(path, "conv2"), then: bn2, batchNormPath: childPath(path, "bn2"),
-                                              adding: shortcut, relu: true)
+        let h = try bn1(conv1(x), fusedReLU: true)
+        let shortcut = try downsample?(x) ?? x
+        return try (bn2(conv2(h)) + shortcut).relu()
     }
 }
 
@@ -78,17 +72,10 @@ public final class Bottleneck: Module, ResidualBlock {
 
     /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
-        var h = try conv1(x, then: bn1, relu: true)
-        h = try conv2(h, then: bn2, relu: true)
-        return try conv3(h, then: bn3, adding: downsample?(x) ?? x, relu: true)
-    }
-
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input x: String, path: String) throws -> String {
-        var h = try conv1.appendInferenceGraph(to: g, input: x, path: childPath(path, "conv1"), then: bn1, batchNormPath: childPath(path, "bn1"), relu: true)
-        h = try conv2.appendInferenceGraph(to: g, input: h, path: childPath(path, "conv2"), then: bn2, batchNormPath: childPath(path, "bn2"), relu: true)
-        let shortcut = try downsample?.appendInferenceGraph(to: g, input: x, path: childPath(path, "downsample")) ?? x
-        return try conv3.appendInferenceGraph(to: g, input: h, path: childPath(path, "conv3"), then: bn3, batchNormPath: childPath(path, "bn3"),
-                                              adding: shortcut, relu: true)
+        var h = try bn1(conv1(x), fusedReLU: true)
+        h = try bn2(conv2(h), fusedReLU: true)
+        let shortcut = try downsample?(x) ?? x
+        return try (bn3(conv3(h)) + shortcut).relu()
     }
 }
 
@@ -119,15 +106,9 @@ public final class PreActivationBasicBlock: Module, ResidualBlock {
     /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
         let a = try bn1.map { try $0(x, fusedReLU: true) } ?? x
-        let h = try conv1(a, then: bn2, relu: true)
-        return try conv2(h, then: nil, adding: downsample?(x) ?? x)
-    }
-
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input x: String, path: String) throws -> String {
-        let a = try preActivation(bn1, g, x, path)
-        let h = try conv1.appendInferenceGraph(to: g, input: a, path: childPath(path, "conv1"), then: bn2, batchNormPath: childPath(path, "bn2"), relu: true)
-        let shortcut = try downsample?.appendInferenceGraph(to: g, input: x, path: childPath(path, "downsample")) ?? x
-        return try conv2.appendInferenceGraph(to: g, input: h, path: childPath(path, "conv2"), then: nil, batchNormPath: "", adding: shortcut)
+        let h = try bn2(conv1(a), fusedReLU: true)
+        let shortcut = try downsample?(x) ?? x
+        return try conv2(h) + shortcut
     }
 }
 
@@ -162,28 +143,14 @@ public final class PreActivationBottleneck: Module, ResidualBlock {
     /// The residual sum of the block's branch and its shortcut.
     public override func forward(_ x: Tensor) throws -> Tensor {
         let a = try bn1.map { try $0(x, fusedReLU: true) } ?? x
-        var h = try conv1(a, then: bn2, relu: true)
-        h = try conv2(h, then: bn3, relu: true)
-        return try conv3(h, then: nil, adding: downsample?(x) ?? x)
-    }
-
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input x: String, path: String) throws -> String {
-        let a = try preActivation(bn1, g, x, path)
-        var h = try conv1.appendInferenceGraph(to: g, input: a, path: childPath(path, "conv1"), then: bn2, batchNormPath: childPath(path, "bn2"), relu: true)
-        h = try conv2.appendInferenceGraph(to: g, input: h, path: childPath(path, "conv2"), then: bn3, batchNormPath: childPath(path, "bn3"), relu: true)
-        let shortcut = try downsample?.appendInferenceGraph(to: g, input: x, path: childPath(path, "downsample")) ?? x
-        return try conv3.appendInferenceGraph(to: g, input: h, path: childPath(path, "conv3"), then: nil, batchNormPath: "", adding: shortcut)
+        var h = try bn2(conv1(a), fusedReLU: true)
+        h = try bn3(conv2(h), fusedReLU: true)
+        let shortcut = try downsample?(x) ?? x
+        return try conv3(h) + shortcut
     }
 }
 
 /// torchvision's projection shortcut: conv1×1 (stride, no bias) → BN, named `downsample.0` / `downsample.1`.
-/// BN → ReLU of a pre-activation block's input (none in the network's first block).
-private func preActivation(_ bn: BatchNorm2D?, _ g: InferenceGraphBuilder, _ x: String, _ path: String) throws -> String {
-    guard let bn else { return x }
-    let y = try bn.appendInferenceGraph(to: g, input: x, path: bn.childPath(path, "bn1"))
-    return g.add(.relu, inputs: [y], name: bn.childPath(path, "bn1") + ".relu")
-}
-
 private func projection(_ inChannels: Int, _ out: Int, _ stride: Int, _ g: WeightInitializer) throws -> Sequential {
     Sequential(try Conv2D(inChannels, out, kernel: 1, stride: Size2D(stride, stride), bias: false, initializer: g), try BatchNorm2D(out))
 }

@@ -1,4 +1,4 @@
-// ONNX export: a model's inference graph (PetalNN's `InferenceGraph`) written as an ONNX ModelProto with swift-protobuf
+// ONNX export: a model's inference graph (traced from its forward pass, `Module.inferenceGraph`) written as an ONNX ModelProto with swift-protobuf
 // (code generated from ONNX's own onnx.proto, Scripts/protos/generate.sh), opset 17 by default, so that ONNX Runtime
 // and every other ONNX consumer run what Petal runs. The preprocessing contract (input name and layout, crop,
 // normalisation, classes) goes into the model's metadata.
@@ -61,7 +61,7 @@ public enum ONNXExport {
             throw ONNXError.invalidOption("input shape must be [channels, height, width], got \(inputShape)")
         }
         if let b = options.fixedBatchSize, b < 1 { throw ONNXError.invalidOption("batch size must be positive, got \(b)") }
-        let graph = try model.inferenceGraph(foldingBatchNorm: options.foldBatchNorm)
+        let graph = try model.inferenceGraph(inputShape: inputShape, foldingBatchNorm: options.foldBatchNorm)
 
         var g = Onnx_GraphProto()
         g.name = "petal"
@@ -137,7 +137,7 @@ struct NodeWriter {
 
     mutating func write(_ n: GraphNode) {
         switch n.operation {
-        case .convolution(let w, let b, let stride, let padding, let dilation, let groups):
+        case .convolution(let w, let b, let stride, let padding, let dilation, let groups, _):
             let inputs = n.inputs + [constant(n.name + ".weight", w)] + (b.map { [constant(n.name + ".bias", $0)] } ?? [])
             node("Conv", inputs, name: n.name, [.ints("kernel_shape", Array(w.shape[2...])), .ints("strides", [stride.height, stride.width]),
                                                 .ints("pads", [padding.height, padding.width, padding.height, padding.width]),

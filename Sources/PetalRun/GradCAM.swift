@@ -29,12 +29,8 @@ public enum GradCAM {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.setTraining(wasTraining); model.zeroGrad() }
-        var h = try model.conv1(x, then: model.bn1, relu: true)
-        h = try model.maxpool(h)
-        for stage in model.stages { h = try stage(h) }
-        if let bn = model.finalBatchNorm { h = try bn(h, fusedReLU: true) }
         // The activations become a leaf, so that backward stops there and leaves their gradient.
-        let activations = h.detached().requiringGradient()
+        let activations = try model.features(x).detached().requiringGradient()
         let logits = try model.fc(model.avgpool(activations))
         let probabilities = try withoutGradients { try logits.softmax() }.scalars
         let k = classIndex ?? probabilities.indices.max { probabilities[$0] < probabilities[$1] }!

@@ -10,10 +10,11 @@ import PetalNN
 /// Predicts class probabilities for single images, batching concurrent calls.
 /// A model handed to the compute queue, which alone runs it (one forward pass at a time).
 final class ServedModel: @unchecked Sendable {
-    let model: Module
+    /// The model's fused inference, made once (it traces the model on the first pass of each input shape).
+    let model: FusedInference
     init(_ model: Module) {
         model.eval()
-        self.model = model
+        self.model = model.fusedForInference()
     }
 }
 

@@ -3,7 +3,9 @@ import CDNNL
 
 extension Tensor {
     /// max(x, 0) elementwise.
-    public func relu() throws -> Tensor {
+    public func relu() throws -> Tensor { try traced([.relu], [self]) { try reluForward() } }
+
+    private func reluForward() throws -> Tensor {
         let src = storage.preferredMemory(dims: shape)
         let device = Device.default
         let fwd = try device.cache.primitive(PrimitiveKey("relu_fwd", src.desc)) {

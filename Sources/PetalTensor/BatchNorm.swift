@@ -42,6 +42,18 @@ extension Tensor {
     public func batchNorm2d(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
                             training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, fusedReLU: Bool = false,
                             synchronizer: Communicator? = nil) throws -> Tensor {
+        let compute = {
+            try batchNormForward(scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance, training: training,
+                                 momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU, synchronizer: synchronizer)
+        }
+        // Training normalises with the batch's own statistics, which a graph of running statistics cannot describe.
+        guard !training else { return try compute() }
+        let norm = GraphOperation.batchNorm(scale: scale, shift: shift, mean: runningMean, variance: runningVariance, epsilon: epsilon)
+        return try traced(fusedReLU ? [norm, .relu] : [norm], [self], compute)
+    }
+
+    private func batchNormForward(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor, training: Bool,
+                                  momentum: Float, epsilon: Float, fusedReLU: Bool, synchronizer: Communicator?) throws -> Tensor {
         let op = "batchNorm2d"
         guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
         let c = shape[1]

@@ -106,6 +106,16 @@ extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
                        dilation: Size2D = 1, groups: Int = 1, precision: Precision = .fp32,
                        algorithm: ConvolutionAlgorithm = .auto, singleImageChannelsLast: Bool = true) throws -> Tensor {
+        let settings = ConvolutionSettings(precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
+        return try traced([.convolution(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                                        settings: settings)], [self]) {
+            try conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, settings: settings)
+        }
+    }
+
+    private func conv2d(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int,
+                        settings: ConvolutionSettings) throws -> Tensor {
+        let (precision, algorithm, singleImageChannelsLast) = (settings.precision, settings.algorithm, settings.singleImageChannelsLast)
         let plan = try convolutionPlan(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
                                        precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
         let arguments = [(Arg.src, self), (Arg.weights, weight)] + (bias.map { [(Arg.bias, $0)] } ?? [])

@@ -36,6 +36,12 @@ extension Tensor {
     }
 
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
+        // Only a sum of two values of one shape is a graph `add`; a broadcast sum leaves its result untraced.
+        guard a.shape == b.shape else { return try sum(a, b) }
+        return try a.traced([.add], [a, b]) { try sum(a, b) }
+    }
+
+    private static func sum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try blockedSum(a, b, sign: 1) ?? zipWith(a, b, op: "add", +)
         return out.recorded("add", [a, b]) { g, needs in
             [needs[0] ? try g.summed(toShape: a.shape) : nil, needs[1] ? try g.summed(toShape: b.shape) : nil]

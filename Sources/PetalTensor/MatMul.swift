@@ -34,6 +34,10 @@ extension Tensor {
 
     /// A dense layer's affine map: x·Wᵀ + b with x [N, in], W [out, in] (PyTorch's Linear layout), b [out].
     public func linear(weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
+        try traced([.dense(weight: weight, bias: bias)], [self]) { try affine(weight: weight, bias: bias) }
+    }
+
+    private func affine(weight: Tensor, bias: Tensor?) throws -> Tensor {
         guard rank == 2, weight.rank == 2, shape[1] == weight.shape[1] else {
             throw TensorError.shapeMismatch(op: "linear", message: "input \(describe(shape)) and weight \(describe(weight.shape)): expected [N, in] and [out, in]")
         }

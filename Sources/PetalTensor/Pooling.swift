@@ -37,19 +37,23 @@ final class PoolingPlan: @unchecked Sendable {
 extension Tensor {
     /// Max pooling over H and W of an NCHW tensor. `stride` defaults to the kernel size.
     public func maxPool2d(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false) throws -> Tensor {
-        try pool2d("maxPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode, algorithm: dnnl_pooling_max)
+        try traced([.maxPool(kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode)], [self]) {
+            try pool2d("maxPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode, algorithm: dnnl_pooling_max)
+        }
     }
 
     /// Average pooling; `countIncludePad` divides by the window including zero padding (PyTorch's default).
     public func avgPool2d(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false, countIncludePad: Bool = true) throws -> Tensor {
-        try pool2d("avgPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode,
-                   algorithm: countIncludePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding)
+        try traced([.averagePool(kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)], [self]) {
+            try pool2d("avgPool2d", kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode,
+                       algorithm: countIncludePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding)
+        }
     }
 
     /// Mean over H and W: [N, C, H, W] → [N, C].
     public func globalAvgPool2d() throws -> Tensor {
         guard rank == 4 else { throw TensorError.shapeMismatch(op: "globalAvgPool2d", message: "input must be NCHW (rank 4), got \(describe(shape))") }
-        return try avgPool2d(kernel: Size2D(shape[2], shape[3])).reshaped([shape[0], shape[1]])
+        return try traced([.globalAveragePool], [self]) { try avgPool2d(kernel: Size2D(shape[2], shape[3])).reshaped([shape[0], shape[1]]) }
     }
 
     private func pool2d(_ op: String, kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool, algorithm: dnnl_alg_kind_t) throws -> Tensor {

@@ -27,7 +27,7 @@ extension Tensor {
     /// Flattens every axis after the first: [N, C, H, W] → [N, C·H·W].
     public func flattened() throws -> Tensor {
         guard rank >= 1 else { throw TensorError.shapeMismatch(op: "flatten", message: "needs rank >= 1, got a scalar") }
-        return try reshaped([shape[0], -1])
+        return try traced([.flatten], [self]) { try reshaped([shape[0], -1]) }
     }
 
     /// Reorders axes: output axis i is input axis `axes[i]`.

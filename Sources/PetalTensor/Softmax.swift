@@ -37,7 +37,9 @@ extension Tensor {
     }
 
     /// softmax(x) over the last axis.
-    public func softmax() throws -> Tensor {
+    public func softmax() throws -> Tensor { try traced([.softmax], [self]) { try softmaxForward() } }
+
+    private func softmaxForward() throws -> Tensor {
         guard rank >= 1 else { throw TensorError.shapeMismatch(op: "softmax", message: "needs rank >= 1, got a scalar") }
         let (r, c) = rows
         let out = try logSoftmax().detached().mapped { Foundation.exp($0) }

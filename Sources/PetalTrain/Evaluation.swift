@@ -32,7 +32,8 @@ public struct Evaluation {
     }
 }
 
-/// Runs `model` in inference mode over every batch of `source` (epoch 0's order) and collects the results.
+/// Runs `model` in inference mode (fused, see `Module.fusedForInference()`) over every batch of `source` (epoch 0's
+/// order) and collects the results.
 /// The model's train/eval mode is restored afterwards.
 /// - Parameter flipAveraging: test-time augmentation (fastai's `tta`, limited to flips): each image's probabilities are
 ///   the mean of the image's and its mirror image's, and the loss is the cross-entropy of that mean.
@@ -42,12 +43,13 @@ public func evaluate(_ model: Module, on source: BatchSource, loss: Loss = .cros
     defer { model.setTraining(wasTraining) }
     var probabilities: [Float] = [], labels: [Int] = []
     var totalLoss = 0.0
+    let fused = model.fusedForInference()
     try withoutGradients {
         let batches = try source.batches(epoch: 0)
         while let batch = batches.next() {
-            let logits = try model(batch.images)
+            let logits = try fused(batch.images)
             if flipAveraging {
-                let mirrored = try model(mirroredHorizontally(batch.images)).softmax().scalars
+                let mirrored = try fused(mirroredHorizontally(batch.images)).softmax().scalars
                 let mean = zip(try logits.softmax().scalars, mirrored).map { ($0 + $1) / 2 }
                 let c = logits.shape[1]
                 for (i, y) in batch.labels.enumerated() { totalLoss -= log(Double(max(mean[i * c + y], .leastNormalMagnitude))) }

@@ -121,7 +121,7 @@ func temporaryFolder() throws -> URL {
 }
 
 @Suite struct LayerTests {
-    @Test func sequentialFusesBatchNormAndReLUWithTheSameResult() throws {
+    @Test func sequentialRunsItsLayersInOrderAndFusesThemForInference() throws {
         let init1 = WeightInitializer(seed: 3)
         let conv = try Conv2D(3, 8, kernel: 3, padding: 1, initializer: init1)
         let bn = try BatchNorm2D(8)
@@ -133,6 +133,10 @@ func temporaryFolder() throws -> URL {
         #expect(zip(y.scalars, unfused.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
         #expect(try bn.buffer("num_batches_tracked").item() == 1)
         #expect(fused.namedParameters.map(\.name) == ["0.weight", "0.bias", "1.weight", "1.bias"])
+        fused.eval()
+        let eval = try fused(x).scalars
+        #expect(try fused.fusedForInference().isFused(inputShape: [3, 6, 6]))
+        expectClose(try fused.fusedForInference()(x).scalars, eval.map(Double.init), rtol: 1e-5, atol: 1e-5, "fused Sequential")
     }
 
     @Test func modeAndGradientsPropagateToChildren() throws {

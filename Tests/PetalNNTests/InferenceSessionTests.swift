@@ -38,7 +38,7 @@ import Testing
             let x = try Self.image(seed: seed)
             let replayed = try session(x).scalars
             model.eval()
-            let direct = try withoutGradients { try model(x) }.scalars
+            let direct = try model.fusedForInference()(x).scalars
             expectClose(replayed, direct.map(Double.init), rtol: 1e-5, atol: 1e-6, "image \(seed)")
             outputs.append(replayed)
         }
@@ -55,7 +55,7 @@ import Testing
         let before = try session(x).scalars
         func direct() throws -> [Double] {
             model.eval()
-            return try withoutGradients { try model(x) }.scalars.map(Double.init)
+            return try model.fusedForInference()(x).scalars.map(Double.init)
         }
         // In-place writes, as an optimizer step or a checkpoint load make them.
         let conv: Conv2D = try #require(model.namedModules.first { $0.name == "layer2.0.conv2" }?.module as? Conv2D)
@@ -88,7 +88,7 @@ import Testing
         let batched = try session(x).scalars
         #expect(model.isTraining, "the session leaves the model in the mode it was in")
         model.eval()
-        let direct = try withoutGradients { try model(x) }.scalars
+        let direct = try model.fusedForInference()(x).scalars
         #expect(batched == direct)
         #expect(!session.replays(inputShape: x.shape))
         model.train()

@@ -58,7 +58,7 @@ import Testing
         #expect(try PretrainedWeights.load(weights, into: model, source: "pth").isEmpty, "every tensor fits, the classifier included")
         model.setConvolutionAlgorithm(.direct)
         model.eval()
-        let logits = try withoutGradients { try model(try #require(reference["input"])) }
+        let logits = try model.fusedForInference()(try #require(reference["input"]))
         let expected = try #require(reference["logits"])
         #expect(logits.shape == [2, 10])
         let worst = zip(logits.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity

@@ -1,5 +1,5 @@
 // ONNX export checked against ONNX Runtime: four small ResNets (18 and 50, both variants, batch norms folded and kept,
-// logits and probabilities) are exported; the files must equal the committed ones byte for byte (graph and weights
+// logits and probabilities) and a user's own block (written with public ops only) are exported; the files must equal the committed ones byte for byte (graph and weights
 // unchanged), and Petal's own outputs on a fixed input must match those ONNX Runtime recorded for the committed files
 // (Scripts/fixtures/onnx_fixtures.py, which also runs onnx.checker). With PETAL_WRITE_ONNX_FIXTURES=1 the test
 // writes the files instead (then rerun the script).
@@ -9,7 +9,8 @@ import PetalRun
 import Testing
 
 struct ONNXCase: Sendable, CustomTestStringConvertible {
-    let name: String, depth: ResNet.Depth, variant: ResNet.Variant, options: ONNXExportOptions
+    /// A ResNet, or nil for ``CustomBlock``.
+    let name: String, depth: ResNet.Depth?, variant: ResNet.Variant, options: ONNXExportOptions
     var testDescription: String { name }
 
     static let all = [
@@ -18,12 +19,14 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
                  options: ONNXExportOptions(output: .probabilities, foldBatchNorm: false)),
         ONNXCase(name: "resnet50_v1_kept_batch2", depth: .r50, variant: .v1, options: ONNXExportOptions(foldBatchNorm: false, fixedBatchSize: 2)),
         ONNXCase(name: "resnet50_preact_folded", depth: .r50, variant: .preActivation, options: ONNXExportOptions()),
+        ONNXCase(name: "custom_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions(output: .probabilities)),
     ]
 
     /// A width-4, 3-class network with seeded weights and batch-norm parameters and statistics set by formula, so that
     /// folding has something to fold.
-    func model() throws -> ResNet {
-        let model = try ResNet(depth: depth, variant: variant, classes: 3, baseWidth: 4, initializer: WeightInitializer(seed: 11))
+    func model() throws -> Module {
+        let model: Module = try depth.map { try ResNet(depth: $0, variant: variant, classes: 3, baseWidth: 4, initializer: WeightInitializer(seed: 11)) }
+            ?? CustomBlock()
         var k = 0.0
         for case let bn as BatchNorm2D in model.namedModules.map(\.module) {
             let c = bn.channels
@@ -44,6 +47,28 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
     }
 }
 
+/// A user's own network, written with public ops only: nothing in it describes a graph for export.
+final class CustomBlock: Module {
+    let stem = try! Conv2D(3, 6, kernel: 3, stride: 2, padding: 1, bias: false, initializer: WeightInitializer(seed: 31))
+    let norm = try! BatchNorm2D(6)
+    let branch = try! Conv2D(6, 6, kernel: 3, padding: 1, initializer: WeightInitializer(seed: 32))
+    let pool = AvgPool2D(kernel: 3, stride: 2, padding: 1)
+    let head = try! Dense(6 * 12 * 12, 3, initializer: WeightInitializer(seed: 33))
+
+    override init() {
+        super.init()
+        for (name, child) in [("stem", stem), ("norm", norm), ("branch", branch), ("pool", pool), ("head", head)] as [(String, Module)] {
+            registerChild(name, child)
+        }
+    }
+
+    override func forward(_ x: Tensor) throws -> Tensor {
+        let h = try norm(stem(x), fusedReLU: true)
+        let y = try (branch(h) + h).relu()
+        return try head(pool(y).flattened())
+    }
+}
+
 @Suite struct ONNXExportTests {
     static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
     static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -61,16 +86,22 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
         struct Recorded: Decodable { let outputs: [String: [Float]] }
         let recorded = try JSONDecoder().decode(Recorded.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("onnxruntime_outputs.json")))
         let expected = try #require(recorded.outputs[c.name])
-        var petal = try withoutGradients { try model(ONNXCase.input()) }
-        if c.options.output == .probabilities { petal = try petal.softmax() }
+        let input = try ONNXCase.input()
+        var petal = try withoutGradients { try model(input) }
+        var fused = try model.fusedForInference()(input)
+        if c.options.output == .probabilities { (petal, fused) = (try petal.softmax(), try fused.softmax()) }
         #expect(petal.shape == [2, 3])
-        let difference = zip(petal.scalars, expected).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(difference <= 1e-4, "largest difference from ONNX Runtime: \(difference)")
+        for (what, values) in [("layer by layer", petal.scalars), ("fused", fused.scalars)] {
+            let difference = zip(values, expected).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(difference <= 1e-4, "largest difference from ONNX Runtime, \(what): \(difference)")
+        }
     }
 
     @Test func unsupportedModulesAndOptionsAreNamed() throws {
-        final class Opaque: Module { override func forward(_ x: Tensor) throws -> Tensor { x } }
-        #expect(throws: ModelError.self) { try ONNXExport.encode(Sequential(Opaque()), inputShape: [3, 8, 8], classes: 2) }
+        final class Identity: Module { override func forward(_ x: Tensor) throws -> Tensor { x } }
+        final class Halving: Module { override func forward(_ x: Tensor) throws -> Tensor { try x * 0.5 } }
+        #expect(throws: ModelError.self) { try ONNXExport.encode(Sequential(Identity()), inputShape: [3, 8, 8], classes: 2) }
+        #expect(throws: ModelError.self) { try ONNXExport.encode(Sequential(Halving(), GlobalAvgPool()), inputShape: [3, 8, 8], classes: 2) }
         let model = try ResNet(depth: .r18, classes: 2, baseWidth: 2)
         #expect(throws: ONNXError.invalidOption("opset must be 17 to 21, got 9")) {
             try ONNXExport.encode(model, inputShape: [3, 32, 32], classes: 2, options: ONNXExportOptions(opset: 9))

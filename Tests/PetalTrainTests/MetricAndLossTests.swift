@@ -3,6 +3,13 @@ import Testing
 @testable import PetalTrain
 
 @Suite struct MetricTests {
+    @Test func nanScoresRankLastAsOneThresholdInsteadOfHangingTheCurve() {
+        // A model with non-finite weights scores NaN; the curve used to loop for ever (and grow until memory ran out).
+        let curve = ROC.curve(scores: [0.9, .nan, 0.2, .nan], positives: [true, false, false, true])
+        #expect(curve.map(\.fpr) == [0, 0, 0.5, 1] && curve.map(\.tpr) == [0, 0.5, 0.5, 1])
+        #expect(curve.last!.threshold.isNaN)
+    }
+
     @Test func binaryAUCCurveAndReportMatchScikitLearn() throws {
         let b = try #require(try loadFixture("metrics")["binary"] as? [String: Any])
         let labels = numbers(b["labels"]).map { Int($0) }, scores = numbers(b["scores"]).map(Float.init)

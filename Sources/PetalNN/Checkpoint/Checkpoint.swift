@@ -170,10 +170,11 @@ extension Module {
 }
 
 extension Module {
-    /// Class probabilities [N, classes] for a batch, in inference mode without recording gradients.
-    /// The module is left in the mode it was in.
+    /// Class probabilities [N, classes] for a batch, in inference mode without recording gradients, fused (see
+    /// ``fusedForInference()``; keep a ``FusedInference`` instead when predicting many batches). The module is left in
+    /// the mode it was in.
     public func predictProbabilities(_ batch: Tensor) throws -> Tensor {
-        try inferring { try self(batch).softmax() }
+        try withoutGradients { try fusedForInference()(batch).softmax() }
     }
 
     /// Runs `body` in inference mode (eval, no gradients recorded), leaving the module in the mode it was in.

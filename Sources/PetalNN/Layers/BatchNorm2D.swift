@@ -37,19 +37,16 @@ public final class BatchNorm2D: Module {
     public var synchronizer: Communicator?
 
     /// Normalises `x` with batch statistics in training mode (updating the running ones) or the running ones in inference.
-    public override func forward(_ x: Tensor) throws -> Tensor { try callAsFunction(x, fusedReLU: false) }
+    public override func forward(_ x: Tensor) throws -> Tensor { try normalized(x, fusedReLU: false) }
+
+    private func normalized(_ x: Tensor, fusedReLU: Bool) throws -> Tensor {
+        if isTraining { try batchesTracked.assign(Tensor(try batchesTracked.item() + 1)) }
+        return try x.batchNorm2d(scale: weight, shift: bias, runningMean: runningMean, runningVariance: runningVariance,
+                                 training: isTraining, momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU, synchronizer: synchronizer)
+    }
 
     /// Normalises `x`; with `fusedReLU` the ReLU that follows runs inside the same oneDNN primitive.
-    public func callAsFunction(_ x: Tensor, fusedReLU: Bool) throws -> Tensor {
-        if isTraining { try batchesTracked.assign(Tensor(try batchesTracked.item() + 1)) }
-        return recorded(try x.batchNorm2d(scale: weight, shift: bias, runningMean: runningMean, runningVariance: runningVariance,
-                                          training: isTraining, momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU,
-                                          synchronizer: synchronizer))
-    }
-
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.batchNorm(scale: weight, shift: bias, mean: runningMean, variance: runningVariance, epsilon: epsilon), inputs: [input], name: path)
-    }
+    public func callAsFunction(_ x: Tensor, fusedReLU: Bool) throws -> Tensor { try called { try normalized(x, fusedReLU: fusedReLU) } }
 
     /// "BatchNorm2D(channels)".
     public override var layerDescription: String { "BatchNorm2D(\(channels))" }

@@ -14,7 +14,6 @@ public final class Conv2D: Module {
     /// fp32 inference on a single image runs channels-last kernels (faster there; the default) instead of 16-channel
     /// blocks. The values agree within rounding; `petal-bench --compare-layouts` measures the two.
     public var singleImageChannelsLast = true
-    let folding = FoldedBatchNorm()
 
     /// - Parameters:
     ///   - bias: whether to learn a per-channel offset (off when a batch norm follows).
@@ -48,35 +47,9 @@ public final class Conv2D: Module {
                      algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
     }
 
-    /// This convolution followed by `batchNorm`, a `residual` sum and a ReLU, as network blocks write it; each block's
-    /// forward is written once with it. In inference (eval mode, gradients off, no summary being taken) it is one
-    /// oneDNN primitive with the batch norm folded into the weights and the sum and ReLU as post-ops; otherwise the
-    /// layers run one by one (batch norm with the ReLU fused when no sum comes between).
-    public func callAsFunction(_ x: Tensor, then batchNorm: BatchNorm2D?, adding residual: Tensor? = nil, relu: Bool = false) throws -> Tensor {
-        if fusesForInference && (batchNorm.map { $0.fusesForInference } ?? true) {
-            return try inference(x, foldingIn: batchNorm, adding: residual, relu: relu)
-        }
-        var y = try self(x)
-        if let batchNorm { y = try batchNorm(y, fusedReLU: relu && residual == nil) }
-        if let residual { y = try y + residual }
-        if relu && (residual != nil || batchNorm == nil) { y = try y.relu() }
-        return y
-    }
-
-    /// Inference only (gradients off): this convolution with `batchNorm` folded in, then `residual` added and
-    /// ReLU applied, as one oneDNN primitive.
-    func inference(_ x: Tensor, foldingIn batchNorm: BatchNorm2D? = nil, adding residual: Tensor? = nil, relu: Bool = false) throws -> Tensor {
-        if let batchNorm, batchNorm.channels != outChannels {
-            throw ModelError.invalidConfiguration("\(layerDescription) is followed by BatchNorm2D(\(batchNorm.channels)): channels differ")
-        }
-        let (w, b) = try batchNorm.map { try folding.weightAndBias(self, $0) } ?? (weight, bias)
-        return try x.conv2dInference(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                                     precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast,
-                                     adding: residual, relu: relu)
-    }
-
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.convolution(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups), inputs: [input], name: path)
+    /// How this layer's convolution is computed: its precision, algorithm and batch-1 layout together.
+    public var settings: ConvolutionSettings {
+        ConvolutionSettings(precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
     }
 
     /// "Conv2D(in→out, kernel …)".

@@ -32,10 +32,6 @@ public final class Dense: Module {
         return try x.linear(weight: weight, bias: bias)
     }
 
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.dense(weight: weight, bias: bias), inputs: [input], name: path)
-    }
-
     /// "Dense(in→out)".
     public override var layerDescription: String { "Dense(\(inFeatures)→\(outFeatures))" }
 }

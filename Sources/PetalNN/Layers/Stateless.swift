@@ -4,18 +4,12 @@
 public final class ReLU: Module {
     /// max(x, 0), elementwise.
     public override func forward(_ x: Tensor) throws -> Tensor { try x.relu() }
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.relu, inputs: [input], name: path)
-    }
 }
 
 /// Softmax over the last axis (probabilities; train on logits with the fused cross-entropy instead).
 public final class Softmax: Module {
     /// Softmax over the last axis.
     public override func forward(_ x: Tensor) throws -> Tensor { try x.softmax() }
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.softmax, inputs: [input], name: path)
-    }
 }
 
 /// Max pooling; `stride` defaults to the kernel size.
@@ -28,9 +22,6 @@ public final class MaxPool2D: Module {
     }
     /// The maximum of each window.
     public override func forward(_ x: Tensor) throws -> Tensor { try x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) }
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.maxPool(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode), inputs: [input], name: path)
-    }
     /// "MaxPool2D(kernel …, stride …)".
     public override var layerDescription: String { "MaxPool2D(kernel \(kernel), stride \(stride)\(padding != 0 ? ", padding \(padding)" : ""))" }
 }
@@ -47,9 +38,6 @@ public final class AvgPool2D: Module {
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.avgPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
     }
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.averagePool(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad), inputs: [input], name: path)
-    }
     /// "AvgPool2D(kernel …, stride …)".
     public override var layerDescription: String { "AvgPool2D(kernel \(kernel), stride \(stride))" }
 }
@@ -58,18 +46,12 @@ public final class AvgPool2D: Module {
 public final class GlobalAvgPool: Module {
     /// [N, C, H, W] → [N, C].
     public override func forward(_ x: Tensor) throws -> Tensor { try x.globalAvgPool2d() }
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.globalAveragePool, inputs: [input], name: path)
-    }
 }
 
 /// [N, …] → [N, product of the rest].
 public final class Flatten: Module {
     /// [N, …] → [N, product of the rest].
     public override func forward(_ x: Tensor) throws -> Tensor { try x.flattened() }
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String {
-        g.add(.flatten, inputs: [input], name: path)
-    }
 }
 
 /// Inverted dropout with its own seeded generator; the identity in inference mode.
@@ -88,9 +70,6 @@ public final class Dropout: Module {
     }
 
     /// Zeroes values with `probability` and scales the rest by 1 / (1 − p) in training; the identity in inference.
-    /// Inference keeps every value: no node.
-    public override func appendInferenceGraph(to g: InferenceGraphBuilder, input: String, path: String) throws -> String { input }
-
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.dropout(probability: probability, training: isTraining, generator: &generator)
     }

@@ -57,12 +57,15 @@ public enum ROC {
     /// highest down, starting at (0, 0) with threshold +∞ — scikit-learn's `roc_curve(drop_intermediate=False)`.
     public static func curve(scores: [Float], positives: [Bool]) -> [(fpr: Double, tpr: Double, threshold: Float)] {
         let nPos = Double(positives.filter { $0 }.count), nNeg = Double(positives.count) - nPos
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        // NaN scores (a model with non-finite weights) rank last, as one threshold; they must not break the ordering
+        // or the grouping below, which would never end.
+        let key = scores.map { $0.isNaN ? -Float.infinity : $0 }
+        let order = scores.indices.sorted { key[$0] > key[$1] || (key[$0] == key[$1] && !scores[$0].isNaN && scores[$1].isNaN) }
         var points: [(Double, Double, Float)] = [(0, 0, .infinity)]
         var tp = 0.0, fp = 0.0, i = 0
         while i < order.count {
             let s = scores[order[i]]
-            while i < order.count && scores[order[i]] == s {
+            while i < order.count && (scores[order[i]] == s || (s.isNaN && scores[order[i]].isNaN)) {
                 if positives[order[i]] { tp += 1 } else { fp += 1 }
                 i += 1
             }

@@ -1,0 +1,95 @@
+// A model's inference computation as data: a list of operations on named values. It is never written by hand: the
+// ops append to it while a `GraphTracer` watches one eval-mode forward pass (GraphTracer.swift). Exporters (ONNX)
+// turn it into their format; PetalNN folds batch norms into it and runs it fused.
+
+/// How a convolution is computed, as opposed to what it computes: the arithmetic, the algorithm and the batch-1
+/// layout (the settings of a `Conv2D` layer, carried by a traced graph so that running the graph computes as the
+/// layer does).
+public struct ConvolutionSettings: Hashable, Sendable {
+    /// fp32, or bf16 mixed precision (see ``Precision``).
+    public var precision: Precision
+    /// Winograd where it pays, or always the direct sum (see ``ConvolutionAlgorithm``).
+    public var algorithm: ConvolutionAlgorithm
+    /// fp32 inference on a single image runs channels-last kernels instead of 16-channel blocks.
+    public var singleImageChannelsLast: Bool
+
+    /// - Parameters: as the arguments of the same names of ``Tensor/conv2d(weight:bias:stride:padding:dilation:groups:precision:algorithm:singleImageChannelsLast:)``.
+    public init(precision: Precision = .fp32, algorithm: ConvolutionAlgorithm = .auto, singleImageChannelsLast: Bool = true) {
+        (self.precision, self.algorithm, self.singleImageChannelsLast) = (precision, algorithm, singleImageChannelsLast)
+    }
+}
+
+/// One operation of an ``InferenceGraph``, with its weights.
+public enum GraphOperation {
+    /// 2-D convolution, NCHW, weight [out, in / groups, kh, kw].
+    case convolution(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int, settings: ConvolutionSettings)
+    /// Batch normalisation with running statistics: scale·(x − mean)/√(variance + ε) + shift per channel.
+    case batchNorm(scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float)
+    /// max(x, 0).
+    case relu
+    /// The sum of the two inputs (same shape).
+    case add
+    /// Max pooling (padding counts as −∞).
+    case maxPool(kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool)
+    /// Average pooling.
+    case averagePool(kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool, countIncludePad: Bool)
+    /// The mean over height and width: [N, C, H, W] → [N, C].
+    case globalAveragePool
+    /// [N, …] → [N, product of the rest].
+    case flatten
+    /// x · Wᵀ + b for x [N, in], weight [out, in] (PyTorch's Linear).
+    case dense(weight: Tensor, bias: Tensor?)
+    /// Softmax over the last axis of [N, C].
+    case softmax
+
+    /// A short lower-case name, used to name nodes ("conv", "relu", …).
+    public var kind: String {
+        switch self {
+        case .convolution: "conv"
+        case .batchNorm: "bn"
+        case .relu: "relu"
+        case .add: "add"
+        case .maxPool: "maxpool"
+        case .averagePool: "avgpool"
+        case .globalAveragePool: "avgpool"
+        case .flatten: "flatten"
+        case .dense: "fc"
+        case .softmax: "softmax"
+        }
+    }
+}
+
+/// A node: an operation reading named values and writing the value named after the node.
+public struct GraphNode {
+    /// The node's name, which is also the name of the value it writes (module paths: `layer1.0.conv1`).
+    public let name: String
+    /// What the node computes, with its constants.
+    public let operation: GraphOperation
+    /// The names of the values read, in the operation's order (the graph input is `input`).
+    public let inputs: [String]
+
+    /// - Parameters: the node's name (also its value's), its operation and the names of the values it reads.
+    public init(name: String, operation: GraphOperation, inputs: [String]) {
+        (self.name, self.operation, self.inputs) = (name, operation, inputs)
+    }
+}
+
+/// A model's eval-mode computation from one input to one output.
+public struct InferenceGraph {
+    /// The input value's name.
+    public static let inputName = "input"
+    /// The nodes in an order that computes every input before its use.
+    public let nodes: [GraphNode]
+    /// The name of the value the graph returns.
+    public let output: String
+
+    /// - Parameters: the nodes in an order that computes every input before its use, and the name of the result.
+    public init(nodes: [GraphNode], output: String) { (self.nodes, self.output) = (nodes, output) }
+
+    /// How many times each value is read (by nodes, and once more for the graph's output).
+    public var useCounts: [String: Int] {
+        var uses = [output: 1]
+        for node in nodes { for input in node.inputs { uses[input, default: 0] += 1 } }
+        return uses
+    }
+}
