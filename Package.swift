@@ -72,18 +72,20 @@ let package = Package(
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"],
                           swiftSettings: [.define("KERNEL_PROBES", .when(traits: ["KernelProbes"]))]),
 
-        .testTarget(name: "PetalTensorTests", dependencies: ["PetalTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PetalDataTests", dependencies: ["PetalData"]),
-        .testTarget(name: "PetalTrainTests", dependencies: ["PetalTrain"], resources: [.copy("Fixtures")]),
+        // One closeness check and log collector for every test target (Tests/PetalTestSupport).
+        .target(name: "PetalTestSupport", path: "Tests/PetalTestSupport"),
+        .testTarget(name: "PetalTensorTests", dependencies: ["PetalTestSupport", "PetalTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalDataTests", dependencies: ["PetalTestSupport", "PetalData"]),
+        .testTarget(name: "PetalTrainTests", dependencies: ["PetalTestSupport", "PetalTrain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
-        .testTarget(name: "PetalRunTests", dependencies: ["PetalRun"]),
+        .testTarget(name: "PetalRunTests", dependencies: ["PetalTestSupport", "PetalRun"]),
         .testTarget(name: "PetalTensorBoardTests", dependencies: ["PetalTensorBoard"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalServeTests", dependencies: ["PetalServe"]),
         .testTarget(name: "PetalONNXTests", dependencies: ["PetalONNX", "PetalRun"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalCLI", "Petal"]),
         .testTarget(name: "PetalMPITests", dependencies: ["PetalMPIScenarios", "PetalCLI", "Petal"]),
-        .testTarget(name: "PetalNNTests", dependencies: ["PetalNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalNNTests", dependencies: ["PetalTestSupport", "PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -214,8 +214,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var testTimeAugmentation: Bool?
     /// TensorBoard logging; nil for the defaults (event files in the run folder's `tensorboard/`).
     public var tensorBoard: TensorBoardSettings?
-    /// Compute threads (`Device.threads`) the run sets while it trains; nil leaves the process's setting. A resume
-    /// uses the same count by default, since oneDNN's sums may round differently with another.
+    /// Compute threads of the run: it computes on a `Device` of its own with this many threads (the process's devices
+    /// are left as they are); nil computes on the caller's current device. A resume uses the same count by default,
+    /// since oneDNN's sums may round differently with another.
     public var threads: Int?
     /// The Petal version that wrote the configuration.
     public var petalVersion: String

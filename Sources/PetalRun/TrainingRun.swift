@@ -73,11 +73,24 @@ public final class TrainingRun {
     ///   - log: receives the data summary, warnings and status lines.
     public func run(callbacks extra: [Callback] = [], stop: StopSignal? = nil, writeReport: Bool = true, dataParallel: DataParallel? = nil,
                     log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> RunResult {
-        let c = configuration
         if let dataParallel, dataParallel.rank != 0 {
             throw RunError.invalidSetting("dataParallel", reason: "a TrainingRun with a folder runs on rank 0; rank \(dataParallel.rank) calls TrainingRun.runWorker")
         }
-        if let threads = c.threads { Device.default.threads = threads }
+        return try Self.device(threads: configuration.threads).withCurrent {
+            try runOnCurrentDevice(callbacks: extra, stop: stop, writeReport: writeReport, dataParallel: dataParallel, log: log)
+        }
+    }
+
+    /// The device a run computes on: one of its own with `threads` threads, else the caller's current one. A run never
+    /// changes the process's default device.
+    static func device(threads: Int?) -> Device {
+        guard let threads, threads != Device.current.threads else { return .current }
+        return Device(threads: threads)
+    }
+
+    private func runOnCurrentDevice(callbacks extra: [Callback], stop: StopSignal?, writeReport: Bool, dataParallel: DataParallel?,
+                                    log: @escaping @Sendable (String) -> Void) throws -> RunResult {
+        let c = configuration
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data,
                                                 splitFile: isResumed ? folder.file(RunFiles.split) : nil, log: log)
         let classes = prepared.train.classNames
@@ -122,7 +135,7 @@ public final class TrainingRun {
         callbacks.append(recorder)
         log("Recipe: \(c.recipeDescription) (\(c.optimizer.kind.rawValue) lr \(c.optimizer.learningRate), momentum \(c.optimizer.momentum), weight decay \(c.optimizer.weightDecay), schedule \(c.schedule.description))")
         log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, "
-            + (dataParallel.map { "\($0.size) ranks × \(Device.default.threads) threads, global batch \(c.data.batchSize)" } ?? "\(Device.default.threads) threads"))
+            + (dataParallel.map { "\($0.size) ranks × \(Device.current.threads) threads, global batch \(c.data.batchSize)" } ?? "\(Device.current.threads) threads"))
         let history = try Self.train(c, prepared, model, optimizer, progress, callbacks, dataParallel)
         let stopCode = history.stopReason == nil ? nil : stop?.requested
         if stopCode != nil {
@@ -173,7 +186,10 @@ public final class TrainingRun {
         let brief: WorkerBrief = try dataParallel.communicator.broadcast(nil as WorkerBrief?)
         var c = brief.configuration
         if let threads { c.threads = threads }
-        if let threads = c.threads { Device.default.threads = threads }
+        try device(threads: c.threads).withCurrent { try work(c, brief, dataParallel) }
+    }
+
+    private static func work(_ c: RunConfiguration, _ brief: WorkerBrief, _ dataParallel: DataParallel) throws {
         let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, split: brief.split, log: { _ in })
         // The architecture only: rank 0 sends the weights (pretrained ones included, which need not exist here).
         let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)

@@ -7,7 +7,7 @@ extension Tensor {
 
     private func reluForward() throws -> Tensor {
         let src = storage.preferredMemory(dims: shape)
-        let device = Device.default
+        let device = Device.current
         let fwd = try device.cache.primitive(PrimitiveKey("relu_fwd", src.desc)) {
             var d = dnnl_eltwise_desc_t()
             var md = src.desc.raw
@@ -23,7 +23,7 @@ extension Tensor {
 
     static func reluBackward(gradient g: Tensor, input x: Tensor, forward: Primitive) throws -> Tensor {
         let data = x.storage.preferredMemory(dims: x.shape)
-        let bwd = try Device.default.cache.primitive(PrimitiveKey("relu_bwd", data.desc)) {
+        let bwd = try Device.current.cache.primitive(PrimitiveKey("relu_bwd", data.desc)) {
             var d = dnnl_eltwise_desc_t()
             var md = data.desc.raw
             try dnnlCheck(dnnl_eltwise_backward_desc_init(&d, dnnl_eltwise_relu, &md, &md, 0, 0), "relu backward")

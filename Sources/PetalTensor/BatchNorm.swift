@@ -76,7 +76,7 @@ extension Tensor {
         if !training { flags |= dnnl_use_global_stats.rawValue }
         if fusedReLU { flags |= dnnl_fuse_norm_relu.rawValue }
         let key = PrimitiveKey("batchNorm2d eps\(epsilon) flags\(flags) train:\(needsGrad || training)", src.desc)
-        let plan = try Device.default.cache.plan(key) {
+        let plan = try Device.current.cache.plan(key) {
             try BatchNormPlan(data: src.desc, epsilon: epsilon, flags: flags, training: needsGrad || training)
         }
         let channel = MemoryDesc.plain([c])

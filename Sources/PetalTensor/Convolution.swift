@@ -163,7 +163,7 @@ extension Tensor {
         let key = PrimitiveKey("conv2d \(precision.rawValue) \(algorithm.rawValue)\(postOps)\(channelsLast ? " nhwc" : "")",
                                numbers: shape + weightDims + [stride.height, stride.width, padding.height, padding.width, dilation.height,
                                                               dilation.width, bias != nil ? 1 : 0, training ? 1 : 0])
-        return try Device.default.cache.plan(key) {
+        return try Device.current.cache.plan(key) {
             try ConvolutionPlan(inputDims: shape, weightDims: weightDims, outputDims: outDims, geometry: g, hasBias: bias != nil,
                                 training: training, precision: precision, algorithm: algorithm, postOps: postOps, channelsLast: channelsLast)
         }

@@ -66,7 +66,7 @@ extension Tensor {
     /// it is also part of a ``RecordedFunction`` (a classifier's last layer; sgemm and the Swift bias sum are not).
     private func linearInference(weight: Tensor, bias: Tensor?, n: Int, k: Int, m: Int) throws -> Tensor {
         let key = PrimitiveKey("linear inference", numbers: [n, k, m, bias != nil ? 1 : 0])
-        let prim = try Device.default.cache.primitive(key) {
+        let prim = try Device.current.cache.primitive(key) {
             var src = MemoryDesc.plain([n, k]).raw, wei = MemoryDesc.plain([m, k]).raw, dst = MemoryDesc.plain([n, m]).raw
             var d = dnnl_inner_product_desc_t()
             try withOptionalPointer(bias != nil ? MemoryDesc.plain([m]).raw : nil) { b in

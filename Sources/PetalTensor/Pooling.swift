@@ -68,7 +68,7 @@ extension Tensor {
         let src = (!training && algorithm == dnnl_pooling_max ? storage.reducedPrecisionMemory(dims: shape) : nil)
             ?? storage.preferredMemory(dims: shape)
         let key = PrimitiveKey("\(op) k\(kernel) s\(stride) p\(padding) ceil:\(ceilMode) alg\(algorithm.rawValue) train:\(training)", src.desc)
-        let plan = try Device.default.cache.plan(key) {
+        let plan = try Device.current.cache.plan(key) {
             try PoolingPlan(src: src.desc, outputDims: outDims, geometry: g, algorithm: algorithm, training: training,
                             divisorCorrection: algorithm == dnnl_pooling_avg_include_padding ? Tensor.ceilModeCorrection(g) : nil)
         }

@@ -19,7 +19,7 @@ public final class RecordedFunction: @unchecked Sendable {
     /// The buffer the replay reads its input from, and the one it leaves its output in (their tensors keep them).
     private let input: Tensor, output: Tensor
     private let inputValues: UnsafeMutablePointer<Float>, outputValues: UnsafeMutablePointer<Float>
-    private let device = Device.default
+    private let device = Device.current
 
     private init(recording: ExecutionRecording, input: Tensor, output: Tensor) {
         self.recording = recording
@@ -39,7 +39,7 @@ public final class RecordedFunction: @unchecked Sendable {
         return try withoutGradients {
             _ = try body(second)  // not `first`: its layout conversions must happen inside the recording
             let recording = ExecutionRecording()
-            let (input, output) = try Device.default.record(into: recording) {
+            let (input, output) = try Device.current.record(into: recording) {
                 let output = try body(first)
                 _ = output.storage.plain  // the conversion to row-major order, if any, is part of the recording
                 return (first, output)

@@ -35,7 +35,7 @@ extension Tensor {
         let src = batchNormSource()
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue | dnnl_use_global_stats.rawValue
         if fusedReLU { flags |= dnnl_fuse_norm_relu.rawValue }
-        let plan = try Device.default.cache.plan(PrimitiveKey("batchNorm2d eps\(epsilon) flags\(flags) train:true", src.desc)) {
+        let plan = try Device.current.cache.plan(PrimitiveKey("batchNorm2d eps\(epsilon) flags\(flags) train:true", src.desc)) {
             try BatchNormPlan(data: src.desc, epsilon: epsilon, flags: flags, training: true)
         }
         let channel = MemoryDesc.plain([c])

@@ -1,6 +1,7 @@
 // The bundled flowers demo set (100 daisy + 100 rose JPEGs, 320 px wide): it scans clean and loads in full
 // batches with the tutorial's settings. Skipped where the data set is not present.
 import Foundation
+import PetalTestSupport
 import Testing
 @testable import PetalData
 

@@ -1,6 +1,7 @@
 // Listing and scanning: class order, hidden files, links, bad files reported by path, sizes, small images,
 // duplicates, and the errors that must stop a run before training.
 import Foundation
+import PetalTestSupport
 import Testing
 import PetalImage
 @testable import PetalData

@@ -2,6 +2,7 @@
 // targets, seeded shuffles, identical results with and without the background thread, normalisation, the
 // small-image policies, and files that stop decoding mid-run.
 import Foundation
+import PetalTestSupport
 import Testing
 import PetalImage
 @testable import PetalData

@@ -1,6 +1,7 @@
 // Splits: disjoint and complete per class, the same for a seed and different for another, the tutorial's
 // sequential order, per-class limits, and a JSON round trip that a later run can reuse.
 import Foundation
+import PetalTestSupport
 import Testing
 @testable import PetalData
 

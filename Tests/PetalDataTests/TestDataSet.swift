@@ -71,14 +71,6 @@ func testConfig(batchSize: Int = 4, prefetch: Int = 0) -> DataConfig {
     DataConfig(cropHeight: 8, cropWidth: 8, batchSize: batchSize, prefetchBatches: prefetch)
 }
 
-/// Collects log lines from the pipeline.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-    func append(_ line: String) { lock.lock(); storage.append(line); lock.unlock() }
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return storage }
-}
-
 extension Batch {
     /// The red value (0…255) of each image's first pixel: the test images' identity.
     var redValues: [Int] {

@@ -3,6 +3,7 @@
 import CDNNL
 import Dispatch
 import Foundation
+import PetalTestSupport
 import Testing
 @testable import PetalNN
 @testable import PetalTensor
@@ -41,6 +42,30 @@ import Testing
         thread.start()
         while !thread.isFinished { usleep(1000) }
         #expect(Int(seen) == wanted, "an execution on another thread ran with \(seen) threads, not the device's \(wanted)")
+    }
+
+    @Test func aScopedDeviceComputesWithItsOwnThreadsAndCacheAndLeavesTheDefaultAlone() throws {
+        let before = Device.default.threads
+        let device = Device(threads: 1, primitiveCacheLimit: 64)
+        let model = try ResNet(depth: .r18, classes: 2, baseWidth: 8, initializer: WeightInitializer(seed: 4))
+        var g = SeededGenerator(seed: 5)
+        let x = try Tensor.randomNormal([2, 3, 32, 32], generator: &g)
+        model.eval()
+        let onDefault = try model.predictProbabilities(x).scalars
+        nonisolated(unsafe) var seen: Int32 = 0
+        let onDevice = try device.withCurrent {
+            #expect(Device.current === device)
+            let p = try model.predictProbabilities(x).scalars
+            // An execution on this device sets the calling thread's OpenMP team to the device's size.
+            _ = try withoutGradients { try x.conv2d(weight: Tensor.ones([4, 3, 3, 3])).scalars }
+            seen = omp_get_max_threads()
+            return p
+        }
+        #expect(Device.current === Device.default, "the scope ended")
+        #expect(seen == 1, "the scoped device's executions ran with \(seen) threads")
+        #expect(device.cachedPrimitiveCount > 0 && device.cachedPrimitiveCount <= 64, "the device made its own primitives")
+        #expect(Device.default.threads == before, "the default device kept its thread count")
+        expectClose(onDevice, onDefault.map(Double.init), rtol: 1e-5, atol: 1e-6, "the same predictions on either device")
     }
 
     @Test func thePrimitiveCacheKeepsTheMostRecentlyUsedWithinItsLimit() throws {

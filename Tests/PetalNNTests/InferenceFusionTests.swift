@@ -1,3 +1,4 @@
+import PetalTestSupport
 import Testing
 @testable import PetalNN
 

@@ -1,4 +1,5 @@
 import Foundation
+import PetalTestSupport
 import Testing
 @testable import PetalNN
 
@@ -30,13 +31,6 @@ struct ResNetFixture: Decodable {
         let input = try #require(try SafeTensors(data: Data(contentsOf: inputURL), source: inputURL.path)["input"])
         return (try JSONDecoder().decode(ResNetFixture.self, from: Data(contentsOf: json)), weights, input)
     }
-}
-
-func expectClose(_ actual: [Float], _ expected: [Double], rtol: Double, atol: Double, _ what: String,
-                 sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(actual.count == expected.count, "\(what): count", sourceLocation: sourceLocation)
-    let bad = zip(actual, expected).enumerated().first { abs(Double($1.0) - $1.1) > atol + rtol * abs($1.1) }
-    #expect(bad == nil, "\(what): element \(bad?.offset ?? -1) is \(bad?.element.0 ?? 0), expected \(bad?.element.1 ?? 0)", sourceLocation: sourceLocation)
 }
 
 @Suite struct ResNetTests {

@@ -1,5 +1,6 @@
 // A run as a library: the files it writes, resume equal to an uninterrupted run, and one writer per folder.
 import Foundation
+import PetalTestSupport
 import Testing
 @testable import PetalRun
 
@@ -89,7 +90,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let url = root.appendingPathComponent("run")
         var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 2)
-        do { _ = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: url)).run(writeReport: false, log: { _ in }) }
+        // A run with threads of its own computes on a device of its own and leaves the process's default alone.
+        let threads = Device.default.threads == 1 ? 2 : 1, before = Device.default.threads
+        configuration.threads = threads
+        let lines = LogLines()
+        do { _ = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: url)).run(writeReport: false, log: lines.append) }
+        #expect(lines.lines.contains { $0.hasPrefix("Training ") && $0.hasSuffix(" \(threads) threads") }, "\(lines.lines)")
+        #expect(Device.default.threads == before)
         let complete = try String(contentsOf: url.appendingPathComponent(RunFiles.history), encoding: .utf8)
         // A kill after the training state but before history.csv: the row is lost from the file, not from the run.
         try Data(complete.split(separator: "\n").prefix(2).joined(separator: "\n").utf8).write(to: url.appendingPathComponent(RunFiles.history))

@@ -1,5 +1,6 @@
 import Foundation
 import CDNNL
+import PetalTestSupport
 import Testing
 @testable import PetalTensor
 

@@ -1,21 +1,9 @@
 // Shared test helpers: closeness checks and the finite-difference gradient check.
 // Central differences are taken in Double on a naive reference, so Float32 rounding in Petal's fast
 // kernels cannot hide (or fake) an error in a backward rule.
+import PetalTestSupport
 import Testing
 @testable import PetalTensor
-
-/// Checks |actual − expected| ≤ atol + rtol·|expected| elementwise, reporting the worst element.
-func expectClose(_ actual: [Float], _ expected: [Double], rtol: Double = 1e-4, atol: Double = 1e-5,
-                 _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
-    guard actual.count == expected.count else { return }
-    var worst = (index: -1, excess: 0.0)
-    for (i, (a, e)) in zip(actual, expected).enumerated() {
-        let excess = abs(Double(a) - e) - (atol + rtol * abs(e))
-        if excess > worst.excess || (!a.isFinite && e.isFinite) { worst = (i, a.isFinite ? excess : .infinity) }
-    }
-    #expect(worst.index < 0, "\(what): element \(worst.index) is \(worst.index >= 0 ? actual[worst.index] : 0), expected \(worst.index >= 0 ? expected[worst.index] : 0)", sourceLocation: sourceLocation)
-}
 
 /// Compares Petal's forward values and gradients with a Double reference and its central differences.
 /// - Parameters:

@@ -1,6 +1,7 @@
 // Winograd convolutions (ConvolutionAlgorithm.auto on 3×3 stride-1 shapes with whole 16-channel blocks and a batch
 // large enough): the same values and gradients as the definition, within Winograd's extra rounding.
 import CDNNL
+import PetalTestSupport
 import Testing
 @testable import PetalTensor
 

@@ -19,12 +19,6 @@ func tensor(_ any: Any?) throws -> Tensor {
     return try Tensor(shape: (d["shape"] as? [Int]) ?? [], scalars: numbers(d).map(Float.init))
 }
 
-func expectClose(_ a: [Float], _ e: [Double], rtol: Double, atol: Double, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(a.count == e.count, "\(what): \(a.count) values, expected \(e.count)", sourceLocation: sourceLocation)
-    let bad = zip(a, e).enumerated().first { abs(Double($1.0) - $1.1) > atol + rtol * abs($1.1) }
-    #expect(bad == nil, "\(what): element \(bad?.offset ?? -1) is \(bad?.element.0 ?? 0), expected \(bad?.element.1 ?? 0)", sourceLocation: sourceLocation)
-}
-
 /// Sets a leaf's gradient to `g` (a backward pass from the leaf itself, seeded with g).
 func setGradient(_ p: Tensor, _ g: Tensor) throws {
     p.zeroGradient()

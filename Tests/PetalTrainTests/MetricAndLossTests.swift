@@ -1,4 +1,5 @@
 import Foundation
+import PetalTestSupport
 import Testing
 @testable import PetalTrain
 

@@ -115,7 +115,7 @@ final class Memory: @unchecked Sendable {
     private let owner: AnyObject?
 
     /// Allocates (uninitialised) memory for `desc`.
-    init(desc: MemoryDesc, device: Device = .default) {
+    init(desc: MemoryDesc, device: Device = .current) {
         let buffer = BufferPool.shared.allocate(byteCount: desc.byteCount)
         data = buffer
         ownsData = true
@@ -128,7 +128,7 @@ final class Memory: @unchecked Sendable {
     }
 
     /// Wraps a buffer owned by someone else (kept alive through `owner`).
-    init(desc: MemoryDesc, borrowing data: UnsafeMutableRawPointer, owner: AnyObject, device: Device = .default) {
+    init(desc: MemoryDesc, borrowing data: UnsafeMutableRawPointer, owner: AnyObject, device: Device = .current) {
         self.data = data
         ownsData = false
         self.owner = owner
@@ -167,7 +167,7 @@ final class Primitive: @unchecked Sendable {
 
     /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
     convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
-         device: Device = .default, name: String) throws {
+         device: Device = .current, name: String) throws {
         let (pd, small) = try Primitive.describe {
             var p: dnnl_primitive_desc_t?
             try withUserScratchpad(attr) { attr in
@@ -239,7 +239,7 @@ final class Primitive: @unchecked Sendable {
         }.joined(separator: ", ")
     }
 
-    func execute(_ args: [(Int32, Memory)], device: Device = .default) {
+    func execute(_ args: [(Int32, Memory)], device: Device = .current) {
         let raw = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
         // One primitive at a time per device: the stream is shared, and two threads each driving the
         // OpenMP pool would oversubscribe the cores (each caller thread gets its own team of threads).
@@ -302,7 +302,7 @@ func withUserScratchpad<R>(_ attr: dnnl_primitive_attr_t?, _ body: (dnnl_primiti
 }
 
 /// Copies `src` into a new memory of layout `dst` (or returns `src` when the layouts already agree).
-func reorder(_ src: Memory, to dst: MemoryDesc, device: Device = .default) -> Memory {
+func reorder(_ src: Memory, to dst: MemoryDesc, device: Device = .current) -> Memory {
     if src.desc == dst { return src }
     let out = Memory(desc: dst, device: device)
     reorder(src, into: out, device: device)
@@ -313,7 +313,7 @@ func reorder(_ src: Memory, to dst: MemoryDesc, device: Device = .default) -> Me
 /// (A batch-1 ResNet-18 prediction copies eight residuals of 32–160 KB into the outputs their sums accumulate in.)
 let sameLayoutCopyBytes = 512 << 10
 
-func reorder(_ src: Memory, into dst: Memory, device: Device = .default) {
+func reorder(_ src: Memory, into dst: Memory, device: Device = .current) {
     if src.desc == dst.desc, src.desc.byteCount <= sameLayoutCopyBytes {
         dst.data.copyMemory(from: src.data, byteCount: src.desc.byteCount)
         device.executionLock.withLock { device.recordingOnThisThread?.recordCopy(from: src, to: dst) }

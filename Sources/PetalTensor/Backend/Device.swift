@@ -1,10 +1,17 @@
-// The compute device: oneDNN's CPU engine, its stream, the size of its OpenMP thread pool, the primitive cache and
-// the buffer pool, each with a documented bound and a call that empties it. One shared default.
+// The compute device: a oneDNN stream on the process's CPU engine, the size of its OpenMP thread pool and its
+// primitive cache, each with a documented bound and a call that empties it. The current device is task-local
+// (`withCurrent`), as mlx-swift's default device: ops read it, and a program scopes its work to a device of its own.
 import CDNNL
 import Foundation
 import Synchronization
 
-/// Owns oneDNN's CPU engine and stream, and sets how many threads oneDNN's OpenMP pool uses.
+/// Where ops compute: a oneDNN stream, the number of threads oneDNN's OpenMP pool uses, and the primitives made for it.
+///
+/// Every op runs on ``current``: ``default`` (every core), or the device a caller scoped its work to with
+/// ``withCurrent(_:)``. One device runs one primitive at a time, whichever threads call it (a lock around each
+/// execution: the stream and the scratchpad are shared, and GNU OpenMP gives every calling thread a team of its own);
+/// two devices run side by side. All devices share one CPU engine, so tensors move freely between them. A tensor's
+/// backward pass runs its primitives on the device current when it runs.
 public final class Device: @unchecked Sendable {
     let engine: dnnl_engine_t
     let stream: dnnl_stream_t
@@ -18,17 +25,31 @@ public final class Device: @unchecked Sendable {
     private var scratchpadBuffer: UnsafeMutableRawPointer?
     private var scratchpadCapacity = 0
 
-    /// The device every op uses unless told otherwise; its pool uses all cores.
-    public static let `default` = Device()
+    /// The device ops use outside any ``withCurrent(_:)`` scope; its pool uses all cores (or `OMP_NUM_THREADS`).
+    public static let `default` = Device(threads: Int(omp_get_max_threads()))
+
+    /// The device of the innermost ``withCurrent(_:)`` scope of this task, else ``default``: the one ops use.
+    public static var current: Device { scoped ?? .default }
+    @TaskLocal private static var scoped: Device?
+
+    /// oneDNN's CPU engine, one for the process (so memory made on one device is valid on every other).
+    nonisolated(unsafe) private static let sharedEngine: dnnl_engine_t = {  // made once, then only read
+        var e: dnnl_engine_t?
+        dnnlMust(dnnl_engine_create(&e, dnnl_cpu, 0), "engine_create")
+        return e!
+    }()
 
     /// The thread count every execution uses, whichever thread calls (OpenMP's own setting is per calling thread).
     private let threadCount: Atomic<Int>
 
-    private init() {
-        threadCount = Atomic(Int(omp_get_max_threads()))
-        var e: dnnl_engine_t?
-        dnnlMust(dnnl_engine_create(&e, dnnl_cpu, 0), "engine_create")
-        engine = e!
+    /// A device of its own, for work scoped to it with ``withCurrent(_:)``.
+    /// - Parameters:
+    ///   - threads: threads of oneDNN's pool for every execution on this device (at least 1).
+    ///   - primitiveCacheLimit: most primitives (or per-shape plans) kept (see ``primitiveCacheLimit``).
+    public init(threads: Int, primitiveCacheLimit: Int = 2048) {
+        threadCount = Atomic(max(threads, 1))
+        cache.limit = primitiveCacheLimit
+        engine = Device.sharedEngine
         var s: dnnl_stream_t?
         dnnlMust(dnnl_stream_create(&s, engine, dnnl_stream_default_flags.rawValue), "stream_create")
         stream = s!
@@ -41,6 +62,17 @@ public final class Device: @unchecked Sendable {
     /// slower (docs/DESIGN-CHANGES.md). Does nothing on other C libraries.
     public static func keepFreedMemoryMapped() {
         petal_keep_freed_memory_mapped()
+    }
+
+    /// Runs `body` with this device as ``current`` (for this task and the child tasks it starts; threads it starts
+    /// itself see ``default``).
+    public func withCurrent<R>(_ body: () throws -> R) rethrows -> R {
+        try Device.$scoped.withValue(self, operation: body)
+    }
+
+    /// Runs `body` with this device as ``current``, for async work.
+    public func withCurrent<R>(_ body: () async throws -> R) async rethrows -> R {
+        try await Device.$scoped.withValue(self, operation: body)
     }
 
     /// Empties the primitive cache and the buffer pool (primitives and buffers in use stay alive until released):
@@ -88,7 +120,7 @@ public final class Device: @unchecked Sendable {
         set {
             precondition(newValue > 0, "Device.threads must be positive, got \(newValue)")
             threadCount.store(newValue, ordering: .relaxed)
-            omp_set_num_threads(Int32(newValue))
+            if self === Device.default { omp_set_num_threads(Int32(newValue)) }  // the program's own OpenMP work, too
         }
     }
 
