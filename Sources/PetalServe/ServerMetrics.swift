@@ -8,21 +8,27 @@ final class ServerMetrics: Sendable {
 
     /// Records an answered prediction request.
     func answered(status: Int, after duration: Duration) {
-        registry.makeCounter(name: "petal_requests_total", labels: [("path", "/predict"), ("status", String(status))],
-                             help: "Prediction requests answered, by status.").increment()
-        registry.makeDurationHistogram(name: "petal_request_seconds", labels: [("path", "/predict")], buckets: Self.latencyBuckets,
-                                       help: "Time from a prediction request's arrival to its answer.").record(duration)
+        registry.makeCounter(descriptor: Self.metric("petal_requests", "total", "Prediction requests answered, by status."),
+                             labels: [("path", "/predict"), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(descriptor: Self.metric("petal_request", "seconds", "Time from a prediction request's arrival to its answer."),
+                                       labels: [("path", "/predict")], buckets: Self.latencyBuckets).record(duration)
         if status >= 400 {
-            registry.makeCounter(name: "petal_request_errors_total", labels: [("path", "/predict")], help: "Prediction requests refused or failed.").increment()
+            registry.makeCounter(descriptor: Self.metric("petal_request_errors", "total", "Prediction requests refused or failed."),
+                                 labels: [("path", "/predict")]).increment()
         }
     }
 
     /// Records one forward pass of `images` images.
     func forwardPass(images: Int, duration: Duration) {
-        registry.makeValueHistogram(name: "petal_batch_size", buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
-                                    help: "Images per forward pass.").record(Double(images))
-        registry.makeDurationHistogram(name: "petal_forward_pass_seconds", buckets: Self.latencyBuckets,
-                                       help: "Time of each batched forward pass.").record(duration)
+        registry.makeValueHistogram(descriptor: Self.metric("petal_batch", "size", "Images per forward pass."),
+                                    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]).record(Double(images))
+        registry.makeDurationHistogram(descriptor: Self.metric("petal_forward_pass", "seconds", "Time of each batched forward pass."),
+                                       buckets: Self.latencyBuckets).record(duration)
+    }
+
+    /// A metric named `base_unit`.
+    private static func metric(_ base: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: base, unitName: unit, helpText: help)
     }
 
     /// The Prometheus text exposition.
