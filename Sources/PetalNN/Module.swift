@@ -34,8 +34,12 @@ open class Module {
     private var ownBuffers: [(name: String, tensor: Tensor)] = []
     private var ownChildren: [(name: String, module: Module)] = []
 
-    /// Whether the module runs in training mode (batch statistics, dropout) or inference mode.
-    public private(set) var isTraining = true
+    /// Whether the module runs in training mode (batch statistics, dropout) or inference mode: the mode set with
+    /// `train()`/`eval()`, except inside ``evaluating(_:)`` and ``inferring(_:)``, where every module reads false.
+    public var isTraining: Bool { trainingMode && !Module.evaluationScope }
+    private var trainingMode = true
+    /// Set by `evaluating`: a scope of this task in which modules run in inference mode without being switched.
+    @TaskLocal private static var evaluationScope = false
 
     /// An empty module; subclasses register parameters, buffers and children in their own initialiser.
     public init() {}
@@ -54,7 +58,7 @@ open class Module {
     @discardableResult
     public func registerChild<M: Module>(_ name: String, _ module: M) -> M {
         ownChildren.append((name, module))
-        module.setTraining(isTraining)
+        module.setTraining(trainingMode)
         return module
     }
 
@@ -142,7 +146,7 @@ open class Module {
 
     /// Sets training (`true`) or inference mode on this module and every descendant.
     public func setTraining(_ on: Bool) {
-        isTraining = on
+        trainingMode = on
         for c in ownChildren { c.module.setTraining(on) }
     }
 
@@ -155,6 +159,13 @@ open class Module {
     /// Sets how every convolution in this module and its descendants is computed (see ``ConvolutionAlgorithm``).
     public func setConvolutionAlgorithm(_ algorithm: ConvolutionAlgorithm) {
         for (_, m) in namedModules { (m as? Conv2D)?.algorithm = algorithm }
+    }
+
+    /// Runs `body` with every module in inference mode (running statistics, no dropout) without switching any: the
+    /// model is not written to, so other threads may train or predict with it meanwhile, and its mode is the same
+    /// afterwards. Gradients are recorded as usual (Grad-CAM needs them); ``inferring(_:)`` also turns them off.
+    public func evaluating<R>(_ body: () throws -> R) rethrows -> R {
+        try Module.$evaluationScope.withValue(true, operation: body)
     }
 
     /// Clears the accumulated gradient of every parameter.

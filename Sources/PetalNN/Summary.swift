@@ -14,11 +14,8 @@ extension Module {
     /// `inputShape` (NCHW, batch included), followed by the totals. Runs one forward pass in inference mode.
     public func summary(inputShape: [Int]) throws -> String {
         let recorder = SummaryRecorder()
-        let wasTraining = isTraining
-        eval()
-        defer { setTraining(wasTraining) }
         let output = try SummaryRecorder.$current.withValue(recorder) {
-            try withoutGradients { try self(Tensor.zeros(inputShape)) }
+            try inferring { try self(Tensor.zeros(inputShape)) }
         }
         var rows: [(String, String, String, String)] = [("Layer", "Type", "Output shape", "Params")]
         for (name, m) in namedModules where m.children.isEmpty {

@@ -26,12 +26,10 @@ public enum GradCAM {
         guard x.rank == 4, x.shape[0] == 1 else {
             throw RunError.invalidSetting("image", reason: "Grad-CAM explains one image [1, C, H, W], got \(x.shape)")
         }
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.setTraining(wasTraining); model.zeroGrad() }
+        defer { model.zeroGrad() }
         // The activations become a leaf, so that backward stops there and leaves their gradient.
-        let activations = try model.features(x).detached().requiringGradient()
-        let logits = try model.fc(model.avgpool(activations))
+        let activations = try model.evaluating { try model.features(x) }.detached().requiringGradient()
+        let logits = try model.evaluating { try model.fc(model.avgpool(activations)) }
         let probabilities = try withoutGradients { try logits.softmax() }.scalars
         let k = classIndex ?? probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
         guard probabilities.indices.contains(k) else {

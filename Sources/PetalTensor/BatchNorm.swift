@@ -116,7 +116,8 @@ extension Tensor {
     /// convolutions produce) than on nChw16c (docs/DESIGN-CHANGES.md), so such data is converted first.
     func batchNormSource() -> Memory {
         let held = storage.preferredMemory(dims: shape)
-        return held.desc == MemoryDesc(dims: shape, tag: dnnl_acdb) ? storage.memory(MemoryDesc(dims: shape, tag: dnnl_aBcd16b)) : held
+        let blocked = Device.nativeChannelBlock == 16 ? dnnl_aBcd16b : dnnl_aBcd8b
+        return held.desc == MemoryDesc(dims: shape, tag: dnnl_acdb) ? storage.memory(MemoryDesc(dims: shape, tag: blocked)) : held
     }
 }
 

@@ -26,9 +26,12 @@ final class ConvolutionPlan: @unchecked Sendable {
         self.inputDims = inputDims; self.weightDims = weightDims; self.outputDims = outputDims
         self.geometry = geometry; self.hasBias = hasBias
         computeType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
-        // fp32 inference asks for nChw16c, as training does (faster in batches, one layout from training to evaluation);
+        // fp32 inference asks for the CPU's native blocks (nChw16c on AVX-512), as training gets (faster in batches, one layout from training to evaluation);
         // a single image asks for channels-last brgemm kernels (faster there). Measured: docs/DESIGN-CHANGES.md.
-        let tag = !training && precision == .fp32 && inputDims[1] % 16 == 0 ? (channelsLast ? dnnl_acdb : dnnl_aBcd16b) : dnnl_format_tag_any
+        // Channels-last brgemm kernels are AVX-512 code; other CPUs keep their own blocks for a single image too.
+        let block = Device.nativeChannelBlock
+        let tag = !training && precision == .fp32 && block != nil && inputDims[1] % block! == 0
+            ? (channelsLast && block == 16 ? dnnl_acdb : (block == 16 ? dnnl_aBcd16b : dnnl_aBcd8b)) : dnnl_format_tag_any
         var src = MemoryDesc(dims: inputDims, tag: tag, type: computeType).raw, wei = MemoryDesc.any(weightDims, type: computeType).raw
         // bf16 inference writes bf16 activations (as PyTorch's autocast does): the next convolution reads them without
         // a conversion, and half the bytes move. Training keeps fp32 outputs for batch norm and the gradients.

@@ -33,14 +33,10 @@ public struct Evaluation {
 }
 
 /// Runs `model` in inference mode (fused, see `Module.fusedForInference()`) over every batch of `source` (epoch 0's
-/// order) and collects the results.
-/// The model's train/eval mode is restored afterwards.
+/// order) and collects the results. The model is not switched to eval mode or written to (see `Module.inferring`).
 /// - Parameter flipAveraging: test-time augmentation (fastai's `tta`, limited to flips): each image's probabilities are
 ///   the mean of the image's and its mirror image's, and the loss is the cross-entropy of that mean.
 public func evaluate(_ model: Module, on source: BatchSource, loss: Loss = .crossEntropy, flipAveraging: Bool = false) throws -> Evaluation {
-    let wasTraining = model.isTraining
-    model.eval()
-    defer { model.setTraining(wasTraining) }
     var probabilities: [Float] = [], labels: [Int] = []
     var totalLoss = 0.0
     let fused = model.fusedForInference()

@@ -28,6 +28,30 @@ import Testing
         }
     }
 
+    @Test func predictingWithAModelInTrainingModeNeverWritesToIt() throws {
+        let model = try ResNet(depth: .r18, variant: .v1, classes: 3, baseWidth: 8, initializer: WeightInitializer(seed: 13))
+        model.train()
+        let state = { model.stateDict.map(\.tensor.scalars) }
+        let before = state()
+        var g = SeededGenerator(seed: 14)
+        let inputs = try (0..<4).map { _ in try Tensor.randomNormal([2, 3, 32, 32], generator: &g) }
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 8)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        nonisolated(unsafe) let (shared, sharedModel) = (results, model)
+        // Each call makes its own fused pass and traces the model, all at once: none may switch the model's mode.
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            shared[i] = (try? sharedModel.predictProbabilities(inputs[i % 4]).scalars) ?? []
+        }
+        #expect(model.isTraining, "predicting left the model in training mode")
+        #expect(state() == before, "predicting wrote no running statistic or counter")
+        model.eval()
+        for i in 0..<8 {
+            let alone = try model.predictProbabilities(inputs[i % 4]).scalars
+            #expect(results[i] == alone, "prediction \(i) made concurrently with a training-mode model differs from one in eval mode")
+        }
+    }
+
     @Test func theDeviceThreadCountHoldsOnEveryThread() throws {
         let wanted = Device.default.threads
         let other: Int32 = wanted == 1 ? 2 : 1

@@ -177,12 +177,9 @@ extension Module {
         try withoutGradients { try fusedForInference()(batch).softmax() }
     }
 
-    /// Runs `body` in inference mode (eval, no gradients recorded), leaving the module in the mode it was in.
-    /// A model already in eval mode is not written to, so several threads may predict with it at once.
+    /// Runs `body` in inference mode with no gradients recorded (``evaluating(_:)`` and `withoutGradients`): the
+    /// model is not written to, so several threads may predict with it at once, in training mode or not.
     public func inferring<R>(_ body: () throws -> R) rethrows -> R {
-        guard isTraining else { return try withoutGradients(body) }
-        eval()
-        defer { train() }
-        return try withoutGradients(body)
+        try evaluating { try withoutGradients(body) }
     }
 }

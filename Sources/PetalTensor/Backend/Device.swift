@@ -137,6 +137,16 @@ public final class Device: @unchecked Sendable {
         return isa & avx512 == avx512
     }
 
+    /// The channel block of the blocked layout oneDNN's fastest kernels use on this CPU: nChw16c with AVX-512, nChw8c
+    /// with AVX2, and nil elsewhere (inference then lets oneDNN choose). Asking an AVX2 CPU for 16-channel blocks gets
+    /// oneDNN's reference kernels, about a thousand times slower (docs/DESIGN-CHANGES.md).
+    static let nativeChannelBlock: Int? = {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        if isa & dnnl_cpu_isa_avx512_core.rawValue == dnnl_cpu_isa_avx512_core.rawValue { return 16 }
+        if isa & dnnl_cpu_isa_avx2.rawValue == dnnl_cpu_isa_avx2.rawValue { return 8 }
+        return nil
+    }()
+
     /// Whether oneDNN offers bf16 convolutions on this CPU (AVX512-BF16, AMX, or its AVX-512 emulation): asked once,
     /// by creating a small bf16 convolution.
     public var supportsBF16Convolutions: Bool { Device.bf16Probe }

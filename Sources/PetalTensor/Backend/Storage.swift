@@ -13,6 +13,9 @@ final class Storage: @unchecked Sendable {
     private var blocked: [Memory] = []
     /// Set when the plain values live in a oneDNN memory's buffer rather than in one allocated here.
     private var plainOwner: Memory?
+    /// Set when a blocked copy was written in place: the plain buffer is kept (another thread may still hold its
+    /// address from `plain`) but holds old values until the next `plain` refills it.
+    private var plainIsStale = false
     /// Counts in-place writes, so that values derived from these (folded inference weights) know when to redo.
     var version: UInt64 { lock.withLock { _version } }
     private var _version: UInt64 = 0
@@ -48,17 +51,17 @@ final class Storage: @unchecked Sendable {
     var plain: UnsafeMutablePointer<Float> { lock.withLock { plainLocked } }
 
     private var plainLocked: UnsafeMutablePointer<Float> {
-        if let p = plainData { return p }
+        if let p = plainData, !plainIsStale { return p }
         let source = blocked.first { $0.desc.isConvertibleFloat32 } ?? blocked[0]
-        let p = Storage.allocate(count)
+        let p = plainData ?? Storage.allocate(count)
         let view = Memory(desc: .plain(source.desc.dims), borrowing: UnsafeMutableRawPointer(p), owner: self)
         reorder(source, into: view)
-        plainData = p
+        (plainData, plainIsStale) = (p, false)
         return p
     }
 
     /// Whether the values already exist in row-major order (reading them costs nothing).
-    var isPlain: Bool { lock.withLock { plainData != nil } }
+    var isPlain: Bool { lock.withLock { plainData != nil && !plainIsStale } }
 
     /// The values in the layout `desc` describes, converting (and remembering the result) when needed.
     func memory(_ desc: MemoryDesc) -> Memory { lock.withLock { memoryLocked(desc) } }
@@ -94,7 +97,7 @@ final class Storage: @unchecked Sendable {
     /// A bf16 copy that is the only copy (a bf16 inference convolution's output): then it holds the values
     /// exactly, and fp32 copies are made from it. Otherwise a bf16 copy is a rounding of the fp32 values.
     private var onlyReducedPrecisionCopy: Memory? {
-        guard plainData == nil, !blocked.contains(where: { $0.desc.isFloat32 }) else { return nil }
+        guard plainData == nil || plainIsStale, !blocked.contains(where: { $0.desc.isFloat32 }) else { return nil }
         return blocked.first { $0.desc.raw.format_kind == dnnl_blocked }
     }
 
@@ -108,12 +111,12 @@ final class Storage: @unchecked Sendable {
         _version &+= 1
         if m.desc.isPlain && blocked.allSatisfy({ $0 !== m }) {
             blocked.removeAll()  // `m` was a view of the plain buffer
+            plainIsStale = false
             return
         }
         blocked = [m]
-        if plainOwner == nil, let p = plainData { BufferPool.shared.release(UnsafeMutableRawPointer(p), byteCount: count * 4) }
-        plainData = nil
-        plainOwner = nil
+        // The plain buffer is not returned to the pool: a thread that read `plain` before this write may still use it.
+        plainIsStale = plainData != nil
     }
 
     /// Call after writing into `plain` in place (optimizer steps): blocked copies are stale now.
