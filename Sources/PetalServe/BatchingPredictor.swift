@@ -99,7 +99,7 @@ actor BatchingPredictor {
             onBatch(batch.count, ContinuousClock.now - start)
             Task {
                 // Counted before any caller hears back, so the statistics and metrics never lag the replies.
-                await self.finished(batch.count)
+                self.finished(batch.count)
                 switch outcome {
                 case .success(let rows): for (request, row) in zip(batch, rows) { request.reply.resume(returning: row) }
                 case .failure(let error): for request in batch { request.reply.resume(throwing: error) }

@@ -9,12 +9,11 @@ import Testing
 @testable import PetalTensor
 
 @Suite struct ConcurrencyTests {
-    @Test func twoThreadsPredictingWithOneModelGetTheSameResultsAsOne() throws {
-        let model = try ResNet(depth: .r18, variant: .v1, classes: 3, baseWidth: 8, initializer: WeightInitializer(seed: 11))
-        model.eval()
-        var g = SeededGenerator(seed: 12)
+    /// Eight predictions of four inputs made at once on `threads` threads, each through its own fused pass (each
+    /// traces the model), and the same predictions made one by one afterwards in eval mode.
+    static func predictConcurrently(_ model: ResNet, seed: UInt64) throws -> (concurrent: [[Float]], alone: [[Float]]) {
+        var g = SeededGenerator(seed: seed)
         let inputs = try (0..<4).map { _ in try Tensor.randomNormal([2, 3, 32, 32], generator: &g) }
-        // Fresh weights: the first calls on both threads race to fill the layout caches and the batch-norm folding.
         let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 8)
         results.initialize(repeating: [])
         defer { results.deallocate() }
@@ -22,10 +21,19 @@ import Testing
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             shared[i] = (try? sharedModel.predictProbabilities(inputs[i % 4]).scalars) ?? []
         }
-        for i in 0..<8 {
-            let alone = try model.predictProbabilities(inputs[i % 4]).scalars
-            #expect(results[i] == alone, "prediction \(i) made concurrently differs from one made alone")
-        }
+        let concurrent = Array(results)
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.setTraining(wasTraining) }
+        return (concurrent, try (0..<8).map { try model.predictProbabilities(inputs[$0 % 4]).scalars })
+    }
+
+    @Test func twoThreadsPredictingWithOneModelGetTheSameResultsAsOne() throws {
+        let model = try ResNet(depth: .r18, variant: .v1, classes: 3, baseWidth: 8, initializer: WeightInitializer(seed: 11))
+        model.eval()
+        // Fresh weights: the first calls on both threads race to fill the layout caches and the batch-norm folding.
+        let (concurrent, alone) = try Self.predictConcurrently(model, seed: 12)
+        #expect(concurrent == alone, "predictions made concurrently differ from those made alone")
     }
 
     @Test func predictingWithAModelInTrainingModeNeverWritesToIt() throws {
@@ -33,23 +41,10 @@ import Testing
         model.train()
         let state = { model.stateDict.map(\.tensor.scalars) }
         let before = state()
-        var g = SeededGenerator(seed: 14)
-        let inputs = try (0..<4).map { _ in try Tensor.randomNormal([2, 3, 32, 32], generator: &g) }
-        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 8)
-        results.initialize(repeating: [])
-        defer { results.deallocate() }
-        nonisolated(unsafe) let (shared, sharedModel) = (results, model)
-        // Each call makes its own fused pass and traces the model, all at once: none may switch the model's mode.
-        DispatchQueue.concurrentPerform(iterations: 8) { i in
-            shared[i] = (try? sharedModel.predictProbabilities(inputs[i % 4]).scalars) ?? []
-        }
+        let (concurrent, alone) = try Self.predictConcurrently(model, seed: 14)
         #expect(model.isTraining, "predicting left the model in training mode")
         #expect(state() == before, "predicting wrote no running statistic or counter")
-        model.eval()
-        for i in 0..<8 {
-            let alone = try model.predictProbabilities(inputs[i % 4]).scalars
-            #expect(results[i] == alone, "prediction \(i) made concurrently with a training-mode model differs from one in eval mode")
-        }
+        #expect(concurrent == alone, "predictions made concurrently with a training-mode model differ from those in eval mode")
     }
 
     @Test func theDeviceThreadCountHoldsOnEveryThread() throws {
