@@ -53,13 +53,15 @@ import Testing
         var g = SeededGenerator(seed: 3)
         let x = try Tensor.randomNormal([1, 16, 8, 8], generator: &g), w = try Tensor.randomNormal([16, 16, 3, 3], generator: &g)
         nonisolated(unsafe) var seen: Int32 = 0
+        let done = DispatchSemaphore(value: 0)  // orders the thread's write before the read below (ThreadSanitizer)
         let thread = Thread {
             omp_set_num_threads(other)  // a thread whose own OpenMP setting differs, as any new thread's may
             _ = try? withoutGradients { try x.conv2d(weight: w, padding: 1).scalars }
             seen = omp_get_max_threads()
+            done.signal()
         }
         thread.start()
-        while !thread.isFinished { usleep(1000) }
+        done.wait()
         #expect(Int(seen) == wanted, "an execution on another thread ran with \(seen) threads, not the device's \(wanted)")
     }
 
