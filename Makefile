@@ -20,10 +20,10 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-# ThreadSanitizer over the suites that run work on several threads at once (concurrent predictions and traces,
+# ThreadSanitizer over the suites that run work on several threads at once (concurrent predictions and traces, training
 # scoped devices, the serving queue, the prefetching loader), in a build folder of its own (.build-tsan; its first
 # build takes about 7 minutes on 2 cores). Exits non-zero on any report.
-TSAN_SUITES ?= ConcurrencyTests|InferenceSessionTests|InferenceFusionTests|PredictionServerTests|LoaderTests
+TSAN_SUITES ?= ConcurrencyTests|InferenceSessionTests|InferenceFusionTests|PredictionServerTests|LoaderTests|TrainerTests|TrainingRunTests|FineTuningTests|RunFolderTests
 tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
 
