@@ -20,8 +20,8 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-# ThreadSanitizer over the suites that run work on several threads at once (concurrent predictions and traces, training
-# scoped devices, the serving queue, the prefetching loader), in a build folder of its own (.build-tsan; its first
+# ThreadSanitizer over the suites that run work on several threads at once (concurrent predictions and traces,
+# scoped devices, the serving queue, the prefetching loader, training runs), in a build folder of its own (.build-tsan; its first
 # build takes about 7 minutes on 2 cores). Exits non-zero on any report.
 TSAN_SUITES ?= ConcurrencyTests|InferenceSessionTests|InferenceFusionTests|PredictionServerTests|LoaderTests|TrainerTests|TrainingRunTests|FineTuningTests|RunFolderTests
 tsan: deps
