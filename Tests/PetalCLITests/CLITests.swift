@@ -32,11 +32,15 @@ enum CLI {
         try p.run()
         // Read both pipes while the process runs, so a chatty child cannot block on a full pipe.
         nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        let read = DispatchSemaphore(value: 0)  // orders the reader's write before the read below (ThreadSanitizer)
+        let reader = Thread {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            read.signal()
+        }
         reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
+        read.wait()
         return Invocation(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
