@@ -71,12 +71,13 @@ enum ReportInputs {
             var shown: [Shown] = []
             for (i, s) in chosen.enumerated() {
                 guard let x = try? ImageInput.tensor(from: full(s.path), config: config) else { continue }
-                let p = try model.predictProbabilities(x).scalars
+                // Grad-CAM's forward pass gives the probabilities too: one pass per photo, not two.
+                let cam = try GradCAM.explain(model, image: x)
+                let p = cam.probabilities
                 let best = p.indices.max { p[$0] < p[$1] }!
                 let picture = try InputPicture.image(of: x)
                 let thumbnail = "prediction-\(i).png", heat = "gradcam-\(i).png"
                 try picture.write(to: folder.file(thumbnail), format: .png)
-                let cam = try GradCAM.explain(model, image: x)
                 try GradCAM.overlay(cam.heatmap, on: picture.toFloat()).write(to: folder.file(heat), format: .png)
                 shown.append(Shown(path: s.path, truth: names[s.label], predicted: names[best], probability: Double(p[best]),
                                    thumbnail: thumbnail, gradCAM: heat))
