@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test tsan fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
+.PHONY: deps build test check-consumer tsan fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -17,8 +17,12 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps
+test: deps check-consumer
 	$(SWIFT) test
+
+# A throwaway package that depends on the Petal product alone (`traits: []`) resolves no server packages, builds and runs.
+check-consumer: deps
+	BUILD=1 bash Scripts/check/consumer.sh
 
 # ThreadSanitizer over the suites that run work on several threads at once (concurrent predictions and traces,
 # scoped devices, the serving queue, the prefetching loader, training runs), in a build folder of its own (.build-tsan; its first

@@ -28,7 +28,10 @@ let package = Package(
     // only with this trait (`make bench` turns it on), so the libraries people build on carry no benchmark code.
     traits: [
         .trait(name: "KernelProbes", description: "Compile PetalTensor's kernel probes for petal-bench's convolution tables."),
-        .default(enabledTraits: []),
+        // `petal serve` and its HTTP stack (SwiftNIO, Hummingbird, swift-crypto …). On by default, so this package builds the
+        // whole tool; a package that only uses the libraries depends on Petal with `traits: []` and resolves none of it.
+        .trait(name: "Serve", description: "Build PetalServe and `petal serve` with their HTTP dependencies."),
+        .default(enabledTraits: ["Serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,9 +63,9 @@ let package = Package(
         .target(name: "PetalONNX", dependencies: ["PetalNN", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // The same for TensorBoard's event schema.
         .target(name: "PetalTensorBoard", dependencies: ["PetalImage", "PetalTrain", "PetalFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "PetalServe", dependencies: ["PetalNN", "PetalData", "PetalImage", "PetalRun", .product(name: "Hummingbird", package: "hummingbird"),
-                                                  .product(name: "MultipartKit", package: "multipart-kit"),
-                                                  .product(name: "Prometheus", package: "swift-prometheus"),
+        .target(name: "PetalServe", dependencies: ["PetalNN", "PetalData", "PetalImage", "PetalRun", .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Serve"])),
+                                                  .product(name: "MultipartKit", package: "multipart-kit", condition: .when(traits: ["Serve"])),
+                                                  .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Serve"])),
                                                   .product(name: "Logging", package: "swift-log")]),
         .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
         .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun", "PetalONNX", "PetalTensorBoard"]),

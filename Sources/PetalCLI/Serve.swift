@@ -1,3 +1,4 @@
+#if Serve
 import ArgumentParser
 import Foundation
 import Petal
@@ -67,3 +68,18 @@ struct Serve: ParsableCommand {
         }
     }
 }
+#else
+import ArgumentParser
+
+/// `petal serve` in a build without the Serve trait: says how to get it instead of being an unknown subcommand.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a checkpoint's predictions over HTTP (not in this build: it was built without the Serve trait).")
+
+    @Argument(parsing: .allUnrecognized) var ignored: [String] = []
+
+    func run() throws {
+        throw ValidationFailure("petal serve: this petal was built without the Serve trait; build it with `swift build --traits Serve` (the default in Petal's own checkout)")
+    }
+}
+#endif

@@ -1,3 +1,4 @@
+#if Serve
 // Requests that arrive together share one forward pass: when other requests are in the server, a request waits up to
 // `maxWait` for more (or until `maxBatch` are waiting); a lone request goes at once. The batch runs on one compute
 // thread and each request gets its own row back. While a batch computes, new requests gather for the next one, so
@@ -113,3 +114,4 @@ actor BatchingPredictor {
         if pending.count >= maxBatch { startBatch() } else if !pending.isEmpty && timer == nil { startBatch() }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Serve
 // One long-lived thread for a server's forward passes. A dispatch queue would run them on whichever worker thread it
 // picks, and GNU OpenMP keeps a thread team per calling thread: each new caller would build a new team and oneDNN
 // new per-thread state. (Measured: batches of 8 took 61 ms from a dispatch queue.)
@@ -36,3 +37,4 @@ final class ComputeThread: @unchecked Sendable {
         }
     }
 }
+#endif

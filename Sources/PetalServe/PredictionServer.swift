@@ -1,3 +1,4 @@
+#if Serve
 // `petal serve`: a trained model behind HTTP on Hummingbird. POST /predict takes one image (raw body or multipart form)
 // and answers its label and class probabilities as JSON; GET /health says the model is loaded; GET /metrics gives
 // Prometheus counters and histograms (requests by status, latency, batch sizes). Images are prepared exactly as
@@ -114,3 +115,4 @@ public final class PredictionServer: Sendable {
         return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Serve
 // The image bytes of a prediction request: the body itself (image/jpeg, image/png, application/octet-stream), or the
 // first file part of a multipart/form-data upload (the form field `image`, else the first part). The size limit is
 // checked against Content-Length before anything is read, and again while reading.
@@ -61,3 +62,4 @@ enum RequestImage {
         return part.bytes
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Serve
 // What a bad request gets: an HTTP status and one line saying what was wrong, sent as JSON.
 import Foundation
 import PetalData
@@ -32,3 +33,4 @@ public struct ServeError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Serve
 // The server's Prometheus metrics (swift-prometheus): requests by status, request latency, errors, batch sizes and
 // forward-pass times. Every metric is always made with the same help text (the registry requires it).
 import Prometheus
@@ -34,3 +35,4 @@ final class ServerMetrics: Sendable {
     /// The Prometheus text exposition.
     func exposition() -> [UInt8] { registry.emitToBuffer() }
 }
+#endif

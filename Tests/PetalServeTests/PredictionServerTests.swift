@@ -1,3 +1,4 @@
+#if Serve
 // `petal serve` on a loopback port: answers equal `petal predict`'s, bad requests get a clear 4xx, 16 concurrent
 // requests share fewer forward passes, and /health and /metrics answer.
 import Foundation
@@ -143,3 +144,4 @@ func send(_ url: URL, method: String = "POST", contentType: String? = nil, body:
         }
     }
 }
+#endif
