@@ -165,10 +165,13 @@ final class Primitive: @unchecked Sendable {
     /// Whether it runs on the calling thread alone (see ``singleThreadBytes``).
     let singleThreaded: Bool
 
+    /// Bytes of scratch space each execution borrows (0 when none).
+    var scratchpadByteCount: Int { scratchpad?.bytes ?? 0 }
+
     /// Creates the primitive for an initialised op descriptor (`desc` points at a dnnl_*_desc_t).
     convenience init(opDesc: UnsafeRawPointer, hint: Primitive? = nil, attr: dnnl_primitive_attr_t? = nil,
          device: Device = .current, name: String) throws {
-        let (pd, small) = try Primitive.describe {
+        let (pd, small) = try Primitive.describe(for: device) {
             var p: dnnl_primitive_desc_t?
             try withUserScratchpad(attr) { attr in
                 try dnnlCheck(dnnl_primitive_desc_create(&p, opDesc, attr, device.engine, hint?.pd), "\(name) primitive_desc_create")
@@ -178,9 +181,14 @@ final class Primitive: @unchecked Sendable {
         try self.init(pd: pd, name: name, singleThreaded: small)
     }
 
-    /// The descriptor `create` makes, made again for one thread when the primitive moves at most ``singleThreadBytes``
-    /// (kernels split their work when the descriptor is made), and whether it was.
-    static func describe(_ create: () throws -> dnnl_primitive_desc_t) throws -> (pd: dnnl_primitive_desc_t, singleThreaded: Bool) {
+    /// The descriptor `create` makes for `device`'s thread count, made again for one thread when the primitive moves at
+    /// most ``singleThreadBytes`` (kernels split their work when the descriptor is made), and whether it was.
+    ///
+    /// oneDNN books per-thread scratch space for the calling thread's OpenMP count and must never run a primitive with
+    /// more threads than that; OpenMP's count is per thread and may be another device's, so the device's is set first
+    /// (without it, a batch norm made on a thread that last ran one-thread work ran two threads on one thread's space).
+    static func describe(for device: Device, _ create: () throws -> dnnl_primitive_desc_t) throws -> (pd: dnnl_primitive_desc_t, singleThreaded: Bool) {
+        device.applyThreadCount()
         let pd = try create()
         guard bytesMoved(pd) <= singleThreadBytes else { return (pd, false) }
         dnnl_primitive_desc_destroy(pd)
@@ -322,7 +330,7 @@ func reorder(_ src: Memory, into dst: Memory, device: Device = .current) {
     let key = PrimitiveKey("reorder", src.desc, dst.desc)
     let prim = try! device.cache.primitive(key) {
         var s = src.desc.raw, d = dst.desc.raw
-        let (pd, small) = try Primitive.describe {
+        let (pd, small) = try Primitive.describe(for: device) {
             var pd: dnnl_primitive_desc_t?
             try withUserScratchpad(nil) { attr in try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &s, device.engine, &d, device.engine, attr),
                           "reorder \(src.desc.dims) \(src.desc.formatName) → \(dst.desc.formatName)") }

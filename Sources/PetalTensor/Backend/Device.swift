@@ -82,7 +82,8 @@ public final class Device: @unchecked Sendable {
         BufferPool.shared.removeAll()
     }
 
-    /// Makes the calling thread's OpenMP team size the device's. Call under `executionLock`, before an execution.
+    /// Makes the calling thread's OpenMP team size the device's: before every execution (under `executionLock`) and
+    /// before a primitive is made (oneDNN sizes its per-thread scratch space for the count then; see `Primitive.describe`).
     func applyThreadCount() {
         let wanted = Int32(threadCount.load(ordering: .relaxed))
         if omp_get_max_threads() != wanted { omp_set_num_threads(wanted) }
