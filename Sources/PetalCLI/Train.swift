@@ -99,8 +99,8 @@ struct Train: ParsableCommand {
                                                          monitor: monitor, mode: mode, earlyStopping: earlyStopping)
                 configuration.threads = Device.default.threads
                 configuration.freezeEpochs = freezeEpochs
-                (configuration.labelSmoothing, configuration.balancedClassWeights) = (labelSmoothing == 0 ? nil : labelSmoothing, classWeights == .auto ? true : nil)
-                configuration.testTimeAugmentation = tta ? true : nil
+                (configuration.labelSmoothing, configuration.balancedClassWeights) = (labelSmoothing == 0 ? nil : labelSmoothing, classWeights == .auto)
+                configuration.testTimeAugmentation = tta
                 if noTensorboard && (tensorboard != nil || tensorboardHistograms) {
                     throw ValidationFailure("--no-tensorboard cannot be combined with --tensorboard or --tensorboard-histograms")
                 }

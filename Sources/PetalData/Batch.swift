@@ -32,3 +32,24 @@ public protocol BatchSource: AnyObject {
     /// The batches of epoch `epoch` (0-based); shuffling and augmentation depend on the epoch and the seed only.
     func batches(epoch: Int) throws -> AnyIterator<Batch>
 }
+
+/// A batch source whose epochs a data-parallel run can split between ranks, and whose labels a run can count.
+public protocol ShardableBatchSource: BatchSource {
+    /// Samples in one epoch, before batching.
+    var sampleCount: Int { get }
+    /// Samples per batch (the global batch of a data-parallel run).
+    var batchSize: Int { get }
+    /// Whether a last, partial batch is left out.
+    var dropsLast: Bool { get }
+    /// Samples of each class, in label order.
+    var classCounts: [Int] { get }
+    /// This source for rank `rank` of `ranks`: the same batches, each cut to the rank's part.
+    func shard(rank: Int, of ranks: Int) throws -> any BatchSource
+}
+
+extension DataLoader: ShardableBatchSource {
+    public var sampleCount: Int { samples.count }
+    public var batchSize: Int { config.batchSize }
+    public func shard(rank: Int, of ranks: Int) throws -> any BatchSource { try sharded(rank: rank, of: ranks) }
+}
+

@@ -104,7 +104,7 @@ public final class ResNet: Module {
     }
 
     /// Logits [N, classes] for images [N, inputChannels, H, W] (any H, W ≥ 32).
-    public override func forward(_ x: Tensor) throws -> Tensor { try fc(avgpool(features(x))) }
+    public override func forward(_ x: Tensor) throws -> Tensor { try logits(fromFeatures: features(x)) }
 
     /// The last stage's activations, which global pooling reads ([N, channels, H/32, W/32]): what Grad-CAM weighs.
     public func features(_ x: Tensor) throws -> Tensor {

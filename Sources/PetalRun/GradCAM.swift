@@ -1,5 +1,5 @@
 // Grad-CAM (Selvaraju et al. 2017, "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
-// Localization"): where a ResNet looked for a class. The last stage's activations A (the map global pooling reads)
+// Localization"): where a network looked for a class. The last feature map A (for a ResNet, the map global pooling reads)
 // are weighted per channel by the mean gradient of the class's logit, summed over channels and clamped at zero; the
 // coarse map is scaled to [0, 1] and resized to the image. Computed with Petal's own autodiff, in eval mode.
 import Foundation
@@ -7,7 +7,7 @@ import PetalImage
 import PetalNN
 import PetalTensor
 
-/// Grad-CAM heatmaps of a ResNet's predictions.
+/// Grad-CAM heatmaps of an image classifier's predictions.
 public enum GradCAM {
     /// What Grad-CAM found for one image.
     public struct Result {
@@ -22,14 +22,14 @@ public enum GradCAM {
     /// The heatmap of `model` for the image `x` ([1, channels, H, W], prepared as for prediction).
     /// - Parameter classIndex: the class to explain; the predicted one by default.
     /// - Throws: for an input the model rejects, or a class index out of range.
-    public static func explain(_ model: ResNet, image x: Tensor, classIndex: Int? = nil) throws -> Result {
+    public static func explain(_ model: any ImageClassifier, image x: Tensor, classIndex: Int? = nil) throws -> Result {
         guard x.rank == 4, x.shape[0] == 1 else {
             throw RunError.invalidSetting("image", reason: "Grad-CAM explains one image [1, C, H, W], got \(x.shape)")
         }
         defer { model.zeroGrad() }
         // The activations become a leaf, so that backward stops there and leaves their gradient.
         let activations = try model.evaluating { try model.features(x) }.detached().requiringGradient()
-        let logits = try model.evaluating { try model.fc(model.avgpool(activations)) }
+        let logits = try model.evaluating { try model.logits(fromFeatures: activations) }
         let probabilities = try withoutGradients { try logits.softmax() }.scalars
         let k = classIndex ?? probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
         guard probabilities.indices.contains(k) else {

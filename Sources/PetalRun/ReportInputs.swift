@@ -25,7 +25,8 @@ enum ReportInputs {
     /// Writes the grids, `predictions.json` (with thumbnails and Grad-CAM overlays) and `top-losses.json` (the
     /// validation images the model got most confidently wrong, from `evaluation`); each part that fails is reported
     /// through `log` and skipped.
-    static func write(folder: RunFolder, prepared: PreparedData, model: ResNet, evaluation: Evaluation, log: (String) -> Void) {
+    /// Grad-CAM overlays need an ``ImageClassifier``; the predictions of another model are shown without them.
+    static func write(folder: RunFolder, prepared: PreparedData, model: Module, evaluation: Evaluation, log: (String) -> Void) {
         func attempt(_ what: String, _ body: () throws -> Void) {
             do { try body() } catch { log("warning: the report's \(what) was left out: \(error.localizedDescription)") }
         }
@@ -72,13 +73,17 @@ enum ReportInputs {
             for (i, s) in chosen.enumerated() {
                 guard let x = try? ImageInput.tensor(from: full(s.path), config: config) else { continue }
                 // Grad-CAM's forward pass gives the probabilities too: one pass per photo, not two.
-                let cam = try GradCAM.explain(model, image: x)
-                let p = cam.probabilities
+                let cam = try (model as? ImageClassifier).map { try GradCAM.explain($0, image: x) }
+                let p = try cam?.probabilities ?? model.inferring { try model(x).softmax() }.scalars
                 let best = p.indices.max { p[$0] < p[$1] }!
                 let picture = try InputPicture.image(of: x)
-                let thumbnail = "prediction-\(i).png", heat = "gradcam-\(i).png"
+                let thumbnail = "prediction-\(i).png"
                 try picture.write(to: folder.file(thumbnail), format: .png)
-                try GradCAM.overlay(cam.heatmap, on: picture.toFloat()).write(to: folder.file(heat), format: .png)
+                var heat: String?
+                if let cam {
+                    heat = "gradcam-\(i).png"
+                    try GradCAM.overlay(cam.heatmap, on: picture.toFloat()).write(to: folder.file(heat!), format: .png)
+                }
                 shown.append(Shown(path: s.path, truth: names[s.label], predicted: names[best], probability: Double(p[best]),
                                    thumbnail: thumbnail, gradCAM: heat))
             }

@@ -34,7 +34,7 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public static let maximumWidth = 512
 
     /// A fresh model with these settings and seeded initial weights; its compute settings are its own.
-    public func makeModel(classes: Int, seed: UInt64) throws -> ResNet {
+    public func makeResNet(classes: Int, seed: UInt64) throws -> ResNet {
         let model = try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: WeightInitializer(seed: seed))
         model.setConvolutionPrecision(precision)
         model.setConvolutionAlgorithm(convolution)
@@ -202,16 +202,16 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// batch-norm statistics included (fastai's `fine_tune` freeze); then everything learns. 0 by default.
     public var freezeEpochs = 0
     /// In a distributed run, normalise each batch-norm layer with the statistics of the whole global batch
-    /// (PyTorch's SyncBatchNorm) instead of each rank's part (DDP's default); nil or false for per-rank statistics.
-    public var synchronizedBatchNorm: Bool?
+    /// (PyTorch's SyncBatchNorm) instead of each rank's part (DDP's default); false (the default) for per-rank statistics.
+    public var synchronizedBatchNorm = false
     /// Label smoothing ε of the cross-entropy ((1 − ε)·one-hot + ε / classes); nil or 0 for none.
     public var labelSmoothing: Float?
     /// Weight each class's images by the inverse of its share of the training images (scikit-learn's "balanced"),
-    /// for unbalanced folders; nil or false for equal weights.
-    public var balancedClassWeights: Bool?
+    /// for unbalanced folders; false (the default) for equal weights.
+    public var balancedClassWeights = false
     /// Evaluate the best checkpoint with test-time augmentation: each image's probabilities averaged with its
-    /// mirror image's; nil or false for none.
-    public var testTimeAugmentation: Bool?
+    /// mirror image's; false (the default) for none.
+    public var testTimeAugmentation = false
     /// TensorBoard logging; nil for the defaults (event files in the run folder's `tensorboard/`).
     public var tensorBoard: TensorBoardSettings?
     /// Compute threads of the run: it computes on a `Device` of its own with this many threads (the process's devices
@@ -220,11 +220,44 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var threads: Int?
     /// The Petal version that wrote the configuration.
     public var petalVersion: String
+    /// The network when the run was given a ``ModelFactory`` of its own (its ``ModelFactory/modelDescription``); nil
+    /// when the run trains ``model``. A run with a model of its own resumes only with that factory.
+    public var customModel: String?
+    /// The data when the run was given a ``RunData`` of its own (its ``RunData/description``); nil when the run reads
+    /// the class folders of ``dataDirectory``. Such a run resumes only with the same data.
+    public var customData: String?
 
     private enum CodingKeys: String, CodingKey {
         case dataPath = "dataDirectory", pretrainedPath = "pretrained"
         case data, model, optimizer, schedule, recipe, epochs, monitor, mode, earlyStoppingPatience, freezeEpochs, synchronizedBatchNorm
-        case labelSmoothing, balancedClassWeights, testTimeAugmentation, tensorBoard, threads, petalVersion
+        case labelSmoothing, balancedClassWeights, testTimeAugmentation, tensorBoard, threads, petalVersion, customModel, customData
+    }
+
+    /// Reads a `config.json`, also one written by an older Petal: settings it did not have take their defaults, and
+    /// the on/off settings it wrote as absent or null read as off.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataPath = try c.decode(String.self, forKey: .dataPath)
+        pretrainedPath = try c.decodeIfPresent(String.self, forKey: .pretrainedPath)
+        data = try c.decode(DataConfig.self, forKey: .data)
+        model = try c.decode(ModelSettings.self, forKey: .model)
+        optimizer = try c.decode(OptimizerSettings.self, forKey: .optimizer)
+        schedule = try c.decode(SchedulePolicy.self, forKey: .schedule)
+        recipe = try c.decodeIfPresent(Recipe.self, forKey: .recipe)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        monitor = try c.decode(String.self, forKey: .monitor)
+        mode = try c.decodeIfPresent(MonitorMode.self, forKey: .mode)
+        earlyStoppingPatience = try c.decodeIfPresent(Int.self, forKey: .earlyStoppingPatience)
+        freezeEpochs = try c.decodeIfPresent(Int.self, forKey: .freezeEpochs) ?? 0
+        synchronizedBatchNorm = try c.decodeIfPresent(Bool.self, forKey: .synchronizedBatchNorm) ?? false
+        labelSmoothing = try c.decodeIfPresent(Float.self, forKey: .labelSmoothing)
+        balancedClassWeights = try c.decodeIfPresent(Bool.self, forKey: .balancedClassWeights) ?? false
+        testTimeAugmentation = try c.decodeIfPresent(Bool.self, forKey: .testTimeAugmentation) ?? false
+        tensorBoard = try c.decodeIfPresent(TensorBoardSettings.self, forKey: .tensorBoard)
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads)
+        petalVersion = try c.decodeIfPresent(String.self, forKey: .petalVersion) ?? "unknown"
+        customModel = try c.decodeIfPresent(String.self, forKey: .customModel)
+        customData = try c.decodeIfPresent(String.self, forKey: .customData)
     }
 
     /// - Parameters:
@@ -246,10 +279,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         petalVersion = PetalVersion.current
     }
 
-    /// A fresh model for `classes` classes: seeded initial weights, or the ``pretrained`` ones (with a new classifier
-    /// when the number of classes differs, which `log` is told).
-    public func makeModel(classes: Int, log: (String) -> Void = { _ in }) throws -> ResNet {
-        let model = try self.model.makeModel(classes: classes, seed: data.seed)
+    /// A fresh model for `classes` classes from `factory` (the configured ``model`` by default): seeded initial weights,
+    /// or the ``pretrained`` ones (with a new classifier when the number of classes differs, which `log` is told).
+    public func makeModel(classes: Int, factory: (any ModelFactory)? = nil, log: (String) -> Void = { _ in }) throws -> Module {
+        let model = try (factory ?? self.model).makeModel(classes: classes, seed: data.seed)
         if let pretrained {
             let fresh = try PretrainedWeights.load(try PretrainedWeights.read(pretrained), into: model, source: pretrained.path)
             log("Starting from the weights in \(pretrained.path)" + (fresh.isEmpty ? "" : "; the classifier (\(fresh.joined(separator: ", "))) is new, for \(classes) classes"))
@@ -260,7 +293,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// The training loss: cross-entropy with the configuration's label smoothing and, when balanced, class weights
     /// from `classCounts` (training images per class).
     public func loss(classCounts: [Int]) -> Loss {
-        let weights = balancedClassWeights == true ? ScanReport.balancedClassWeights(counts: classCounts) : nil
+        let weights = balancedClassWeights ? ScanReport.balancedClassWeights(counts: classCounts) : nil
         return .categoricalCrossEntropy(classWeights: weights, labelSmoothing: labelSmoothing ?? 0)
     }
 

@@ -35,8 +35,8 @@ public struct RunReport {
         var pairs: [(String, String)] = []
         if let config {
             let (m, o) = (config.model, config.optimizer)
-            pairs += [("Data", config.dataDirectory.path),
-                      ("Model", "resnet\(m.depth.rawValue) (\(m.variant.rawValue), width \(m.width), \(m.precision.rawValue), \(m.convolution.rawValue) convolutions)"),
+            pairs += [("Data", config.customData ?? config.dataDirectory.path),
+                      ("Model", config.customModel ?? m.modelDescription),
                       ("Recipe", config.recipeDescription),
                       ("Optimizer", "\(o.kind.rawValue), lr \(o.learningRate), momentum \(o.momentum), weight decay \(o.weightDecay), clip norm \(o.clipNorm), schedule \(config.schedule.description)"),
                       ("Epochs", String(config.epochs)), ("Best checkpoint by", config.monitor),

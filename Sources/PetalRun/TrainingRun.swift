@@ -1,5 +1,5 @@
 // One training run from data to report, as `petal train` runs it: prepare and check the data, build the model and
-// optimizer from the configuration, train with the run's callbacks (schedule, progress, checkpoints, early
+// optimizer (from the configuration, or from factories and batches a library user passes), train with the run's callbacks (schedule, progress, checkpoints, early
 // stopping), then evaluate the best checkpoint on the validation split and write the report. A resumed run reads
 // everything from its folder, so it continues with the settings it began with and ends as an uninterrupted run.
 import Foundation
@@ -31,20 +31,40 @@ public final class TrainingRun {
     public let folder: RunFolder
     /// Whether the run continues one already in the folder.
     public let isResumed: Bool
+    /// Builds the network: the configuration's ``RunConfiguration/model`` unless the run was given a factory.
+    public let modelFactory: any ModelFactory
+    /// Builds the optimizer: the configuration's ``RunConfiguration/optimizer`` unless the run was given a factory.
+    public let optimizerFactory: any OptimizerFactory
+    /// The batches the run was given; nil when it prepares them from the class folders of the configuration.
+    public let data: RunData?
 
     /// A new run into `folder` (see ``RunFolder/create(at:overwrite:)``); the configuration is checked at once.
-    public init(configuration: RunConfiguration, folder: RunFolder) throws {
+    /// - Parameters:
+    ///   - model: builds the network instead of the configuration's ``RunConfiguration/model`` (any ``Module`` mapping
+    ///     images to logits; an ``ImageClassifier`` also gets `freezeEpochs` and Grad-CAM pictures in the report).
+    ///   - optimizer: builds the optimizer instead of the configuration's ``RunConfiguration/optimizer``; the schedule
+    ///     still starts from its learning rate.
+    ///   - data: batches to train and validate on instead of the class folders of
+    ///     ``RunConfiguration/dataDirectory`` (the report then has no photos).
+    public init(configuration: RunConfiguration, folder: RunFolder, model: (any ModelFactory)? = nil, optimizer: (any OptimizerFactory)? = nil,
+                data: RunData? = nil) throws {
+        var configuration = configuration
+        (configuration.customModel, configuration.customData) = (model?.modelDescription, data?.description)
         try configuration.validate()
         guard !folder.holdsRun else {
             throw RunError.folder(path: folder.url.path, reason: "already holds a run; resume it or create the folder with overwrite")
         }
         (self.configuration, self.folder, isResumed) = (configuration, folder, false)
+        (modelFactory, optimizerFactory, self.data) = (model ?? configuration.model, optimizer ?? configuration.optimizer, data)
     }
 
     /// Continues the run in `folder` with the settings it began with.
     /// - Parameter dataDirectory: where the data set is now, when it moved since the run began.
     /// - Parameter threads: compute threads, when the run should use another count than it began with.
-    public init(resuming folder: RunFolder, dataDirectory: URL? = nil, threads: Int? = nil) throws {
+    /// - Parameter model, optimizer, data: what the run was given when it began (a run that trained a model or data
+    ///   of its own resumes only with them).
+    public init(resuming folder: RunFolder, dataDirectory: URL? = nil, threads: Int? = nil, model: (any ModelFactory)? = nil,
+                optimizer: (any OptimizerFactory)? = nil, data: RunData? = nil) throws {
         guard folder.holdsRun else {
             throw RunError.cannotResume(path: folder.url.path, reason: "it holds no run (\(RunFiles.configuration) is missing)")
         }
@@ -55,10 +75,26 @@ public final class TrainingRun {
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if let threads { configuration.threads = threads }
         try configuration.validate()
-        guard folder.contains(RunFiles.split) else {
-            throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.split) is missing, so the run's training/validation split is lost; start a new run")
+        switch (configuration.customModel, model) {
+        case (let custom?, nil):
+            throw RunError.cannotResume(path: folder.url.path, reason: "it trained a model of its own (\(custom)); resume it with that model's factory")
+        case (nil, let given?):
+            throw RunError.cannotResume(path: folder.url.path, reason: "it trained the configured \(configuration.model.modelDescription), not \(given.modelDescription)")
+        default: break
+        }
+        switch (configuration.customData, data) {
+        case (let custom?, nil):
+            throw RunError.cannotResume(path: folder.url.path, reason: "it trained on data of its own (\(custom)); resume it with the same data")
+        case (nil, .some):
+            throw RunError.cannotResume(path: folder.url.path, reason: "it trained on the class folders of \(configuration.dataDirectory.path), not on data of its own")
+        case (nil, nil):
+            guard folder.contains(RunFiles.split) else {
+                throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.split) is missing, so the run's training/validation split is lost; start a new run")
+            }
+        default: break
         }
         (self.configuration, self.folder, isResumed) = (configuration, folder, true)
+        (modelFactory, optimizerFactory, self.data) = (model ?? configuration.model, optimizer ?? configuration.optimizer, data)
     }
 
     /// Runs (or continues) the training, then evaluates the best checkpoint and writes the report.
@@ -91,14 +127,11 @@ public final class TrainingRun {
     private func runOnCurrentDevice(callbacks extra: [Callback], stop: StopSignal?, writeReport: Bool, dataParallel: DataParallel?,
                                     log: @escaping @Sendable (String) -> Void) throws -> RunResult {
         let c = configuration
-        let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data,
-                                                splitFile: isResumed ? folder.file(RunFiles.split) : nil, log: log)
-        let classes = prepared.train.classNames
-        guard classes.count >= 2 else {
-            throw RunError.data("\(c.dataDirectory.path) has one class (\(classes.joined())): a classifier needs at least two class folders")
-        }
-        let model = try c.makeModel(classes: classes.count, log: log)  // a resumed run then loads its own state over it
-        let optimizer = try c.optimizer.makeOptimizer(for: model)
+        let data = try self.data ?? RunData(DataPipeline.prepare(root: c.dataDirectory, config: c.data,
+                                                                   splitFile: isResumed ? folder.file(RunFiles.split) : nil, log: log))
+        let classes = data.classNames
+        let model = try c.makeModel(classes: classes.count, factory: modelFactory, log: log)  // a resumed run then loads its own state over it
+        let optimizer = try optimizerFactory.makeOptimizer(for: model, learningRate: nil)
 
         var progress = RunProgress()
         if isResumed {
@@ -117,26 +150,30 @@ public final class TrainingRun {
             try HistoryFile.write(progress.history, to: folder.file(RunFiles.history))
             log("Resuming \(folder.url.path) at epoch \(progress.completedEpochs + 1) of \(c.epochs)")
         } else {
+            // config.json marks a folder as holding a run, so it comes last: a run killed before it leaves a folder
+            // that a new run reuses, never one that can neither resume (no split) nor start again.
+            if let prepared = data.classFolders {
+                try prepared.split.write(to: folder.file(RunFiles.split))
+                try folder.writeJSON(prepared.report, to: RunFiles.scan)
+            }
             try folder.writeJSON(c, to: RunFiles.configuration)
-            try prepared.split.write(to: folder.file(RunFiles.split))
-            try folder.writeJSON(prepared.report, to: RunFiles.scan)
         }
         if let dataParallel {
             // The other ranks get everything from here: settings, split and the whole training state.
-            _ = try dataParallel.communicator.broadcast(WorkerBrief(configuration: c, split: prepared.split) as WorkerBrief?)
+            _ = try dataParallel.communicator.broadcast(WorkerBrief(configuration: c, split: data.classFolders?.split) as WorkerBrief?)
             _ = try dataParallel.communicator.broadcast([UInt8](try TrainingCheckpoint.encoded(model: model, optimizer: optimizer, progress: progress)))
         }
 
         let recorder = RunRecorder(folder: folder, configuration: c, metadata: checkpointMetadata(model, classes: classes), progress: progress)
         var callbacks = extra
-        let tensorBoard = try tensorBoardLogger(prepared, startEpoch: progress.completedEpochs, log: log)
+        let tensorBoard = try tensorBoardLogger(data.classFolders, startEpoch: progress.completedEpochs, log: log)
         if let tensorBoard { callbacks.append(tensorBoard) }
         if let stop { callbacks.append(StopCallback(stop)) }
         callbacks.append(recorder)
         log("Recipe: \(c.recipeDescription) (\(c.optimizer.kind.rawValue) lr \(c.optimizer.learningRate), momentum \(c.optimizer.momentum), weight decay \(c.optimizer.weightDecay), schedule \(c.schedule.description))")
         log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, "
             + (dataParallel.map { "\($0.size) ranks × \(Device.current.threads) threads, global batch \(c.data.batchSize)" } ?? "\(Device.current.threads) threads"))
-        let history = try Self.train(c, prepared, model, optimizer, progress, callbacks, dataParallel)
+        let history = try Self.train(c, data, model, optimizer, progress, callbacks, dataParallel)
         let stopCode = history.stopReason == nil ? nil : stop?.requested
         if stopCode != nil {
             return RunResult(folder: folder.url, history: recorder.progress.history, stopReason: history.stopReason, stopCode: stopCode, evaluation: nil)
@@ -145,15 +182,17 @@ public final class TrainingRun {
         // The report describes the best checkpoint, evaluated again on the validation split.
         var summary: EvaluationSummary?
         if folder.contains(RunFiles.best) {
-            let best = try c.model.makeModel(classes: classes.count, seed: 0)
+            let best = try modelFactory.makeModel(classes: classes.count, seed: 0)
             try best.load(from: folder.file(RunFiles.best))
-            let evaluation = try evaluate(best, on: prepared.validation, flipAveraging: c.testTimeAugmentation == true)
+            let evaluation = try evaluate(best, on: data.validation, flipAveraging: c.testTimeAugmentation)
             summary = EvaluationSummary(evaluation, classes: classes)
             try folder.writeJSON(summary, to: RunFiles.evaluation)
             try tensorBoard?.validationWriter?.image("best_model/confusion_matrix", TensorBoardPictures.confusionMatrix(evaluation.report.matrix),
                                                      step: recorder.progress.bestEpoch ?? 0)
             if writeReport {
-                ReportInputs.write(folder: folder, prepared: prepared, model: best, evaluation: evaluation, log: log)
+                if let prepared = data.classFolders {
+                    ReportInputs.write(folder: folder, prepared: prepared, model: best, evaluation: evaluation, log: log)
+                }
                 try RunReport(folder: folder).write()
                 log("Report: \(folder.file(RunFiles.report).path)")
             }
@@ -161,14 +200,16 @@ public final class TrainingRun {
         return RunResult(folder: folder.url, history: recorder.progress.history, stopReason: history.stopReason, stopCode: nil, evaluation: summary)
     }
 
-    /// The TensorBoard callback of the configuration (nil when turned off), which also logs the first augmented batch.
-    private func tensorBoardLogger(_ prepared: PreparedData, startEpoch: Int, log: (String) -> Void) throws -> TensorBoardLogger? {
+    /// The TensorBoard callback of the configuration (nil when turned off), which also logs the first augmented batch
+    /// of class-folder data.
+    private func tensorBoardLogger(_ prepared: PreparedData?, startEpoch: Int, log: (String) -> Void) throws -> TensorBoardLogger? {
         let settings = configuration.tensorBoard ?? TensorBoardSettings()
         guard settings.enabled else { return nil }
         let directory = settings.directory ?? folder.file(RunFiles.tensorBoard)
         let logger = TensorBoardLogger(directory: directory, histograms: settings.histograms)
-        let train = prepared.train
-        logger.picturesAtStart = [(tag: "training_batch", make: { try TensorBoardPictures.batchGrid(train.batch(epoch: startEpoch, index: 0), doubled: train.doubles) })]
+        if let train = prepared?.train {
+            logger.picturesAtStart = [(tag: "training_batch", make: { try TensorBoardPictures.batchGrid(train.batch(epoch: startEpoch, index: 0), doubled: train.doubles) })]
+        }
         log("TensorBoard: tensorboard --logdir \(directory.path)")
         return logger
     }
@@ -178,54 +219,67 @@ public final class TrainingRun {
     /// run folder (which may live on another machine); the data set must be at the same path as on rank 0.
     /// - Parameters:
     ///   - threads: compute threads of this rank (default: the run's setting).
+    ///   - model, optimizer, data: what rank 0's run was given, when it was given its own (every rank needs the same).
     ///   - log: receives warnings about this rank's data (files that no longer decode).
-    public static func runWorker(_ dataParallel: DataParallel, threads: Int? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public static func runWorker(_ dataParallel: DataParallel, threads: Int? = nil, model: (any ModelFactory)? = nil,
+                                 optimizer: (any OptimizerFactory)? = nil, data: RunData? = nil,
+                                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         guard dataParallel.rank != 0 else {
             throw RunError.invalidSetting("dataParallel", reason: "rank 0 runs a TrainingRun with its folder, not a worker")
         }
         let brief: WorkerBrief = try dataParallel.communicator.broadcast(nil as WorkerBrief?)
         var c = brief.configuration
         if let threads { c.threads = threads }
-        try device(threads: c.threads).withCurrent { try work(c, brief, dataParallel) }
-    }
-
-    private static func work(_ c: RunConfiguration, _ brief: WorkerBrief, _ dataParallel: DataParallel) throws {
-        let prepared = try DataPipeline.prepare(root: c.dataDirectory, config: c.data, split: brief.split, log: { _ in })
-        // The architecture only: rank 0 sends the weights (pretrained ones included, which need not exist here).
-        let model = try c.model.makeModel(classes: prepared.train.classCount, seed: c.data.seed)
-        let optimizer = try c.optimizer.makeOptimizer(for: model)
-        let unit = try dataParallel.communicator.broadcast([UInt8]())
-        let progress = try TrainingCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: model, optimizer: optimizer)
-        _ = try train(c, prepared, model, optimizer, progress, [], dataParallel)
+        if c.customModel != nil && model == nil { throw RunError.invalidSetting("model", reason: "rank 0 trains a model of its own (\(c.customModel!)); pass its factory to every rank") }
+        let workerData: RunData
+        if let data { workerData = data } else if let split = brief.split {
+            workerData = try RunData(DataPipeline.prepare(root: c.dataDirectory, config: c.data, split: split, log: log))
+        } else {
+            throw RunError.invalidSetting("data", reason: "rank 0 trains on data of its own (\(c.customData ?? "")); pass the same data to every rank")
+        }
+        try device(threads: c.threads).withCurrent {
+            // The architecture only: rank 0 sends the weights (pretrained ones included, which need not exist here).
+            let network = try (model ?? c.model).makeModel(classes: workerData.classNames.count, seed: c.data.seed)
+            let optimizer = try (optimizer ?? c.optimizer).makeOptimizer(for: network, learningRate: nil)
+            let unit = try dataParallel.communicator.broadcast([UInt8]())
+            let progress = try TrainingCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: network, optimizer: optimizer)
+            _ = try train(c, workerData, network, optimizer, progress, [], dataParallel)
+        }
     }
 
     /// The training itself, the same on every rank: the schedule, NaN and freezing callbacks, then `extra`.
-    private static func train(_ c: RunConfiguration, _ prepared: PreparedData, _ model: ResNet, _ optimizer: Optimizer, _ progress: RunProgress,
+    private static func train(_ c: RunConfiguration, _ data: RunData, _ model: Module, _ optimizer: Optimizer, _ progress: RunProgress,
                               _ extra: [Callback], _ dataParallel: DataParallel?) throws -> History {
-        let schedule = c.schedule.schedule(base: c.optimizer.learningRate, epochs: c.epochs, stepsPerEpoch: prepared.train.batchesPerEpoch)
+        let schedule = c.schedule.schedule(base: c.optimizer.learningRate, epochs: c.epochs, stepsPerEpoch: data.train.batchesPerEpoch)
         var callbacks: [Callback] = [try LearningRateScheduler(schedule), TerminateOnNaN()]
-        if c.freezeEpochs > 0 { callbacks.append(try FreezeBackbone(epochs: c.freezeEpochs, trainable: [model.fc])) }
-        var train: BatchSource = prepared.train, validation: BatchSource = prepared.validation
+        if c.freezeEpochs > 0 {
+            guard let classifier = model as? ImageClassifier else {
+                throw RunError.invalidSetting("freezeEpochs", reason: "needs a model whose classifier head is known (an ImageClassifier); \(model.layerDescription) is not one")
+            }
+            callbacks.append(try FreezeBackbone(epochs: c.freezeEpochs, trainable: classifier.classifierHead))
+        }
+        var train: BatchSource = data.train, validation: BatchSource = data.validation
         if let dataParallel {
-            if c.synchronizedBatchNorm == true {
+            if c.synchronizedBatchNorm {
                 // Every rank meets the others in every batch-norm layer, so none may sit out a batch with an empty part.
-                let rest = prepared.train.samples.count % c.data.batchSize
-                if !c.data.dropLast && rest > 0 && rest < dataParallel.size {
+                let rest = data.train.sampleCount % data.train.batchSize
+                if !data.train.dropsLast && rest > 0 && rest < dataParallel.size {
                     throw RunError.invalidSetting("batchSize", reason: "leaves a last batch of \(rest) images for \(dataParallel.size) ranks, which synchronised batch norm cannot split; drop the last batch or change the batch size")
                 }
                 model.synchronizeBatchNorm(dataParallel.communicator)
             }
-            train = try prepared.train.sharded(rank: dataParallel.rank, of: dataParallel.size)
-            validation = try prepared.validation.sharded(rank: dataParallel.rank, of: dataParallel.size)
+            train = try data.train.shard(rank: dataParallel.rank, of: dataParallel.size)
+            validation = try data.validation.shard(rank: dataParallel.rank, of: dataParallel.size)
         }
         return try Trainer.fit(model, train: train, validation: validation, epochs: c.epochs, optimizer: optimizer,
-                               loss: c.loss(classCounts: prepared.train.classCounts), callbacks: callbacks + extra,
+                               loss: c.loss(classCounts: data.train.classCounts), callbacks: callbacks + extra,
                                initialEpoch: progress.completedEpochs, dataParallel: dataParallel)
     }
 
     /// What the run's checkpoints record besides weights: architecture, classes and how images are prepared.
-    private func checkpointMetadata(_ model: ResNet, classes: [String]) -> CheckpointMetadata {
-        var meta = CheckpointMetadata(resnet: model, classNames: classes)
+    private func checkpointMetadata(_ model: Module, classes: [String]) -> CheckpointMetadata {
+        var meta = modelFactory.checkpointMetadata(for: model)
+        meta.classNames = classes
         let data = configuration.data
         meta.inputSize = [data.cropHeight, data.cropWidth]
         meta.smallImages = data.smallImages.rawValue
@@ -234,8 +288,8 @@ public final class TrainingRun {
     }
 }
 
-/// What rank 0 of a distributed run sends the other ranks before training.
+/// What rank 0 of a distributed run sends the other ranks before training (the split of class-folder data).
 struct WorkerBrief: Codable {
     let configuration: RunConfiguration
-    let split: DataSplit
+    let split: DataSplit?
 }

@@ -26,6 +26,9 @@ public final class ArrayBatchSource: BatchSource {
             throw TrainingError.invalidSetting("ArrayBatchSource: images \(images.shape) must be [N, C, H, W] with N = \(labels.count) labels")
         }
         guard batchSize >= 1 else { throw TrainingError.invalidSetting("batch size must be at least 1, got \(batchSize)") }
+        if let bad = labels.first(where: { !(0..<classCount).contains($0) }) {
+            throw TrainingError.invalidSetting("ArrayBatchSource: label \(bad) is outside 0..<\(classCount)")
+        }
         (self.images, self.labels, self.classCount, self.batchSize, self.shuffleSeed, self.dropLast) = (images, labels, classCount, batchSize, shuffleSeed, dropLast)
         self.shard = shard
     }
@@ -69,4 +72,11 @@ public final class ArrayBatchSource: BatchSource {
             return try? Batch(images: Tensor(shape: shape, scalars: values), labels: idx.map { labels[$0] }, classCount: classCount)
         }
     }
+}
+
+extension ArrayBatchSource: ShardableBatchSource {
+    public var sampleCount: Int { labels.count }
+    public var dropsLast: Bool { dropLast }
+    public var classCounts: [Int] { labels.reduce(into: [Int](repeating: 0, count: classCount)) { $0[$1] += 1 } }
+    public func shard(rank: Int, of ranks: Int) throws -> any BatchSource { try sharded(rank: rank, of: ranks) }
 }

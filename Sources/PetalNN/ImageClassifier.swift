@@ -1,0 +1,23 @@
+// What a training run, Grad-CAM and fine-tuning need to know about a classification network beyond its `forward`:
+// where its classifier head is, and how its logits split into a spatial feature map and the head that reads it.
+import PetalTensor
+
+/// A network that maps images [N, C, H, W] to logits [N, classes] through a spatial feature map and a classifier head:
+/// `forward(x) == logits(fromFeatures: features(x))`.
+///
+/// Any ``Module`` can be trained by a run; conforming adds what needs the split: freezing the backbone while the head
+/// learns (`freezeEpochs`) and Grad-CAM heatmaps in the report.
+public protocol ImageClassifier: Module {
+    /// The modules that learn while the backbone is frozen (the classifier, e.g. a ResNet's `fc`).
+    var classifierHead: [Module] { get }
+    /// The last spatial feature map the head reads ([N, channels, h, w]): what Grad-CAM weighs.
+    func features(_ x: Tensor) throws -> Tensor
+    /// The logits computed from ``features(_:)``' output.
+    func logits(fromFeatures features: Tensor) throws -> Tensor
+}
+
+extension ResNet: ImageClassifier {
+    public var classifierHead: [Module] { [fc] }
+
+    public func logits(fromFeatures features: Tensor) throws -> Tensor { try fc(avgpool(features)) }
+}

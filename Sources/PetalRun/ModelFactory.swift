@@ -1,0 +1,43 @@
+// What a run builds its network from. The default is the configuration's `ModelSettings` (a ResNet); a library user
+// passes a factory of their own to train any `Module` with the same run folder, resume and report.
+import PetalNN
+
+/// Builds a run's network: once when a run starts or resumes (the saved state is then loaded over it) and again to
+/// evaluate the best checkpoint.
+public protocol ModelFactory {
+    /// A fresh network with `classes` outputs and initial weights drawn from `seed` (the same seed gives the same weights).
+    func makeModel(classes: Int, seed: UInt64) throws -> Module
+    /// How the run folder's configuration and report name the network (e.g. "resnet18 (preact, width 64)").
+    var modelDescription: String { get }
+    /// The checkpoint metadata that describes `model`'s architecture (the run adds classes, input size and preparation).
+    /// The default names the model's type; only ``ModelSettings``' ResNets can be rebuilt from metadata alone, so a
+    /// checkpoint of another model is loaded back with its own factory.
+    func checkpointMetadata(for model: Module) -> CheckpointMetadata
+}
+
+extension ModelFactory {
+    public func checkpointMetadata(for model: Module) -> CheckpointMetadata {
+        var metadata = CheckpointMetadata()
+        metadata.architecture = model.layerDescription
+        return metadata
+    }
+}
+
+extension ModelSettings: ModelFactory {
+    public func makeModel(classes: Int, seed: UInt64) throws -> Module { try makeResNet(classes: classes, seed: seed) }
+
+    public var modelDescription: String { "resnet\(depth.rawValue) (\(variant.rawValue), width \(width), \(precision.rawValue), \(convolution.rawValue) convolutions)" }
+
+    public func checkpointMetadata(for model: Module) -> CheckpointMetadata {
+        guard let resnet = model as? ResNet else { return CheckpointMetadata() }
+        return CheckpointMetadata(resnet: resnet)
+    }
+}
+
+/// What a run builds its optimizer from; the default is the configuration's ``OptimizerSettings``.
+public protocol OptimizerFactory {
+    /// An optimizer over `model`'s parameters starting at `learningRate` (the schedule moves it from there).
+    func makeOptimizer(for model: Module, learningRate: Float?) throws -> Optimizer
+}
+
+extension OptimizerSettings: OptimizerFactory {}
