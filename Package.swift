@@ -75,8 +75,8 @@ let package = Package(
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"],
                           swiftSettings: [.define("KERNEL_PROBES", .when(traits: ["KernelProbes"]))]),
 
-        // One closeness check and log collector for every test target (Tests/PetalTestSupport).
-        .target(name: "PetalTestSupport", path: "Tests/PetalTestSupport"),
+        // One closeness check, log collector and layer contract for every test target (Tests/PetalTestSupport).
+        .target(name: "PetalTestSupport", dependencies: ["PetalNN"], path: "Tests/PetalTestSupport"),
         .testTarget(name: "PetalTensorTests", dependencies: ["CDNNL", "PetalTestSupport", "PetalTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalDataTests", dependencies: ["PetalImage", "PetalTestSupport", "PetalData"]),
         .testTarget(name: "PetalTrainTests", dependencies: ["PetalImage", "PetalNN", "PetalTensor", "PetalTestSupport", "PetalTrain"], resources: [.copy("Fixtures")]),

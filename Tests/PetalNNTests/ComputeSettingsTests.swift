@@ -1,8 +1,9 @@
 // Compute settings belong to each model: two models with different convolution algorithms run side by side in one
 // process, each computing as it was told, whatever the other does.
+import PetalTestSupport
 import Testing
 @testable import PetalNN
-import PetalTensor
+@testable import PetalTensor
 
 @Suite struct ComputeSettingsTests {
     @Test func twoModelsWithDifferentConvolutionAlgorithmsRunSideBySide() throws {
@@ -20,6 +21,13 @@ import PetalTensor
         #expect(try x.conv2d(weight: automatic.weight, padding: 1).scalars == soloAuto)
         let worst = zip(soloDirect, soloAuto).map { abs($0 - $1) }.max() ?? 0
         #expect(worst < 1e-3, "both compute the same convolution (Winograd differs by rounding only): \(worst)")
+        // Where oneDNN has Winograd, the automatic model runs it and the direct one does not, so their sums round
+        // differently; elsewhere both run the direct kernel and agree exactly.
+        let plans = try [direct, automatic].map { try x.requiringGradient().convolutionPlan(weight: $0.weight, bias: nil, stride: 1, padding: 1,
+                                                                                              dilation: 1, groups: 1, algorithm: $0.algorithm) }
+        #expect(!plans[0].forward.implementation.contains("wino"))
+        #expect(plans[1].forward.implementation.contains("wino") == TestCPU.offersWinograd, "auto ran \(plans[1].forward.implementation)")
+        #expect((soloDirect != soloAuto) == TestCPU.offersWinograd)
     }
 
     @Test func aModelSetsTheAlgorithmOfEveryConvolution() throws {

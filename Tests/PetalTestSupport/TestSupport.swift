@@ -31,3 +31,21 @@ public final class LogLines: @unchecked Sendable {
     /// The lines so far, in order.
     public var lines: [String] { lock.withLock { storage } }
 }
+
+/// Whether the long tests run: set `PETAL_LONG_TESTS=1` (they are left out of `make test`).
+public let longTestsEnabled = ProcessInfo.processInfo.environment["PETAL_LONG_TESTS"] == "1"
+
+/// What the test machine's CPU is, read from `/proc/cpuinfo` (independently of what oneDNN picks, so that a test gated
+/// on a feature fails, rather than turns itself off, when Petal stops using it).
+public enum TestCPU {
+    private static let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    private static func field(_ name: String) -> String {
+        cpuinfo.split(separator: "\n").first { $0.hasPrefix(name) }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+    /// The CPU's feature flags (`avx512f`, `avx512_bf16`, `amx_tile` …).
+    public static let flags = Set(field("flags").split(separator: " ").map(String.init))
+    /// `GenuineIntel`, `AuthenticAMD` …
+    public static let vendor = field("vendor_id")
+    /// Whether oneDNN 2.6 offers Winograd convolutions here: on Intel CPUs with AVX-512 only.
+    public static var offersWinograd: Bool { vendor == "GenuineIntel" && flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) }
+}

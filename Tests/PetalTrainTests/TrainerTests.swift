@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PetalTestSupport
 @testable import PetalTrain
 
 /// Writes scripted values into the logs (before later callbacks read them), to test monitors exactly.
@@ -251,7 +252,9 @@ final class ScriptedStop: Callback {
     }
 }
 
-@Suite(.enabled(if: Device.default.supportsBF16Convolutions, "oneDNN has no bf16 convolutions on this CPU"))
+/// Long (8 runs × 4 epochs × 800 images): with PETAL_LONG_TESTS=1.
+@Suite(.enabled(if: Device.default.supportsBF16Convolutions, "oneDNN has no bf16 convolutions on this CPU"),
+       .enabled(if: longTestsEnabled, "a long test: set PETAL_LONG_TESTS=1"))
 struct MixedPrecisionTests {
     @Test func bf16ConvolutionsLearnAsWellAsFP32() throws {
         // The same seeded runs in fp32 and in bf16, over four seeds: every run must clear the AUC threshold of
