@@ -54,7 +54,7 @@ let package = Package(
                 swiftSettings: [.define("KERNEL_PROBES", .when(traits: ["KernelProbes"]))]),
         .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG", "PetalRandom", "PetalFiles"]),
         .target(name: "PetalNN", dependencies: ["PetalTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage"]),
+        .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage", .product(name: "Logging", package: "swift-log")]),
         .target(name: "PetalTrain", dependencies: ["PetalImage", "PetalNN", "PetalData"]),
         .target(name: "PetalReport"),
         .target(name: "PetalRun", dependencies: ["PetalTensor", "PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalONNX", "PetalTensorBoard"]),

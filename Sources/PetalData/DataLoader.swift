@@ -53,7 +53,7 @@ public final class DataLoader: BatchSource, @unchecked Sendable {
     public let shard: DataShard
     /// Receives one line per problem met while loading (a file that no longer decodes); prints to stderr by default.
     /// It is called on the loader's background thread; set it before iterating.
-    public var onWarning: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var onWarning: @Sendable (String) -> Void = PetalLog.sink
 
     private let preparer: ImagePreparer
     private let lock = NSLock()

@@ -40,7 +40,7 @@ public enum DataPipeline {
     /// - Throws: ``DataError`` for an unknown or empty class, a missing root, bad settings, a split file that does
     ///   not fit, unreadable files in strict mode, or a training set smaller than one batch when `dropLast` is on.
     public static func prepare(root: URL, config: DataConfig = DataConfig(), splitFile: URL? = nil, split given: DataSplit? = nil,
-                               log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                               log: @Sendable (String) -> Void = PetalLog.sink)
         throws -> PreparedData {
         try config.validate()
         let folder = try ImageFolder(root: root, classes: config.classes)
@@ -102,7 +102,7 @@ public enum DataPipeline {
     /// and no batch is dropped. Unreadable and too-small files are left out with a warning, as in training.
     /// - Throws: ``DataError`` for a missing root, an unknown or empty class, or bad settings.
     public static func prepareEvaluation(root: URL, config: DataConfig = DataConfig(),
-                                         log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                                         log: @Sendable (String) -> Void = PetalLog.sink)
         throws -> DataLoader {
         var config = config
         (config.augmentation, config.appendAugmentedCopy, config.dropLast, config.shuffle) = (nil, false, false, false)

@@ -13,7 +13,7 @@ public enum RunExperiments {
     /// - Parameter callbacks: extra callbacks for each rate's training (a progress bar, say).
     public static func sweepLearningRates(_ rates: [Float], configuration: RunConfiguration, into folder: RunFolder,
                                           callbacks: (Float) -> [Callback] = { _ in [] },
-                                          log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> [SweepResult] {
+                                          log: @escaping @Sendable (String) -> Void = PetalLog.sink) throws -> [SweepResult] {
         guard !rates.isEmpty else { throw RunError.invalidSetting("rates", reason: "needs at least one learning rate") }
         if let bad = rates.first(where: { !($0 > 0 && $0.isFinite) }) { throw RunError.invalidSetting("rates", reason: "must be positive numbers, got \(bad)") }
         try configuration.validate()
@@ -41,7 +41,7 @@ public enum RunExperiments {
 
     /// fastai's learning-rate range test on a fresh model; writes `lr-finder.csv` and `lr-finder.svg` into `folder`.
     public static func findLearningRate(configuration: RunConfiguration, start: Float = 1e-6, end: Float = 10, steps: Int = 60,
-                                        into folder: RunFolder, log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> LearningRateFinderResult {
+                                        into folder: RunFolder, log: @escaping @Sendable (String) -> Void = PetalLog.sink) throws -> LearningRateFinderResult {
         guard start > 0, end > start, end.isFinite else { throw RunError.invalidSetting("start/end", reason: "need 0 < start < end, got \(start) and \(end)") }
         guard steps >= 2 else { throw RunError.invalidSetting("steps", reason: "must be at least 2, got \(steps)") }
         try configuration.validate()
@@ -61,7 +61,7 @@ public enum RunExperiments {
     /// validation split scored each epoch. Writes `overfit.csv` (every epoch's logs), `overfit.svg` (the curves) and
     /// `overfit.json` (the verdict) into `folder`; a run folder's report then shows them.
     public static func overfit(configuration: RunConfiguration, images: Int, epochs: Int, into folder: RunFolder,
-                               callbacks: [Callback] = [], log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> OverfitReport {
+                               callbacks: [Callback] = [], log: @escaping @Sendable (String) -> Void = PetalLog.sink) throws -> OverfitReport {
         guard images >= 1 else { throw RunError.invalidSetting("images", reason: "must be at least 1, got \(images)") }
         guard epochs >= 1 else { throw RunError.invalidSetting("epochs", reason: "must be at least 1, got \(epochs)") }
         var c = configuration

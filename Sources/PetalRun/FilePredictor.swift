@@ -29,7 +29,6 @@ public final class FilePredictor {
     /// Where each image's Grad-CAM picture is written as `<image name>.gradcam.png`; nil for none.
     public let explanationsFolder: URL?
 
-    private let session: InferenceSession
     private var thumbnails: [(image: Data, caption: String)]?
     private var failures: [String] = []
 
@@ -40,7 +39,6 @@ public final class FilePredictor {
     ///   - collectsPage: keep a thumbnail of each image for ``writePage(to:subtitle:)``.
     public init(model: TrainedModel, inputsFolder: URL? = nil, explanationsFolder: URL? = nil, collectsPage: Bool = false) {
         (self.model, self.inputsFolder, self.explanationsFolder) = (model, inputsFolder, explanationsFolder)
-        session = InferenceSession(model.model)
         thumbnails = collectsPage ? [] : nil
     }
 
@@ -50,9 +48,8 @@ public final class FilePredictor {
         var result = FilePrediction(path: shown)
         do {
             let input = try ImageInput.tensor(from: file, config: model.data)
-            let p = try session.probabilities(input).scalars
-            let names = model.classNames
-            let best = p.indices.max { p[$0] < p[$1] }!
+            let prediction = try model.prediction(input: input)
+            let (p, names, best) = (prediction.probabilities, model.classNames, prediction.label)
             (result.label, result.probabilities) = (names[best], Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))))
             let name = (shown as NSString).lastPathComponent
             if let inputsFolder {

@@ -1,13 +1,27 @@
-// A trained model read back for evaluation and prediction: the checkpoint, its metadata, and the data settings
-// of the run folder it came from (so images are prepared exactly as in training).
+// A trained model read back for prediction and evaluation: the checkpoint, its metadata, and the data settings of the
+// run folder it came from (so images are prepared exactly as in training). Every way Petal predicts goes through it:
+// `predict`, `evaluate`, `export`, `serve` and the library.
 import Foundation
 import PetalData
+import PetalImage
 import PetalNN
 import PetalTrain
 
-/// A checkpoint ready to evaluate or predict, with the preparation its images need.
+/// One image's prediction.
+public struct Prediction: Sendable, Equatable {
+    /// Index of the most probable class.
+    public let label: Int
+    /// The name of that class.
+    public let className: String
+    /// Softmax probabilities in class order.
+    public let probabilities: [Float]
+    /// The probability of the predicted class.
+    public var confidence: Float { probabilities[label] }
+}
+
+/// A checkpoint ready to predict or evaluate, with the preparation its images need.
 public struct TrainedModel {
-    /// The network, in inference mode.
+    /// The network.
     public let model: ResNet
     /// What the checkpoint says about the model and its input.
     public let metadata: CheckpointMetadata
@@ -15,6 +29,8 @@ public struct TrainedModel {
     public let data: DataConfig
     /// The run folder's split file, when there is one.
     public let splitFile: URL?
+    /// Runs the model on single images, replaying a recording of the forward pass.
+    private let session: InferenceSession
 
     /// Loads a checkpoint written by a run (or any checkpoint with Petal metadata).
     public init(checkpoint url: URL) throws {
@@ -23,18 +39,64 @@ public struct TrainedModel {
             throw ModelError.checkpoint(path: url.path, reason: "no such file")
         }
         guard !isDirectory.boolValue else { throw ModelError.checkpoint(path: url.path, reason: "is a folder, not a checkpoint file") }
-        let classifier = try Classifier(checkpoint: url)
-        let folder = url.deletingLastPathComponent()
-        // Only the data settings are needed, so a configuration from an older Petal still serves.
+        let data: Data
+        do { data = try FileSystem.read(url.path) } catch let e as FileError { throw ModelError.checkpoint(path: url.path, reason: e.reason) }
+        let file = try SafeTensors(data: data, source: url.path)
+        guard let json = file.metadata["petal"], let meta = try? CheckpointMetadata(json: json) else {
+            throw ModelError.checkpoint(path: url.path, reason: "has no Petal metadata (architecture, classes, input size)")
+        }
+        // A crafted header can describe a huge model: refuse one whose tensors the file does not hold, before allocating it.
+        if let depth = meta.depth.flatMap(ResNet.Depth.init(rawValue:)) {
+            let expected = ResNet.estimatedParameterCount(depth: depth, baseWidth: meta.baseWidth ?? 64)
+            let held = file.tensors.reduce(0.0) { $0 + Double($1.tensor.count) }
+            guard held >= expected / 2 else {
+                throw ModelError.checkpoint(path: url.path, reason: String(format: "its metadata describes a ResNet-%d of width %d (about %.0f million parameters), but it holds only %.0f values",
+                                                                          depth.rawValue, meta.baseWidth ?? 64, expected / 1e6, held))
+            }
+        }
+        let model: ResNet
+        do { model = try meta.makeResNet() } catch ModelError.invalidConfiguration(let reason) {
+            throw ModelError.checkpoint(path: url.path, reason: reason)
+        }
+        try model.load(file, source: url.path)
+        // The run folder's data settings when the checkpoint sits in one; only those are read, so a configuration
+        // from an older Petal still serves.
         struct DataPart: Decodable { var data: DataConfig }
+        let folder = url.deletingLastPathComponent()
         let saved = (try? Data(contentsOf: folder.appendingPathComponent(RunFiles.configuration))).flatMap { try? RunJSON.decode(DataPart.self, from: $0) }
         let split = folder.appendingPathComponent(RunFiles.split)
-        (model, metadata, data, splitFile) = (classifier.model, classifier.metadata, saved?.data ?? classifier.preparation,
-                                              FileManager.default.fileExists(atPath: split.path) ? split : nil)
+        (self.model, metadata, self.data, splitFile) = (model, meta, saved?.data ?? Self.preparation(meta),
+                                                        FileManager.default.fileExists(atPath: split.path) ? split : nil)
+        session = InferenceSession(model)
+    }
+
+    /// The preparation a checkpoint's metadata describes (crop, small-image policy, normalisation).
+    static func preparation(_ meta: CheckpointMetadata) -> DataConfig {
+        var config = DataConfig(cropHeight: meta.inputSize.first ?? 100, cropWidth: meta.inputSize.last ?? 100,
+                                smallImages: meta.smallImages.flatMap(SmallImagePolicy.init(rawValue:)) ?? .skip)
+        if meta.normalisation == "meanStd", let mean = meta.mean, let std = meta.std { config.normalisation = .meanStd(mean: mean, std: std) }
+        return config
     }
 
     /// The class names, in label order.
     public var classNames: [String] { metadata.classNames }
+
+    /// Labels a decoded image.
+    public func predict(_ image: ByteImage) throws -> Prediction {
+        try prediction(input: ImageInput.tensor(image: image, config: data))
+    }
+
+    /// Labels the image in a file.
+    public func predict(file: URL) throws -> Prediction {
+        try prediction(input: ImageInput.tensor(from: file, config: data))
+    }
+
+    /// Labels one prepared model input [1, C, H, W] (as ``ImageInput`` makes it with ``data``).
+    public func prediction(input: Tensor) throws -> Prediction {
+        let p = try session.probabilities(input).scalars
+        let best = p.indices.max { p[$0] < p[$1] }!
+        return Prediction(label: best, className: best < classNames.count ? classNames[best] : "class\(best)", probabilities: p)
+    }
 
     /// Evaluates the model on the data set at `root`: on the run's validation split when the checkpoint has one and
     /// `allImages` is off, else on every usable image of the folder.

@@ -108,7 +108,7 @@ public final class TrainingRun {
     ///     the other ranks would otherwise wait for it in their next collective forever.
     ///   - log: receives the data summary, warnings and status lines.
     public func run(callbacks extra: [Callback] = [], stop: StopSignal? = nil, writeReport: Bool = true, dataParallel: DataParallel? = nil,
-                    log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> RunResult {
+                    log: @escaping @Sendable (String) -> Void = PetalLog.sink) throws -> RunResult {
         if let dataParallel, dataParallel.rank != 0 {
             throw RunError.invalidSetting("dataParallel", reason: "a TrainingRun with a folder runs on rank 0; rank \(dataParallel.rank) calls TrainingRun.runWorker")
         }

@@ -1,9 +1,8 @@
 import Foundation
 import Testing
-@testable import PetalTrain
-import PetalImage
+@testable import PetalRun
 
-@Suite struct ClassifierTests {
+@Suite struct TrainedModelTests {
     @Test func predictsWithTheCheckpointsPreparation() throws {
         let model = try ResNet(depth: .r18, classes: 2, baseWidth: 4, initializer: WeightInitializer(seed: 3))
         var meta = CheckpointMetadata(resnet: model, classNames: ["daisy", "rose"])
@@ -16,7 +15,7 @@ import PetalImage
         var g = SeededGenerator(seed: 5)
         let pixels = (0..<(40 * 50 * 3)).map { _ in UInt8(g.next() % 256) }
         let image = try Image(height: 40, width: 50, channels: 3, pixels: pixels)
-        let classifier = try Classifier(checkpoint: url)
+        let classifier = try TrainedModel(checkpoint: url)
         let p = try classifier.predict(image)
 
         // The same preparation by hand: centre crop 32×32 (rows 4…35, columns 9…40), planar, /255.
@@ -29,7 +28,7 @@ import PetalImage
         // Too small for the crop: the checkpoint's policy (pad) applies instead of an error.
         let small = try Image(height: 20, width: 20, channels: 3, pixels: [UInt8](repeating: 128, count: 1200))
         #expect(try classifier.predict(small).probabilities.count == 2)
-        #expect(throws: ModelError.self) { try Classifier(checkpoint: URL(fileURLWithPath: "/nonexistent.safetensors")) }
+        #expect(throws: ModelError.self) { try TrainedModel(checkpoint: URL(fileURLWithPath: "/nonexistent.safetensors")) }
     }
 
     /// A header describing a far larger model than the file holds is refused before the model is allocated (a crafted
@@ -42,7 +41,7 @@ import PetalImage
         defer { try? FileManager.default.removeItem(at: url) }
         try model.save(to: url, metadata: meta)
         do {
-            _ = try Classifier(checkpoint: url)
+            _ = try TrainedModel(checkpoint: url)
             Issue.record("a ResNet-152 of width 512 was built from a width-4 file")
         } catch ModelError.checkpoint(let path, let reason) {
             #expect(path == url.path && reason.contains("ResNet-152 of width 512") && reason.contains("holds only"), "\(reason)")
