@@ -133,10 +133,12 @@ public final class TrainingRun {
         let model = try c.makeModel(classes: classes.count, factory: modelFactory, log: log)  // a resumed run then loads its own state over it
         let optimizer = try optimizerFactory.makeOptimizer(for: model, learningRate: nil)
 
-        var progress = RunProgress()
+        var progress = TrainingProgress()
         if isResumed {
             if folder.contains(RunFiles.trainingState) {
-                progress = try TrainingCheckpoint.load(from: folder.file(RunFiles.trainingState), model: model, optimizer: optimizer)
+                do { progress = try ResumeCheckpoint.load(from: folder.file(RunFiles.trainingState), model: model, optimizer: optimizer) } catch TrainingError.state(let reason) {
+                    throw RunError.cannotResume(path: folder.url.path, reason: reason)
+                }
             } else if folder.contains("last.optimizer.safetensors") {
                 throw RunError.cannotResume(path: folder.url.path, reason: "it was written by an older Petal without \(RunFiles.trainingState)")
             } else if let rows = CSVTable(url: folder.file(RunFiles.history))?.rows, rows > 0 {
@@ -161,22 +163,31 @@ public final class TrainingRun {
         if let dataParallel {
             // The other ranks get everything from here: settings, split and the whole training state.
             _ = try dataParallel.communicator.broadcast(WorkerBrief(configuration: c, split: data.classFolders?.split) as WorkerBrief?)
-            _ = try dataParallel.communicator.broadcast([UInt8](try TrainingCheckpoint.encoded(model: model, optimizer: optimizer, progress: progress)))
+            _ = try dataParallel.communicator.broadcast([UInt8](try ResumeCheckpoint.encoded(model: model, optimizer: optimizer, progress: progress)))
         }
 
-        let recorder = RunRecorder(folder: folder, configuration: c, metadata: checkpointMetadata(model, classes: classes), progress: progress)
         var callbacks = extra
         let tensorBoard = try tensorBoardLogger(data.classFolders, startEpoch: progress.completedEpochs, log: log)
         if let tensorBoard { callbacks.append(tensorBoard) }
         if let stop { callbacks.append(StopCallback(stop)) }
-        callbacks.append(recorder)
+        // The folder's record, in an order a kill at any moment cannot corrupt: the best model (when the monitored
+        // value improved), the early-stopping decision, the resume unit (the one file a resume reads), then history.csv.
+        let metadata = checkpointMetadata(model, classes: classes)
+        let resume = ResumeCheckpoint(file: folder.file(RunFiles.trainingState), monitor: c.monitor, mode: c.monitorMode,
+                                      lastModel: folder.file(RunFiles.last), metadata: metadata, resuming: progress)
+        callbacks += [MonitoredKeyCheck(monitor: c.monitor, classes: classes),
+                      ModelCheckpoint(file: folder.file(RunFiles.best), monitor: c.monitor, mode: c.monitorMode, metadata: metadata, resumingBest: progress.best)]
+        if let patience = c.earlyStoppingPatience {
+            callbacks.append(try EarlyStopping(monitor: c.monitor, mode: c.monitorMode, patience: patience, resuming: progress))
+        }
+        callbacks += [resume, HistoryFileWriter(resume, to: folder.file(RunFiles.history))]
         log("Recipe: \(c.recipeDescription) (\(c.optimizer.kind.rawValue) lr \(c.optimizer.learningRate), momentum \(c.optimizer.momentum), weight decay \(c.optimizer.weightDecay), schedule \(c.schedule.description))")
         log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epochs, "
             + (dataParallel.map { "\($0.size) ranks × \(Device.current.threads) threads, global batch \(c.data.batchSize)" } ?? "\(Device.current.threads) threads"))
         let history = try Self.train(c, data, model, optimizer, progress, callbacks, dataParallel)
         let stopCode = history.stopReason == nil ? nil : stop?.requested
         if stopCode != nil {
-            return RunResult(folder: folder.url, history: recorder.progress.history, stopReason: history.stopReason, stopCode: stopCode, evaluation: nil)
+            return RunResult(folder: folder.url, history: resume.progress.history, stopReason: history.stopReason, stopCode: stopCode, evaluation: nil)
         }
 
         // The report describes the best checkpoint, evaluated again on the validation split.
@@ -188,7 +199,7 @@ public final class TrainingRun {
             summary = EvaluationSummary(evaluation, classes: classes)
             try folder.writeJSON(summary, to: RunFiles.evaluation)
             try tensorBoard?.validationWriter?.image("best_model/confusion_matrix", TensorBoardPictures.confusionMatrix(evaluation.report.matrix),
-                                                     step: recorder.progress.bestEpoch ?? 0)
+                                                     step: resume.progress.bestEpoch ?? 0)
             if writeReport {
                 if let prepared = data.classFolders {
                     ReportInputs.write(folder: folder, prepared: prepared, model: best, evaluation: evaluation, log: log)
@@ -197,7 +208,7 @@ public final class TrainingRun {
                 log("Report: \(folder.file(RunFiles.report).path)")
             }
         }
-        return RunResult(folder: folder.url, history: recorder.progress.history, stopReason: history.stopReason, stopCode: nil, evaluation: summary)
+        return RunResult(folder: folder.url, history: resume.progress.history, stopReason: history.stopReason, stopCode: nil, evaluation: summary)
     }
 
     /// The TensorBoard callback of the configuration (nil when turned off), which also logs the first augmented batch
@@ -242,13 +253,13 @@ public final class TrainingRun {
             let network = try (model ?? c.model).makeModel(classes: workerData.classNames.count, seed: c.data.seed)
             let optimizer = try (optimizer ?? c.optimizer).makeOptimizer(for: network, learningRate: nil)
             let unit = try dataParallel.communicator.broadcast([UInt8]())
-            let progress = try TrainingCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: network, optimizer: optimizer)
+            let progress = try ResumeCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: network, optimizer: optimizer)
             _ = try train(c, workerData, network, optimizer, progress, [], dataParallel)
         }
     }
 
     /// The training itself, the same on every rank: the schedule, NaN and freezing callbacks, then `extra`.
-    private static func train(_ c: RunConfiguration, _ data: RunData, _ model: Module, _ optimizer: Optimizer, _ progress: RunProgress,
+    private static func train(_ c: RunConfiguration, _ data: RunData, _ model: Module, _ optimizer: Optimizer, _ progress: TrainingProgress,
                               _ extra: [Callback], _ dataParallel: DataParallel?) throws -> History {
         let schedule = c.schedule.schedule(base: c.optimizer.learningRate, epochs: c.epochs, stepsPerEpoch: data.train.batchesPerEpoch)
         var callbacks: [Callback] = [try LearningRateScheduler(schedule), TerminateOnNaN()]

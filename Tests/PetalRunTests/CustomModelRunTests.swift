@@ -116,6 +116,38 @@ final class CountingSGD: OptimizerFactory {
         for (x, y) in zip(a.tensors, b.tensors) { #expect(x.tensor.scalars == y.tensor.scalars, "best: \(x.name) differs") }
     }
 
+    /// Early stopping counts on across a resume (an interrupted run stops where the uninterrupted one did), and a run
+    /// it ended is not resumed.
+    @Test func earlyStoppingSurvivesAResumeAndEndsTheRunForGood() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("petal-custom-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try Self.data()
+        var configuration = Self.configuration()
+        (configuration.epochs, configuration.earlyStoppingPatience) = (12, 2)
+        let whole = try RunFolder.create(at: root.appendingPathComponent("whole"))
+        let result = try TrainingRun(configuration: configuration, folder: whole, model: StripesNetFactory(), data: data).run(writeReport: false, log: { _ in })
+        let stopReason = try #require(result.stopReason)
+        #expect(stopReason.hasPrefix("early stopping: val_auc did not improve for 2 epochs") && result.history.count < 12, "\(stopReason)")
+        #expect(whole.contains(RunFiles.last) && whole.contains(RunFiles.best))
+
+        let cutURL = root.appendingPathComponent("cut")
+        let stop = StopSignal()
+        var first: RunFolder? = try RunFolder.create(at: cutURL)
+        let stopped = try TrainingRun(configuration: configuration, folder: first!, model: StripesNetFactory(), data: data)
+            .run(callbacks: [RunFixtures.StopAt(epoch: result.history.count - 2, batch: 1, signal: stop)], stop: stop, writeReport: false, log: { _ in })
+        #expect(stopped.stopCode == 2 && stopped.history.count == result.history.count - 2)
+        #expect(FileManager.default.fileExists(atPath: cutURL.appendingPathComponent(RunFiles.last).path), "a stopped run keeps its last completed epoch's model")
+        first = nil
+        let resumed = try TrainingRun(resuming: try RunFolder.open(cutURL), model: StripesNetFactory(), data: data).run(writeReport: false, log: { _ in })
+        #expect(resumed.stopReason == stopReason && resumed.history.count == result.history.count)
+        for file in [RunFiles.history, RunFiles.last, RunFiles.best] {
+            #expect(try Data(contentsOf: cutURL.appendingPathComponent(file)) == Data(contentsOf: whole.file(file)), "\(file) differs")
+        }
+        #expect(throws: RunError.cannotResume(path: cutURL.path, reason: "it already ended (\(stopReason))")) {
+            try TrainingRun(resuming: try RunFolder.open(cutURL), model: StripesNetFactory(), data: data).run(log: { _ in })
+        }
+    }
+
     @Test func freezingNeedsAModelWhoseHeadIsKnown() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("petal-custom-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -168,15 +168,14 @@ final class ScriptedMetric: Callback {
         let straight = try Trainer.fit(m1, train: train, epochs: 4, optimizer: o1, callbacks: [s1])
 
         let (m2, o2, s2) = try fresh()
-        let path = dir.appendingPathComponent("last.safetensors")
-        let ckpt = ModelCheckpoint(file: path, saveBestOnly: false, includeOptimizer: true)
-        let first = try Trainer.fit(m2, train: train, epochs: 4, optimizer: o2, callbacks: [s2, ckpt, ScriptedStop(afterEpoch: 1)])
+        let path = dir.appendingPathComponent("training-state.safetensors")
+        let first = try Trainer.fit(m2, train: train, epochs: 4, optimizer: o2, callbacks: [s2, ResumeCheckpoint(file: path, monitor: "loss"), ScriptedStop(afterEpoch: 1)])
         #expect(first.epochs.count == 2)
 
         let (m3, o3, s3) = try fresh()
-        let next = try Checkpointing.resume(model: m3, optimizer: o3, from: path)
-        #expect(next == 2)
-        let rest = try Trainer.fit(m3, train: train, epochs: 4, optimizer: o3, callbacks: [s3], initialEpoch: next)
+        let progress = try ResumeCheckpoint.load(from: path, model: m3, optimizer: o3)
+        #expect(progress.completedEpochs == 2 && progress.history.map { $0["loss"] } == first.values("loss"))
+        let rest = try Trainer.fit(m3, train: train, epochs: 4, optimizer: o3, callbacks: [s3], initialEpoch: progress.completedEpochs)
         #expect(first.values("loss") + rest.values("loss") == straight.values("loss"))
         #expect(m3.stateDict.map(\.tensor.scalars) == m1.stateDict.map(\.tensor.scalars))
     }

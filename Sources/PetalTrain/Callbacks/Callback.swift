@@ -37,8 +37,15 @@ public final class TrainingState {
         (self.model, self.optimizer, self.epochs, self.batchesPerEpoch) = (model, optimizer, epochs, batchesPerEpoch)
     }
 
+    /// Whether the stop ends the training for good (early stopping), rather than interrupting it (a signal, a
+    /// non-finite loss): a resume continues an interrupted training only.
+    public private(set) var stopIsFinal = false
+
     /// Asks the trainer to stop after the current batch, giving the reason printed to the user.
-    public func stop(_ reason: String) { if stopReason == nil { stopReason = reason } }
+    /// - Parameter final: the training is over (early stopping), not interrupted; ``ResumeCheckpoint`` records it.
+    public func stop(_ reason: String, final: Bool = false) {
+        if stopReason == nil { (stopReason, stopIsFinal) = (reason, final) }
+    }
 
     /// Throws when `key` is not among ``logKeys``: a monitor with a typo (`val_acc`) fails when training begins,
     /// instead of being silently ignored.

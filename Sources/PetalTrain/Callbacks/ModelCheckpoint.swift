@@ -2,12 +2,11 @@ import Foundation
 
 /// Saves the model (safetensors, atomically) at the end of an epoch: every epoch, or only when `monitor`
 /// improves. The file name may hold `{epoch}` / `{epoch:02d}` and `{key}` / `{key:.4f}` placeholders for log values.
-/// With `includeOptimizer`, the optimizer state goes next to it (`<name>.optimizer.safetensors`) so the run
-/// can be resumed exactly.
+/// To resume a training exactly, add a ``ResumeCheckpoint`` (model, optimizer and progress in one unit).
 public final class ModelCheckpoint: Callback {
-    /// The file (its path may hold placeholders), the monitored key, its direction, whether only improvements are
-    /// saved, and whether the optimizer's state is saved beside the model.
-    public let fileTemplate: URL, monitor: String, mode: MonitorMode, saveBestOnly: Bool, includeOptimizer: Bool
+    /// The file (its path may hold placeholders), the monitored key, its direction, and whether only improvements are
+    /// saved.
+    public let fileTemplate: URL, monitor: String, mode: MonitorMode, saveBestOnly: Bool
     /// Written into every checkpoint (architecture, classes, preprocessing); the epoch and logs are added.
     public var metadata: CheckpointMetadata?
     /// The best monitored value so far.
@@ -20,12 +19,12 @@ public final class ModelCheckpoint: Callback {
     ///   - monitor: the log key deciding "best" (`val_loss`).
     ///   - mode: larger or smaller is better (automatic from the key by default).
     ///   - saveBestOnly: save only when `monitor` improves (on by default; Keras' default is off).
-    ///   - includeOptimizer: also write the optimizer's state, for resuming.
     ///   - metadata: what to record about the model.
+    ///   - best: the best value so far of a resumed training (``TrainingProgress/best``).
     public init(file: URL, monitor: String = "val_loss", mode: MonitorMode? = nil, saveBestOnly: Bool = true,
-                includeOptimizer: Bool = false, metadata: CheckpointMetadata? = nil) {
-        (self.fileTemplate, self.monitor, self.mode, self.saveBestOnly, self.includeOptimizer, self.metadata)
-            = (file, monitor, mode ?? .automatic(for: monitor), saveBestOnly, includeOptimizer, metadata)
+                metadata: CheckpointMetadata? = nil, resumingBest best: Double? = nil) {
+        (self.fileTemplate, self.monitor, self.mode, self.saveBestOnly, self.metadata, self.best)
+            = (file, monitor, mode ?? .automatic(for: monitor), saveBestOnly, metadata, best)
     }
 
     /// Checks that `monitor` is logged, when saving only the best.
@@ -50,7 +49,6 @@ public final class ModelCheckpoint: Callback {
         meta.epoch = state.completedEpochs
         meta.metrics = logs
         try state.model.save(to: file, metadata: meta)
-        if includeOptimizer { try Checkpointing.saveOptimizer(state.optimizer, epoch: state.completedEpochs, nextTo: file) }
         saved.append((state.completedEpochs, file))
     }
 
@@ -71,34 +69,5 @@ public final class ModelCheckpoint: Callback {
             i = template.index(after: close)
         }
         return out
-    }
-}
-
-/// Saving and restoring what a resumed run needs besides the weights.
-public enum Checkpointing {
-    static func optimizerFile(nextTo file: URL) -> URL {
-        let path = file.path
-        return URL(fileURLWithPath: (path.hasSuffix(".safetensors") ? String(path.dropLast(12)) : path) + ".optimizer.safetensors")
-    }
-
-    /// Writes the optimizer's state and the number of finished epochs next to a model checkpoint.
-    public static func saveOptimizer(_ optimizer: Optimizer, epoch: Int, nextTo file: URL) throws {
-        let state = SafeTensors(tensors: try optimizer.stateDict(), metadata: ["epoch": String(epoch), "learning_rate": String(optimizer.learningRate)])
-        try AtomicFile.write(try state.encoded(), to: optimizerFile(nextTo: file))
-    }
-
-    /// Loads a model checkpoint and its optimizer state; returns the epoch to continue from (0-based).
-    public static func resume(model: Module, optimizer: Optimizer, from checkpoint: URL) throws -> Int {
-        try model.load(from: checkpoint)
-        let url = optimizerFile(nextTo: checkpoint)
-        let data: Data
-        do { data = try FileSystem.read(url.path) } catch let e as FileError {
-            throw TrainingError.state("cannot resume: \(url.path) (the optimizer state) \(e.reason); checkpoints saved with includeOptimizer write it")
-        }
-        let file = try SafeTensors(data: data, source: url.path)
-        try optimizer.loadStateDict(file.tensors)
-        if let lr = file.metadata["learning_rate"].flatMap(Float.init) { optimizer.learningRate = lr }
-        guard let epoch = file.metadata["epoch"].flatMap(Int.init) else { throw TrainingError.state("\(url.path) does not say which epoch it ends") }
-        return epoch
     }
 }

@@ -19,9 +19,13 @@ public final class EarlyStopping: Callback {
     ///   - patience: epochs without improvement before stopping (Keras' count: the `patience`-th acts).
     ///   - minDelta: the smallest change that counts as an improvement.
     ///   - restoreBestWeights: put back the weights of the best epoch when training ends.
-    public init(monitor: String = "val_loss", mode: MonitorMode? = nil, patience: Int = 0, minDelta: Double = 0, restoreBestWeights: Bool = false) throws {
+    ///   - progress: the progress of a resumed training (its best value and epoch), so the count goes on where it was.
+    public init(monitor: String = "val_loss", mode: MonitorMode? = nil, patience: Int = 0, minDelta: Double = 0, restoreBestWeights: Bool = false,
+                resuming progress: TrainingProgress = TrainingProgress()) throws {
         guard patience >= 0, minDelta >= 0 else { throw TrainingError.invalidSetting("EarlyStopping: patience and minDelta must be ≥ 0") }
         (self.monitor, self.mode, self.patience, self.minDelta, self.restoreBestWeights) = (monitor, mode ?? .automatic(for: monitor), patience, minDelta, restoreBestWeights)
+        (best, bestEpoch) = (progress.best, progress.bestEpoch)
+        wait = progress.completedEpochs - 1 - (progress.bestEpoch ?? -1)
     }
 
     /// Checks that `monitor` is logged.
@@ -37,7 +41,8 @@ public final class EarlyStopping: Callback {
             wait += 1
             if wait >= max(patience, 1) {
                 stoppedEpoch = state.epoch
-                state.stop("early stopping: \(monitor) did not improve for \(wait) epochs (best \(best.map { String(format: "%.4f", $0) } ?? "–") at epoch \((bestEpoch ?? 0) + 1))")
+                state.stop("early stopping: \(monitor) did not improve for \(wait) epochs (best \(best.map { String(format: "%.4f", $0) } ?? "–") at epoch \((bestEpoch ?? 0) + 1))",
+                           final: true)
             }
         }
     }

@@ -1,0 +1,42 @@
+// `history.csv`: one row per completed epoch, rewritten whole from the resume unit's progress after every epoch (so a
+// kill between the two leaves a history that the next resume rebuilds, never a torn file).
+import Foundation
+import PetalTrain
+
+/// Writes `history.csv`.
+public enum HistoryFile {
+    /// Writes every row, atomically: `epoch` first, then Keras' keys in the order people read them.
+    public static func write(_ rows: [Logs], to url: URL) throws {
+        let columns = CSVLogger.order(Array(Set(rows.flatMap(\.keys))))
+        var text = (["epoch"] + columns).joined(separator: ",") + "\n"
+        for (i, logs) in rows.enumerated() {
+            text += CSVLogger.row(epoch: i + 1, logs: logs, columns: columns) + "\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: url)
+    }
+}
+
+/// Rewrites `history.csv` from a ``ResumeCheckpoint``'s progress after it saved the unit.
+final class HistoryFileWriter: Callback {
+    let checkpoint: ResumeCheckpoint, url: URL
+    init(_ checkpoint: ResumeCheckpoint, to url: URL) { (self.checkpoint, self.url) = (checkpoint, url) }
+
+    func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
+        guard !state.epochInterrupted else { return }
+        try HistoryFile.write(checkpoint.progress.history, to: url)
+    }
+}
+
+/// Stops a run whose monitored key is missing from an epoch's logs, naming the cause: only AUC can be missing (a key
+/// check ran before training), when a class had no readable validation image that epoch.
+final class MonitoredKeyCheck: Callback {
+    let monitor: String, classes: [String]
+    init(monitor: String, classes: [String]) { (self.monitor, self.classes) = (monitor, classes) }
+
+    func epochEnd(_ state: TrainingState, logs: inout Logs) throws {
+        guard !state.epochInterrupted, logs[monitor] == nil else { return }
+        let seen = Set(state.validation?.labels ?? [])
+        let absent = classes.indices.filter { !seen.contains($0) }.map { "'\(classes[$0])'" }
+        throw RunError.data("epoch \(state.epoch + 1): \(monitor) is undefined because no validation image of class \(absent.joined(separator: ", ")) could be read (were files removed during the run?)")
+    }
+}
