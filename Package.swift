@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "PetalNN", dependencies: ["PetalTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage", .product(name: "Logging", package: "swift-log")]),
         .target(name: "PetalTrain", dependencies: ["PetalImage", "PetalNN", "PetalData"]),
-        .target(name: "PetalReport"),
+        .target(name: "PetalReport", dependencies: ["PetalFiles"]),
         .target(name: "PetalRun", dependencies: ["PetalTensor", "PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalONNX", "PetalTensorBoard"]),
         .target(name: "PetalMPI", dependencies: ["CMPI", "PetalTensor"]),
         // swift-protobuf code generated once from ONNX's schema and committed (Scripts/protos/generate.sh).
@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalNN", "PetalCLI", "Petal"]),
         .testTarget(name: "PetalMPITests", dependencies: ["PetalMPIScenarios", "PetalCLI", "Petal"]),
-        .testTarget(name: "PetalNNTests", dependencies: ["CDNNL", "PetalTensor", "PetalTestSupport", "PetalNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalNNTests", dependencies: ["CDNNL", "PetalFiles", "PetalTensor", "PetalTestSupport", "PetalNN"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]
 )

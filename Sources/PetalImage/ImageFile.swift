@@ -1,5 +1,6 @@
 // Reading and writing image files; the format is detected from the bytes, never from the file name.
 import Foundation
+import PetalFiles
 
 /// Decoding of encoded images from memory, whichever of the supported formats they are.
 public enum ImageCodec {
@@ -104,8 +105,8 @@ extension Image where Pixel == Bool {
 
 func writeBytes(_ bytes: [UInt8], to url: URL) throws {
     do {
-        try Data(bytes).write(to: url, options: .atomic)
-    } catch {
-        throw ImageError.fileAccess(path: url.path, reason: "cannot be written (\(error.localizedDescription))")
+        try AtomicFile.write(Data(bytes), to: url)
+    } catch let e as FileError {
+        throw ImageError.fileAccess(path: url.path, reason: "cannot be written (\(e.reason))")
     }
 }

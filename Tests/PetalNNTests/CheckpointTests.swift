@@ -1,6 +1,7 @@
 import Foundation
 import PetalTestSupport
 import Testing
+@testable import PetalFiles
 @testable import PetalNN
 
 /// A fresh temporary folder per test.

@@ -125,7 +125,7 @@ extension Module {
             header["petal"] = try metadata.json()
         }
         let file = SafeTensors(tensors: stateDict.map { ($0.name, $0.tensor) }, metadata: header)
-        try AtomicFile.write(try file.encoded(), to: url)
+        do { try AtomicFile.write(try file.encoded(), to: url) } catch let e as FileError { throw ModelError.checkpoint(path: e.path, reason: e.reason) }
     }
 
     /// Loads parameters and buffers from a safetensors file written by Petal or by PyTorch

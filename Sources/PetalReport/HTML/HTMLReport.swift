@@ -1,4 +1,5 @@
 import Foundation
+import PetalFiles
 
 /// Builds one self-contained HTML page: a title, sections of text, tables and figures, with the
 /// style sheet, SVG charts and PNG images all embedded, so the single file can be mailed, archived
@@ -277,19 +278,11 @@ public struct HTMLReport: Sendable {
     ///   writable.
     public func write(to url: URL) throws {
         let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(render().utf8).write(to: temporary)
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: folder.path)
-                ? "the folder \(folder.path) is not writable" : "the folder \(folder.path) does not exist"
-            throw ReportError.cannotWrite(path: url.path, reason: reason)
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw ReportError.cannotWrite(path: url.path, reason: "the folder \(folder.path) does not exist")
         }
-        // rename(2) replaces an existing report atomically, which FileManager.moveItem does not.
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw ReportError.cannotWrite(path: url.path, reason: reason)
+        do { try AtomicFile.write(Data(render().utf8), to: url) } catch let e as FileError {
+            throw ReportError.cannotWrite(path: url.path, reason: e.reason)
         }
     }
 }

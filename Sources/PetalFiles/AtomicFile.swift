@@ -1,5 +1,7 @@
-// Atomic file replacement: write a temporary file in the same folder, fsync it, rename it over the target,
-// fsync the folder. A crash or a failed write at any point leaves the previous file untouched.
+// Atomic file replacement, the one way Petal writes a file: write a temporary file in the same folder, fsync it, rename
+// it over the target, fsync the folder. A crash or a failed write at any point leaves the previous file untouched, and
+// only a regular file is ever replaced: a symbolic link, device, FIFO or folder at the target is refused (a run as root
+// once replaced /dev/full).
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -17,13 +19,25 @@ public enum AtomicFile {
 
     /// Writes `data` to `url` so that a reader sees the old file or the new one, never a part: a temporary file in the
     /// same folder, fsync, rename, fsync of the folder.
-    /// - Throws: ``ModelError/checkpoint(path:reason:)`` naming the file and the system's reason.
+    /// - Throws: ``FileError`` naming the file and the reason: the system's, or that the target exists and is not a
+    ///   regular file.
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }
+        func fail(_ reason: String) -> FileError { FileError(path: url.path, reason: reason) }
+        var existing = stat()
+        if lstat(url.path, &existing) == 0, existing.st_mode & S_IFMT != S_IFREG {
+            let what = switch existing.st_mode & S_IFMT {
+            case S_IFLNK: "a symbolic link"
+            case S_IFDIR: "a folder"
+            case S_IFIFO: "a FIFO"
+            case S_IFSOCK: "a socket"
+            default: "a device"
+            }
+            throw fail("exists and is \(what); Petal replaces regular files only")
+        }
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw fail("cannot create \(temporary.lastPathComponent): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw fail("cannot create \(temporary.lastPathComponent): \(FileSystem.systemReason(errno))") }
         var closed = false
         defer {
             if !closed { close(fd) }
@@ -35,14 +49,14 @@ public enum AtomicFile {
             while written < raw.count {
                 if written >= limit { throw fail("write failed after \(written) bytes (injected failure)") }
                 let n = systemWrite(fd, raw.baseAddress! + written, min(raw.count - written, 1 << 24, max(limit - written, 1)))
-                guard n > 0 else { throw fail("write failed: \(String(cString: strerror(errno)))") }
+                guard n > 0 else { throw fail("write failed: \(FileSystem.systemReason(errno))") }
                 written += n
             }
         }
-        guard fsync(fd) == 0 else { throw fail("fsync failed: \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else { throw fail("fsync failed: \(FileSystem.systemReason(errno))") }
         close(fd)
         closed = true
-        guard rename(temporary.path, url.path) == 0 else { throw fail("rename failed: \(String(cString: strerror(errno)))") }
+        guard rename(temporary.path, url.path) == 0 else { throw fail("rename failed: \(FileSystem.systemReason(errno))") }
         let dir = open(folder.path, O_RDONLY)
         if dir >= 0 { fsync(dir); close(dir) }
     }
