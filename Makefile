@@ -4,7 +4,7 @@ SWIFT ?= swift
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test check-consumer tsan fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
+.PHONY: deps build test check-consumer docs tsan fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -17,8 +17,13 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps check-consumer
+test: deps check-consumer docs
 	$(SWIFT) test
+
+# The DocC catalogues of PetalNN and PetalRun with their articles ("Writing a block", "Embedding a run"), built by
+# swift-docc-plugin into .build/plugins/Swift-DocC/outputs (about a minute on 2 cores after a build).
+docs: deps
+	$(SWIFT) package generate-documentation --target PetalNN --target PetalRun
 
 # A throwaway package that depends on the Petal product alone (`traits: []`) resolves no server packages, builds and runs.
 check-consumer: deps

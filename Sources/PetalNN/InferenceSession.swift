@@ -9,7 +9,7 @@ import PetalTensor
 ///
 /// Batches of more than one image run the model directly: per-op overhead is a small share of their time, and a
 /// recording would keep all of a batch's intermediate buffers. Models whose forward pass does not replay (work
-/// done in Swift on the input, see ``RecordedFunction``) also run directly; ``replays(inputShape:)`` tells.
+/// done in Swift on the input, see `RecordedFunction`) also run directly; ``replays(inputShape:)`` tells.
 /// Use a session from one thread at a time, as the model itself.
 public final class InferenceSession {
     /// The model the session runs.

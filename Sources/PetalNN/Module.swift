@@ -156,7 +156,7 @@ open class Module {
         for (_, m) in namedModules { (m as? Conv2D)?.precision = precision }
     }
 
-    /// Sets how every convolution in this module and its descendants is computed (see ``ConvolutionAlgorithm``).
+    /// Sets how every convolution in this module and its descendants is computed (see `ConvolutionAlgorithm`).
     public func setConvolutionAlgorithm(_ algorithm: ConvolutionAlgorithm) {
         for (_, m) in namedModules { (m as? Conv2D)?.algorithm = algorithm }
     }

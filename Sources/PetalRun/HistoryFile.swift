@@ -16,7 +16,7 @@ public enum HistoryFile {
     }
 }
 
-/// Rewrites `history.csv` from a ``ResumeCheckpoint``'s progress after it saved the unit.
+/// Rewrites `history.csv` from a `ResumeCheckpoint`'s progress after it saved the unit.
 final class HistoryFileWriter: Callback {
     let checkpoint: ResumeCheckpoint, url: URL
     init(_ checkpoint: ResumeCheckpoint, to url: URL) { (self.checkpoint, self.url) = (checkpoint, url) }

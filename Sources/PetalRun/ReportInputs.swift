@@ -25,7 +25,7 @@ enum ReportInputs {
     /// Writes the grids, `predictions.json` (with thumbnails and Grad-CAM overlays) and `top-losses.json` (the
     /// validation images the model got most confidently wrong, from `evaluation`); each part that fails is reported
     /// through `log` and skipped.
-    /// Grad-CAM overlays need an ``ImageClassifier``; the predictions of another model are shown without them.
+    /// Grad-CAM overlays need an `ImageClassifier`; the predictions of another model are shown without them.
     static func write(folder: RunFolder, prepared: PreparedData, model: Module, evaluation: Evaluation, log: (String) -> Void) {
         func attempt(_ what: String, _ body: () throws -> Void) {
             do { try body() } catch { log("warning: the report's \(what) was left out: \(error.localizedDescription)") }

@@ -112,7 +112,7 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
     }
 }
 
-/// How the learning rate moves over a run, independent of the data set's size (resolved to a ``Schedule`` once
+/// How the learning rate moves over a run, independent of the data set's size (resolved to a `Schedule` once
 /// the number of batches per epoch is known).
 public enum SchedulePolicy: Codable, Sendable, Equatable {
     /// The base rate throughout.
@@ -265,7 +265,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     ///   - data: data settings (the tutorial's crops and split by default).
     ///   - model: the network.
     ///   - recipe: where the optimizer and schedule start from (``Recipe/standard``, Petal's default).
-    ///   - optimizer, schedule: the recipe's optimizer or schedule replaced.
+    ///   - optimizer: the recipe's optimizer replaced.
+    ///   - schedule: the recipe's schedule replaced.
     ///   - epochs: epochs to train (10).
     ///   - monitor: the key that picks the best checkpoint (`val_auc`).
     ///   - mode: larger or smaller is better (automatic from the key by default).

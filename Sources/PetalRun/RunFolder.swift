@@ -142,7 +142,7 @@ public enum RunFiles {
     public static let tensorBoard = "tensorboard"
     /// The latest completed epoch's model (a model checkpoint with metadata).
     public static let last = "last.safetensors"
-    /// What a resume needs, as one consistent unit (see ``ResumeCheckpoint``).
+    /// What a resume needs, as one consistent unit (see `ResumeCheckpoint`).
     public static let trainingState = "training-state.safetensors"
     /// The best checkpoint's scores on the validation split.
     public static let evaluation = "evaluation.json"

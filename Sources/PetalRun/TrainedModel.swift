@@ -91,7 +91,7 @@ public struct TrainedModel {
         try prediction(input: ImageInput.tensor(from: file, config: data))
     }
 
-    /// Labels one prepared model input [1, C, H, W] (as ``ImageInput`` makes it with ``data``).
+    /// Labels one prepared model input [1, C, H, W] (as `ImageInput` makes it with ``data``).
     public func prediction(input: Tensor) throws -> Prediction {
         let p = try session.probabilities(input).scalars
         let best = p.indices.max { p[$0] < p[$1] }!

@@ -40,8 +40,8 @@ public final class TrainingRun {
 
     /// A new run into `folder` (see ``RunFolder/create(at:overwrite:)``); the configuration is checked at once.
     /// - Parameters:
-    ///   - model: builds the network instead of the configuration's ``RunConfiguration/model`` (any ``Module`` mapping
-    ///     images to logits; an ``ImageClassifier`` also gets `freezeEpochs` and Grad-CAM pictures in the report).
+    ///   - model: builds the network instead of the configuration's ``RunConfiguration/model`` (any `Module` mapping
+    ///     images to logits; an `ImageClassifier` also gets `freezeEpochs` and Grad-CAM pictures in the report).
     ///   - optimizer: builds the optimizer instead of the configuration's ``RunConfiguration/optimizer``; the schedule
     ///     still starts from its learning rate.
     ///   - data: batches to train and validate on instead of the class folders of
@@ -61,8 +61,11 @@ public final class TrainingRun {
     /// Continues the run in `folder` with the settings it began with.
     /// - Parameter dataDirectory: where the data set is now, when it moved since the run began.
     /// - Parameter threads: compute threads, when the run should use another count than it began with.
-    /// - Parameter model, optimizer, data: what the run was given when it began (a run that trained a model or data
-    ///   of its own resumes only with them).
+    /// - Parameter model: the factory the run was given when it began (a run that trained a model of its own resumes
+    ///   only with it).
+    /// - Parameter optimizer: the optimizer factory the run was given when it began.
+    /// - Parameter data: the batches the run was given when it began (a run that trained on data of its own resumes
+    ///   only with them).
     public init(resuming folder: RunFolder, dataDirectory: URL? = nil, threads: Int? = nil, model: (any ModelFactory)? = nil,
                 optimizer: (any OptimizerFactory)? = nil, data: RunData? = nil) throws {
         guard folder.holdsRun else {
@@ -103,7 +106,7 @@ public final class TrainingRun {
     ///   - stop: lets another thread or a signal handler stop the run after the current batch.
     ///   - writeReport: write the image grids and `report.html` (on by default).
     ///   - dataParallel: train with the other ranks of a distributed run; this process must be rank 0, and every
-    ///     other rank calls ``runWorker(_:threads:log:)`` at the same time. Rank 0 alone reads and writes the folder.
+    ///     other rank calls ``runWorker(_:threads:model:optimizer:data:log:)`` at the same time. Rank 0 alone reads and writes the folder.
     ///     When a rank throws, end the whole job (PetalMPI's `MPICommunicator.abort(code:)`, as `petal train` does):
     ///     the other ranks would otherwise wait for it in their next collective forever.
     ///   - log: receives the data summary, warnings and status lines.
@@ -230,7 +233,9 @@ public final class TrainingRun {
     /// run folder (which may live on another machine); the data set must be at the same path as on rank 0.
     /// - Parameters:
     ///   - threads: compute threads of this rank (default: the run's setting).
-    ///   - model, optimizer, data: what rank 0's run was given, when it was given its own (every rank needs the same).
+    ///   - model: rank 0's model factory, when its run was given one (every rank needs the same).
+    ///   - optimizer: rank 0's optimizer factory, when its run was given one.
+    ///   - data: rank 0's batches, when its run was given its own.
     ///   - log: receives warnings about this rank's data (files that no longer decode).
     public static func runWorker(_ dataParallel: DataParallel, threads: Int? = nil, model: (any ModelFactory)? = nil,
                                  optimizer: (any OptimizerFactory)? = nil, data: RunData? = nil,

@@ -5,7 +5,8 @@ public final class Dense: Module {
     public let inFeatures: Int, outFeatures: Int
 
     /// - Parameters:
-    ///   - inFeatures, outFeatures: sizes of the input and output vectors.
+    ///   - inFeatures: size of the input vectors.
+    ///   - outFeatures: size of the output vectors.
     ///   - bias: whether to learn an offset.
     ///   - initializer: draws the initial weights (PyTorch's uniform rule).
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, initializer: WeightInitializer) throws {
