@@ -2,14 +2,14 @@
 import Foundation
 
 /// A CSV file with a header row, read as columns of numbers.
-public struct CSVTable {
+struct CSVTable {
     /// The column names.
-    public let header: [String]
+    let header: [String]
     /// The rows (NaN where a cell is empty or not a number).
-    public let values: [[Double]]
+    let values: [[Double]]
 
     /// Reads the file; nil when it cannot be read or is empty.
-    public init?(url: URL) {
+    init?(url: URL) {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard let first = lines.first else { return nil }
@@ -18,10 +18,10 @@ public struct CSVTable {
     }
 
     /// Rows below the header.
-    public var rows: Int { values.count }
+    var rows: Int { values.count }
 
     /// The values of a column, or nil when it is absent or holds no finite number.
-    public func column(_ name: String) -> [Double]? {
+    func column(_ name: String) -> [Double]? {
         guard let i = header.firstIndex(of: name) else { return nil }
         let c = values.map { i < $0.count ? $0[i] : .nan }
         return c.contains(where: { $0.isFinite }) ? c : nil

@@ -4,9 +4,9 @@ import Foundation
 import PetalTrain
 
 /// Writes `history.csv`.
-public enum HistoryFile {
+enum HistoryFile {
     /// Writes every row, atomically: `epoch` first, then Keras' keys in the order people read them.
-    public static func write(_ rows: [Logs], to url: URL) throws {
+    static func write(_ rows: [Logs], to url: URL) throws {
         let columns = CSVLogger.order(Array(Set(rows.flatMap(\.keys))))
         var text = (["epoch"] + columns).joined(separator: ",") + "\n"
         for (i, logs) in rows.enumerated() {

@@ -4,9 +4,9 @@ import Foundation
 import PetalTensor
 
 /// Writes `.npy` files.
-public enum NumpyFile {
+enum NumpyFile {
     /// The `.npy` bytes of `tensor` (its values in row-major order).
-    public static func encoded(_ tensor: Tensor) -> Data {
+    static func encoded(_ tensor: Tensor) -> Data {
         let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
         // Magic (6) + version (2) + length (2) + header, padded with spaces and a newline to a multiple of 64.
@@ -21,5 +21,5 @@ public enum NumpyFile {
     }
 
     /// Writes `tensor` to `url` atomically.
-    public static func write(_ tensor: Tensor, to url: URL) throws { try AtomicFile.write(encoded(tensor), to: url) }
+    static func write(_ tensor: Tensor, to url: URL) throws { try AtomicFile.write(encoded(tensor), to: url) }
 }

@@ -5,10 +5,10 @@ import PetalReport
 import PetalTrain
 
 /// Charts of the experiments (sweep and range test), from their results or their CSV files.
-public enum ReportFigures {
+enum ReportFigures {
     /// The tutorial's comparison of rates: loss, accuracy (training and validation) and validation ROC AUC per epoch,
     /// one line per rate and side, from `sweep.csv`.
-    public static func sweep(table: CSVTable) throws -> [LineChart] {
+    static func sweep(table: CSVTable) throws -> [LineChart] {
         guard let rates = table.column("learning_rate"), let epochs = table.column("epoch") else {
             throw ReportError.invalidData("sweep.csv lacks learning_rate or epoch")
         }
@@ -30,7 +30,7 @@ public enum ReportFigures {
     }
 
     /// The overfit check's curves from `overfit.csv`: loss and accuracy per epoch, training and validation.
-    public static func overfit(table: CSVTable) throws -> [LineChart] {
+    static func overfit(table: CSVTable) throws -> [LineChart] {
         guard let epochs = table.column("epoch") else { throw ReportError.invalidData("overfit.csv lacks epoch") }
         func series(_ pairs: [(String, String)]) -> [LineSeries] {
             pairs.compactMap { key, name in table.column(key).map { LineSeries(name: name, x: epochs, y: $0) } }
@@ -41,7 +41,7 @@ public enum ReportFigures {
     }
 
     /// Charts side by side in one SVG document (each chart a nested `<svg>` placed at its offset).
-    public static func sideBySide(_ charts: [LineChart]) -> String {
+    static func sideBySide(_ charts: [LineChart]) -> String {
         var x = 0.0, body = ""
         for chart in charts {
             let svg = chart.svg
@@ -54,14 +54,14 @@ public enum ReportFigures {
     }
 
     /// Smoothed loss against the rate (log scale), with the suggested rate marked.
-    public static func finder(_ result: LearningRateFinderResult) throws -> LineChart {
+    static func finder(_ result: LearningRateFinderResult) throws -> LineChart {
         try LineChart(title: "Learning-rate range test", xLabel: "learning rate", yLabel: "smoothed loss",
                       series: [LineSeries(name: "loss", x: result.rates.map(Double.init), y: result.losses)], xScale: .log,
                       marker: result.suggestion.map { VerticalMarker(x: Double($0), label: String(format: "suggested %.2g", $0)) })
     }
 
     /// The same chart from `lr-finder.csv`.
-    public static func finder(table: CSVTable) throws -> LineChart {
+    static func finder(table: CSVTable) throws -> LineChart {
         guard let rates = table.column("learning_rate"), let loss = table.column("smoothed_loss") else {
             throw ReportError.invalidData("lr-finder.csv lacks learning_rate or smoothed_loss")
         }
@@ -72,5 +72,5 @@ public enum ReportFigures {
 
 extension LineChart {
     /// Writes the chart as an SVG file, atomically.
-    public func write(to url: URL) throws { try AtomicFile.write(Data(svg.utf8), to: url) }
+    func write(to url: URL) throws { try AtomicFile.write(Data(svg.utf8), to: url) }
 }
