@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalNN", "PetalCLI", "Petal"]),
         .testTarget(name: "PetalMPITests", dependencies: ["PetalMPIScenarios", "PetalCLI", "Petal"]),
-        .testTarget(name: "PetalNNTests", dependencies: ["CDNNL", "PetalFiles", "PetalTensor", "PetalTestSupport", "PetalNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PetalNNTests", dependencies: ["CDNNL", "PetalFiles", "PetalTensor", "PetalTestSupport", "PetalNN", .product(name: "ZIPFoundation", package: "ZIPFoundation")], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalImageTests", dependencies: ["PetalImage"], resources: [.copy("Fixtures")]),
     ]
 )

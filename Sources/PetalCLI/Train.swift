@@ -81,6 +81,15 @@ struct Train: ParsableCommand {
     @Flag(help: "Under mpirun: batch-norm statistics over the whole global batch (PyTorch's SyncBatchNorm) instead of each rank's share.")
     var syncBatchNorm = false
 
+    /// The options a resume takes; any other would be ignored, so it is refused.
+    static let resumeOptions: Set = ["--resume", "--threads", "--no-report", "--help", "-h"]
+
+    /// The options on the command line, as typed (`--lr=0.1` as `--lr`).
+    static func givenOptions() -> [String] {
+        let arguments = CommandLine.arguments.dropFirst()
+        return arguments.prefix { $0 != "--" }.filter { $0.hasPrefix("-") && Double($0) == nil }.map { String($0.split(separator: "=", maxSplits: 1)[0]) }
+    }
+
     func run() throws {
         try runReportingErrors {
             try applyThreads(threads)
@@ -91,6 +100,12 @@ struct Train: ParsableCommand {
             }
             if let job { try applyThreads(job.threads(requested: threads)) }
             let run: TrainingRun
+            if resume != nil, let option = Self.givenOptions().first(where: { !Self.resumeOptions.contains($0) }) {
+                throw ValidationFailure("\(option) cannot be given with --resume: a resumed run keeps the settings it began with (its config.json); only --threads, --no-report and the data folder, when it moved, may be given")
+            }
+            if overwrite && runDir == nil && resume == nil {
+                throw ValidationFailure("--overwrite needs --run-dir (without it the run goes into a new dated folder, which there is nothing to overwrite in)")
+            }
             if let resume {
                 run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
                                       threads: job.map { $0.threads(requested: threads) } ?? threads)
@@ -110,6 +125,7 @@ struct Train: ParsableCommand {
                     configuration.synchronizedBatchNorm = true
                 }
                 try configuration.validate()
+                if let runDir { try configuration.checkRunFolder(URL(fileURLWithPath: runDir)) }
                 let folder = try runDir.map { try RunFolder.create(at: URL(fileURLWithPath: $0), overwrite: overwrite) }
                     ?? RunFolder.dated(under: URL(fileURLWithPath: output), name: name)
                 run = try TrainingRun(configuration: configuration, folder: folder)
@@ -121,7 +137,7 @@ struct Train: ParsableCommand {
             let result = try run.run(callbacks: [ProgressBar()], stop: job == nil ? runStop : nil, writeReport: !noReport,
                                      dataParallel: dataParallel, log: { say($0) })
             if let code = result.stopCode {
-                say("Stopped by \(code == SIGTERM ? "SIGTERM" : "Ctrl-C") after \(result.history.count) completed epochs; the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
+                say("Stopped by \(code == SIGTERM ? "SIGTERM" : "Ctrl-C") after \(result.history.count) completed epoch\(result.history.count == 1 ? "" : "s"); the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
                 throw ExitCode(128 + code)
             }
             say("Run folder: \(result.folder.path)")

@@ -357,6 +357,20 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     }
 }
 
+extension RunConfiguration {
+    /// Refuses a run folder that is, contains or lies inside the data set: its files would become a class of the data
+    /// (`tensorboard/`, images), and replacing the run would delete the data.
+    /// - Throws: ``RunError/folder(path:reason:)`` naming both.
+    public func checkRunFolder(_ url: URL) throws {
+        func resolved(_ u: URL) -> String { u.standardizedFileURL.resolvingSymlinksInPath().path }
+        let (folder, data) = (resolved(url), resolved(dataDirectory))
+        func within(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b == "/" ? b : b + "/") }
+        guard !within(folder, data) && !within(data, folder) else {
+            throw RunError.folder(path: url.path, reason: "is, contains or lies inside the data set \(dataDirectory.path); put the run somewhere else")
+        }
+    }
+}
+
 extension SchedulePolicy: CustomStringConvertible {
     /// How the report names the schedule.
     public var description: String {

@@ -57,9 +57,11 @@ public final class RunFolder: @unchecked Sendable {
 
     private init(locking url: URL) throws {
         self.url = url
+        // The lock is on the folder itself, which cannot vanish under its writer as a lock file can (deleting
+        // `.petal-lock` used to let a second writer in); the file only says who holds it.
         let lockPath = url.appendingPathComponent(RunFolder.lockFileName).path
-        let fd = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RunError.folder(path: url.path, reason: "cannot be written (\(String(cString: strerror(errno))))") }
+        let fd = Foundation.open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw RunError.folder(path: url.path, reason: "cannot be opened (\(String(cString: strerror(errno))))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             Foundation.close(fd)
@@ -67,8 +69,13 @@ public final class RunFolder: @unchecked Sendable {
         }
         lockDescriptor = fd
         let holder = "process \(getpid()) on \(ProcessInfo.processInfo.hostName)\n"
-        ftruncate(fd, 0)
-        _ = holder.withCString { pwrite(fd, $0, strlen($0), 0) }
+        let note = Foundation.open(lockPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard note >= 0 else {
+            Foundation.close(fd)
+            throw RunError.folder(path: url.path, reason: "cannot be written (\(String(cString: strerror(errno))))")
+        }
+        _ = holder.withCString { write(note, $0, strlen($0)) }
+        Foundation.close(note)
         removeStaleTemporaryFiles()
     }
 

@@ -50,8 +50,8 @@ public struct TrainedModel {
             let expected = ResNet.estimatedParameterCount(depth: depth, baseWidth: meta.baseWidth ?? 64)
             let held = file.tensors.reduce(0.0) { $0 + Double($1.tensor.count) }
             guard held >= expected / 2 else {
-                throw ModelError.checkpoint(path: url.path, reason: String(format: "its metadata describes a ResNet-%d of width %d (about %.0f million parameters), but it holds only %.0f values",
-                                                                          depth.rawValue, meta.baseWidth ?? 64, expected / 1e6, held))
+                throw ModelError.checkpoint(path: url.path, reason: String(format: "its metadata describes a ResNet-%d of width %d (about %@ parameters), but it holds only %.0f values",
+                                                                          depth.rawValue, meta.baseWidth ?? 64, Int(expected).formatted(), held))
             }
         }
         let model: ResNet

@@ -51,6 +51,7 @@ public final class TrainingRun {
         var configuration = configuration
         (configuration.customModel, configuration.customData) = (model?.modelDescription, data?.description)
         try configuration.validate()
+        if data == nil { try configuration.checkRunFolder(folder.url) }
         guard !folder.holdsRun else {
             throw RunError.folder(path: folder.url.path, reason: "already holds a run; resume it or create the folder with overwrite")
         }
@@ -149,6 +150,9 @@ public final class TrainingRun {
                 throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.trainingState) is missing though \(rows) epochs are recorded; start a new run")
             }  // else: killed before its first epoch ended, so it starts again from the seeded initial weights
             if let reason = progress.stopReason { throw RunError.cannotResume(path: folder.url.path, reason: "it already ended (\(reason))") }
+            if let bestEpoch = progress.bestEpoch, !folder.contains(RunFiles.best) {
+                throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.best), the best model so far (epoch \(bestEpoch + 1)), is missing; put it back or start a new run")
+            }
             guard progress.completedEpochs < c.epochs else {
                 throw RunError.cannotResume(path: folder.url.path, reason: "it already finished its \(c.epochs) epochs")
             }

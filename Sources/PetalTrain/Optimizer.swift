@@ -44,7 +44,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidSetting(let m): m
-        case .nonFiniteLoss(let e, let b, let v): "loss became \(v) at epoch \(e + 1), batch \(b + 1): training stopped (lower the learning rate or enable gradient clipping)"
+        case .nonFiniteLoss(let e, let b, let v): "loss became \(v) at epoch \(e + 1), batch \(b + 1) (lower the learning rate or enable gradient clipping)"
         case .state(let m): m
         }
     }

@@ -72,7 +72,18 @@ import PetalNN
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         #expect(p.terminationStatus == 143, "SIGTERM stops the run and exits 143")
-        let resumed = try CLI.run(["train", "--resume", "stopped"], in: dir)
+        // Settings a resume would ignore are refused, naming them (issue 31, item 12).
+        let changed = try CLI.run(["train", "--resume", "stopped", "--epochs", "5"], in: dir)
+        #expect(changed.status == 1 && changed.stderr.contains("--epochs cannot be given with --resume"), "\(changed.stderr)")
+        // A run folder that is, contains or lies inside the data set is refused before it is made (issue 31, items 9, 14).
+        for runDir in ["data", "data/daisy/run", "."] {
+            let inData = try CLI.run(["train", "data", "--run-dir", runDir, "--epochs", "1"] + Self.tiny, in: dir)
+            #expect(inData.status == 1 && inData.stderr.contains("is, contains or lies inside the data set"), "\(runDir): \(inData.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/daisy/run").path))
+        let overwriteAlone = try CLI.run(["train", "data", "--overwrite", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(overwriteAlone.status == 1 && overwriteAlone.stderr.contains("--overwrite needs --run-dir"), "\(overwriteAlone.stderr)")
+        let resumed = try CLI.run(["train", "--resume", "stopped", "--threads", "1"], in: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let rows = try String(contentsOf: dir.appendingPathComponent("stopped/history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 121 && rows.last?.hasPrefix("120,") == true, "\(rows.count) rows")

@@ -2,6 +2,7 @@
 // as safetensors by the fixture script), and a pickle that names anything else is refused without running it.
 import Foundation
 import Testing
+import ZIPFoundation
 @testable import PetalNN
 
 @Suite struct PyTorchCheckpointTests {
@@ -46,6 +47,78 @@ import Testing
             } catch ModelError.checkpoint(let path, let reason) {
                 #expect(path.hasSuffix(name) && reason.contains(expected), "\(name): \(reason)")
             }
+        }
+    }
+
+    /// A pickle nesting a million tuples or lists (about 1 MB) is refused as it is built, instead of overflowing the
+    /// stack when the nested value is released (issue 31, item 1); a state dict's few levels still load.
+    @Test func deeplyNestedPicklesAreRefusedNotAStackOverflow() throws {
+        let deepTuples: [UInt8] = [0x80, 0x02, 0x29] + [UInt8](repeating: 0x85, count: 1_000_000) + [0x2E]
+        let deepLists: [UInt8] = [0x80, 0x02] + [UInt8](repeating: 0x5D, count: 500_000) + [UInt8](repeating: 0x61, count: 499_999) + [0x2E]
+        let deepMarks: [UInt8] = [0x80, 0x02] + [UInt8](repeating: 0x28, count: 300_000) + [UInt8](repeating: 0x74, count: 300_000) + [0x2E]
+        for bytes in [deepTuples, deepLists, deepMarks] {
+            var machine = Unpickler(bytes)
+            do {
+                _ = try machine.load()
+                Issue.record("a pickle nested \(bytes.count / 2) deep was accepted")
+            } catch let error as UnpicklingError {
+                #expect(error.description.contains("nested more than \(Unpickler.maximumNesting) deep"), "\(error)")
+            }
+        }
+        var shallow = Unpickler([0x80, 0x02, 0x29, 0x85, 0x85, 0x85, 0x2E])
+        if case .tuple(let outer) = try shallow.load() { #expect(outer.count == 1) } else { Issue.record("three nested tuples did not load") }
+    }
+
+    /// A `torch.save` archive holding one Float tensor `w` of `size` and `stride` over a storage the pickle says holds
+    /// `elements`, whose bytes are `storage` (deflated).
+    static func craftedArchive(size: [Int], stride: [Int], elements: Int, storage: Data) throws -> URL {
+        var p: [UInt8] = [0x80, 0x02, 0x7D, 0x28]                                 // PROTO 2, EMPTY_DICT, MARK
+        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        func text(_ s: String) { p += [0x58] + le32(s.utf8.count) + Array(s.utf8) }  // BINUNICODE
+        func int(_ v: Int) { p += [0x4A] + le32(v) }                               // BININT
+        text("w")
+        p += Array("ctorch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28]             // GLOBAL, MARK
+        p += [0x28]; text("storage"); p += Array("ctorch\nFloatStorage\n".utf8); text("0"); text("cpu"); int(elements); p += [0x74, 0x51]
+        int(0)
+        p += [0x28]; size.forEach(int); p += [0x74]
+        p += [0x28]; stride.forEach(int); p += [0x74]
+        p += [0x89, 0x74, 0x52, 0x75, 0x2E]                                       // False, TUPLE, REDUCE, SETITEMS, STOP
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-crafted-\(UUID().uuidString).pth")
+        let archive = try Archive(url: url, accessMode: .create)
+        for (path, bytes) in [("archive/data.pkl", Data(p)), ("archive/data/0", storage)] {
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+                bytes.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        return url
+    }
+
+    /// An expanded tensor (zero strides: a huge logical size over one element) and a storage that inflates far past
+    /// what its pickle declares are refused before anything that size is allocated (issue 31, items 2 and 3); the same
+    /// archive with an honest tensor loads.
+    @Test func expandedTensorsAndCompressionBombsAreRefusedBeforeAllocating() throws {
+        let honest = try Self.craftedArchive(size: [2, 2], stride: [2, 1], elements: 4, storage: Data([Float(1), 2, 3, 4].withUnsafeBytes { Data($0) }))
+        defer { try? FileManager.default.removeItem(at: honest) }
+        #expect(try PyTorchCheckpoint.read(honest).tensors.map(\.tensor.scalars) == [[1, 2, 3, 4]])
+
+        let expanded = try Self.craftedArchive(size: [65536, 65536, 16], stride: [0, 0, 0], elements: 1, storage: Data(count: 4))
+        defer { try? FileManager.default.removeItem(at: expanded) }
+        do {
+            _ = try PyTorchCheckpoint.read(expanded)
+            Issue.record("a 256 GiB expanded tensor was accepted")
+        } catch ModelError.checkpoint(_, let reason) {
+            #expect(reason.contains("tensor 'w' of size [65536, 65536, 16] needs 275 GB as Float"), "\(reason)")
+        }
+
+        let bomb = try Self.craftedArchive(size: [4], stride: [1], elements: 4, storage: Data(count: 64 << 20))
+        defer { try? FileManager.default.removeItem(at: bomb) }
+        let compressed = try #require(try FileManager.default.attributesOfItem(atPath: bomb.path)[.size] as? Int)
+        #expect(compressed < (1 << 20), "64 MiB of zeros deflate to little")
+        do {
+            _ = try PyTorchCheckpoint.read(bomb)
+            Issue.record("a storage inflating to 64 MiB for 4 declared elements was accepted")
+        } catch ModelError.checkpoint(_, let reason) {
+            #expect(reason.contains("archive/data/0") && (reason.contains("claims an impossible size") || reason.contains("inflates past")), "\(reason)")
         }
     }
 

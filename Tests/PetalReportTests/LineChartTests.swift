@@ -158,4 +158,18 @@ import Testing
                           xScale: .log, marker: VerticalMarker(x: 0, label: "lr"))
         }
     }
+
+    /// A diverged run's history can hold values near the largest Double (issue 31, item 4): the chart is drawn, at the
+    /// display limit, instead of trapping in the tick arithmetic.
+    @Test func extremeValuesAreDrawnNotTrappedOn() throws {
+        for values in [[0.5, 1.7e308], [-1.7e308, 1.7e308], [.greatestFiniteMagnitude, 1, .nan], [4.9e-324, 1e-320]] {
+            let chart = try LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss", series: [LineSeries(name: "loss", y: values)])
+            let svg = try parseXML(chart.svg)
+            let ticks = chart.frame().y.values
+            #expect(svg.name == "svg" && !ticks.isEmpty && ticks.allSatisfy(\.isFinite), "\(values): ticks \(ticks)")
+            #expect(!chart.svg.contains("inf") && !chart.svg.contains("nan"), "\(values)")
+        }
+        let bars = try BarChart(title: "Sizes", labels: ["a", "b"], values: [-1.7e308, 1.7e308])
+        #expect(try parseXML(bars.svg).name == "svg")
+    }
 }

@@ -148,6 +148,25 @@ final class CountingSGD: OptimizerFactory {
         }
     }
 
+    /// A run whose best checkpoint was deleted is not resumed into a run without one (issue 31, item 16).
+    @Test func aResumeRefusesARunWhoseBestModelWasDeleted() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("petal-custom-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try Self.data(), stop = StopSignal()
+        var folder: RunFolder? = try RunFolder.create(at: root)
+        let stopped = try TrainingRun(configuration: Self.configuration(), folder: folder!, model: StripesNetFactory(), data: data)
+            .run(callbacks: [RunFixtures.StopAt(epoch: 2, batch: 0, signal: stop)], stop: stop, writeReport: false, log: { _ in })
+        #expect(stopped.stopCode == 2 && stopped.history.count == 2)
+        folder = nil
+        try FileManager.default.removeItem(at: root.appendingPathComponent(RunFiles.best))
+        #expect(throws: RunError.self) {
+            try TrainingRun(resuming: try RunFolder.open(root), model: StripesNetFactory(), data: data).run(writeReport: false, log: { _ in })
+        }
+        do { _ = try TrainingRun(resuming: try RunFolder.open(root), model: StripesNetFactory(), data: data).run(writeReport: false, log: { _ in }) } catch {
+            #expect("\(error.localizedDescription)".contains("best.safetensors, the best model so far (epoch "), "\(error)")
+        }
+    }
+
     @Test func freezingNeedsAModelWhoseHeadIsKnown() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("petal-custom-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -17,6 +17,9 @@ import Testing
         } catch let RunError.folder(path, reason) {
             #expect(path == url.path && reason.contains("another Petal process (process \(getpid())"), "\(reason)")
         }
+        // Deleting the lock file does not let a second writer in: the folder itself is locked (issue 31, item 17).
+        try FileManager.default.removeItem(at: url.appendingPathComponent(RunFolder.lockFileName))
+        #expect(throws: RunError.self) { _ = try RunFolder.open(url) }
         first = nil
         #expect(throws: Never.self) { _ = try RunFolder.open(url) }
     }

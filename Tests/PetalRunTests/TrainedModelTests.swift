@@ -46,6 +46,15 @@ import Testing
         } catch ModelError.checkpoint(let path, let reason) {
             #expect(path == url.path && reason.contains("ResNet-152 of width 512") && reason.contains("holds only"), "\(reason)")
         }
+        // A small described model is counted in parameters, not "about 0 million" (issue 31, item 24).
+        (meta.depth, meta.baseWidth) = (18, 16)
+        try model.save(to: url, metadata: meta)
+        do {
+            _ = try TrainedModel(checkpoint: url)
+            Issue.record("a ResNet-18 of width 16 was built from a width-4 file")
+        } catch ModelError.checkpoint(_, let reason) {
+            #expect(reason.contains("ResNet-18 of width 16 (about 700") && !reason.contains("about 0 "), "\(reason)")
+        }
     }
 }
 

@@ -113,6 +113,7 @@ final class ScriptedMetric: Callback {
         #expect(history.values("loss")[1].isNaN)
         #expect(best.saved.map(\.epoch) == [1], "a cut-short epoch is never the best")
         #expect(history.stopReason?.contains("loss became nan at epoch 2, batch 3") == true, "\(history.stopReason ?? "none")")
+        #expect(history.stopReason?.contains("training stopped") == false, "the CLI adds \"training stopped:\" itself (issue 31, item 24)")
     }
 
     @Test func nonFiniteLossesStopByDefaultOrAreSkippedAndCounted() throws {

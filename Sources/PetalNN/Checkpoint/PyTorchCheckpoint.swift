@@ -36,27 +36,55 @@ public enum PyTorchCheckpoint {
             throw fail("holds no data.pkl: not a PyTorch checkpoint")
         }
         let prefix = String(pickle.path.dropLast("data.pkl".count))
-        func contents(_ entry: Entry) throws -> [UInt8] {
-            guard entry.uncompressedSize <= Int64(data.count) * 1032 else { throw fail("\(entry.path) claims an impossible size") }
+        /// An entry's bytes, inflated up to `limit` bytes: a deflate bomb is stopped when it passes what the pickle
+        /// declared, whatever its header claims.
+        func contents(_ entry: Entry, limit: Int) throws -> [UInt8] {
+            guard entry.uncompressedSize <= Int64(data.count) * 1032, entry.uncompressedSize <= Int64(limit) else {
+                throw fail("\(entry.path) claims an impossible size (\(entry.uncompressedSize) bytes)")
+            }
             var out: [UInt8] = []
-            do { _ = try archive.extract(entry, skipCRC32: false) { out += $0 } } catch { throw fail("\(entry.path) cannot be extracted (\(error))") }
+            struct TooLarge: Error {}
+            do { _ = try archive.extract(entry, skipCRC32: false) { chunk in out += chunk; if out.count > limit { throw TooLarge() } } } catch is TooLarge {
+                throw fail("\(entry.path) inflates past the \(limit) bytes its tensors declare (a compression bomb?)")
+            } catch { throw fail("\(entry.path) cannot be extracted (\(error))") }
             return out
         }
-        if let order = archive[prefix + "byteorder"], let text = String(validating: try contents(order), as: UTF8.self), text != "little" {
+        let memory = Int(min(ProcessInfo.processInfo.physicalMemory / 2, UInt64(Int.max)))
+        if let order = archive[prefix + "byteorder"], let text = String(validating: try contents(order, limit: 64), as: UTF8.self), text != "little" {
             throw fail("stores its tensors \(text)-endian; only little-endian checkpoints are read")
         }
-        var unpickler = Unpickler(try contents(pickle))
+        var unpickler = Unpickler(try contents(pickle, limit: min(memory, 1 << 30)))
         let root: PickleValue
         do { root = try unpickler.load() } catch let e as UnpicklingError { throw fail("its pickle was refused: \(e.description)") }
         let entries = try stateDict(in: root, fail: fail)
+        let named = try entries.compactMap { key, value -> (name: String, tensor: PickledTensor)? in
+            guard let name = key.string else { throw fail("a state dict key is not a string") }
+            guard case .tensor(let t) = value else { return nil }  // non-tensor entries (e.g. `_metadata`) carry no weights
+            return (name, t)
+        }
+        // What the tensors declare, budgeted before anything is inflated or allocated: an expanded view (zero strides)
+        // may describe far more elements than its storage holds, and each becomes a Float here.
+        var budget = 0, overflow = false
+        for (name, t) in named {
+            guard let width = storageTypes[t.storageType]?.width else { throw fail("tensor '\(name)' has an unsupported storage \(t.storageType)") }
+            var count = 4
+            for d in t.size where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: d) }
+            let storage = (t.storageElements ?? 0).multipliedReportingOverflow(by: width)
+            (budget, _) = budget.addingReportingOverflow(count)
+            overflow = overflow || storage.overflow || budget > memory || storage.partialValue > memory
+            if overflow {
+                let need = t.size.reduce(4.0) { $0 * Double($1) } / 1e9
+                throw fail(String(format: "tensor '%@' of size %@ needs %.3g GB as Float: with the tensors before it, more than half this machine's memory (%.1f GB)",
+                                  name, "\(t.size)", need, Double(memory) / 1e9))
+            }
+        }
         var storages: [String: [UInt8]] = [:]
         var tensors: [(name: String, tensor: Tensor)] = []
-        for (key, value) in entries {
-            guard let name = key.string else { throw fail("a state dict key is not a string") }
-            guard case .tensor(let t) = value else { continue }  // non-tensor entries (e.g. `_metadata`) carry no weights
+        for (name, t) in named {
             if storages[t.storageKey] == nil {
                 guard let entry = archive[prefix + "data/" + t.storageKey] else { throw fail("tensor '\(name)' points at a missing storage \(t.storageKey)") }
-                storages[t.storageKey] = try contents(entry)
+                let width = storageTypes[t.storageType]!.width
+                storages[t.storageKey] = try contents(entry, limit: t.storageElements.map { $0 * width } ?? memory)
             }
             tensors.append((name, try tensor(t, bytes: storages[t.storageKey]!, name: name, fail: fail)))
         }

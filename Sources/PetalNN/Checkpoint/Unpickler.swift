@@ -10,8 +10,8 @@ indirect enum PickleValue {
     case tuple([PickleValue]), list([PickleValue]), dict([(key: PickleValue, value: PickleValue)])
     /// An allow-listed global, not yet called.
     case global(String)
-    /// A persistent id: one storage of the archive (`data/<key>`).
-    case storage(type: String, key: String)
+    /// A persistent id: one storage of the archive (`data/<key>`) and the elements it says it holds.
+    case storage(type: String, key: String, elements: Int?)
     /// A tensor view of a storage.
     case tensor(PickledTensor)
 
@@ -26,7 +26,7 @@ indirect enum PickleValue {
 /// `torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, …)`, kept as a description until the
 /// storage's bytes are read.
 struct PickledTensor {
-    let storageType: String, storageKey: String
+    let storageType: String, storageKey: String, storageElements: Int?
     let offset: Int, size: [Int], stride: [Int]
 }
 
@@ -76,11 +76,11 @@ struct Unpickler {
             case 0x8C: stack.append(.string(try text(Int(try byte()))))      // SHORT_BINUNICODE
             case 0x43: stack.append(.bytes(try take(Int(try byte()))))       // SHORT_BINBYTES
             case 0x42: stack.append(.bytes(try take(Int(try little(4)))))    // BINBYTES
-            case 0x85: stack.append(.tuple([try pop()]))                     // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))           // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
-            case 0x74: stack.append(.tuple(try popMark()))                   // TUPLE
-            case 0x6C: stack.append(.list(try popMark()))                    // LIST
+            case 0x85: stack.append(.tuple(try nestable([try pop()])))       // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple(try nestable([a, b])))           // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple(try nestable([a, b, c])))  // TUPLE3
+            case 0x74: stack.append(.tuple(try nestable(try popMark())))     // TUPLE
+            case 0x6C: stack.append(.list(try nestable(try popMark())))      // LIST
             case 0x71: memo[Int(try byte())] = try top()                     // BINPUT
             case 0x72: memo[Int(try little(4))] = try top()                  // LONG_BINPUT
             case 0x94: memo[memo.count] = try top()                          // MEMOIZE
@@ -118,7 +118,7 @@ struct Unpickler {
               let key = items[2].string else {
             throw UnpicklingError(description: "a persistent id that is not a storage reference")
         }
-        return .storage(type: type, key: key)
+        return .storage(type: type, key: key, elements: items.count > 4 ? items[4].int.flatMap { $0 >= 0 ? $0 : nil } : nil)
     }
 
     private func call(_ callable: PickleValue, _ args: PickleValue) throws -> PickleValue {
@@ -129,11 +129,11 @@ struct Unpickler {
         case "collections.OrderedDict":
             return .dict([])
         case "torch._utils._rebuild_tensor_v2":
-            guard a.count >= 4, case .storage(let type, let key) = a[0], let offset = a[1].int, let size = a[2].ints, let stride = a[3].ints,
+            guard a.count >= 4, case .storage(let type, let key, let elements) = a[0], let offset = a[1].int, let size = a[2].ints, let stride = a[3].ints,
                   size.count == stride.count, offset >= 0, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }) else {
                 throw UnpicklingError(description: "a malformed tensor (storage, offset, size, stride)")
             }
-            return .tensor(PickledTensor(storageType: type, storageKey: key, offset: offset, size: size, stride: stride))
+            return .tensor(PickledTensor(storageType: type, storageKey: key, storageElements: elements, offset: offset, size: size, stride: stride))
         case "torch._utils._rebuild_parameter":
             guard let first = a.first, case .tensor = first else { throw UnpicklingError(description: "a parameter without its tensor") }
             return first
@@ -142,7 +142,30 @@ struct Unpickler {
         }
     }
 
+    /// How deep containers may nest. A state dict is a few levels deep; a crafted pickle a million levels deep would
+    /// overflow the stack when its value is released (or walked), so it is refused as it is built.
+    static let maximumNesting = 64
+
+    /// Containers nested inside `value`, counting itself (0 for a scalar, a string or a tensor). Only called on values
+    /// built here, whose nesting is already bounded, so the recursion is too.
+    static func nesting(_ value: PickleValue) -> Int {
+        switch value {
+        case .tuple(let items), .list(let items): 1 + (items.map(nesting).max() ?? 0)
+        case .dict(let entries): 1 + (entries.map { max(nesting($0.key), nesting($0.value)) }.max() ?? 0)
+        default: 0
+        }
+    }
+
+    /// `items`, checked to be shallow enough to go into a container.
+    private func nestable(_ items: [PickleValue]) throws -> [PickleValue] {
+        if let deepest = items.map(Self.nesting).max(), deepest >= Self.maximumNesting {
+            throw UnpicklingError(description: "containers nested more than \(Self.maximumNesting) deep (a state dict is a few levels deep)")
+        }
+        return items
+    }
+
     private mutating func setItems(_ pairs: [(PickleValue, PickleValue)]) throws {
+        _ = try nestable(pairs.flatMap { [$0.0, $0.1] })
         guard case .dict(var entries) = try pop() else { throw UnpicklingError(description: "SETITEM on something that is not a dictionary") }
         entries += pairs.map { (key: $0.0, value: $0.1) }
         // Values are immutable here: a memo slot keeps the dictionary as it was when stored. A state dict never
@@ -151,6 +174,7 @@ struct Unpickler {
     }
 
     private mutating func append(_ values: [PickleValue]) throws {
+        _ = try nestable(values)
         guard case .list(var items) = try pop() else { throw UnpicklingError(description: "APPEND on something that is not a list") }
         items += values
         stack.append(.list(items))

@@ -22,7 +22,8 @@ struct Scale {
         let t: Double
         switch kind {
         case .linear:
-            t = (value - domain.lowerBound) / (domain.upperBound - domain.lowerBound)
+            let v = min(max(value, -AxisTicks.displayLimit), AxisTicks.displayLimit)
+            t = (v - domain.lowerBound) / (domain.upperBound - domain.lowerBound)
         case .log:
             let low = log10(domain.lowerBound)
             t = (log10(value) - low) / (log10(domain.upperBound) - low)
@@ -41,8 +42,14 @@ struct AxisTicks {
 
     /// Ticks for data spanning `data`, with the domain widened to the outermost ticks; `integral`
     /// data (epochs, counts) gets whole-number steps.
+    /// Data beyond ±`displayLimit` (a diverged loss near the largest Double) is drawn at the limit: the axis arithmetic
+    /// (spans, widened ends) must stay finite, and no reader tells 1e300 from 1.7e308 on a chart.
+    static let displayLimit = 1e300
+
     init(data: ClosedRange<Double>, kind: AxisScale, target: Int = 5, integral: Bool = false) {
         self.kind = kind
+        let limit = Self.displayLimit
+        let data = min(max(data.lowerBound, -limit), limit)...min(max(data.upperBound, -limit), limit)
         switch kind {
         case .linear:
             let minimumStep = integral ? 1.0 : 0

@@ -37,8 +37,7 @@ enum Ticks {
         let first = (range.lowerBound / step - 1e-9).rounded(.up)
         let last = (range.upperBound / step + 1e-9).rounded(.down)
         guard first <= last else { return [] }
-        let scale = pow(10, Double(decimals(step: step)))
-        return stride(from: first, through: last, by: 1).map { ($0 * step * scale).rounded() / scale }
+        return stride(from: first, through: last, by: 1).map { rounded($0 * step, step: step) }
     }
 
     /// `range` widened outward to the nearest ticks, so the axis starts and ends on a labelled
@@ -51,10 +50,19 @@ enum Ticks {
             upper += pad
         }
         let step = step(span: upper - lower, target: target, minimum: minimumStep)
-        let scale = pow(10, Double(decimals(step: step)))
-        let niceLower = ((lower / step + 1e-9).rounded(.down) * step * scale).rounded() / scale
-        let niceUpper = ((upper / step - 1e-9).rounded(.up) * step * scale).rounded() / scale
+        let niceLower = rounded((lower / step + 1e-9).rounded(.down) * step, step: step)
+        let niceUpper = rounded((upper / step - 1e-9).rounded(.up) * step, step: step)
+        // Spans at the ends of Double's range (subnormals, near its largest value) can defeat the widening.
+        guard niceLower.isFinite, niceUpper.isFinite, niceLower <= lower, niceUpper >= upper else { return lower...upper }
         return niceLower...niceUpper
+    }
+
+    /// `value` rounded to the decimals of `step` (3 × 0.2 is 0.6, not 0.6000000000000001); as it is where `step` needs
+    /// more decimals than a Double can scale by.
+    private static func rounded(_ value: Double, step: Double) -> Double {
+        let scale = pow(10, Double(decimals(step: step)))
+        guard scale.isFinite, (value * scale).isFinite else { return value }
+        return (value * scale).rounded() / scale
     }
 
     /// The powers of ten from the decade at or below `range.lowerBound` to the one at or above
