@@ -114,11 +114,25 @@ public final class RunFolder: @unchecked Sendable {
         }
     }
 
+    /// Removes the files a Petal run writes, and nothing else: a user's own files and folders in the run folder stay,
+    /// and in `tensorboard/` only Petal's event files go.
     private func removeRunFiles() throws {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] where name != RunFolder.lockFileName {
-            do { try FileManager.default.removeItem(at: file(name)) } catch {
-                throw RunError.folder(path: url.path, reason: "cannot remove \(name) to overwrite the run (\(RunFolder.plain(error)))")
+        func remove(_ item: URL) throws {
+            do { try FileManager.default.removeItem(at: item) } catch {
+                throw RunError.folder(path: url.path, reason: "cannot remove \(item.lastPathComponent) to overwrite the run (\(RunFolder.plain(error)))")
             }
+        }
+        func entries(_ folder: URL) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] }
+        for name in entries(url) {
+            if RunFiles.isWrittenByARun(name) && FileSystem.kind(of: file(name).path) == .regularFile { try remove(file(name)) }
+        }
+        let logs = file(RunFiles.tensorBoard)
+        guard FileSystem.kind(of: logs.path) == .directory else { return }
+        for folder in [logs] + ["train", "validation"].map(logs.appendingPathComponent) where FileSystem.kind(of: folder.path) == .directory {
+            for name in entries(folder) where name.hasPrefix("events.out.tfevents.") && name.contains(".petal") { try remove(folder.appendingPathComponent(name)) }
+        }
+        for folder in ["train", "validation"].map(logs.appendingPathComponent) + [logs] where entries(folder).isEmpty {
+            try? FileManager.default.removeItem(at: folder)  // only folders the removal emptied (or that were empty)
         }
     }
 
@@ -135,6 +149,16 @@ public final class RunFolder: @unchecked Sendable {
 
 /// The files of a run folder.
 public enum RunFiles {
+    /// The names of everything a run, its report and the experiments written into its folder create (besides the
+    /// lock and the TensorBoard logs): what overwriting a run removes.
+    static func isWrittenByARun(_ name: String) -> Bool {
+        let fixed: Set = [configuration, split, scan, history, best, last, trainingState, evaluation, report, "predictions.json",
+                          "top-losses.json", "samples.png", "augmentations.png", "channels.png", "morphology.png", "normalisation.png",
+                          "flips.png", "affine.png", "sweep.csv", "sweep.svg", "lr-finder.csv", "lr-finder.svg", OverfitFiles.history,
+                          OverfitFiles.curves, OverfitFiles.verdict, RunComparison.fileName]
+        return fixed.contains(name) || name.wholeMatch(of: /(prediction|gradcam|top-loss)-[0-9]+\.png/) != nil
+    }
+
     /// The run's settings (``RunConfiguration``).
     public static let configuration = "config.json"
     /// The training/validation split, to reproduce it.

@@ -106,6 +106,24 @@ func temporaryFolder() throws -> URL {
         }
     }
 
+    /// A checkpoint with one NaN is refused, naming the tensor, instead of spreading it through every prediction
+    /// (issue 31, item 11); the model keeps its own weights.
+    @Test func nonFiniteWeightsAreRefusedNamingTheTensor() throws {
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("nan.safetensors")
+        let damaged = try smallModel(seed: 1)
+        var values = try damaged.tensor(named: "layer2.0.conv1.weight").scalars
+        values[5] = .nan
+        try damaged.tensor(named: "layer2.0.conv1.weight").assign(Tensor(shape: damaged.tensor(named: "layer2.0.conv1.weight").shape, scalars: values))
+        try damaged.save(to: url)
+        let model = try smallModel(seed: 2), before = model.stateDict.map(\.tensor.scalars)
+        #expect(throws: ModelError.checkpoint(path: url.path, reason: "its tensor 'layer2.0.conv1.weight' holds a non-finite value (NaN or infinity): the weights are damaged or come from a diverged run")) {
+            try model.load(from: url)
+        }
+        #expect(model.stateDict.map(\.tensor.scalars) == before, "nothing was loaded")
+    }
+
     @Test func aFailedSaveLeavesThePreviousCheckpointIntact() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -36,8 +36,22 @@ import Testing
             _ = try RunFolder.create(at: url)
         }
         #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.history).path), "refusing leaves the run intact")
+        // Beside the run: a user's own file and folder, and a file of theirs among the TensorBoard logs.
+        let events = url.appendingPathComponent("tensorboard/train/events.out.tfevents.1.host.2.petal")
+        try FileManager.default.createDirectory(at: events.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("event".utf8).write(to: events)
+        try Data("mine".utf8).write(to: url.appendingPathComponent("tensorboard/notes.txt"))
+        try Data("mine".utf8).write(to: url.appendingPathComponent("notes.txt"))
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("photos/daisy"), withIntermediateDirectories: true)
+        try Data("jpeg".utf8).write(to: url.appendingPathComponent("photos/daisy/1.jpg"))
+        try Data("png".utf8).write(to: url.appendingPathComponent("gradcam-3.png"))
         let replaced = try RunFolder.create(at: url, overwrite: true)
-        #expect(!replaced.holdsRun && !replaced.contains(RunFiles.history))
+        #expect(!replaced.holdsRun && !replaced.contains(RunFiles.history) && !replaced.contains("gradcam-3.png"))
+        // Only what a run writes goes (issue 31, item 9).
+        for kept in ["notes.txt", "photos/daisy/1.jpg", "tensorboard/notes.txt"] {
+            #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(kept).path), "\(kept) was removed")
+        }
+        #expect(!FileManager.default.fileExists(atPath: events.path) && !FileManager.default.fileExists(atPath: events.deletingLastPathComponent().path))
     }
 
     @Test func openingRemovesTemporaryFilesOfKilledWritesAndNeverCreatesAFolder() throws {

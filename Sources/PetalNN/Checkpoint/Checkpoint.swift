@@ -165,6 +165,10 @@ extension Module {
         guard problems.isEmpty else {
             throw ModelError.checkpoint(path: source, reason: "does not fit the model: " + problems.joined(separator: "; "))
         }
+        // One NaN spreads through every later layer and makes every prediction the same: refuse it, naming it.
+        if let (name, _) = mine.first(where: { !theirs[$0.name]!.scalars.allSatisfy(\.isFinite) }) {
+            throw ModelError.checkpoint(path: source, reason: "its tensor '\(name)' holds a non-finite value (NaN or infinity): the weights are damaged or come from a diverged run")
+        }
         for (name, t) in mine { try t.assign(theirs[name]!) }
     }
 }

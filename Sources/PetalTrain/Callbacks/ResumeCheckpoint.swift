@@ -111,6 +111,9 @@ public final class ResumeCheckpoint: Callback {
         guard progress.completedEpochs == progress.history.count, progress.completedEpochs >= 0 else {
             throw TrainingError.state("\(url.lastPathComponent) records \(progress.completedEpochs) epochs but \(progress.history.count) history rows")
         }
+        if let bad = part(optimizerPrefix, of: file).first(where: { !$0.tensor.scalars.allSatisfy(\.isFinite) }) {
+            throw TrainingError.state("\(url.lastPathComponent): the optimizer's '\(bad.name)' holds a non-finite value (NaN or infinity)")
+        }
         do {
             try model.load(SafeTensors(tensors: part(modelPrefix, of: file)), source: url.path)
             try optimizer.loadStateDict(part(optimizerPrefix, of: file))
