@@ -89,9 +89,10 @@ func temporaryFolder() throws -> URL {
         try model.save(to: good)
         let bytes = try Data(contentsOf: good)
         let cases: [(String, Data, String)] = [
-            ("empty", Data(), "too short"),
+            ("empty", Data(), "is empty"),
+            ("short", Data([1, 2, 3]), "too short"),
             ("truncated", bytes.prefix(bytes.count / 2), "truncated"),
-            ("garbage", Data("this is not a checkpoint at all".utf8), "header length"),
+            ("garbage", Data("this is not a checkpoint at all".utf8), "is a text file, not a checkpoint"),
             ("badjson", Data([16, 0, 0, 0, 0, 0, 0, 0]) + Data("{not json!!!!!!!".utf8), "not valid JSON"),
         ]
         for (name, data, reason) in cases {

@@ -101,6 +101,16 @@ import ZIPFoundation
         defer { try? FileManager.default.removeItem(at: honest) }
         #expect(try PyTorchCheckpoint.read(honest).tensors.map(\.tensor.scalars) == [[1, 2, 3, 4]])
 
+        // Given where a Petal checkpoint is expected, it is recognised and the way to use it named (issue 31, item 19).
+        do { _ = try SafeTensors(data: Data(contentsOf: honest), source: honest.path); Issue.record("a .pth read as safetensors") } catch ModelError.checkpoint(_, let reason) {
+            #expect(reason.contains("is a PyTorch checkpoint") && reason.contains("petal import") && reason.contains("--pretrained"), "\(reason)")
+        }
+        for (bytes, said) in [(Data(), "is empty"), (Data("weights\n".utf8), "is a text file"), (Data([0x80, 0x02, 0x7D, 0x2E]), "a pickle")] {
+            do { _ = try SafeTensors(data: bytes, source: "x"); Issue.record("\(said): read as safetensors") } catch ModelError.checkpoint(_, let reason) {
+                #expect(reason.contains(said), "\(reason)")
+            }
+        }
+
         let expanded = try Self.craftedArchive(size: [65536, 65536, 16], stride: [0, 0, 0], elements: 1, storage: Data(count: 4))
         defer { try? FileManager.default.removeItem(at: expanded) }
         do {
@@ -166,9 +176,10 @@ import ZIPFoundation
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = try Data(contentsOf: Self.fixture("pytorch_state.pth"))
         let cases: [(String, Data, String)] = [
-            ("legacy.pth", Data([0x80, 0x02, 0x8A, 0x0A]) + Data(count: 20), "legacy format"),
+            ("legacy.pth", Data([0x80, 0x02, 0x8A, 0x0A]) + Data(count: 20), "the format before PyTorch 1.6"),
             ("truncated.pth", good.prefix(good.count / 2), "zip"),
-            ("text.pth", Data("hello".utf8), "not a PyTorch zip checkpoint"),
+            ("text.pth", Data("hello".utf8), "is a text file, not a checkpoint"),
+            ("empty.pth", Data(), "is empty"),
         ]
         for (name, bytes, reason) in cases {
             let url = dir.appendingPathComponent(name)

@@ -21,7 +21,14 @@ public enum PyTorchCheckpoint {
     static func read(_ url: URL, contents data: Data) throws -> SafeTensors {
         func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }
         guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
-            throw fail("is not a PyTorch zip checkpoint (files saved before PyTorch 1.6 use a legacy format: load and save them again with a current PyTorch)")
+            if data.isEmpty { throw fail("is empty") }
+            if data.starts(with: [0x80]) {
+                throw fail("is a PyTorch checkpoint in the format before PyTorch 1.6: load and save it again with a current PyTorch")
+            }
+            if (try? SafeTensors(data: data, source: url.path)) != nil {
+                throw fail("is a safetensors file, not a PyTorch one: use it as it is")
+            }
+            throw fail(SafeTensors.otherFormat(data) ?? "is not a PyTorch zip checkpoint")
         }
         do { try ZipLayout.check(data) } catch let e as UnpicklingError { throw fail("is a damaged zip archive (\(e.description))") }
         // File-backed: ZIPFoundation's in-memory archive traps on some damaged offsets that the check above lets

@@ -50,9 +50,25 @@ public struct SafeTensors {
 
     // MARK: Reading
 
+    /// What a file that is not safetensors is, when its first bytes tell, said so a person knows what to do with it.
+    static func otherFormat(_ data: Data) -> String? {
+        if data.isEmpty { return "is empty" }
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            return "is a PyTorch checkpoint (a zip archive, as torch.save writes), not a Petal one: convert it with `petal import FILE -o MODEL.safetensors`, or start training from it with `petal train --pretrained FILE`"
+        }
+        if data.starts(with: [0x80]) && data.count > 1 && (2...5).contains(data[data.startIndex + 1]) {
+            return "is a pickle (a PyTorch checkpoint in the format before 1.6?), not a safetensors file: load and save it with a current PyTorch, then `petal import` it"
+        }
+        if data.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20..<0x7F).contains($0) }) {
+            return "is a text file, not a checkpoint"
+        }
+        return nil
+    }
+
     /// Parses safetensors bytes; `source` names the file in errors.
     public init(data: Data, source: String) throws {
         func fail(_ reason: String) -> ModelError { .checkpoint(path: source, reason: reason) }
+        if let other = Self.otherFormat(data) { throw fail(other) }
         guard data.count >= 8 else { throw fail("too short to be a safetensors file (\(data.count) bytes)") }
         let headerLength = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard headerLength <= UInt64(data.count - 8), headerLength < 100_000_000 else {
