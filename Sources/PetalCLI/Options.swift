@@ -126,10 +126,7 @@ func modelDepth(_ name: String) throws -> ResNet.Depth {
     return depth
 }
 
-/// The schedules `--schedule` names.
-enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
-    case step, constant, cosine, onecycle
-}
+extension SchedulePolicy.Name: ExpressibleByArgument {}
 
 struct OptimizerOptions: ParsableArguments {
     @Option(help: "Starting point for the optimizer and schedule: standard (SGD 0.05, momentum 0.9, weight decay 5e-4, cosine; Petal's measured default) or tutorial (SGD 0.1 without momentum, ×0.5 every epoch). The options below change single settings of it.")
@@ -157,7 +154,7 @@ struct OptimizerOptions: ParsableArguments {
     var discriminativeRates: Float?
 
     @Option(help: "Learning-rate schedule: step, cosine (one epoch of warm-up, then to lr/100), onecycle or constant (default: the recipe's, cosine or step).")
-    var schedule: ScheduleName?
+    var schedule: SchedulePolicy.Name?
 
     @Option(help: "Step decay: multiply the rate by this factor, 0 < f ≤ 1 (default 0.5) …")
     var decayFactor: Float?
@@ -179,13 +176,7 @@ struct OptimizerOptions: ParsableArguments {
     /// The recipe's schedule, or the one `--schedule` names, with `--decay-factor` and `--decay-every` applied.
     var policy: SchedulePolicy {
         get throws {
-            let chosen: SchedulePolicy = switch schedule {
-            case nil: recipe.schedule
-            case .step: .stepDecay(factor: 0.5, every: 1)
-            case .constant: .constant
-            case .cosine: .cosine
-            case .onecycle: .oneCycle
-            }
+            let chosen = schedule.map { SchedulePolicy($0) } ?? recipe.schedule
             guard case .stepDecay(let factor, let every) = chosen else {
                 guard decayFactor == nil && decayEvery == nil else {
                     throw ValidationFailure("--decay-factor and --decay-every apply to the step schedule (--schedule step, or --recipe tutorial)")

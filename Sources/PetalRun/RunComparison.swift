@@ -48,7 +48,11 @@ public struct RunComparison: Codable, Sendable {
             guard FileManager.default.fileExists(atPath: file.path) else {
                 throw RunError.folder(path: url.path, reason: "holds no \(name); is it a Petal run folder?")
             }
-            return try RunJSON.decode(type, from: try FileSystem.read(file.path))
+            let data: Data
+            do { data = try FileSystem.read(file.path) } catch let e as FileError { throw RunError.folder(path: url.path, reason: "\(name): \(e.reason)") }
+            do { return try RunJSON.decode(type, from: data) } catch {
+                throw RunError.folder(path: url.path, reason: "\(name) cannot be used: \(plainDecodingReason(error))")
+            }
         }
         let configuration = try read(RunConfiguration.self, RunFiles.configuration)
         guard let table = CSVTable(url: url.appendingPathComponent(RunFiles.history)), table.rows > 0 else {

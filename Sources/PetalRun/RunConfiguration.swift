@@ -124,6 +124,21 @@ public enum SchedulePolicy: Codable, Sendable, Equatable {
     /// fastai's one-cycle with the base rate as its maximum.
     case oneCycle
 
+    /// The schedules by name (what `petal train --schedule` takes).
+    public enum Name: String, CaseIterable, Sendable {
+        case step, constant, cosine, onecycle
+    }
+
+    /// The policy a name stands for (step decay ×0.5 every epoch unless told otherwise).
+    public init(_ name: Name, decayFactor: Float = 0.5, decayEvery: Int = 1) {
+        self = switch name {
+        case .step: .stepDecay(factor: decayFactor, every: decayEvery)
+        case .constant: .constant
+        case .cosine: .cosine
+        case .onecycle: .oneCycle
+        }
+    }
+
     /// The schedule for a run of `epochs` epochs of `stepsPerEpoch` batches starting from `base`.
     public func schedule(base: Float, epochs: Int, stepsPerEpoch: Int) -> Schedule {
         switch self {
@@ -353,6 +368,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         }
         guard (1...4096).contains(data.batchSize) else { throw bad("batchSize", "must be in 1…4096, got \(data.batchSize)") }
         do { try data.validate() } catch let DataError.invalidConfig(parameter, reason) { throw bad(parameter, reason) }
+        if let logs = tensorBoard?.directory, tensorBoard?.enabled == true {
+            do { try RunFolder.checkFolderPath(logs) } catch RunError.folder(let path, let reason) { throw bad("tensorBoard", "folder \(path): \(reason)") }
+        }
         try schedule.schedule(base: optimizer.learningRate, epochs: epochs, stepsPerEpoch: 1).validate()
     }
 }

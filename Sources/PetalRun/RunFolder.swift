@@ -19,6 +19,7 @@ public final class RunFolder: @unchecked Sendable {
     /// - Throws: ``RunError/folder(path:reason:)`` when the folder cannot be created, another process writes to it,
     ///   or it holds a run and `overwrite` is off.
     public static func create(at url: URL, overwrite: Bool = false) throws -> RunFolder {
+        try checkFolderPath(url)
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
             throw RunError.folder(path: url.path, reason: "cannot be created (\(RunFolder.plain(error)))")
         }
@@ -32,8 +33,24 @@ public final class RunFolder: @unchecked Sendable {
         return folder
     }
 
+    /// Refuses a folder path whose nearest existing part is a file (`--run-dir notes.txt/run`, `--tensorboard log.txt`):
+    /// named plainly, before anything is written.
+    static func checkFolderPath(_ url: URL) throws {
+        var existing = url.standardizedFileURL
+        while FileSystem.kind(of: existing.path) == .missing && existing.path != "/" { existing.deleteLastPathComponent() }
+        switch FileSystem.kind(of: existing.path) {
+        case .directory, .missing: return
+        case .regularFile: throw RunError.folder(path: url.path, reason: existing.path == url.standardizedFileURL.path ? "is a file, not a folder" : "\(existing.path) is a file, not a folder")
+        case .special(let what): throw RunError.folder(path: url.path, reason: "\(existing.path) is \(what), not a folder")
+        case .brokenLink: throw RunError.folder(path: url.path, reason: "\(existing.path) is a broken symbolic link")
+        }
+    }
+
     /// Opens a new dated folder, `<parent>/<yyyyMMdd-HHmmss>-<name>` (UTC), with a numbered suffix if that exists.
     public static func dated(under parent: URL, name: String, now: Date = Date()) throws -> RunFolder {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw RunError.invalidSetting("name", reason: "must be one folder name (no '/', not '.' or '..'), got '\(name)'")
+        }
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")

@@ -81,6 +81,16 @@ import PetalNN
             #expect(inData.status == 1 && inData.stderr.contains("is, contains or lies inside the data set"), "\(runDir): \(inData.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/daisy/run").path))
+        // A file where a folder is needed is named before anything is written (issue 31, items 22 and 24).
+        try Data("mine".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+        for (options, said) in [(["--tensorboard", "notes.txt"], "notes.txt: is a file, not a folder"),
+                                (["--run-dir", "notes.txt/run"], "notes.txt is a file, not a folder"),
+                                (["--output", "notes.txt"], "notes.txt is a file, not a folder"),
+                                (["--name", "../stray"], "name must be one folder name")] {
+            let refused = try CLI.run(["train", "data", "--epochs", "1"] + options + Self.tiny, in: dir)
+            #expect(refused.status == 1 && refused.stderr.contains(said) && !refused.stderr.contains("NSCocoaErrorDomain"), "\(options): \(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("stray").path))
         let overwriteAlone = try CLI.run(["train", "data", "--overwrite", "--epochs", "1"] + Self.tiny, in: dir)
         #expect(overwriteAlone.status == 1 && overwriteAlone.stderr.contains("--overwrite needs --run-dir"), "\(overwriteAlone.stderr)")
         let resumed = try CLI.run(["train", "--resume", "stopped", "--threads", "1"], in: dir)

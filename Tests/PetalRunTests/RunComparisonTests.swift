@@ -30,5 +30,14 @@ import Testing
         #expect(report.contains("Comparison with other runs") && report.contains("validated on the same images"))
         #expect(throws: RunError.self) { try RunComparison(runs: [a]) }
         #expect(throws: RunError.self) { try RunComparison(runs: [a, dir.appendingPathComponent("data")]) }
+        // A damaged file is named, with what is wrong with it (issue 31, item 20).
+        for (file, text) in [(RunFiles.evaluation, "{\"accuracy\": \"high\"}"), (RunFiles.split, "not json"), (RunFiles.configuration, "{}")] {
+            let saved = try Data(contentsOf: b.appendingPathComponent(file))
+            try Data(text.utf8).write(to: b.appendingPathComponent(file))
+            do { _ = try RunComparison(runs: [a, b]); Issue.record("a damaged \(file) was used") } catch let RunError.folder(path, reason) {
+                #expect(path == b.path && reason.hasPrefix("\(file) cannot be used: "), "\(reason)")
+            }
+            try saved.write(to: b.appendingPathComponent(file))
+        }
     }
 }
