@@ -190,6 +190,7 @@ extension FusedProgram.Step {
             case .batchNorm(let scale, let shift, let mean, let variance, let epsilon):
                 return try FusedProgram.Step.batchNorm(scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon, relu: false).run(x)
             case .relu: return try x[0].relu()
+            case .activation(let a): return try x[0].activated(a)
             case .add: return try x[0] + x[1]
             case .maxPool(let k, let s, let p, let ceil): return try x[0].maxPool2d(kernel: k, stride: s, padding: p, ceilMode: ceil)
             case .averagePool(let k, let s, let p, let ceil, let include):

@@ -148,6 +148,8 @@ struct NodeWriter {
                  name: n.name, [.float("epsilon", epsilon)])
         case .relu:
             node("Relu", n.inputs, name: n.name)
+        case .activation(let a):
+            activation(a, n.inputs[0], name: n.name)
         case .add:
             node("Add", n.inputs, name: n.name)
         case .softmax:
@@ -167,6 +169,27 @@ struct NodeWriter {
         case .dense(let w, let b):
             node("Gemm", n.inputs + [constant(n.name + ".weight", w)] + (b.map { [constant(n.name + ".bias", $0)] } ?? []),
                  name: n.name, [.int("transB", 1)])
+        }
+    }
+
+    /// An activation in opset 17's operators: GELU (an operator only from opset 20) and SiLU written out.
+    private mutating func activation(_ a: Activation, _ x: String, name: String) {
+        switch a {
+        case .sigmoid: node("Sigmoid", [x], name: name)
+        case .hardSigmoid: node("HardSigmoid", [x], name: name, [.float("alpha", 1 / 6), .float("beta", 0.5)])
+        case .hardSwish: node("HardSwish", [x], name: name)
+        case .silu: node("Mul", [x, node("Sigmoid", [x], name: name + ".sigmoid")], name: name)
+        case .gelu:  // x · (1 + erf(x / √2)) · ½
+            let scaled = node("Div", [x, constant(name + ".sqrt2", Tensor(Float(2).squareRoot()))], name: name + ".scaled")
+            let plusOne = node("Add", [node("Erf", [scaled], name: name + ".erf"), constant(name + ".one", Tensor(1))], name: name + ".plus_one")
+            node("Mul", [node("Mul", [x, plusOne], name: name + ".product"), constant(name + ".half", Tensor(0.5))], name: name)
+        case .geluTanh:  // x · (1 + tanh(√(2/π) · (x + 0.044715 x³))) · ½
+            let cube = node("Mul", [x, node("Mul", [x, x], name: name + ".square")], name: name + ".cube")
+            let inner = node("Add", [x, node("Mul", [cube, constant(name + ".coefficient", Tensor(0.044715))], name: name + ".term")], name: name + ".inner")
+            let tanh = node("Tanh", [node("Mul", [inner, constant(name + ".scale", Tensor(Float((2 / Double.pi).squareRoot())))], name: name + ".scaled")],
+                            name: name + ".tanh")
+            let plusOne = node("Add", [tanh, constant(name + ".one", Tensor(1))], name: name + ".plus_one")
+            node("Mul", [node("Mul", [x, plusOne], name: name + ".product"), constant(name + ".half", Tensor(0.5))], name: name)
         }
     }
 

@@ -27,6 +27,8 @@ public enum GraphOperation {
     case batchNorm(scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float)
     /// max(x, 0).
     case relu
+    /// Another elementwise activation (sigmoid, hard-sigmoid, hard-swish, SiLU, GELU).
+    case activation(Activation)
     /// The sum of the two inputs (same shape).
     case add
     /// Max pooling (padding counts as −∞).
@@ -48,6 +50,7 @@ public enum GraphOperation {
         case .convolution: "conv"
         case .batchNorm: "bn"
         case .relu: "relu"
+        case .activation(let a): a.rawValue.lowercased()
         case .add: "add"
         case .maxPool: "maxpool"
         case .averagePool: "avgpool"

@@ -19,6 +19,10 @@ import Testing
         LayerCase("BatchNorm2D", input: [4, 3, 5, 5], output: [4, 3, 5, 5], parameters: 6) { try BatchNorm2D(3) },
         LayerCase("Dense 5→3", input: [4, 5], output: [4, 3], parameters: 18) { try Dense(5, 3, initializer: seeded(4)) },
         LayerCase("ReLU", input: [2, 3, 4, 4], output: [2, 3, 4, 4], parameters: 0) { ReLU() },
+        LayerCase("Conv2D, batch norm, hard-swish, 1×1 Conv2D, SiLU, GELU", input: [2, 3, 6, 6], output: [2, 4, 6, 6], parameters: 4 * 3 * 9 + 8 + 4 * 4 + 4) {
+            Sequential(try Conv2D(3, 4, kernel: 3, padding: 1, bias: false, initializer: seeded(12)), try BatchNorm2D(4), ActivationLayer(.hardSwish),
+                       try Conv2D(4, 4, kernel: 1, initializer: seeded(13)), ActivationLayer(.silu), ActivationLayer(.gelu))
+        },
         LayerCase("Softmax", input: [4, 5], output: [4, 5], parameters: 0) { Softmax() },
         LayerCase("MaxPool2D", input: [2, 3, 8, 8], output: [2, 3, 4, 4], parameters: 0) { MaxPool2D(kernel: 2) },
         LayerCase("AvgPool2D", input: [2, 3, 8, 8], output: [2, 3, 4, 4], parameters: 0) { AvgPool2D(kernel: 2) },
@@ -45,6 +49,14 @@ import Testing
             try ResNet(depth: .r18, variant: .preActivation, classes: 3, baseWidth: 4, initializer: seeded(11))
         },
     ]
+
+    static let activations = Activation.allCases.map { a in
+        LayerCase("\(a)", input: [2, 3, 4, 4], output: [2, 3, 4, 4], parameters: 0) { ActivationLayer(a) }
+    }
+
+    @Test(arguments: activations) func activationsKeepTheContract(_ layer: LayerCase) throws {
+        try checkLayerContract(layer)
+    }
 
     @Test(arguments: layers) func keepsTheContract(_ layer: LayerCase) throws {
         try checkLayerContract(layer)

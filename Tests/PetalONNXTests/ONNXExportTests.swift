@@ -1,5 +1,6 @@
 // ONNX export checked against ONNX Runtime: four small ResNets (18 and 50, both variants, batch norms folded and kept,
-// logits and probabilities) and a user's own block (written with public ops only) are exported; the files must equal the committed ones byte for byte (graph and weights
+// logits and probabilities), a user's own block (written with public ops only) and a block with every activation of
+// the efficient backbones are exported; the files must equal the committed ones byte for byte (graph and weights
 // unchanged), and Petal's own outputs on a fixed input must match those ONNX Runtime recorded for the committed files
 // (Scripts/fixtures/onnx_fixtures.py, which also runs onnx.checker). With PETAL_WRITE_ONNX_FIXTURES=1 the test
 // writes the files instead (then rerun the script).
@@ -20,13 +21,14 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
         ONNXCase(name: "resnet50_v1_kept_batch2", depth: .r50, variant: .v1, options: ONNXExportOptions(foldBatchNorm: false, fixedBatchSize: 2)),
         ONNXCase(name: "resnet50_preact_folded", depth: .r50, variant: .preActivation, options: ONNXExportOptions()),
         ONNXCase(name: "custom_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions(output: .probabilities)),
+        ONNXCase(name: "activations_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
     ]
 
     /// A width-4, 3-class network with seeded weights and batch-norm parameters and statistics set by formula, so that
     /// folding has something to fold.
     func model() throws -> Module {
         let model: Module = try depth.map { try ResNet(depth: $0, variant: variant, classes: 3, baseWidth: 4, initializer: WeightInitializer(seed: 11)) }
-            ?? CustomBlock()
+            ?? (name.hasPrefix("activations") ? ActivationsBlock() : CustomBlock())
         var k = 0.0
         for case let bn as BatchNorm2D in model.namedModules.map(\.module) {
             let c = bn.channels
@@ -66,6 +68,27 @@ final class CustomBlock: Module {
         let h = try norm(stem(x), fusedReLU: true)
         let y = try (branch(h) + h).relu()
         return try head(pool(y).flattened())
+    }
+}
+
+/// A user's block with every activation of the efficient backbones (sigmoid, hard-sigmoid, hard-swish, SiLU, GELU
+/// exact and tanh), as opset 17 writes them.
+final class ActivationsBlock: Module {
+    let stem = try! Conv2D(3, 6, kernel: 3, stride: 2, padding: 1, bias: false, initializer: WeightInitializer(seed: 41))
+    let norm = try! BatchNorm2D(6)
+    let mix = try! Conv2D(6, 6, kernel: 1, initializer: WeightInitializer(seed: 42))
+    let head = try! Dense(6, 3, initializer: WeightInitializer(seed: 43))
+
+    override init() {
+        super.init()
+        for (name, child) in [("stem", stem), ("norm", norm), ("mix", mix), ("head", head)] as [(String, Module)] { registerChild(name, child) }
+    }
+
+    override func forward(_ x: Tensor) throws -> Tensor {
+        // Side by side rather than chained, so that each activation moves the logits on its own.
+        let m = try mix(norm(stem(x)).hardSwish())
+        let g = try m.silu() + m.gelu() + m.gelu(tanhApproximation: true) + m.hardSigmoid() + m.sigmoid()
+        return try head(g.globalAvgPool2d())
     }
 }
 

@@ -6,6 +6,23 @@ public final class ReLU: Module {
     public override func forward(_ x: Tensor) throws -> Tensor { try x.relu() }
 }
 
+/// Sigmoid, hard-sigmoid, hard-swish, SiLU or GELU (PyTorch's `nn.Sigmoid`, `nn.Hardsigmoid`, `nn.Hardswish`,
+/// `nn.SiLU`, `nn.GELU`).
+public final class ActivationLayer: Module {
+    /// The function applied elementwise.
+    public let activation: Activation
+
+    public init(_ activation: Activation) {
+        self.activation = activation
+        super.init()
+    }
+
+    /// `activation` applied elementwise.
+    public override func forward(_ x: Tensor) throws -> Tensor { try x.activated(activation) }
+
+    public override var layerDescription: String { activation.rawValue.prefix(1).uppercased() + activation.rawValue.dropFirst() }
+}
+
 /// Softmax over the last axis (probabilities; train on logits with the fused cross-entropy instead).
 public final class Softmax: Module {
     /// Softmax over the last axis.
