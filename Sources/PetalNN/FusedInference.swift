@@ -191,6 +191,7 @@ extension FusedProgram.Step {
                 return try FusedProgram.Step.batchNorm(scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon, relu: false).run(x)
             case .relu: return try x[0].relu()
             case .activation(let a): return try x[0].activated(a)
+            case .multiply: return try x[0] * x[1]
             case .add: return try x[0] + x[1]
             case .maxPool(let k, let s, let p, let ceil): return try x[0].maxPool2d(kernel: k, stride: s, padding: p, ceilMode: ceil)
             case .averagePool(let k, let s, let p, let ceil, let include):

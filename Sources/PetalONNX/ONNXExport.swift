@@ -152,6 +152,8 @@ struct NodeWriter {
             activation(a, n.inputs[0], name: n.name)
         case .add:
             node("Add", n.inputs, name: n.name)
+        case .multiply:
+            node("Mul", n.inputs, name: n.name)
         case .softmax:
             node("Softmax", n.inputs, name: n.name, [.int("axis", -1)])
         case .maxPool(let k, let s, let p, let ceil):

@@ -56,6 +56,13 @@ extension Tensor {
     }
 
     public static func * (a: Tensor, b: Tensor) throws -> Tensor {
+        // A product whose second factor broadcasts into the first (a channel gate [N, C, 1, 1] on [N, C, H, W], as
+        // squeeze-and-excitation computes) is a graph `multiply`; other products leave their result untraced.
+        guard a.rank == b.rank, (try? Broadcast.shape(a.shape, b.shape, op: "multiply")) == a.shape else { return try product(a, b) }
+        return try a.traced([.multiply], [a, b]) { try product(a, b) }
+    }
+
+    private static func product(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         let (va, vb) = (a.detached(), b.detached())
         return try zipWith(a, b, op: "multiply", *).recorded("multiply", [a, b]) { g, needs in
             [needs[0] ? try (g * vb).summed(toShape: a.shape) : nil, needs[1] ? try (g * va).summed(toShape: b.shape) : nil]

@@ -31,6 +31,8 @@ public enum GraphOperation {
     case activation(Activation)
     /// The sum of the two inputs (same shape).
     case add
+    /// The product of the two inputs, the second broadcast into the first's shape (a channel gate [N, C, 1, 1]).
+    case multiply
     /// Max pooling (padding counts as −∞).
     case maxPool(kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool)
     /// Average pooling.
@@ -52,6 +54,7 @@ public enum GraphOperation {
         case .relu: "relu"
         case .activation(let a): a.rawValue.lowercased()
         case .add: "add"
+        case .multiply: "mul"
         case .maxPool: "maxpool"
         case .averagePool: "avgpool"
         case .globalAveragePool: "avgpool"

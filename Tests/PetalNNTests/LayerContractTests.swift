@@ -41,6 +41,10 @@ import Testing
         LayerCase("PreActivationBasicBlock", input: [2, 4, 8, 8], output: [2, 4, 8, 8], parameters: 2 * (4 * 4 * 9 + 4) + 2 * 8) {
             try PreActivationBasicBlock(inChannels: 4, planes: 4, stride: 1, initializer: seeded(9))
         },
+        LayerCase("MobileNetV3-Small, width 0.25", input: [2, 3, 32, 32], output: [2, 3],
+                  parameters: try! MobileNetV3(.small, classes: 3, widthMultiplier: 0.25, initializer: .skip).parameterCount) {
+            try MobileNetV3(.small, classes: 3, widthMultiplier: 0.25, dropout: 0, initializer: seeded(14))
+        },
         LayerCase("ResNet-18 v1, width 4", input: [2, 3, 32, 32], output: [2, 3], parameters: try! ResNet(depth: .r18, classes: 3, baseWidth: 4).parameterCount) {
             try ResNet(depth: .r18, classes: 3, baseWidth: 4, initializer: seeded(10))
         },
