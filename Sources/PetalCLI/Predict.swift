@@ -29,7 +29,7 @@ struct Predict: ParsableCommand {
         try runReportingErrors {
             guard !inputs.isEmpty else { throw ValidationFailure("give at least one image or folder to predict") }
             let files = try FilePredictor.imageFiles(in: inputs.map { URL(fileURLWithPath: $0) })
-            let predictor = FilePredictor(model: try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint)),
+            let predictor = try FilePredictor(model: try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint)),
                                           inputsFolder: saveInputs.map { URL(fileURLWithPath: $0, isDirectory: true) },
                                           explanationsFolder: explain.map { URL(fileURLWithPath: $0, isDirectory: true) }, collectsPage: html != nil)
             let names = predictor.model.classNames

@@ -18,6 +18,9 @@ public struct FilePrediction: Codable, Sendable, Equatable {
     public var probabilities: [String: Double]?
     /// Why the file could not be labelled.
     public var error: String?
+    /// The name its input (`<name>.npy`) and Grad-CAM picture (`<name>.gradcam.png`) were written under, when they were:
+    /// the file's name, numbered (`photo-2.jpg`) when an earlier input of another folder had the same name.
+    public var outputName: String?
 }
 
 /// Labels image files with a ``TrainedModel``, one at a time.
@@ -31,15 +34,35 @@ public final class FilePredictor {
 
     private var thumbnails: [(image: Data, caption: String)]?
     private var failures: [String] = []
+    /// The output names given so far, so that two inputs named alike never write over each other's outputs.
+    private var outputNames: Set<String> = []
 
     /// - Parameters:
     ///   - model: the trained model.
     ///   - inputsFolder: also write each image's model input as .npy here (to check another runtime's preprocessing).
     ///   - explanationsFolder: also write a Grad-CAM picture of each image here (where the network looked).
     ///   - collectsPage: keep a thumbnail of each image for ``writePage(to:subtitle:)``.
-    public init(model: TrainedModel, inputsFolder: URL? = nil, explanationsFolder: URL? = nil, collectsPage: Bool = false) {
+    /// - Throws: ``RunError/data(_:)`` when an output folder is a file (or anything else that cannot hold files).
+    public init(model: TrainedModel, inputsFolder: URL? = nil, explanationsFolder: URL? = nil, collectsPage: Bool = false) throws {
+        for folder in [inputsFolder, explanationsFolder].compactMap({ $0 }) {
+            do { try RunFolder.checkFolderPath(folder) } catch RunError.folder(let path, let reason) {
+                throw RunError.data("\(path): \(reason); the inputs and Grad-CAM pictures go into a folder")
+            }
+        }
         (self.model, self.inputsFolder, self.explanationsFolder) = (model, inputsFolder, explanationsFolder)
         thumbnails = collectsPage ? [] : nil
+    }
+
+    /// `name`, or `name` numbered before its extension (`photo-2.jpg`) when an earlier input had it.
+    private func uniqueOutputName(_ name: String) -> String {
+        var candidate = name, n = 2
+        let (stem, ext) = ((name as NSString).deletingPathExtension, (name as NSString).pathExtension)
+        while outputNames.contains(candidate) {
+            candidate = stem + "-\(n)" + (ext.isEmpty ? "" : "." + ext)
+            n += 1
+        }
+        outputNames.insert(candidate)
+        return candidate
     }
 
     /// Labels one file; a file that cannot be read or labelled gives a result with its ``FilePrediction/error``.
@@ -52,14 +75,16 @@ public final class FilePredictor {
             let (p, names, best) = (prediction.probabilities, model.classNames, prediction.label)
             (result.label, result.probabilities) = (names[best], Dictionary(uniqueKeysWithValues: zip(names, p.map(Double.init))))
             let name = (shown as NSString).lastPathComponent
+            if inputsFolder != nil || explanationsFolder != nil { result.outputName = uniqueOutputName(name) }
+            let output = result.outputName ?? name
             if let inputsFolder {
                 try FileManager.default.createDirectory(at: inputsFolder, withIntermediateDirectories: true)
-                try NumpyFile.write(input, to: inputsFolder.appendingPathComponent(name + ".npy"))
+                try NumpyFile.write(input, to: inputsFolder.appendingPathComponent(output + ".npy"))
             }
             if let explanationsFolder {
                 try FileManager.default.createDirectory(at: explanationsFolder, withIntermediateDirectories: true)
                 let cam = try GradCAM.explain(model.model, image: input)
-                try GradCAM.overlay(cam.heatmap, onInput: input).write(to: explanationsFolder.appendingPathComponent(name + ".gradcam.png"), format: .png)
+                try GradCAM.overlay(cam.heatmap, onInput: input).write(to: explanationsFolder.appendingPathComponent(output + ".gradcam.png"), format: .png)
             }
             if thumbnails != nil {
                 let caption = "\(name): \(names[best]) \(String(format: "%.3f", p[best]))"

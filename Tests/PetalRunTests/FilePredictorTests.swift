@@ -19,7 +19,7 @@ import Testing
         #expect(files.count == 7 && files.last?.lastPathComponent == "zz-broken.jpg", "sorted by name, the broken file included")
 
         let inputs = dir.appendingPathComponent("inputs"), page = dir.appendingPathComponent("page.html")
-        let predictor = FilePredictor(model: trained, inputsFolder: inputs, collectsPage: true)
+        let predictor = try FilePredictor(model: trained, inputsFolder: inputs, collectsPage: true)
         let results = files.map(predictor.predict)
         let broken = try #require(results.last)
         #expect(broken.label == nil && broken.error != nil && broken.path.hasSuffix("zz-broken.jpg"))
@@ -33,6 +33,25 @@ import Testing
         try predictor.writePage(to: page, subtitle: "test")
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 == 6 && html.contains("Not labelled:") && html.contains("zz-broken.jpg"))
+
+        // Two inputs named alike in different folders keep their own outputs, and a file where the output folder should
+        // be is refused before anything is predicted (issue 31, item 13).
+        let twin = dir.appendingPathComponent("twin")
+        try FileManager.default.createDirectory(at: twin, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: files[1], to: twin.appendingPathComponent(files[0].lastPathComponent))
+        let clashing = dir.appendingPathComponent("clashing")
+        let both = try FilePredictor(model: trained, inputsFolder: clashing)
+        let named = [files[0], twin.appendingPathComponent(files[0].lastPathComponent)].map(both.predict)
+        let stem = (files[0].lastPathComponent as NSString).deletingPathExtension
+        #expect(named.map(\.outputName) == [files[0].lastPathComponent, stem + "-2.jpg"])
+        let first0 = try Data(contentsOf: clashing.appendingPathComponent(files[0].lastPathComponent + ".npy"))
+        let second0 = try Data(contentsOf: clashing.appendingPathComponent(stem + "-2.jpg.npy"))
+        #expect(first0 != second0, "each input has its own file")
+        let file = dir.appendingPathComponent("inputs.txt")
+        try Data("mine".utf8).write(to: file)
+        #expect(throws: RunError.data("\(file.path): is a file, not a folder; the inputs and Grad-CAM pictures go into a folder")) {
+            try FilePredictor(model: trained, explanationsFolder: file)
+        }
 
         #expect(throws: RunError.data("\(dir.path)/nothing: no such file or folder")) {
             try FilePredictor.imageFiles(in: [dir.appendingPathComponent("nothing")])
