@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
             guard classes >= 1, input >= 1, batchSize >= 1, steps >= 1 else {
                 throw ValidationFailure("--classes, --input, --batch-size and --steps must be positive")
             }
-            let network = try model.settings.makeResNet(classes: classes, seed: 1)
+            let network = try model.settings.makeModel(classes: classes, seed: 1)
             if let job = try MPIJob.current() {
                 return try runDistributed(network, job)
             }
@@ -55,7 +55,7 @@ struct Bench: ParsableCommand {
     }
 
     /// Under mpirun: data-parallel training steps with --batch-size as the global batch; rank 0 prints.
-    private func runDistributed(_ network: ResNet, _ job: MPIJob) throws {
+    private func runDistributed(_ network: Module, _ job: MPIJob) throws {
         Device.default.threads = job.threads(requested: nil)
         let t = try DataParallelThroughput.measure(network, classes: classes, inputShape: [batchSize, 3, input, input], steps: steps,
                                                    dataParallel: DataParallel(job.communicator))

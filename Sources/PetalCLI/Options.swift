@@ -94,9 +94,18 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// What `--model` names: a ResNet's depth, or a MobileNetV3.
+enum ModelChoice: Equatable {
+    case resnet(ResNet.Depth)
+    case other(ModelSettings.Architecture)
+}
+
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101 or resnet152 (default: resnet18).", transform: modelDepth)
-    var model: ResNet.Depth = .r18
+    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small or mobilenet_v3_large (default: resnet18).", transform: modelChoice)
+    var model: ModelChoice = .resnet(.r18)
+
+    @Option(help: "MobileNetV3's width multiplier (torchvision's width_mult; 1 is the published network, 0.25 to 8).")
+    var widthMultiplier: Double = 1
 
     @Option(help: "Block variant: preact (the tutorial's Keras builder) or v1 (torchvision).")
     var variant: ResNet.Variant = .preActivation
@@ -114,16 +123,20 @@ struct ModelOptions: ParsableArguments {
     var convolution: ConvolutionAlgorithm = .auto
 
     var settings: ModelSettings {
-        ModelSettings(depth: model, variant: variant, width: width, precision: precision, convolution: convolution)
+        var settings = ModelSettings(variant: variant, width: width, precision: precision, convolution: convolution)
+        switch model {
+        case .resnet(let depth): settings.depth = depth
+        case .other(let architecture): (settings.architecture, settings.widthMultiplier) = (architecture, widthMultiplier)
+        }
+        return settings
     }
 }
 
 /// Parses `--model`, naming the accepted values when the name is unknown.
-func modelDepth(_ name: String) throws -> ResNet.Depth {
-    guard let depth = ResNet.Depth(name: name) else {
-        throw ValidationFailure("unknown model '\(name)': use resnet18, resnet34, resnet50, resnet101 or resnet152")
-    }
-    return depth
+func modelChoice(_ name: String) throws -> ModelChoice {
+    if let depth = ResNet.Depth(name: name) { return .resnet(depth) }
+    if let architecture = ModelSettings.Architecture(rawValue: name.lowercased()), architecture != .resnet { return .other(architecture) }
+    throw ValidationFailure("unknown model '\(name)': use resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small or mobilenet_v3_large")
 }
 
 extension SchedulePolicy.Name: ExpressibleByArgument {}

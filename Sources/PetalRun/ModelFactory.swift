@@ -24,13 +24,30 @@ extension ModelFactory {
 }
 
 extension ModelSettings: ModelFactory {
-    public func makeModel(classes: Int, seed: UInt64) throws -> Module { try makeResNet(classes: classes, seed: seed) }
+    public func makeModel(classes: Int, seed: UInt64) throws -> Module {
+        let size: MobileNetV3.Size
+        switch architecture {
+        case .resnet: return try makeResNet(classes: classes, seed: seed)
+        case .mobileNetV3Small: size = .small
+        case .mobileNetV3Large: size = .large
+        }
+        let model = try MobileNetV3(size, classes: classes, widthMultiplier: widthMultiplier, initializer: WeightInitializer(seed: seed))
+        model.setConvolutionPrecision(precision)
+        model.setConvolutionAlgorithm(convolution)
+        return model
+    }
 
-    public var modelDescription: String { "resnet\(depth.rawValue) (\(variant.rawValue), width \(width), \(precision.rawValue), \(convolution.rawValue) convolutions)" }
+    public var modelDescription: String {
+        switch architecture {
+        case .resnet: "resnet\(depth.rawValue) (\(variant.rawValue), width \(width), \(precision.rawValue), \(convolution.rawValue) convolutions)"
+        case .mobileNetV3Small, .mobileNetV3Large: "\(architecture.rawValue) (width \(widthMultiplier), \(precision.rawValue), \(convolution.rawValue) convolutions)"
+        }
+    }
 
     public func checkpointMetadata(for model: Module) -> CheckpointMetadata {
-        guard let resnet = model as? ResNet else { return CheckpointMetadata() }
-        return CheckpointMetadata(resnet: resnet)
+        if let resnet = model as? ResNet { return CheckpointMetadata(resnet: resnet) }
+        if let mobileNet = model as? MobileNetV3 { return CheckpointMetadata(mobileNet: mobileNet) }
+        return CheckpointMetadata()
     }
 }
 

@@ -8,6 +8,17 @@ import PetalTrain
 
 /// The network a run trains.
 public struct ModelSettings: Codable, Sendable, Equatable {
+    /// The families a run builds.
+    public enum Architecture: String, Codable, Sendable, CaseIterable {
+        case resnet
+        case mobileNetV3Small = "mobilenet_v3_small"
+        case mobileNetV3Large = "mobilenet_v3_large"
+    }
+
+    /// The family: a ResNet (``depth``, ``variant``, ``width``) or a MobileNetV3 (``widthMultiplier``).
+    public var architecture = Architecture.resnet
+    /// MobileNetV3's width multiplier (torchvision's `width_mult`; 1 is the published network).
+    public var widthMultiplier = 1.0
     /// ResNet-18, 34, 50, 101 or 152.
     public var depth: ResNet.Depth
     /// Pre-activation blocks (the tutorial's Keras builder) or torchvision's v1.
@@ -33,6 +44,22 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     /// The widest first stage accepted: 8× the paper's, already about 64× its weights.
     public static let maximumWidth = 512
 
+    private enum CodingKeys: String, CodingKey {
+        case architecture, widthMultiplier, depth, variant, width, precision, convolution
+    }
+
+    /// Reads the settings, also those of a `config.json` written before other families existed (a ResNet).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .resnet
+        widthMultiplier = try c.decodeIfPresent(Double.self, forKey: .widthMultiplier) ?? 1
+        depth = try c.decode(ResNet.Depth.self, forKey: .depth)
+        variant = try c.decode(ResNet.Variant.self, forKey: .variant)
+        width = try c.decode(Int.self, forKey: .width)
+        precision = try c.decode(Precision.self, forKey: .precision)
+        convolution = try c.decode(ConvolutionAlgorithm.self, forKey: .convolution)
+    }
+
     /// A fresh model with these settings and seeded initial weights; its compute settings are its own.
     public func makeResNet(classes: Int, seed: UInt64) throws -> ResNet {
         let model = try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: WeightInitializer(seed: seed))
@@ -41,8 +68,15 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         return model
     }
 
-    /// Parameters of this network, estimated before anything is allocated.
-    var estimatedParameters: Double { ResNet.estimatedParameterCount(depth: depth, baseWidth: width) }
+    /// Parameters of this network, estimated before anything is allocated (MobileNetV3's at width 1, 1000 classes:
+    /// 2.5 and 5.5 million, scaled by the square of the width).
+    var estimatedParameters: Double {
+        switch architecture {
+        case .resnet: ResNet.estimatedParameterCount(depth: depth, baseWidth: width)
+        case .mobileNetV3Small: 2.5e6 * widthMultiplier * widthMultiplier
+        case .mobileNetV3Large: 5.5e6 * widthMultiplier * widthMultiplier
+        }
+    }
 }
 
 /// Which optimizer a run uses.
@@ -300,7 +334,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public func makeModel(classes: Int, factory: (any ModelFactory)? = nil, log: (String) -> Void = { _ in }) throws -> Module {
         let model = try (factory ?? self.model).makeModel(classes: classes, seed: data.seed)
         if let pretrained {
-            let fresh = try PretrainedWeights.load(try PretrainedWeights.read(pretrained), into: model, source: pretrained.path)
+            // The last linear layer is replaced when the classes differ: a ResNet's `fc`, a MobileNetV3's `classifier.3`.
+            let classifier = model is MobileNetV3 ? ["classifier.3.weight", "classifier.3.bias"] : ["fc.weight", "fc.bias"]
+            let fresh = try PretrainedWeights.load(try PretrainedWeights.read(pretrained), into: model, source: pretrained.path, classifier: classifier)
             log("Starting from the weights in \(pretrained.path)" + (fresh.isEmpty ? "" : "; the classifier (\(fresh.joined(separator: ", "))) is new, for \(classes) classes"))
         }
         return model
@@ -329,11 +365,14 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         guard (1...ModelSettings.maximumWidth).contains(model.width) else {
             throw bad("width", "must be in 1…\(ModelSettings.maximumWidth), got \(model.width)")
         }
+        if model.architecture != .resnet && !(model.widthMultiplier > 0 && model.widthMultiplier <= 8) {
+            throw bad("widthMultiplier", "must be in (0, 8], got \(model.widthMultiplier)")
+        }
         let bytes = model.estimatedParameters * 4 * 4  // weights, gradients, optimizer state and a blocked copy
         let memory = Double(ProcessInfo.processInfo.physicalMemory)
         guard bytes < memory / 2 else {
             throw bad("width", String(format: "%d makes a %@ of about %.1f GB in weights, gradients and optimizer state, more than half this machine's %.1f GB",
-                                      model.width, "resnet\(model.depth.rawValue)", bytes / 1e9, memory / 1e9))
+                                      model.width, model.modelDescription, bytes / 1e9, memory / 1e9))
         }
         if model.precision == .bf16 && !Device.default.supportsBF16Convolutions {
             throw bad("precision", "bf16 needs a CPU on which oneDNN has bf16 convolutions (AVX512-BF16, AMX or AVX-512); this one has none")

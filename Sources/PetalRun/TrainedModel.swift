@@ -21,8 +21,8 @@ public struct Prediction: Sendable, Equatable {
 
 /// A checkpoint ready to predict or evaluate, with the preparation its images need.
 public struct TrainedModel {
-    /// The network.
-    public let model: ResNet
+    /// The network (a ResNet or a MobileNetV3).
+    public let model: any ImageClassifier
     /// What the checkpoint says about the model and its input.
     public let metadata: CheckpointMetadata
     /// The training run's data settings when the checkpoint sits in a run folder, else the checkpoint's own.
@@ -54,8 +54,8 @@ public struct TrainedModel {
                                                                           depth.rawValue, meta.baseWidth ?? 64, Int(expected).formatted(), held))
             }
         }
-        let model: ResNet
-        do { model = try meta.makeResNet() } catch ModelError.invalidConfiguration(let reason) {
+        let model: any ImageClassifier
+        do { model = try meta.makeModel() } catch ModelError.invalidConfiguration(let reason) {
             throw ModelError.checkpoint(path: url.path, reason: reason)
         }
         try model.load(file, source: url.path)

@@ -7,8 +7,10 @@ import Foundation
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
     /// The Petal version that wrote the checkpoint.
     public var petalVersion = PetalVersion.current
-    /// The network family ("resnet").
+    /// The network family: "resnet", "mobilenet_v3_small" or "mobilenet_v3_large".
     public var architecture = "resnet"
+    /// MobileNetV3's width multiplier (1 for the published networks).
+    public var widthMultiplier: Double?
     /// The ResNet depth (18, 34, 50, 101, 152).
     public var depth: Int?
     /// The block variant: "v1" (torchvision) or "preact".
@@ -36,7 +38,7 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var metrics: [String: Double] = [:]
 
     private enum CodingKeys: String, CodingKey {
-        case petalVersion, architecture, depth, variant, baseWidth, inputChannels, classNames, inputSize, smallImages
+        case petalVersion, architecture, widthMultiplier, depth, variant, baseWidth, inputChannels, classNames, inputSize, smallImages
         case normalisation = "normalization"
         case mean, std, epoch, metrics
     }
@@ -92,6 +94,26 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
             }
         default: throw bad("normalisation", "must be divide255 or meanStd, got '\(normalisation)'")
         }
+    }
+
+    /// Describes a MobileNetV3's architecture.
+    public init(mobileNet: MobileNetV3, classNames: [String] = []) {
+        architecture = "mobilenet_v3_\(mobileNet.size.rawValue)"
+        widthMultiplier = mobileNet.widthMultiplier
+        self.classNames = classNames.isEmpty ? (0..<mobileNet.classes).map { "class\($0)" } : classNames
+    }
+
+    /// Rebuilds the network this metadata describes (a ResNet or a MobileNetV3), with weights for a checkpoint to be
+    /// loaded over.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for metadata that ``validate()`` rejects or an unknown architecture.
+    public func makeModel() throws -> any ImageClassifier {
+        guard architecture.hasPrefix("mobilenet_v3_") else { return try makeResNet() }
+        try validate()
+        guard let size = MobileNetV3.Size(rawValue: String(architecture.dropFirst("mobilenet_v3_".count))) else {
+            throw ModelError.invalidConfiguration("checkpoint describes an unknown architecture '\(architecture)'")
+        }
+        guard inputChannels == 3 else { throw ModelError.invalidConfiguration("checkpoint metadata 'inputChannels' must be 3 for MobileNetV3, got \(inputChannels)") }
+        return try MobileNetV3(size, classes: classNames.count, widthMultiplier: widthMultiplier ?? 1, initializer: .skip)
     }
 
     /// Rebuilds the ResNet this metadata describes, with zero weights for a checkpoint to be loaded over.
