@@ -336,7 +336,20 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         if let pretrained {
             // The last linear layer is replaced when the classes differ: a ResNet's `fc`, a MobileNetV3's `classifier.3`.
             let classifier = model is MobileNetV3 ? ["classifier.3.weight", "classifier.3.bias"] : ["fc.weight", "fc.bias"]
-            let fresh = try PretrainedWeights.load(try PretrainedWeights.read(pretrained), into: model, source: pretrained.path, classifier: classifier)
+            let weights = try PretrainedWeights.read(pretrained)
+            let fresh: [String]
+            do { fresh = try PretrainedWeights.load(weights, into: model, source: pretrained.path, classifier: classifier) } catch ModelError.checkpoint(let path, let reason) {
+                // The usual mistake: torchvision's (v1) weights for the default pre-activation network, or the reverse.
+                guard let resnet = model as? ResNet else { throw ModelError.checkpoint(path: path, reason: reason) }
+                let names = Set(weights.tensors.map(\.name))
+                let v1 = names.contains("bn1.weight") && names.contains("layer1.0.bn2.weight") && !names.contains("bn_final.weight")
+                let hint = switch (resnet.variant, v1) {
+                case (.preActivation, true): "; these are torchvision's ResNet (v1) weights: choose the v1 variant (--variant v1)"
+                case (.v1, false) where names.contains("bn_final.weight"): "; these are pre-activation ResNet weights: choose that variant (--variant preact)"
+                default: ""
+                }
+                throw ModelError.checkpoint(path: path, reason: reason + hint)
+            }
             log("Starting from the weights in \(pretrained.path)" + (fresh.isEmpty ? "" : "; the classifier (\(fresh.joined(separator: ", "))) is new, for \(classes) classes"))
         }
         return model

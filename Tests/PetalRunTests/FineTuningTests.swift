@@ -30,6 +30,11 @@ import Testing
         #expect(first["fc.weight"] != second["fc.weight"], "the classifier learns")
         #expect(second["conv1.weight"] != loaded["conv1.weight"] && second["layer1.0.bn1.running_mean"] != loaded["layer1.0.bn1.running_mean"],
                 "everything learns once unfrozen")
+        // torchvision's weights for the default pre-activation network: the error says which variant they are (issue 31, item 23).
+        configuration.model.variant = .preActivation
+        do { _ = try configuration.makeModel(classes: 2); Issue.record("v1 weights loaded into a pre-activation ResNet") } catch ModelError.checkpoint(_, let reason) {
+            #expect(reason.contains("does not fit the model") && reason.hasSuffix("these are torchvision's ResNet (v1) weights: choose the v1 variant (--variant v1)"), "\(reason)")
+        }
         configuration.pretrained = nil
         #expect(throws: RunError.invalidSetting("freezeEpochs", reason: "needs pretrained weights: a frozen random network learns nothing")) {
             try configuration.validate()
