@@ -65,6 +65,7 @@ public final class PredictionServer: Sendable {
         let router = Router()
         router.post("predict") { request, _ in await self.predict(request) }
         router.get("health") { _, _ in self.json(200, ["status": "ok", "model": self.description, "classes": self.classes.joined(separator: ",")]) }
+        router.head("health") { _, _ in Response(status: .ok) }  // load balancers probe with HEAD
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }

@@ -89,6 +89,8 @@ func send(_ url: URL, method: String = "POST", contentType: String? = nil, body:
 
             let health = try await send(base.appendingPathComponent("health"), method: "GET")
             #expect(health.status == 200 && health.json["status"] as? String == "ok" && health.json["classes"] as? String == "cat,dog")
+            let probe = try await send(base.appendingPathComponent("health"), method: "HEAD")
+            #expect(probe.status == 200, "HEAD /health answers as GET does, without a body (issue 31, item 24)")
         }
     }
 
