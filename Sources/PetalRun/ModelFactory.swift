@@ -24,14 +24,14 @@ extension ModelFactory {
 }
 
 extension ModelSettings: ModelFactory {
+    /// A fresh network with these settings and seeded initial weights; its compute settings are its own.
     public func makeModel(classes: Int, seed: UInt64) throws -> Module {
-        let size: MobileNetV3.Size
-        switch architecture {
-        case .resnet: return try makeResNet(classes: classes, seed: seed)
-        case .mobileNetV3Small: size = .small
-        case .mobileNetV3Large: size = .large
+        let g = WeightInitializer(seed: seed)
+        let model: Module = switch architecture {
+        case .resnet: try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: g)
+        case .mobileNetV3Small: try MobileNetV3(.small, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
+        case .mobileNetV3Large: try MobileNetV3(.large, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
         }
-        let model = try MobileNetV3(size, classes: classes, widthMultiplier: widthMultiplier, initializer: WeightInitializer(seed: seed))
         model.setConvolutionPrecision(precision)
         model.setConvolutionAlgorithm(convolution)
         return model

@@ -60,14 +60,6 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         convolution = try c.decode(ConvolutionAlgorithm.self, forKey: .convolution)
     }
 
-    /// A fresh model with these settings and seeded initial weights; its compute settings are its own.
-    public func makeResNet(classes: Int, seed: UInt64) throws -> ResNet {
-        let model = try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: WeightInitializer(seed: seed))
-        model.setConvolutionPrecision(precision)
-        model.setConvolutionAlgorithm(convolution)
-        return model
-    }
-
     /// Parameters of this network, estimated before anything is allocated (MobileNetV3's at width 1, 1000 classes:
     /// 2.5 and 5.5 million, scaled by the square of the width).
     var estimatedParameters: Double {

@@ -138,16 +138,27 @@ public enum PetalVersion {
     public static let current = "0.2.0"
 }
 
+extension SafeTensors {
+    /// A Petal checkpoint of `tensors` (a state dict): `metadata` goes into the header as JSON under "petal", beside
+    /// "format": "pt", which lets PyTorch tooling read the file as a state dict.
+    public static func checkpoint(_ tensors: [(name: String, tensor: Tensor)], metadata: CheckpointMetadata?) throws -> SafeTensors {
+        var header = ["format": "pt"]
+        if let metadata { header["petal"] = try metadata.json() }
+        return SafeTensors(tensors: tensors, metadata: header)
+    }
+
+    /// Writes the file atomically (a failed or interrupted write leaves any earlier file at `url` intact).
+    /// - Throws: ``ModelError/checkpoint(path:reason:)`` naming the file and the reason.
+    public func save(to url: URL) throws {
+        do { try AtomicFile.write(try encoded(), to: url) } catch let e as FileError { throw ModelError.checkpoint(path: e.path, reason: e.reason) }
+    }
+}
+
 extension Module {
     /// Writes every parameter and buffer to `url` as safetensors, atomically (a failed or interrupted save
     /// leaves any earlier file at `url` intact). `metadata` goes into the header as JSON under "petal".
     public func save(to url: URL, metadata: CheckpointMetadata? = nil) throws {
-        var header = ["format": "pt"]  // lets PyTorch tooling read the file as a state dict
-        if let metadata {
-            header["petal"] = try metadata.json()
-        }
-        let file = SafeTensors(tensors: stateDict.map { ($0.name, $0.tensor) }, metadata: header)
-        do { try AtomicFile.write(try file.encoded(), to: url) } catch let e as FileError { throw ModelError.checkpoint(path: e.path, reason: e.reason) }
+        try SafeTensors.checkpoint(stateDict, metadata: metadata).save(to: url)
     }
 
     /// Loads parameters and buffers from a safetensors file written by Petal or by PyTorch

@@ -21,7 +21,6 @@ public enum PyTorchCheckpoint {
     static func read(_ url: URL, contents data: Data) throws -> SafeTensors {
         func fail(_ reason: String) -> ModelError { .checkpoint(path: url.path, reason: reason) }
         guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
-            if data.isEmpty { throw fail("is empty") }
             if data.starts(with: [0x80]) {
                 throw fail("is a PyTorch checkpoint in the format before PyTorch 1.6: load and save it again with a current PyTorch")
             }

@@ -71,8 +71,7 @@ public final class ResumeCheckpoint: Callback {
             try state.model.save(to: lastModel, metadata: meta)
         } else {
             let unit = try SafeTensors(data: FileSystem.read(file.path), source: file.path)
-            let file = SafeTensors(tensors: Self.part(Self.modelPrefix, of: unit), metadata: ["format": "pt", "petal": try meta.json()])
-            try AtomicFile.write(try file.encoded(), to: lastModel)  // as Module.save writes it
+            try SafeTensors.checkpoint(Self.part(Self.modelPrefix, of: unit), metadata: meta).save(to: lastModel)
         }
     }
 
