@@ -22,10 +22,10 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Test-time augmentation: average each image's probabilities with its mirror image's.")
     var tta = false
 
-    @Option(help: "Also list the N images the model got most confidently wrong (fastai's top losses).")
+    @Option(help: "Also list the N images with the highest loss (fastai's top losses: the most confidently wrong first, then the least confident right answers, marked ✗ when wrong).")
     var topLosses: Int?
 
-    /// One of the images the model got most confidently wrong.
+    /// One of the images with the highest loss.
     struct TopLoss: Encodable { var path: String; var truth: String; var predicted: String; var probability: Double; var loss: Double }
 
     func run() throws {
@@ -45,8 +45,10 @@ struct Evaluate: ParsableCommand {
             }
             say(s.details)
             if !worst.isEmpty {
-                say("top losses (true → predicted, probability of the prediction, loss):")
-                for t in worst { say("  \(t.path)  \(t.truth) → \(t.predicted)  \(String(format: "%.3f  loss %.3f", t.probability, t.loss))") }
+                say("highest losses (true → predicted, ✗ when wrong, probability of the prediction, loss):")
+                for t in worst {
+                    say("  \(t.path)  \(t.truth) → \(t.predicted)\(t.truth == t.predicted ? "  " : " ✗")  \(String(format: "%.3f  loss %.3f", t.probability, t.loss))")
+                }
             }
         }
     }

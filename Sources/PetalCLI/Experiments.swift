@@ -5,7 +5,7 @@ import Petal
 struct SweepLR: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep-lr",
-        abstract: "Train a fresh model per learning rate (the tutorial's 0.1 / 0.01 / 0.001 tuning loop) and compare their losses.")
+        abstract: "Train a fresh model per learning rate (the tutorial's 0.1 / 0.01 / 0.001 tuning loop) and compare their loss, accuracy and validation AUC.")
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: ModelOptions
@@ -26,7 +26,7 @@ struct SweepLR: ParsableCommand {
                 guard let v = Float(s.trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else { throw ValidationFailure("--rates: '\(s)' is not a positive number") }
                 return v
             }
-            let configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs)
+            let configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs, run: .sweep)
             let folder = try outputFolder(output, name: "sweep-lr")
             let results = try RunExperiments.sweepLearningRates(list, configuration: configuration, into: folder,
                                                                 callbacks: { _ in [ProgressBar()] }, log: { say($0) })
@@ -68,7 +68,8 @@ struct FindLR: ParsableCommand {
 
 struct Overfit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Sanity check: train on a few images per class until the model memorises them (loss falls, accuracy reaches 100%).")
+        abstract: "Sanity check: train on a few images per class until the model memorises them (loss falls, accuracy reaches 100%).",
+        discussion: "The verdict reads the best epoch. With --recipe tutorial it trains as the notebook's check did: Keras' 'SGD' (0.01, constant, no clipping).")
 
     @OptionGroup var data: DataOptions
     @OptionGroup var model: ModelOptions
@@ -81,7 +82,7 @@ struct Overfit: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs)
+            let configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs, run: .check)
             let folder = try outputFolder(output, name: "overfit")
             let report = try RunExperiments.overfit(configuration: configuration, images: images, epochs: epochs, into: folder,
                                                     callbacks: [ProgressBar()], log: { say($0) })

@@ -53,8 +53,14 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Largest rotation in degrees (augmentation).")
     var rotation: Double = 30
 
-    @Option(help: "Largest shift as a fraction of the size (augmentation).")
+    @Option(help: "Largest shift as a fraction of the size, both directions (augmentation).")
     var shift: Double = 0.1
+
+    @Option(help: "Largest horizontal shift, a fraction of the width (Keras' width_shift_range; default: --shift).")
+    var widthShift: Double?
+
+    @Option(help: "Largest vertical shift, a fraction of the height (Keras' height_shift_range; default: --shift).")
+    var heightShift: Double?
 
     @Option(help: "Zoom range ±z, 0 ≤ z < 1 (augmentation).")
     var zoom: Double = 0.2
@@ -65,8 +71,20 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Random-resized-crop augmentation (torchvision's RandomResizedCrop, fastai's min_scale): each training image shows a random window of this fraction up to all of its area, aspect ratio 3/4 to 4/3, stretched to the crop; replaces --zoom and --shift (0.35 is fastai's default).")
     var randomResizedCrop: Double?
 
+    @Flag(inversion: .prefixedNo, help: "Mirror left ↔ right with probability ½ (augmentation).")
+    var horizontalFlip = true
+
+    @Flag(help: "Mirror top ↔ bottom with probability ½ (augmentation; Keras' vertical_flip).")
+    var verticalFlip = false
+
+    @Option(help: "Brightness factor range LO,HI, e.g. 0.8,1.2 (augmentation; Keras' brightness_range; default: none).", transform: factorRange)
+    var brightness: ClosedRange<Double>?
+
     @Option(help: "Fill for pixels outside the image: constant, nearest, reflect or wrap.")
     var fill: FillMode = .reflect
+
+    @Option(help: "Value of --fill constant, in [0, 1] (Keras' cval / 255).")
+    var cval: Float = 0
 
     @Flag(help: "Stop when any file is unreadable instead of skipping it with a warning.")
     var strict = false
@@ -81,9 +99,10 @@ struct DataOptions: ParsableArguments {
         if let m = randomResizedCrop, !(m > 0 && m <= 1) {
             throw RunError.invalidSetting("augmentation.randomResizedCrop", reason: "must be an area fraction in (0, 1], got \(m)")
         }
-        let augmentation = augment ? AugmentationPolicy(rotationRange: rotation, widthShiftRange: shift, heightShiftRange: shift,
-                                                        zoomRange: AugmentationPolicy.zoom(zoom), shearRange: shear,
-                                                        horizontalFlip: true, fillMode: fill,
+        let augmentation = augment ? AugmentationPolicy(rotationRange: rotation, widthShiftRange: widthShift ?? shift,
+                                                        heightShiftRange: heightShift ?? shift, zoomRange: AugmentationPolicy.zoom(zoom),
+                                                        shearRange: shear, horizontalFlip: horizontalFlip, verticalFlip: verticalFlip,
+                                                        brightnessRange: brightness, fillMode: fill, cval: cval,
                                                         randomResizedCrop: randomResizedCrop.map { $0...1 }) : nil
         return DataConfig(classes: classes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                           cropHeight: crop, cropWidth: crop, smallImages: smallImages,
@@ -92,6 +111,15 @@ struct DataOptions: ParsableArguments {
                           splitOrder: splitOrder, seed: seed, perClassLimit: perClassLimit, validationPerClassLimit: validationPerClassLimit,
                           batchSize: batchSize, augmentation: augmentation, appendAugmentedCopy: augment && double, strict: strict)
     }
+}
+
+/// Parses a factor range `LO,HI` (`--brightness 0.8,1.2`).
+func factorRange(_ text: String) throws -> ClosedRange<Double> {
+    let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo.isFinite, hi.isFinite, lo >= 0, lo <= hi else {
+        throw ValidationFailure("'\(text)' is not a range LO,HI of factors with 0 ≤ LO ≤ HI (e.g. 0.8,1.2)")
+    }
+    return lo...hi
 }
 
 /// What `--model` names: a ResNet's depth, or a MobileNetV3.
@@ -142,7 +170,7 @@ func modelChoice(_ name: String) throws -> ModelChoice {
 extension SchedulePolicy.Name: ExpressibleByArgument {}
 
 struct OptimizerOptions: ParsableArguments {
-    @Option(help: "Starting point for the optimizer and schedule: standard (SGD 0.05, momentum 0.9, weight decay 5e-4, cosine; Petal's measured default) or tutorial (SGD 0.1 without momentum, ×0.5 every epoch). The options below change single settings of it.")
+    @Option(help: "Starting point for the optimizer and schedule: standard (SGD 0.05, momentum 0.9, weight decay 5e-4, clip norm 1, cosine; Petal's measured default) or tutorial (the notebook's final run: SGD 0.1 without momentum or clipping, ×0.5 every epoch; sweep-lr adds its clipnorm=1, overfit uses its Keras 'SGD', 0.01 constant). The options below change single settings of it.")
     var recipe: Recipe = .standard
 
     @Option(help: "Optimizer: sgd, adam or adamw (default: the recipe's, sgd).")
@@ -160,8 +188,8 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Weight decay: L2 for SGD and Adam, decoupled for AdamW (default: the recipe's, 5e-4 or 0).")
     var weightDecay: Float?
 
-    @Option(help: "Clip each gradient tensor to this L2 norm (Keras' clipnorm; 0 turns it off).")
-    var clipNorm: Float = 1
+    @Option(help: "Clip each gradient tensor to this L2 norm (Keras' clipnorm; 0 turns it off; default: the recipe's, 1 or 0).")
+    var clipNorm: Float?
 
     @Option(help: "Discriminative learning rates (fastai's slice): the first layer learns at this fraction of --lr, the classifier at --lr, the layers between on a geometric scale (e.g. 0.01 when fine-tuning).")
     var discriminativeRates: Float?
@@ -175,37 +203,58 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "… every this many epochs (default 1).")
     var decayEvery: Int?
 
-    /// The recipe's optimizer with the options given on the command line applied.
-    var settings: OptimizerSettings {
-        var s = recipe.optimizer
+    /// The optimizer and schedule the command starts from: the recipe's, or for `--recipe tutorial` the one the
+    /// notebook used for this kind of run.
+    func base(for run: TutorialRun) -> (OptimizerSettings, SchedulePolicy) {
+        guard recipe == .tutorial else { return (recipe.optimizer, recipe.schedule) }
+        switch run {
+        case .final: return (recipe.optimizer, recipe.schedule)
+        case .sweep: return (Recipe.tutorialSweep, .constant)
+        case .check: return (Recipe.kerasSGD, .constant)
+        }
+    }
+
+    /// The starting optimizer with the options given on the command line applied.
+    func settings(for run: TutorialRun) -> OptimizerSettings {
+        var s = base(for: run).0
         if let optimizer { s.kind = optimizer }
         if let learningRate { s.learningRate = learningRate }
         if let momentum { s.momentum = momentum } else if s.kind != .sgd { s.momentum = 0 }
         if let weightDecay { s.weightDecay = weightDecay }
-        (s.nesterov, s.clipNorm, s.discriminativeFactor) = (nesterov, clipNorm, discriminativeRates)
+        if let clipNorm { s.clipNorm = clipNorm }
+        (s.nesterov, s.discriminativeFactor) = (nesterov, discriminativeRates)
         return s
     }
 
-    /// The recipe's schedule, or the one `--schedule` names, with `--decay-factor` and `--decay-every` applied.
-    var policy: SchedulePolicy {
-        get throws {
-            let chosen = schedule.map { SchedulePolicy($0) } ?? recipe.schedule
-            guard case .stepDecay(let factor, let every) = chosen else {
-                guard decayFactor == nil && decayEvery == nil else {
-                    throw ValidationFailure("--decay-factor and --decay-every apply to the step schedule (--schedule step, or --recipe tutorial)")
-                }
-                return chosen
+    /// The starting schedule, or the one `--schedule` names, with `--decay-factor` and `--decay-every` applied.
+    func policy(for run: TutorialRun) throws -> SchedulePolicy {
+        let chosen = schedule.map { SchedulePolicy($0) } ?? base(for: run).1
+        guard case .stepDecay(let factor, let every) = chosen else {
+            guard decayFactor == nil && decayEvery == nil else {
+                throw ValidationFailure("--decay-factor and --decay-every apply to the step schedule (--schedule step, or --recipe tutorial)")
             }
-            return .stepDecay(factor: decayFactor ?? factor, every: decayEvery ?? every)
+            return chosen
         }
+        return .stepDecay(factor: decayFactor ?? factor, every: decayEvery ?? every)
     }
 }
 
+/// Which of the notebook's runs a command reproduces under `--recipe tutorial`; each compiled its own optimizer.
+enum TutorialRun {
+    /// The final run (`petal train`): ``Recipe/tutorial``.
+    case final
+    /// The learning-rate sweep: `SGD(lr, clipnorm=1.)`, constant.
+    case sweep
+    /// The ablation run and the overfit check: Keras' `'SGD'`, 0.01 constant.
+    case check
+}
+
 /// Every option group a run is made of, as a checked configuration.
-func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: OptimizerOptions, epochs: Int,
+func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: OptimizerOptions, epochs: Int, run: TutorialRun = .final,
                       monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStopping: Int? = nil) throws -> RunConfiguration {
-    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, recipe: optimizer.recipe, optimizer: optimizer.settings,
-                             schedule: try optimizer.policy, epochs: epochs, monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
+    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, recipe: optimizer.recipe,
+                             optimizer: optimizer.settings(for: run), schedule: try optimizer.policy(for: run), epochs: epochs,
+                             monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
     if let path = model.pretrained {
         guard FileSystem.kind(of: path) == .regularFile else { throw ValidationFailure("--pretrained \(path): no such file") }
         c.pretrained = URL(fileURLWithPath: path)

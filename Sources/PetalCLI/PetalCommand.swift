@@ -53,9 +53,10 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 /// The command-line option of a setting named by the library (`learningRate` → `--lr`).
 func optionName(_ setting: String) -> String {
     let special = ["learningRate": "--lr", "cropHeight": "--crop", "cropWidth": "--crop", "cropHeight/cropWidth": "--crop",
-                   "augmentation.rotationRange": "--rotation", "augmentation.widthShiftRange": "--shift",
-                   "augmentation.heightShiftRange": "--shift", "augmentation.shearRange": "--shear", "augmentation.zoomRange": "--zoom",
+                   "augmentation.rotationRange": "--rotation", "augmentation.widthShiftRange": "--width-shift/--shift",
+                   "augmentation.heightShiftRange": "--height-shift/--shift", "augmentation.shearRange": "--shear", "augmentation.zoomRange": "--zoom",
                    "augmentation.randomResizedCrop": "--random-resized-crop",
+                   "augmentation.cval": "--cval", "augmentation.brightnessRange": "--brightness",
                    "start/end": "--start/--end"]
     if let name = special[setting] { return name }
     return "--" + setting.reduce(into: "") { out, ch in

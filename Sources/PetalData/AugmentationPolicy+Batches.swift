@@ -20,6 +20,7 @@ extension AugmentationPolicy {
         if let b = brightnessRange, !(b.lowerBound >= 0 && b.upperBound.isFinite) {
             throw bad("brightnessRange", "factors must be finite and ≥ 0, got \(b)")
         }
+        guard (0...1).contains(cval) else { throw bad("cval", "the constant fill must be in [0, 1], got \(cval)") }
         if let r = randomResizedCrop, !(r.lowerBound > 0 && r.upperBound <= 1) {
             throw bad("randomResizedCrop", "area fractions must be in (0, 1], got \(r)")
         }

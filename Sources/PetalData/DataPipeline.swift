@@ -93,8 +93,13 @@ public enum DataPipeline {
         let validation = try DataLoader(samples: samples(split.validation), root: folder.root, classNames: folder.classes,
                                         config: config, role: .validation, cache: cache)
         log(report.summary)
+        // Limits are named even when the split is smaller than they are, so an ablation asked for is never invisible.
+        let limits = [config.perClassLimit.map { "training limited to \($0) per class" },
+                      config.validationPerClassLimit.map { "validation limited to \($0) per class" }].compactMap { $0 }
         log("  split (\(split.order.rawValue), seed \(split.seed)): training \(split.trainCounts) = \(trainCount) images, "
-            + "validation \(split.validationCounts) = \(split.validationCounts.reduce(0, +)); \(train.batchesPerEpoch) batches of \(train.imagesPerBatch) per epoch")
+            + "validation \(split.validationCounts) = \(split.validationCounts.reduce(0, +))"
+            + (limits.isEmpty ? "" : " (\(limits.joined(separator: ", ")))")
+            + "; training takes \(train.batchesPerEpoch) batches of \(train.imagesPerBatch) per epoch")
         return PreparedData(folder: folder, report: report, split: split, train: train, validation: validation, cache: cache)
     }
 

@@ -77,7 +77,7 @@ public enum RunExperiments {
         let report = try overfitCheck(model, optimizer: try c.optimizer.makeOptimizer(for: model), subset: prepared.train,
                                       validation: prepared.validation, epochs: epochs, callbacks: callbacks)
         try HistoryFile.write(report.history.epochs, to: folder.file(OverfitFiles.history))
-        try folder.writeJSON(OverfitVerdict(report, images: images, epochs: epochs), to: OverfitFiles.verdict)
+        try folder.writeJSON(OverfitVerdict(report, imagesPerClass: prepared.train.classCounts, epochs: epochs), to: OverfitFiles.verdict)
         if let table = CSVTable(url: folder.file(OverfitFiles.history)) {
             try AtomicFile.write(Data(ReportFigures.sideBySide(try ReportFigures.overfit(table: table)).utf8), to: folder.file(OverfitFiles.curves))
         }
@@ -98,22 +98,65 @@ public enum OverfitFiles {
 
 /// The overfit check's outcome as `overfit.json` stores it.
 public struct OverfitVerdict: Codable, Sendable, Equatable {
-    /// Whether the subset was memorised: the loss at least halved and training accuracy reached 100 %.
+    /// Whether the subset was memorised: at the best epoch the loss had at least halved and training accuracy reached
+    /// 100 %.
     public var passed: Bool
-    /// The size of the check: images per class and epochs.
-    public var imagesPerClass: Int, epochs: Int
-    /// The first and last epochs' training loss, and the last epoch's training accuracy.
-    public var initialLoss: Double, finalLoss: Double, finalAccuracy: Double
+    /// The training images of each class the check used (fewer than asked when the split holds fewer).
+    public var imagesPerClass: [Int]
+    /// Epochs trained.
+    public var epochs: Int
+    /// The best epoch (1-based; the highest training accuracy, then the lowest loss).
+    public var bestEpoch: Int
+    /// The first epoch's training loss, and the best epoch's loss and accuracy.
+    public var initialLoss: Double, bestLoss: Double, bestAccuracy: Double
     /// The last epoch's validation accuracy (it plateaus while training accuracy rises, as the tutorial shows).
     public var finalValidationAccuracy: Double?
     /// One line for people.
     public var summary: String
 
-    /// The verdict of `report` for a check of `images` per class over `epochs` epochs.
-    public init(_ report: OverfitReport, images: Int, epochs: Int) {
-        (passed, imagesPerClass, self.epochs) = (report.passed, images, epochs)
-        (initialLoss, finalLoss, finalAccuracy) = (report.initialLoss, report.finalLoss, report.finalAccuracy)
+    /// The verdict of `report`, a check on `imagesPerClass` training images of each class over `epochs` epochs.
+    public init(_ report: OverfitReport, imagesPerClass: [Int], epochs: Int) {
+        (passed, self.imagesPerClass, self.epochs, bestEpoch) = (report.passed, imagesPerClass, epochs, report.bestEpoch + 1)
+        (initialLoss, bestLoss, bestAccuracy) = (report.initialLoss, report.bestLoss, report.bestAccuracy)
         finalValidationAccuracy = report.history.epochs.last?["val_accuracy"]
         summary = report.summary
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case passed, imagesPerClass, epochs, bestEpoch, initialLoss, bestLoss, bestAccuracy, finalValidationAccuracy, summary
+        case finalLoss, finalAccuracy  // files before the best-epoch verdict
+    }
+
+    /// Decodes a verdict; files written before the best-epoch verdict hold one requested count and the last epoch's
+    /// figures, read as they are.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        passed = try c.decode(Bool.self, forKey: .passed)
+        imagesPerClass = try (try? c.decode([Int].self, forKey: .imagesPerClass)) ?? [c.decode(Int.self, forKey: .imagesPerClass)]
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch) ?? epochs
+        initialLoss = try c.decode(Double.self, forKey: .initialLoss)
+        bestLoss = try c.decodeIfPresent(Double.self, forKey: .bestLoss) ?? c.decode(Double.self, forKey: .finalLoss)
+        bestAccuracy = try c.decodeIfPresent(Double.self, forKey: .bestAccuracy) ?? c.decode(Double.self, forKey: .finalAccuracy)
+        finalValidationAccuracy = try c.decodeIfPresent(Double.self, forKey: .finalValidationAccuracy)
+        summary = try c.decode(String.self, forKey: .summary)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(imagesPerClass, forKey: .imagesPerClass)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(bestEpoch, forKey: .bestEpoch)
+        try c.encode(initialLoss, forKey: .initialLoss)
+        try c.encode(bestLoss, forKey: .bestLoss)
+        try c.encode(bestAccuracy, forKey: .bestAccuracy)
+        try c.encodeIfPresent(finalValidationAccuracy, forKey: .finalValidationAccuracy)
+        try c.encode(summary, forKey: .summary)
+    }
+
+    /// How many images per class, for people: "80" or "80, 78".
+    public var imagesDescription: String {
+        Set(imagesPerClass).count == 1 ? String(imagesPerClass[0]) : imagesPerClass.map(String.init).joined(separator: ", ")
     }
 }

@@ -59,8 +59,9 @@ public enum GradCAM {
         try overlay(heatmap, on: InputPicture.image(of: x).toFloat())
     }
 
-    /// `image` (RGB, values in [0, 1]) with the heatmap laid over it in a blue → green → red scale.
-    public static func overlay(_ heatmap: Image<Float>, on image: Image<Float>, opacity: Float = 0.45) throws -> Image<Float> {
+    /// `image` (RGB, values in [0, 1]) with the heatmap laid over it in a blue → green → red scale, each pixel's colour
+    /// as opaque as its heat (up to `opacity`), so the photo stays visible where the network found no evidence.
+    public static func overlay(_ heatmap: Image<Float>, on image: Image<Float>, opacity: Float = 0.6) throws -> Image<Float> {
         guard heatmap.height == image.height, heatmap.width == image.width, image.channels == 3 else {
             throw RunError.invalidSetting("heatmap", reason: "must match an RGB image's size (\(heatmap.height)×\(heatmap.width) against \(image.height)×\(image.width)×\(image.channels))")
         }
@@ -68,7 +69,8 @@ public enum GradCAM {
         for i in 0..<(image.height * image.width) {
             let v = heatmap.pixels[i]
             let colour = [1.5 - abs(4 * v - 3), 1.5 - abs(4 * v - 2), 1.5 - abs(4 * v - 1)].map { min(max($0, 0), 1) }
-            for ch in 0..<3 { pixels[i * 3 + ch] = (1 - opacity) * pixels[i * 3 + ch] + opacity * colour[ch] }
+            let a = opacity * min(max(v, 0), 1)
+            for ch in 0..<3 { pixels[i * 3 + ch] = (1 - a) * pixels[i * 3 + ch] + a * colour[ch] }
         }
         return try Image(height: image.height, width: image.width, channels: 3, pixels: pixels)
     }

@@ -37,6 +37,8 @@ public struct PreviewSettings: Sendable, Equatable {
     public var verticalFlip = false
     /// Seeds the random augmentations shown.
     public var seed: UInt64 = 1
+    /// Writes `augmentations.png`, random draws of a fixed policy (a run's report draws its own instead).
+    public var showsAugmentations = true
 
     /// The tutorial's settings.
     public init() {}
@@ -117,9 +119,11 @@ public enum ImagePreviews {
         affine.add(float.scaledBrightness(by: s.brightness))
         try save(affine, "affine.png")
 
-        var augmentations = ImageGrid(columns: 4)
-        for (image, _) in augmentationSamples(of: float, settings: s) { augmentations.add(image) }
-        try save(augmentations, "augmentations.png")
+        if s.showsAugmentations {
+            var augmentations = ImageGrid(columns: 4)
+            for (image, _) in augmentationSamples(of: float, settings: s) { augmentations.add(image) }
+            try save(augmentations, "augmentations.png")
+        }
         return written
     }
 

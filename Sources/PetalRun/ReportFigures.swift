@@ -14,19 +14,33 @@ enum ReportFigures {
         }
         var order: [Double] = []
         for r in rates where !order.contains(r) { order.append(r) }
-        func series(_ key: String, _ side: String) -> [LineSeries] {
-            guard let values = table.column(key) else { return [] }
-            return order.map { r in
+        // One colour per rate; training solid, validation dashed, each rate's pair listed together.
+        func series(_ keys: [(key: String, side: String)]) -> [LineSeries] {
+            order.enumerated().flatMap { colour, r in
                 let rows = rates.indices.filter { rates[$0] == r }
-                return LineSeries(name: "lr \(Float(r))" + (side.isEmpty ? "" : " \(side)"), x: rows.map { epochs[$0] }, y: rows.map { values[$0] })
+                return keys.compactMap { key, side in
+                    table.column(key).map { values in
+                        LineSeries(name: "lr \(Float(r))" + (side.isEmpty ? "" : " \(side)"), x: rows.map { epochs[$0] }, y: rows.map { values[$0] },
+                                   colour: colour, dashed: side == "validation")
+                    }
+                }
             }
         }
         let panels: [(String, String, [LineSeries])] = [
-            ("Loss per learning rate", "cross-entropy", series("loss", "training") + series("val_loss", "validation")),
-            ("Accuracy per learning rate", "accuracy", series("accuracy", "training") + series("val_accuracy", "validation")),
-            ("Validation ROC AUC per learning rate", "AUC", series("val_auc", "")),
+            ("Loss per learning rate", "cross-entropy", series([("loss", "training"), ("val_loss", "validation")])),
+            ("Accuracy per learning rate", "accuracy", series([("accuracy", "training"), ("val_accuracy", "validation")])),
+            ("Validation ROC AUC per learning rate", "AUC", series([("val_auc", "")])),
         ]
-        return try panels.filter { !$0.2.isEmpty }.map { try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, width: 520, height: 380) }
+        return try panels.filter { !$0.2.isEmpty }.map {
+            try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, yScale: lossScale($0.0 == "Loss per learning rate", $0.2),
+                          width: 520, height: 380)
+        }
+    }
+
+    /// A logarithmic axis for losses (one spike would flatten every other line on a linear one), when every value is
+    /// positive.
+    static func lossScale(_ isLoss: Bool, _ series: [LineSeries]) -> AxisScale {
+        isLoss && series.allSatisfy { $0.y.allSatisfy { !$0.isFinite || $0 > 0 } } ? .log : .linear
     }
 
     /// The overfit check's curves from `overfit.csv`: loss and accuracy per epoch, training and validation.
@@ -37,7 +51,10 @@ enum ReportFigures {
         }
         return try [("Overfit check: loss", "cross-entropy", series([("loss", "training"), ("val_loss", "validation")])),
                     ("Overfit check: accuracy", "accuracy", series([("accuracy", "training"), ("val_accuracy", "validation")]))]
-            .filter { !$0.2.isEmpty }.map { try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, width: 520, height: 380) }
+            .filter { !$0.2.isEmpty }.map {
+                try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, yScale: lossScale($0.0 == "Overfit check: loss", $0.2),
+                              width: 520, height: 380)
+            }
     }
 
     /// Charts side by side in one SVG document (each chart a nested `<svg>` placed at its offset).

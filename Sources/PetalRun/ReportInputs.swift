@@ -23,7 +23,7 @@ enum ReportInputs {
     }
 
     /// Writes the grids, `predictions.json` (with thumbnails and Grad-CAM overlays) and `top-losses.json` (the
-    /// validation images the model got most confidently wrong, from `evaluation`); each part that fails is reported
+    /// validation images with the highest loss, from `evaluation`); each part that fails is reported
     /// through `log` and skipped.
     /// Grad-CAM overlays need an `ImageClassifier`; the predictions of another model are shown without them.
     static func write(folder: RunFolder, prepared: PreparedData, model: Module, evaluation: Evaluation, log: (String) -> Void) {
@@ -47,7 +47,8 @@ enum ReportInputs {
         // The inspection grids of the first training image (channels, threshold, morphology, normalisation, affine).
         if let first = prepared.train.samples.first {
             attempt("inspection grids") { var settings = PreviewSettings()
-                settings.seed = config.seed
+                // Only the draws training made belong in a run's report (none when it does not augment).
+                (settings.seed, settings.showsAugmentations) = (config.seed, false)
                 _ = try ImagePreviews.write(image: full(first.path), into: folder.url, settings: settings) }
         }
         // Augmentation exactly as training draws it in epoch 0 (each draw is a function of the seed, epoch and sample):
@@ -96,7 +97,7 @@ enum ReportInputs {
         }
     }
 
-    /// fastai's top losses: the validation images with the highest cross-entropy (most confidently wrong first), with
+    /// fastai's top losses: the validation images with the highest cross-entropy (the most confidently wrong first), with
     /// thumbnails written into `folder`.
     static func topLosses(_ e: Evaluation, validation: [Sample], names: [String], count: Int, folder: RunFolder,
                           picture: (String) throws -> Image<UInt8>) throws -> [Shown] {

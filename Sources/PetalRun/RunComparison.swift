@@ -92,7 +92,8 @@ public struct RunComparison: Codable, Sendable {
             let series = entries.compactMap { e in
                 e.history[key].map { LineSeries(name: e.name, x: (1...$0.count).map(Double.init), y: $0) }
             }
-            return series.isEmpty ? nil : try LineChart(title: title, xLabel: "epoch", yLabel: label, series: series, width: 520, height: 380)
+            return series.isEmpty ? nil : try LineChart(title: title, xLabel: "epoch", yLabel: label, series: series,
+                                                        yScale: ReportFigures.lossScale(label == "cross-entropy", series), width: 520, height: 380)
         }
     }
 }

@@ -16,9 +16,24 @@ public struct RunReport {
 
     /// How the report names a run's augmentation.
     private func augmentationSummary(_ data: DataConfig) -> String {
-        guard let policy = data.augmentation else { return "off" }
-        var parts = ["on"]
-        if let scale = policy.randomResizedCrop { parts.append("random-resized crops of \(Int((scale.lowerBound * 100).rounded()))–\(Int((scale.upperBound * 100).rounded())) % of the area") }
+        guard let p = data.augmentation else { return "off" }
+        func number(_ v: Double) -> String { String(format: "%g", v) }
+        var parts: [String] = []
+        if p.rotationRange > 0 { parts.append("rotation ±\(number(p.rotationRange))°") }
+        if let scale = p.randomResizedCrop {
+            parts.append("random-resized crops of \(Int((scale.lowerBound * 100).rounded()))–\(Int((scale.upperBound * 100).rounded())) % of the area")
+        } else {
+            if p.widthShiftRange > 0 || p.heightShiftRange > 0 {
+                parts.append(p.widthShiftRange == p.heightShiftRange ? "shift ±\(number(p.widthShiftRange))"
+                             : "shift ±\(number(p.widthShiftRange)) across, ±\(number(p.heightShiftRange)) down")
+            }
+            if p.zoomRange != 1...1 { parts.append("zoom \(number(p.zoomRange.lowerBound))–\(number(p.zoomRange.upperBound))") }
+        }
+        if p.shearRange > 0 { parts.append("shear ±\(number(p.shearRange))°") }
+        let flips = [p.horizontalFlip ? "left ↔ right" : nil, p.verticalFlip ? "top ↔ bottom" : nil].compactMap { $0 }
+        parts.append(flips.isEmpty ? "no flips" : "flips " + flips.joined(separator: " and "))
+        if let b = p.brightnessRange { parts.append("brightness ×\(number(b.lowerBound))–\(number(b.upperBound))") }
+        parts.append(p.fillMode == .constant ? "fill constant \(number(Double(p.cval)))" : "fill \(p.fillMode.rawValue)")
         if data.appendAugmentedCopy { parts.append("augmented copy appended to each batch") }
         return parts.joined(separator: ", ")
     }
@@ -67,15 +82,21 @@ public struct RunReport {
         }
 
         html.section("Samples")
-        for (file, caption) in [("samples.png", "Validation crops as the network sees them (per class)."),
-                                ("channels.png", "A training image and its red, green and blue channels."),
-                                ("morphology.png", "Red channel > 125, Otsu's threshold of the red channel beside it, then erosion, dilation, opening and closing of the first with disk(3)."),
-                                ("normalisation.png", "/255, min–max and p5–p95 normalisation."),
-                                ("flips.png", "The original, mirrored left ↔ right and top ↔ bottom (np.fliplr, np.flipud)."),
-                                ("affine.png", "The tutorial's affine pictures: the original, rotation 45°, scale (2, 2) (zoom out), scale (0.5, 0.5) (zoom in), translation (50, 50), shear 45° and the brightness jitter ×0.999. As in the tutorial, each matrix is scikit-image's warp input, the inverse map (output pixel → input pixel), about the tutorial's centre (height/2, width/2) as (x, y)."),
-                                ("augmentations.png", "Augmentation as training draws it in epoch 0: each training crop (left) beside its augmented version (right).")]
+        if FileManager.default.fileExists(atPath: folder.file("samples.png").path) {
+            html.image(file: folder.file("samples.png"), alt: "samples", caption: "Validation crops as the network sees them (per class).")
+        }
+        let augmentationLabels = Array(repeating: ["crop", "augmented"], count: 8).flatMap { $0 }
+        for (file, columns, labels, caption) in [
+            ("channels.png", 4, ["photo", "red", "green", "blue"], "A training image and its red, green and blue channels."),
+            ("morphology.png", 6, ["red > 125", "Otsu's threshold", "erosion", "dilation", "opening", "closing"],
+             "The red channel above 125 and above Otsu's threshold, then erosion, dilation, opening and closing of the first with disk(3)."),
+            ("normalisation.png", 3, ["/255", "min–max", "p5–p95"], "The three normalisations of the tutorial."),
+            ("flips.png", 3, ["original", "np.fliplr", "np.flipud"], "The original, mirrored left ↔ right and top ↔ bottom."),
+            ("affine.png", 4, ["original", "rotation 45°", "scale (2, 2)", "scale (0.5, 0.5)", "translation (50, 50)", "shear 45°", "brightness ×0.999"],
+             "The tutorial's affine pictures. As in the tutorial, each matrix is scikit-image's warp input, the inverse map (output pixel → input pixel), about the tutorial's centre (height/2, width/2) as (x, y): scale (2, 2) zooms out. Shear follows scikit-image 0.26 (tan θ), not the older sin/cos form of the notebook's time."),
+            ("augmentations.png", 8, augmentationLabels, "Augmentation as training draws it in epoch 0: each training crop (left) beside its augmented version (right).")]
         where FileManager.default.fileExists(atPath: folder.file(file).path) {
-            html.image(file: folder.file(file), alt: caption, caption: caption)
+            html.panels(file: folder.file(file), columns: columns, labels: labels, caption: caption)
         }
 
         if let h = history, h.rows > 0 {
@@ -88,7 +109,8 @@ public struct RunReport {
                                          ("Accuracy", [("accuracy", "training"), ("val_accuracy", "validation")], "accuracy"),
                                          ("ROC AUC", [("val_auc", "validation")], "AUC")] {
                 let s = series(keys)
-                if !s.isEmpty, let chart = try? LineChart(title: title, xLabel: "epoch", yLabel: label, series: s) { html.figure(svg: chart.svg, caption: "\(title) per epoch.") }
+                if !s.isEmpty, let chart = try? LineChart(title: title, xLabel: "epoch", yLabel: label, series: s,
+                                                                    yScale: ReportFigures.lossScale(title == "Loss", s)) { html.figure(svg: chart.svg, caption: "\(title) per epoch.") }
             }
             if let lr = h.column("lr"), let chart = try? LineChart(title: "Learning rate", xLabel: "epoch", yLabel: "learning rate",
                                                                    series: [LineSeries(name: "lr", x: epochs, y: lr)], yScale: lr.allSatisfy { $0 > 0 } ? .log : .linear) {
@@ -116,7 +138,7 @@ public struct RunReport {
            let table = CSVTable(url: folder.file(OverfitFiles.history)), let charts = try? ReportFigures.overfit(table: table) {
             html.section("Overfit check")
             html.paragraph(verdict.summary.prefix(1).uppercased() + verdict.summary.dropFirst()
-                           + " (\(verdict.imagesPerClass) images per class, \(verdict.epochs) epochs, no augmentation). A model that cannot memorise a few images has a bug; validation accuracy is expected to plateau.")
+                           + " (\(verdict.imagesDescription) training images per class, \(verdict.epochs) epochs, no augmentation). A model that cannot memorise a few images has a bug; validation accuracy is expected to plateau.")
             for chart in charts { html.figure(svg: chart.svg, caption: "\(chart.title) per epoch on the small subset.") }
         }
         if let finder = CSVTable(url: folder.file("lr-finder.csv")), let chart = try? ReportFigures.finder(table: finder) {
@@ -140,13 +162,14 @@ public struct RunReport {
             html.gallery(gallery(shown) { "\($0.truth) → \($0.predicted)\($0.truth == $0.predicted ? "" : " ✗") · \(String(format: "%.3f", $0.probability))" },
                          caption: "The best model on the first validation images of each class: true class → predicted class (✗ when wrong) and its probability.")
             let heat = shown.compactMap { s in s.gradCAM.map { ReportInputs.Shown(path: s.path, truth: s.truth, predicted: s.predicted, probability: s.probability, thumbnail: $0) } }
-            html.gallery(gallery(heat) { "\($0.predicted) · \(String(format: "%.3f", $0.probability))" },
-                         caption: "Where the network looked (Grad-CAM of the predicted class over the last stage): red marks the strongest evidence.")
+            html.gallery(gallery(heat) { "\($0.truth) → \($0.predicted)\($0.truth == $0.predicted ? "" : " ✗") · \(String(format: "%.3f", $0.probability))" },
+                         caption: "Where the network looked (Grad-CAM of the predicted class over the last stage): the warmer and more opaque the colour, the stronger the evidence; the photo shows through where there is none.",
+                         tileWidth: 230)
         }
         if let top = try? folder.readJSON([ReportInputs.Shown].self, from: "top-losses.json"), !top.isEmpty {
-            html.section("Top losses")
-            html.gallery(gallery(top) { "true \($0.truth), predicted \($0.predicted) \(String(format: "%.2f", $0.probability)) · loss \(String(format: "%.2f", $0.loss ?? .nan))" },
-                         caption: "The validation images the best model got most confidently wrong (fastai's top losses), highest loss first.")
+            html.section("Highest losses")
+            html.gallery(gallery(top) { "\($0.truth) → \($0.predicted)\($0.truth == $0.predicted ? "" : " ✗") \(String(format: "%.2f", $0.probability)) · loss \(String(format: "%.2f", $0.loss ?? .nan))" },
+                         caption: "The validation images with the highest loss (fastai's top losses), highest first: true class → predicted class (✗ when wrong), its probability and the loss. Right answers appear when few images are wrong: they are the least confident ones.")
         }
         try html.write(to: folder.file(RunFiles.report))
     }

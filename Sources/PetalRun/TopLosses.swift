@@ -1,4 +1,5 @@
-// fastai's top losses: the images a model got most confidently wrong, ranked by the cross-entropy of their true class.
+// fastai's top losses: the images with the highest cross-entropy of their true class. The most confidently wrong come
+// first; when few are wrong, the least confident right answers follow.
 import Foundation
 import PetalTrain
 

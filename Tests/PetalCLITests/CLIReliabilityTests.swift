@@ -3,6 +3,7 @@
 // run resumably with exit 143, and the commands that used to fail or print nothing now work or say why.
 import Foundation
 import Testing
+import Petal
 import PetalNN
 
 @Suite(.serialized) struct CLIReliabilityTests {
@@ -27,6 +28,8 @@ import PetalNN
             (["--early-stopping", "0"], "--early-stopping"), (["--epochs", "0"], "--epochs"), (["--epochs", "-3"], "--epochs"),
             (["--batch-size", "0"], "--batch-size"), (["--crop", "0"], "--crop"), (["--crop", "100000"], "--crop"),
             (["--per-class-limit", "0"], "--per-class-limit"), (["--validation-per-class-limit", "0"], "--validation-per-class-limit"),
+            (["--cval", "2"], "--cval"), (["--brightness", "1.2,0.8"], "--brightness"), (["--brightness", "0.8"], "--brightness"),
+            (["--width-shift", "-1"], "--width-shift"), (["--height-shift", "nan"], "--height-shift"),
             (["--rotation", "nan"], "--rotation"), (["--shift", "-1"], "--shift"), (["--threads", "0"], "--threads"),
             (["--schedule", "linear"], "linear"), (["--optimizer", "rmsprop"], "rmsprop"),
             (["--discriminative-rates", "0"], "--discriminative-rates"), (["--discriminative-rates", "2"], "--discriminative-rates"),
@@ -46,8 +49,15 @@ import PetalNN
     @Test func runFoldersAreNeverMixedOrOverwrittenAndSigtermStopsResumably() throws {
         let dir = try CLI.tinyDataSet(perClass: 8)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let first = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
+        // Every augmentation knob of Keras' ImageDataGenerator the tutorial names, recorded in config.json.
+        let knobs = ["--no-horizontal-flip", "--vertical-flip", "--brightness", "0.8,1.2", "--width-shift", "0.2", "--height-shift", "0.05",
+                     "--fill", "constant", "--cval", "0.5"]
+        let first = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + knobs + Self.tiny, in: dir)
         #expect(first.status == 0, "\(first.stderr)")
+        struct Saved: Decodable { struct Data: Decodable { var augmentation: AugmentationPolicy }; var data: Data }
+        let saved = try JSONDecoder().decode(Saved.self, from: Data(contentsOf: dir.appendingPathComponent("run/config.json"))).data.augmentation
+        #expect(saved == AugmentationPolicy(rotationRange: 30, widthShiftRange: 0.2, heightShiftRange: 0.05, zoomRange: 0.8...1.2, shearRange: 10,
+                                           horizontalFlip: false, verticalFlip: true, brightnessRange: 0.8...1.2, fillMode: .constant, cval: 0.5))
         let again = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
         #expect(again.status == 1 && again.stderr.contains("already holds a run"), "\(again.stderr)")
         let replaced = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1", "--overwrite"] + Self.tiny, in: dir)

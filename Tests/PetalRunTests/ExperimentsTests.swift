@@ -37,8 +37,12 @@ import Testing
         let rows = try String(contentsOf: folder.file(OverfitFiles.history), encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 5 && rows[0].contains("val_accuracy"), "validation is scored each epoch: \(rows[0])")
         let verdict = try folder.readJSON(OverfitVerdict.self, from: OverfitFiles.verdict)
-        #expect(verdict.passed == report.passed && verdict.imagesPerClass == 3 && verdict.finalValidationAccuracy != nil)
+        #expect(verdict.passed == report.passed && verdict.imagesPerClass == [3, 3] && verdict.bestEpoch == report.bestEpoch + 1 && verdict.finalValidationAccuracy != nil)
         #expect(try String(contentsOf: folder.file(OverfitFiles.curves), encoding: .utf8).contains("Overfit check: accuracy"))
+        // A verdict written before the best-epoch verdict still reads.
+        let old = #"{"passed":true,"imagesPerClass":100,"epochs":20,"initialLoss":0.67,"finalLoss":0.015,"finalAccuracy":1,"summary":"s"}"#
+        let read = try JSONDecoder().decode(OverfitVerdict.self, from: Data(old.utf8))
+        #expect(read.imagesPerClass == [100] && read.bestEpoch == 20 && read.bestLoss == 0.015 && read.bestAccuracy == 1)
     }
 
     /// The preview's random augmentations mirror when their draw says so (an extra flip used to undo it): a draw with

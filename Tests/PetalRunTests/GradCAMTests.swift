@@ -45,4 +45,12 @@ import Testing
         let overlay = try GradCAM.overlay(result.heatmap, on: Image<Float>(height: 128, width: 128, channels: 3, repeating: 0.5))
         #expect(overlay.pixels.count == 128 * 128 * 3)
     }
+
+    @Test func overlayKeepsThePhotoWhereThereIsNoHeat() throws {
+        // Heat 0 leaves the grey photo as it is; heat 1 lays the scale's top colour (0.5, 0, 0) over it at opacity 0.6.
+        let heat = try Image<Float>(height: 1, width: 2, channels: 1, pixels: [0, 1])
+        let overlay = try GradCAM.overlay(heat, on: Image<Float>(height: 1, width: 2, channels: 3, repeating: 0.5))
+        let expected: [Float] = [0.5, 0.5, 0.5, 0.5, 0.2, 0.2]
+        #expect(zip(overlay.pixels, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(overlay.pixels)")
+    }
 }

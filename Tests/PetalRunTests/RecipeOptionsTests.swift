@@ -10,7 +10,7 @@ import Testing
         #expect(standard.recipe == .standard && standard.schedule == .cosine)
         #expect(standard.optimizer == OptimizerSettings(kind: .sgd, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, clipNorm: 1))
         let tutorial = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"), recipe: .tutorial)
-        #expect(tutorial.optimizer == OptimizerSettings(kind: .sgd, learningRate: 0.1, momentum: 0, weightDecay: 0, clipNorm: 1))
+        #expect(tutorial.optimizer == OptimizerSettings(kind: .sgd, learningRate: 0.1, momentum: 0, weightDecay: 0, clipNorm: 0))
         #expect(tutorial.schedule == .stepDecay(factor: 0.5, every: 1) && tutorial.recipeDescription == "tutorial")
         let changed = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"), recipe: .tutorial, schedule: .constant)
         #expect(changed.recipeDescription == "tutorial, schedule constant" && changed.optimizer == tutorial.optimizer)

@@ -48,9 +48,23 @@ import Testing
         let top = try folder.readJSON([ReportInputs.Shown].self, from: "top-losses.json")
         #expect(top.count == 4 && zip(top, top.dropFirst()).allSatisfy { $0.loss! >= $1.loss! }, "every validation image, highest loss first")
         for section in ["Loss", "ROC AUC", "Confusion matrix", "Augmentation as training draws it", "Predictions", "resnet18 (preact, width 4",
-                        "Top losses", "Where the network looked", "class=\"gallery\""] {
+                        "Highest losses", "Where the network looked", "class=\"gallery\"", "class=\"panel-label\"",
+                        "rotation ±30°, shift ±0.1, zoom 0.8–1.2, flips left ↔ right, fill nearest, augmented copy appended"] {
             #expect(report.contains(section), "the report lacks \(section)")
         }
+    }
+
+    /// A run without augmentation shows no augmentation picture: nothing in the report may show what training never did.
+    @Test func aRunWithoutAugmentationShowsNoAugmentationPicture() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 1)
+        (configuration.data.augmentation, configuration.data.appendAugmentedCopy) = (nil, false)
+        let folder = try RunFolder.create(at: root.appendingPathComponent("run"))
+        _ = try TrainingRun(configuration: configuration, folder: folder).run(log: { _ in })
+        let report = try String(contentsOf: folder.file(RunFiles.report), encoding: .utf8)
+        #expect(!folder.contains("augmentations.png") && folder.contains("affine.png"))
+        #expect(!report.contains("Augmentation as training draws it") && report.contains("<td>off</td>"))
     }
 
     /// Stopped mid-epoch (as Ctrl-C or SIGTERM do), then resumed: history, best and last weights equal the uninterrupted

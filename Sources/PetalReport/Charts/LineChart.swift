@@ -6,12 +6,24 @@ public struct LineSeries: Sendable, Equatable {
     public var x: [Double]
     /// The vertical positions, one per x value; NaN or infinity leaves a gap.
     public var y: [Double]
+    /// The palette colour (an index), when it must not follow the series' position: the same colour for the
+    /// training and validation lines of one learning rate, say.
+    public var colour: Int?
+    /// Draws the line dashed (validation beside a solid training line); nil follows the series' position.
+    public var dashed: Bool?
 
     /// A series of (x[i], y[i]) points. NaN or infinite values leave a gap in the line.
-    public init(name: String, x: [Double], y: [Double]) {
+    public init(name: String, x: [Double], y: [Double], colour: Int? = nil, dashed: Bool? = nil) {
         self.name = name
         self.x = x
         self.y = y
+        self.colour = colour
+        self.dashed = dashed
+    }
+
+    /// The stroke colour and dash of this series at position `index` of its chart.
+    func stroke(at index: Int) -> (colour: String, dash: String?) {
+        (Palette.colour(colour ?? index), dashed.map { $0 ? "6 3" : nil } ?? Palette.dash(index))
     }
 
     /// A series over epochs 1, 2, 3, … — the usual shape of a training history.
@@ -168,7 +180,7 @@ public struct LineChart: Sendable {
                            xLabel: xLabel, yLabel: yLabel)
 
         for (index, s) in series.enumerated() {
-            let colour = Palette.colour(index), dash = Palette.dash(index)
+            let (colour, dash) = s.stroke(at: index)
             let runs = Self.segments(of: s)
             let showDots = runs.reduce(0) { $0 + $1.count } <= Self.markerLimit
             canvas.beginGroup([("class", "series")])
@@ -199,7 +211,8 @@ public struct LineChart: Sendable {
         }
 
         let entries = series.enumerated().map {
-            LegendEntry(name: $1.name, colour: Palette.colour($0), dash: Palette.dash($0))
+            let (colour, dash) = $1.stroke(at: $0)
+            return LegendEntry(name: $1.name, colour: colour, dash: dash)
         }
         PlotFrame.drawLegend(&canvas, entries, plot: plot, maxWidth: width * 0.38)
         return canvas.document(title: title.isEmpty ? yLabel : title)

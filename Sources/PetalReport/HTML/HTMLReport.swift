@@ -29,7 +29,8 @@ public struct HTMLReport: Sendable {
         case summary([(String, String)])
         case table(caption: String?, header: [String], rows: [[String]])
         case figure(markup: String, caption: String?)
-        case gallery(items: [(markup: String, caption: String)], caption: String?)
+        case gallery(items: [(markup: String, caption: String)], caption: String?, tileWidth: Int)
+        case panels(markup: String, labels: [String], columns: Int, caption: String?)
         case note(String)
     }
 
@@ -121,7 +122,8 @@ public struct HTMLReport: Sendable {
 
     /// Adds a grid of small pictures, each with its own short caption (thumbnails of predictions, say). Pictures that
     /// are not PNG or JPEG data are left out with a note.
-    public mutating func gallery(_ items: [(image: Data, caption: String)], caption: String? = nil) {
+    /// `tileWidth` is the smallest width of a tile in CSS pixels (more tiles share a row on a wider page).
+    public mutating func gallery(_ items: [(image: Data, caption: String)], caption: String? = nil, tileWidth: Int = 150) {
         var tags: [(String, String)] = []
         for (data, text) in items {
             guard let mime = Self.imageType(of: data) else {
@@ -130,7 +132,19 @@ public struct HTMLReport: Sendable {
             }
             tags.append(("<img alt=\"\(Markup.escape(text))\" src=\"data:\(mime);base64,\(data.base64EncodedString())\"/>", text))
         }
-        if !tags.isEmpty { append(.gallery(items: tags, caption: caption)) }
+        if !tags.isEmpty { append(.gallery(items: tags, caption: caption, tileWidth: max(40, tileWidth))) }
+    }
+
+    /// Adds a picture made of equal panels in `columns` columns (an image grid), at the page's full width, with
+    /// `labels[i]` written on panel i (row by row). A file that cannot be read or is not a PNG or JPEG becomes a note.
+    public mutating func panels(file: URL, columns: Int, labels: [String], caption: String? = nil) {
+        guard let data = try? Data(contentsOf: file), let mime = Self.imageType(of: data) else {
+            append(.note("Image \(file.path) is missing from this report: it could not be read as a PNG or JPEG file."))
+            return
+        }
+        let alt = caption ?? file.lastPathComponent
+        let tag = "<img alt=\"\(Markup.escape(alt))\" src=\"data:\(mime);base64,\(data.base64EncodedString())\"/>"
+        append(.panels(markup: tag, labels: labels, columns: max(1, columns), caption: caption))
     }
 
     /// Adds a highlighted note, for warnings a reader should not miss.
@@ -259,11 +273,24 @@ public struct HTMLReport: Sendable {
                 html += "</tr>\n"
             }
             return html + "</tbody>\n</table></div>\n"
-        case .gallery(let items, let caption):
+        case .gallery(let items, let caption, let tileWidth):
             var html = caption.map { "<p class=\"gallery-caption\">\(Markup.escape($0))</p>\n" } ?? ""
-            html += "<div class=\"gallery\">\n"
+            html += tileWidth == 150 ? "<div class=\"gallery\">\n"
+                : "<div class=\"gallery\" style=\"grid-template-columns: repeat(auto-fill, minmax(\(tileWidth)px, 1fr))\">\n"
             for (markup, text) in items { html += "<figure>\(markup)<figcaption>\(Markup.escape(text))</figcaption></figure>\n" }
             return html + "</div>\n"
+        case .panels(let markup, let labels, let columns, let caption):
+            // Each label sits on its panel's top-left corner, placed in percentages of the picture so it stays on
+            // its panel at any width.
+            let rows = max(1, (labels.count + columns - 1) / columns)
+            var html = "<figure class=\"panels\">\n<div class=\"panel-grid\">\(markup)\n"
+            for (i, label) in labels.enumerated() {
+                let left = Double(i % columns) * 100 / Double(columns), top = Double(i / columns) * 100 / Double(rows)
+                html += "<span class=\"panel-label\" style=\"left: \(String(format: "%.3f", left))%; top: \(String(format: "%.3f", top))%\">\(Markup.escape(label))</span>\n"
+            }
+            html += "</div>\n"
+            if let caption { html += "<figcaption>\(Markup.escape(caption))</figcaption>\n" }
+            return html + "</figure>\n"
         case .figure(let markup, let caption):
             var html = "<figure>\n\(markup)\n"
             if let caption { html += "<figcaption>\(Markup.escape(caption))</figcaption>\n" }

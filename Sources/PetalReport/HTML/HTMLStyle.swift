@@ -30,7 +30,12 @@ enum HTMLStyle {
     figcaption { color: #57606a; font-size: 0.9rem; margin-top: 6px; }
     .gallery { display: grid; gap: 12px; margin: 12px 0; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
     .gallery figure img { width: 100%; }
-    .gallery figcaption { font-size: 0.8rem; margin-top: 4px; }
+    .gallery figcaption { font-size: 0.8rem; margin-top: 4px; overflow-wrap: anywhere; }
+    figure.panels { margin: 14px 0; }
+    .panel-grid { position: relative; display: inline-block; max-width: 100%; }
+    .panel-grid img { display: block; max-width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
+    .panel-label { position: absolute; margin: 6px; padding: 1px 6px; border-radius: 4px; font-size: 0.8rem;
+                   background: rgba(255, 255, 255, 0.85); color: #1f2328; pointer-events: none; }
     .gallery-caption { color: #57606a; font-size: 0.9rem; margin: 0 0 12px; }
     .note { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; padding: 8px 12px; }
     @media (max-width: 600px) {

@@ -8,6 +8,9 @@ public final class History: Callback {
     /// An empty history; `Trainer.fit` makes and returns one.
     public init() {}
 
+    /// A history of these epochs' logs (one saved earlier, say).
+    public init(epochs: [Logs]) { self.epochs = epochs }
+
     /// Keeps the epoch's logs.
     public func epochEnd(_ state: TrainingState, logs: inout Logs) throws { epochs.append(logs) }
 

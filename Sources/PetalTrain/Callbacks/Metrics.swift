@@ -1,5 +1,5 @@
-/// Adds the exact ROC AUC of the model on another data set (e.g. the training set, as the tutorial's
-/// `roc_callback` does) to each epoch's logs under `key`. Validation AUC is always logged as `val_auc`.
+/// Adds the exact ROC AUC of the model on another data set (the training set, say) to each epoch's logs under `key`.
+/// Validation AUC, which the tutorial's `roc_callback` computes, is always logged as `val_auc`.
 public final class ROCAUC: Callback {
     /// The data scored every epoch and the log key of its AUC.
     public let source: BatchSource, key: String
