@@ -1,6 +1,7 @@
 # Petal — every set-up step a fresh Debian machine needs lives here.
 DEBS := libdnnl-dev libturbojpeg0-dev libpng-dev zlib1g-dev libjpeg-turbo-progs dataset-fashion-mnist libopenmpi-dev openmpi-bin
 SWIFT ?= swift
+FULL ?= 0
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
@@ -19,6 +20,13 @@ build: deps
 
 test: deps check-consumer docs
 	$(SWIFT) test
+	bash Scripts/check/docs.sh
+
+# Every command of docs/TUTORIAL.md and the README's quick start, in order, from a scratch folder (about 40 s at width 8
+# and at most 2 epochs, the part `make test` runs; FULL=1 runs them as written, several minutes).
+check-docs: deps
+	$(SWIFT) build --product petal
+	FULL=$(FULL) bash Scripts/check/docs.sh
 
 # The DocC catalogues of PetalNN and PetalRun with their articles ("Writing a block", "Embedding a run"), built by
 # swift-docc-plugin into .build/plugins/Swift-DocC/outputs (about a minute on 2 cores after a build).
@@ -92,7 +100,7 @@ demo: deps
 	$(SWIFT) build -c release --product petal
 	rm -rf $(DEMO_RUN) $(DEMO_RUN)-standard
 	$(PETAL_RELEASE) train --recipe tutorial --run-dir $(DEMO_RUN) --epochs 10
-	$(PETAL_RELEASE) sweep-lr --recipe tutorial --output $(DEMO_RUN) --epochs 3
+	$(PETAL_RELEASE) sweep-lr --recipe tutorial --output $(DEMO_RUN) --epochs 3 --no-augment
 	$(PETAL_RELEASE) train --run-dir $(DEMO_RUN)-standard --epochs 10
 	$(PETAL_RELEASE) compare $(DEMO_RUN) $(DEMO_RUN)-standard
 	$(PETAL_RELEASE) predict $(DEMO_RUN)-standard/best.safetensors \
