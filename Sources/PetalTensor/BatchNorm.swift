@@ -36,15 +36,18 @@ extension Tensor {
     ///   - scale, shift: γ and β, shape [C].
     ///   - runningMean, runningVariance: shape [C]; read in inference, updated in place in training.
     ///   - training: normalise with this batch's statistics (biased variance) and update the running ones
-    ///     with `momentum` (PyTorch's convention: new = (1 − m)·old + m·batch, using the unbiased variance).
+    ///     with `momentum` (PyTorch's convention: new = (1 − m)·old + m·batch).
+    ///   - unbiasedRunningVariance: the running variance takes the batch's unbiased variance (PyTorch) or its biased
+    ///     one (Keras).
     ///   - synchronizer: in training, take the statistics over the batches of every rank of this communicator
     ///     (synchronised batch norm; see `synchronizedBatchNorm2d`).
     public func batchNorm2d(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                            training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, fusedReLU: Bool = false,
-                            synchronizer: Communicator? = nil) throws -> Tensor {
+                            training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, unbiasedRunningVariance: Bool = true,
+                            fusedReLU: Bool = false, synchronizer: Communicator? = nil) throws -> Tensor {
         let compute = {
             try batchNormForward(scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance, training: training,
-                                 momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU, synchronizer: synchronizer)
+                                 momentum: momentum, epsilon: epsilon, unbiased: unbiasedRunningVariance, fusedReLU: fusedReLU,
+                                 synchronizer: synchronizer)
         }
         // Training normalises with the batch's own statistics, which a graph of running statistics cannot describe.
         guard !training else { return try compute() }
@@ -53,7 +56,7 @@ extension Tensor {
     }
 
     private func batchNormForward(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor, training: Bool,
-                                  momentum: Float, epsilon: Float, fusedReLU: Bool, synchronizer: Communicator?) throws -> Tensor {
+                                  momentum: Float, epsilon: Float, unbiased: Bool, fusedReLU: Bool, synchronizer: Communicator?) throws -> Tensor {
         let op = "batchNorm2d"
         guard rank == 4 else { throw TensorError.shapeMismatch(op: op, message: "input must be NCHW (rank 4), got \(describe(shape))") }
         let c = shape[1]
@@ -68,7 +71,8 @@ extension Tensor {
 
         if training, let synchronizer {
             return try synchronizedBatchNorm2d(scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance,
-                                               momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU, communicator: synchronizer)
+                                               momentum: momentum, epsilon: epsilon, unbiased: unbiased, fusedReLU: fusedReLU,
+                                               communicator: synchronizer)
         }
         let needsGrad = GradientMode.records(self, scale, shift)
         let src = batchNormSource()
@@ -90,9 +94,9 @@ extension Tensor {
         plan.forward.execute(args)
 
         if training {
-            let unbiased = Float(m) / Float(m - 1)
+            let correction = unbiased ? Float(m) / Float(m - 1) : 1
             runningMean.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * mean.floats[i] } }
-            runningVariance.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * variance.floats[i] * unbiased } }
+            runningVariance.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * variance.floats[i] * correction } }
         }
         let out = Tensor(shape: shape, wrapping: dst)
         let (x, gamma, beta) = (detached(), scale.detached(), shift.detached())

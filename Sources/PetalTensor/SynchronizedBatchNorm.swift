@@ -12,7 +12,7 @@ extension Tensor {
     /// Training-mode batch norm whose statistics are those of every rank's batch together; the running statistics
     /// are updated from the global ones, so they stay identical on every rank.
     func synchronizedBatchNorm2d(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                                 momentum: Float, epsilon: Float, fusedReLU: Bool, communicator: Communicator) throws -> Tensor {
+                                 momentum: Float, epsilon: Float, unbiased: Bool = true, fusedReLU: Bool, communicator: Communicator) throws -> Tensor {
         let (n, c, hw) = (shape[0], shape[1], shape[2] * shape[3])
         let m = n * hw
         let plain = storage.memory(.plain(shape))
@@ -47,9 +47,9 @@ extension Tensor {
                     (Arg.scale, scale.storage.memory(channel)), (Arg.shift, shift.storage.memory(channel))]
         if let workspace { args.append((Arg.workspace, workspace)) }
         plan.forward.execute(args)
-        let unbiased = total / max(total - 1, 1)
+        let correction = unbiased ? total / max(total - 1, 1) : 1
         runningMean.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * Float(mean[i]) } }
-        runningVariance.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * Float(variance[i] * unbiased) } }
+        runningVariance.withUnsafeMutableBufferPointer { r in for i in 0..<c { r[i] = (1 - momentum) * r[i] + momentum * Float(variance[i] * correction) } }
 
         let (x, gamma, beta) = (detached(), scale.detached(), shift.detached())
         let share = Double(m) / total

@@ -58,6 +58,8 @@ public enum Trainer {
                 if let dataParallel { v = try dataParallel.gather(v) }
                 state.validation = v
                 logs.merge(v.logs(prefix: "val_")) { _, new in new }
+                // Keras' validation loss includes the regularisation losses too.
+                if let penalty = try model.regularizationLoss(), let loss = logs["val_loss"] { logs["val_loss"] = loss + Double(try penalty.item()) }
             }
             for c in all { try c.epochEnd(state, logs: &logs) }
             try agreeOnStop(state, dataParallel)
@@ -84,7 +86,9 @@ public enum Trainer {
             var value = Double.nan, batchCorrect = 0, count = batch.count
             if batch.count > 0 {  // a rank's part of a small last batch can be empty
                 let logits = try model(batch.images)
-                let l = try loss(logits, labels: batch.labels)
+                var l = try loss(logits, labels: batch.labels)
+                // Keras reports and differentiates the data loss plus its layers' regularisation losses.
+                if let penalty = try model.regularizationLoss() { l = try l + penalty }
                 value = Double(try l.item())
                 // Every rank takes part in combining gradients, so a rank backpropagates even a non-finite loss;
                 // the global loss then decides, on every rank alike, whether the step is applied.

@@ -5,17 +5,21 @@ public final class BatchNorm2D: Module {
     public let channels: Int
     /// PyTorch's momentum of the running statistics (0.1) and the variance offset ε (1e-5).
     public let momentum: Float, epsilon: Float
+    /// The running variance takes each batch's unbiased variance (PyTorch) or its biased one (Keras).
+    public let unbiasedRunningVariance: Bool
 
     /// - Parameters:
     ///   - channels: channels of the input.
-    ///   - momentum: weight of each batch in the running statistics (PyTorch's convention).
+    ///   - momentum: weight of each batch in the running statistics (PyTorch's convention; Keras' momentum is 1 − this).
     ///   - epsilon: added to the variance before the square root.
-    public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) throws {
+    ///   - unbiasedRunningVariance: update the running variance with the batch's unbiased variance (PyTorch) or the
+    ///     biased one (Keras).
+    public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5, unbiasedRunningVariance: Bool = true) throws {
         guard channels > 0 else { throw ModelError.invalidConfiguration("BatchNorm2D: channels must be positive, got \(channels)") }
         guard momentum >= 0 && momentum <= 1, epsilon > 0 else {
             throw ModelError.invalidConfiguration("BatchNorm2D(\(channels)): momentum must be in [0, 1] and epsilon positive")
         }
-        (self.channels, self.momentum, self.epsilon) = (channels, momentum, epsilon)
+        (self.channels, self.momentum, self.epsilon, self.unbiasedRunningVariance) = (channels, momentum, epsilon, unbiasedRunningVariance)
         (weight, bias) = (try Tensor.ones([channels]).requiringGradient(), try Tensor.zeros([channels]).requiringGradient())
         (runningMean, runningVariance, batchesTracked) = (try Tensor.zeros([channels]), try Tensor.ones([channels]), Tensor(0))
         super.init()
@@ -24,6 +28,12 @@ public final class BatchNorm2D: Module {
         registerBuffer("running_mean", runningMean)
         registerBuffer("running_var", runningVariance)
         registerBuffer("num_batches_tracked", batchesTracked)
+    }
+
+    /// Keras' `BatchNormalization()`: momentum 0.99 (0.01 in PyTorch's convention), ε 10⁻³, the running variance
+    /// updated with the batch's biased variance.
+    public static func keras(_ channels: Int) throws -> BatchNorm2D {
+        try BatchNorm2D(channels, momentum: 0.01, epsilon: 1e-3, unbiasedRunningVariance: false)
     }
 
     /// The scale γ and shift β per channel (PyTorch's `weight` and `bias`).
@@ -42,7 +52,8 @@ public final class BatchNorm2D: Module {
     private func normalized(_ x: Tensor, fusedReLU: Bool) throws -> Tensor {
         if isTraining { try batchesTracked.assign(Tensor(try batchesTracked.item() + 1)) }
         return try x.batchNorm2d(scale: weight, shift: bias, runningMean: runningMean, runningVariance: runningVariance,
-                                 training: isTraining, momentum: momentum, epsilon: epsilon, fusedReLU: fusedReLU, synchronizer: synchronizer)
+                                 training: isTraining, momentum: momentum, epsilon: epsilon, unbiasedRunningVariance: unbiasedRunningVariance,
+                                 fusedReLU: fusedReLU, synchronizer: synchronizer)
     }
 
     /// Normalises `x`; with `fusedReLU` the ReLU that follows runs inside the same oneDNN primitive.

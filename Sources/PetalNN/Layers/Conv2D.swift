@@ -14,6 +14,9 @@ public final class Conv2D: Module {
     /// fp32 inference on a single image runs channels-last kernels (faster there; the default) instead of 16-channel
     /// blocks. The values agree within rounding; `petal-bench --compare-layouts` measures the two.
     public var singleImageChannelsLast = true
+    /// Keras' `kernel_regularizer=l2(λ)`: λ·Σw² of the kernel joins the training loss (its gradient 2λ·w), 0 for none.
+    /// Unlike weight decay it reaches only this kernel, not biases or batch-norm parameters.
+    public var kernelL2: Float = 0
 
     /// - Parameters:
     ///   - bias: whether to learn a per-channel offset (off when a batch norm follows).
