@@ -1,4 +1,4 @@
-// Keras' kernel L2: λ·Σw² joins the loss the trainer reports and differentiates (gradient 2λ·w on kernels only), in
+// Keras' conventions in layers. Kernel L2: λ·Σw² joins the loss the trainer reports and differentiates (gradient 2λ·w on kernels only), in
 // training and in validation, as Keras' `model.losses` do.
 import Foundation
 import PetalNN
@@ -25,6 +25,15 @@ import Testing
         #expect(zip(grad, w).allSatisfy { abs(Double($0) - 2e-2 * $1) < 1e-7 }, "\(grad)")
         #expect(conv.bias?.grad == nil || conv.bias!.grad!.scalars.allSatisfy { $0 == 0 }, "biases are not penalised")
         #expect(try Self.model(l2: 0).0.regularizationLoss() == nil)
+    }
+
+    /// Keras' batch norm: ε 10⁻³ in the normalisation; running mean 0.99·0 + 0.01·μ, running variance 0.99·1 + 0.01·σ²
+    /// with the biased σ² of the batch [1, 2, 3, 6] (μ 3, σ² 3.5).
+    @Test func kerasBatchNormUpdatesItsStatisticsAsKerasDoes() throws {
+        let bn = try BatchNorm2D.keras(1)
+        let y = try bn(Tensor(shape: [4, 1, 1, 1], scalars: [1, 2, 3, 6]))
+        #expect(abs(bn.runningMean.scalars[0] - 0.03) < 1e-7 && abs(bn.runningVariance.scalars[0] - (0.99 + 0.035)) < 1e-6)
+        #expect(abs(Double(y.scalars[3]) - 3 / (3.5 + 1e-3).squareRoot()) < 1e-5)
     }
 
     @Test func theTrainerReportsAndStepsWithThePenalty() throws {
