@@ -6,10 +6,11 @@ extension Module {
     /// The sum of every layer's penalty, λ·Σw² for each convolution kernel with a `kernelL2` of λ; nil when no layer
     /// declares one. Differentiable: backpropagating it adds 2λ·w to each such kernel's gradient.
     public func regularizationLoss() throws -> Tensor? {
+        // Runs every training step: walk the tree directly rather than through `namedModules`, which builds names.
         var total: Tensor?
-        for (_, module) in namedModules {
-            guard let conv = module as? Conv2D, conv.kernelL2 > 0 else { continue }
-            let penalty = try conv.weight.squared().sum() * conv.kernelL2
+        if let conv = self as? Conv2D, conv.kernelL2 > 0 { total = try conv.weight.squared().sum() * conv.kernelL2 }
+        for (_, child) in children {
+            guard let penalty = try child.regularizationLoss() else { continue }
             total = try total.map { try $0 + penalty } ?? penalty
         }
         return total

@@ -124,35 +124,23 @@ public struct OverfitVerdict: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case passed, imagesPerClass, epochs, bestEpoch, initialLoss, bestLoss, bestAccuracy, finalValidationAccuracy, summary
-        case finalLoss, finalAccuracy  // files before the best-epoch verdict
     }
+    /// What files before the best-epoch verdict held instead of `bestLoss` and `bestAccuracy`.
+    private enum LastEpochKeys: String, CodingKey { case finalLoss, finalAccuracy }
 
     /// Decodes a verdict; files written before the best-epoch verdict hold one requested count and the last epoch's
     /// figures, read as they are.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self), last = try decoder.container(keyedBy: LastEpochKeys.self)
         passed = try c.decode(Bool.self, forKey: .passed)
         imagesPerClass = try (try? c.decode([Int].self, forKey: .imagesPerClass)) ?? [c.decode(Int.self, forKey: .imagesPerClass)]
         epochs = try c.decode(Int.self, forKey: .epochs)
         bestEpoch = try c.decodeIfPresent(Int.self, forKey: .bestEpoch) ?? epochs
         initialLoss = try c.decode(Double.self, forKey: .initialLoss)
-        bestLoss = try c.decodeIfPresent(Double.self, forKey: .bestLoss) ?? c.decode(Double.self, forKey: .finalLoss)
-        bestAccuracy = try c.decodeIfPresent(Double.self, forKey: .bestAccuracy) ?? c.decode(Double.self, forKey: .finalAccuracy)
+        bestLoss = try c.decodeIfPresent(Double.self, forKey: .bestLoss) ?? last.decode(Double.self, forKey: .finalLoss)
+        bestAccuracy = try c.decodeIfPresent(Double.self, forKey: .bestAccuracy) ?? last.decode(Double.self, forKey: .finalAccuracy)
         finalValidationAccuracy = try c.decodeIfPresent(Double.self, forKey: .finalValidationAccuracy)
         summary = try c.decode(String.self, forKey: .summary)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(passed, forKey: .passed)
-        try c.encode(imagesPerClass, forKey: .imagesPerClass)
-        try c.encode(epochs, forKey: .epochs)
-        try c.encode(bestEpoch, forKey: .bestEpoch)
-        try c.encode(initialLoss, forKey: .initialLoss)
-        try c.encode(bestLoss, forKey: .bestLoss)
-        try c.encode(bestAccuracy, forKey: .bestAccuracy)
-        try c.encodeIfPresent(finalValidationAccuracy, forKey: .finalValidationAccuracy)
-        try c.encode(summary, forKey: .summary)
     }
 
     /// How many images per class, for people: "80" or "80, 78".

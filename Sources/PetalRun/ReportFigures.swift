@@ -32,15 +32,14 @@ enum ReportFigures {
             ("Validation ROC AUC per learning rate", "AUC", series([("val_auc", "")])),
         ]
         return try panels.filter { !$0.2.isEmpty }.map {
-            try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, yScale: lossScale($0.0 == "Loss per learning rate", $0.2),
-                          width: 520, height: 380)
+            try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, yScale: yScale(label: $0.1, $0.2), width: 520, height: 380)
         }
     }
 
-    /// A logarithmic axis for losses (one spike would flatten every other line on a linear one), when every value is
-    /// positive.
-    static func lossScale(_ isLoss: Bool, _ series: [LineSeries]) -> AxisScale {
-        isLoss && series.allSatisfy { $0.y.allSatisfy { !$0.isFinite || $0 > 0 } } ? .log : .linear
+    /// The y axis of a chart labelled `label`: logarithmic for cross-entropy when every value is positive (one spike
+    /// would flatten every other line on a linear axis), linear otherwise.
+    static func yScale(label: String, _ series: [LineSeries]) -> AxisScale {
+        label == "cross-entropy" && series.allSatisfy { $0.y.allSatisfy { !$0.isFinite || $0 > 0 } } ? .log : .linear
     }
 
     /// The overfit check's curves from `overfit.csv`: loss and accuracy per epoch, training and validation.
@@ -52,8 +51,7 @@ enum ReportFigures {
         return try [("Overfit check: loss", "cross-entropy", series([("loss", "training"), ("val_loss", "validation")])),
                     ("Overfit check: accuracy", "accuracy", series([("accuracy", "training"), ("val_accuracy", "validation")]))]
             .filter { !$0.2.isEmpty }.map {
-                try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, yScale: lossScale($0.0 == "Overfit check: loss", $0.2),
-                              width: 520, height: 380)
+                try LineChart(title: $0.0, xLabel: "epoch", yLabel: $0.1, series: $0.2, yScale: yScale(label: $0.1, $0.2), width: 520, height: 380)
             }
     }
 

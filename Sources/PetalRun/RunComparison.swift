@@ -93,7 +93,7 @@ public struct RunComparison: Codable, Sendable {
                 e.history[key].map { LineSeries(name: e.name, x: (1...$0.count).map(Double.init), y: $0) }
             }
             return series.isEmpty ? nil : try LineChart(title: title, xLabel: "epoch", yLabel: label, series: series,
-                                                        yScale: ReportFigures.lossScale(label == "cross-entropy", series), width: 520, height: 380)
+                                                        yScale: ReportFigures.yScale(label: label, series), width: 520, height: 380)
         }
     }
 }

@@ -110,7 +110,7 @@ public struct RunReport {
                                          ("ROC AUC", [("val_auc", "validation")], "AUC")] {
                 let s = series(keys)
                 if !s.isEmpty, let chart = try? LineChart(title: title, xLabel: "epoch", yLabel: label, series: s,
-                                                                    yScale: ReportFigures.lossScale(title == "Loss", s)) { html.figure(svg: chart.svg, caption: "\(title) per epoch.") }
+                                                                    yScale: ReportFigures.yScale(label: label, s)) { html.figure(svg: chart.svg, caption: "\(title) per epoch.") }
             }
             if let lr = h.column("lr"), let chart = try? LineChart(title: "Learning rate", xLabel: "epoch", yLabel: "learning rate",
                                                                    series: [LineSeries(name: "lr", x: epochs, y: lr)], yScale: lr.allSatisfy { $0 > 0 } ? .log : .linear) {

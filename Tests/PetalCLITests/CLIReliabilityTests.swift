@@ -60,8 +60,16 @@ import PetalNN
                                            horizontalFlip: false, verticalFlip: true, brightnessRange: 0.8...1.2, fillMode: .constant, cval: 0.5))
         let again = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
         #expect(again.status == 1 && again.stderr.contains("already holds a run"), "\(again.stderr)")
-        let replaced = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1", "--overwrite"] + Self.tiny, in: dir)
+        let replaced = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1", "--overwrite", "--recipe", "tutorial"] + Self.tiny, in: dir)
         #expect(replaced.status == 0, "\(replaced.stderr)")
+        // --recipe tutorial is the notebook's final run (unclipped); its overfit check compiles Keras' 'SGD' (0.01).
+        struct Optimizer: Decodable { struct Settings: Decodable { var clipNorm: Float; var learningRate: Float }; var optimizer: Settings }
+        let tutorial = try JSONDecoder().decode(Optimizer.self, from: Data(contentsOf: dir.appendingPathComponent("run/config.json"))).optimizer
+        #expect(tutorial.clipNorm == 0 && tutorial.learningRate == 0.1)
+        _ = try CLI.run(["overfit", "data", "--recipe", "tutorial", "--images", "2", "--epochs", "1", "--output", "check"] + Self.tiny.dropLast(3), in: dir)
+        let overfit = try String(contentsOf: dir.appendingPathComponent("check/overfit.csv"), encoding: .utf8).split(separator: "\n")
+        let lr = try #require(overfit.first?.split(separator: ",").firstIndex(of: "lr"))
+        #expect(overfit.count == 2 && abs((Double(overfit[1].split(separator: ",")[lr]) ?? 0) - 0.01) < 1e-8, "\(overfit)")
         let missing = try CLI.run(["train", "--resume", "nowhere"], in: dir)
         #expect(missing.status == 1 && missing.stderr.contains("nowhere: no such folder"), "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nowhere").path), "--resume created the folder")

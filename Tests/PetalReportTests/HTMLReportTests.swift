@@ -102,6 +102,31 @@ import Testing
         #expect(html.all("figcaption").map(\.allText) == ["from disk"])
     }
 
+    /// Each label sits on its panel: panel i of a 7-panel grid in 4 columns is at column i mod 4 and row i / 4 of 2.
+    @Test func panelLabelsArePlacedOnTheirPanels() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("affine.png")
+        try png.write(to: file)
+        var report = HTMLReport(title: "Panels")
+        report.panels(file: file, columns: 4, labels: (0..<7).map { "panel <\($0)>" }, caption: "seven")
+        let html = try parseXML(report.render())
+        let labels = html.all("span").filter { $0.attributes["class"] == "panel-label" }
+        #expect(labels.map(\.allText) == (0..<7).map { "panel <\($0)>" })
+        #expect(labels[5].attributes["style"] == "left: 25.000%; top: 50.000%" && labels[3].attributes["style"] == "left: 75.000%; top: 0.000%")
+        #expect(html.all("figcaption").map(\.allText) == ["seven"])
+        report.panels(file: folder.appendingPathComponent("missing.png"), columns: 2, labels: ["a"])
+        #expect(report.render().contains("missing.png is missing from this report"))
+    }
+
+    @Test func aGalleryAsksForWiderTilesOnlyWhenTold() throws {
+        var report = HTMLReport(title: "Tiles")
+        report.gallery([(png, "a")])
+        report.gallery([(png, "b")], tileWidth: 230)
+        let galleries = try parseXML(report.render()).all("div").filter { $0.attributes["class"] == "gallery" }
+        #expect(galleries.map { $0.attributes["style"] } == [nil, "grid-template-columns: repeat(auto-fill, minmax(230px, 1fr))"])
+    }
+
     @Test func missingImageFileBecomesANote() throws {
         var report = HTMLReport(title: "Samples")
         report.image(file: URL(fileURLWithPath: "/nonexistent/run/<gradcam>.png"), caption: "Grad-CAM")

@@ -23,6 +23,8 @@ public struct HTMLReport: Sendable {
     /// When the report was made, if given; written in UTC.
     public let timestamp: Date?
     private var sections: [Section] = []
+    /// The smallest width of a gallery tile, in CSS pixels, unless a gallery asks for another.
+    public static let galleryTileWidth = 150
 
     enum Block: Sendable {
         case paragraph(String)
@@ -123,7 +125,7 @@ public struct HTMLReport: Sendable {
     /// Adds a grid of small pictures, each with its own short caption (thumbnails of predictions, say). Pictures that
     /// are not PNG or JPEG data are left out with a note.
     /// `tileWidth` is the smallest width of a tile in CSS pixels (more tiles share a row on a wider page).
-    public mutating func gallery(_ items: [(image: Data, caption: String)], caption: String? = nil, tileWidth: Int = 150) {
+    public mutating func gallery(_ items: [(image: Data, caption: String)], caption: String? = nil, tileWidth: Int = HTMLReport.galleryTileWidth) {
         var tags: [(String, String)] = []
         for (data, text) in items {
             guard let mime = Self.imageType(of: data) else {
@@ -275,7 +277,7 @@ public struct HTMLReport: Sendable {
             return html + "</tbody>\n</table></div>\n"
         case .gallery(let items, let caption, let tileWidth):
             var html = caption.map { "<p class=\"gallery-caption\">\(Markup.escape($0))</p>\n" } ?? ""
-            html += tileWidth == 150 ? "<div class=\"gallery\">\n"
+            html += tileWidth == Self.galleryTileWidth ? "<div class=\"gallery\">\n"
                 : "<div class=\"gallery\" style=\"grid-template-columns: repeat(auto-fill, minmax(\(tileWidth)px, 1fr))\">\n"
             for (markup, text) in items { html += "<figure>\(markup)<figcaption>\(Markup.escape(text))</figcaption></figure>\n" }
             return html + "</div>\n"

@@ -28,7 +28,7 @@ enum HTMLStyle {
     figure svg, figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eef0f2; border-radius: 6px; }
     figure svg { width: 100%; }
     figcaption { color: #57606a; font-size: 0.9rem; margin-top: 6px; }
-    .gallery { display: grid; gap: 12px; margin: 12px 0; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
+    .gallery { display: grid; gap: 12px; margin: 12px 0; grid-template-columns: repeat(auto-fill, minmax(\(HTMLReport.galleryTileWidth)px, 1fr)); }
     .gallery figure img { width: 100%; }
     .gallery figcaption { font-size: 0.8rem; margin-top: 4px; overflow-wrap: anywhere; }
     figure.panels { margin: 14px 0; }
