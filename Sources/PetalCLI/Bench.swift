@@ -37,7 +37,7 @@ struct Bench: ParsableCommand {
             guard classes >= 1, input >= 1, batchSize >= 1, steps >= 1 else {
                 throw ValidationFailure("--classes, --input, --batch-size and --steps must be positive")
             }
-            let network = try model.settings.makeModel(classes: classes, seed: 1)
+            let network = try model.settings().makeModel(classes: classes, seed: 1)
             if let job = try MPIJob.current() {
                 return try runDistributed(network, job)
             }

@@ -135,8 +135,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "MobileNetV3's width multiplier (torchvision's width_mult; 1 is the published network, 0.25 to 8).")
     var widthMultiplier: Double = 1
 
-    @Option(help: "Block variant: preact (the tutorial's Keras builder) or v1 (torchvision).")
-    var variant: ResNet.Variant = .preActivation
+    @Option(help: "Block variant: keras (the tutorial's network, keras-resnet: pre-activation blocks with Keras' \"same\" padding, batch norm and l2(1e-4) on convolution kernels; the default with --recipe tutorial), preact (pre-activation blocks, PyTorch's conventions; the default otherwise) or v1 (torchvision).")
+    var variant: ResNet.Variant?
 
     @Option(help: "Channels of the first stage (64 in the paper; smaller is faster; at most 512).")
     var width = 64
@@ -150,8 +150,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Convolution algorithm: auto (Winograd for fp32 3×3 stride-1 convolutions when the batch is over 8 in training or 3 in inference: about 1.3× faster ResNet training) or direct (the plain sum, as PyTorch and TensorFlow compute).")
     var convolution: ConvolutionAlgorithm = .auto
 
-    var settings: ModelSettings {
-        var settings = ModelSettings(variant: variant, width: width, precision: precision, convolution: convolution)
+    /// The model settings; without `--variant`, `recipe` picks the blocks (the tutorial's run trains its own network).
+    func settings(recipe: Recipe = .standard) -> ModelSettings {
+        var settings = ModelSettings(variant: variant ?? (recipe == .tutorial ? .keras : .preActivation), width: width, precision: precision,
+                                     convolution: convolution)
         switch model {
         case .resnet(let depth): settings.depth = depth
         case .other(let architecture): (settings.architecture, settings.widthMultiplier) = (architecture, widthMultiplier)
@@ -253,7 +255,7 @@ enum TutorialRun {
 /// Every option group a run is made of, as a checked configuration.
 func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: OptimizerOptions, epochs: Int, run: TutorialRun = .final,
                       monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStopping: Int? = nil) throws -> RunConfiguration {
-    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings, recipe: optimizer.recipe,
+    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings(recipe: optimizer.recipe), recipe: optimizer.recipe,
                              optimizer: optimizer.settings(for: run), schedule: try optimizer.policy(for: run), epochs: epochs,
                              monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
     if let path = model.pretrained {

@@ -8,7 +8,7 @@ struct Summary: ParsableCommand {
     @Argument(help: "resnet18, resnet34, resnet50, resnet101 or resnet152.")
     var model = "resnet18"
 
-    @Option(help: "Block variant: preact or v1.")
+    @Option(help: "Block variant: preact, keras (keras-resnet: pre-activation blocks with Keras' padding, batch norm and L2) or v1.")
     var variant: ResNet.Variant = .preActivation
 
     @Option(help: "Number of classes.")

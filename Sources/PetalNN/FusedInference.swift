@@ -193,6 +193,8 @@ extension FusedProgram.Step {
             case .activation(let a): return try x[0].activated(a)
             case .multiply: return try x[0] * x[1]
             case .add: return try x[0] + x[1]
+            case .pad(let top, let left, let bottom, let right, let value):
+                return try x[0].padded(top: top, left: left, bottom: bottom, right: right, value: value)
             case .maxPool(let k, let s, let p, let ceil): return try x[0].maxPool2d(kernel: k, stride: s, padding: p, ceilMode: ceil)
             case .averagePool(let k, let s, let p, let ceil, let include):
                 return try x[0].avgPool2d(kernel: k, stride: s, padding: p, ceilMode: ceil, countIncludePad: include)

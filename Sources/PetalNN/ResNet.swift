@@ -1,7 +1,8 @@
 import Foundation
 
 // The ResNet builder (He et al. 2016): depth 18/34/50/101/152 as a table of blocks per stage, in the
-// original (torchvision) or pre-activation (the tutorial's Keras builder) variant.
+// original (torchvision) or pre-activation variant, or the pre-activation one with Keras' conventions (keras-resnet,
+// the tutorial's network).
 
 /// A residual network for image classification.
 public final class ResNet: Module {
@@ -30,10 +31,14 @@ public final class ResNet: Module {
         }
     }
 
-    /// Original blocks (post-activation, torchvision) or pre-activation blocks (BN → ReLU → conv).
+    /// Original blocks (post-activation, torchvision) or pre-activation blocks (BN → ReLU → conv), the latter also as
+    /// keras-resnet builds them.
     public enum Variant: String, CaseIterable, Codable, Sendable {
         case v1
         case preActivation = "preact"
+        /// keras-resnet's `ResnetBuilder` (the tutorial's network): pre-activation blocks under
+        /// ``Module/adoptKerasConventions(kernelL2:initializer:)`` with `l2(1e-4)` on every convolution kernel.
+        case keras
     }
 
     /// The depth (18…152) and block variant.
@@ -95,6 +100,7 @@ public final class ResNet: Module {
         if let finalBatchNorm { registerChild("bn_final", finalBatchNorm) }
         registerChild("avgpool", avgpool)
         registerChild("fc", fc)
+        if variant == .keras { try adoptKerasConventions(kernelL2: 1e-4, initializer: initializer) }
         if zeroInitLastBatchNorm && v1 {
             for (name, m) in namedModules where name.hasPrefix("layer") {
                 if let b = m as? BasicBlock { try b.bn2.weight.assign(Tensor.zeros([b.bn2.channels])) }

@@ -27,6 +27,19 @@ public final class WeightInitializer {
         isRandom ? try Tensor.heNormal(shape, fan: fan, generator: &generator) : try Tensor.zeros(shape)
     }
 
+    /// Keras' `he_normal`: N(0, 2 / fanIn) truncated at two standard deviations, its deviation raised by 1/0.8796… so
+    /// the truncated draws keep the variance 2 / fanIn.
+    public func kerasHeNormal(_ shape: [Int], fanIn: Int) throws -> Tensor {
+        guard isRandom else { return try Tensor.zeros(shape) }
+        let deviation = (2 / Float(max(fanIn, 1))).squareRoot() / 0.87962566103423978
+        let values = (0..<shape.reduce(1, *)).map { _ in
+            var z = generator.nextNormal()
+            while abs(z) > 2 { z = generator.nextNormal() }
+            return deviation * z
+        }
+        return try Tensor(shape: shape, scalars: values)
+    }
+
     /// Uniform in [−bound, bound).
     public func uniform(_ shape: [Int], bound: Float) throws -> Tensor {
         isRandom ? try Tensor.randomUniform(shape, low: -bound, high: bound, generator: &generator) : try Tensor.zeros(shape)

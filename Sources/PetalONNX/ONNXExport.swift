@@ -156,6 +156,10 @@ struct NodeWriter {
             node("Mul", n.inputs, name: n.name)
         case .softmax:
             node("Softmax", n.inputs, name: n.name, [.int("axis", -1)])
+        case .pad(let top, let left, let bottom, let right, let value):
+            // Opset 11 on takes the pads (all begins, then all ends, per axis) and the value as inputs.
+            let pads = integers(n.name + ".pads", [0, 0, top, left, 0, 0, bottom, right])
+            node("Pad", n.inputs + [pads, constant(n.name + ".value", Tensor(value))], name: n.name)  // mode "constant" is the default
         case .maxPool(let k, let s, let p, let ceil):
             node("MaxPool", n.inputs, name: n.name, [.ints("kernel_shape", [k.height, k.width]), .ints("strides", [s.height, s.width]),
                                                      .ints("pads", [p.height, p.width, p.height, p.width]), .int("ceil_mode", ceil ? 1 : 0)])
@@ -210,6 +214,17 @@ struct NodeWriter {
             nodes[i].output = nodes[i].output.map { $0 == old ? new : $0 }
             nodes[i].input = nodes[i].input.map { $0 == old ? new : $0 }
         }
+    }
+
+    /// An int64 initializer (a shape or pads operand) named `name`.
+    private mutating func integers(_ name: String, _ values: [Int]) -> String {
+        var p = Onnx_TensorProto()
+        p.name = name
+        p.dims = [Int64(values.count)]
+        p.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        p.rawData = values.map(Int64.init).withUnsafeBytes { Data($0) }  // little-endian, as for the floats
+        initializers.append(p)
+        return name
     }
 
     private mutating func constant(_ name: String, _ t: Tensor) -> String {

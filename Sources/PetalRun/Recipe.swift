@@ -12,7 +12,8 @@ public enum Recipe: String, Codable, Sendable, CaseIterable {
     /// on a Fashion-MNIST pair, on every seed and with a smaller spread, at the same wall-clock time.
     case standard
     /// The optimizer and schedule of the tutorial's final run: plain SGD at 0.1 without momentum or clipping, the rate
-    /// halved every epoch (its `DecayLR`, applied one epoch earlier; see `docs/TUTORIAL.md`).
+    /// halved every epoch (its `DecayLR`, applied one epoch earlier; see `docs/TUTORIAL.md`). The tutorial's network is
+    /// `ModelSettings(variant: .keras)`, which `petal train --recipe tutorial` picks unless `--variant` is given.
     case tutorial
 
     /// The optimizer's settings: the standard recipe clips each gradient tensor to norm 1; the tutorial's final run

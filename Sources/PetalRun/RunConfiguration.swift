@@ -336,7 +336,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
                 let names = Set(weights.tensors.map(\.name))
                 let v1 = names.contains("bn1.weight") && names.contains("layer1.0.bn2.weight") && !names.contains("bn_final.weight")
                 let hint = switch (resnet.variant, v1) {
-                case (.preActivation, true): "; these are torchvision's ResNet (v1) weights: choose the v1 variant (--variant v1)"
+                case (.preActivation, true), (.keras, true): "; these are torchvision's ResNet (v1) weights: choose the v1 variant (--variant v1)"
                 case (.v1, false) where names.contains("bn_final.weight"): "; these are pre-activation ResNet weights: choose that variant (--variant preact)"
                 default: ""
                 }

@@ -33,6 +33,8 @@ public enum GraphOperation {
     case add
     /// The product of the two inputs, the second broadcast into the first's shape (a channel gate [N, C, 1, 1]).
     case multiply
+    /// Constant padding of height and width, each side on its own ([N, C, H, W] → [N, C, H + top + bottom, W + left + right]).
+    case pad(top: Int, left: Int, bottom: Int, right: Int, value: Float)
     /// Max pooling (padding counts as −∞).
     case maxPool(kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool)
     /// Average pooling.
@@ -55,6 +57,7 @@ public enum GraphOperation {
         case .activation(let a): a.rawValue.lowercased()
         case .add: "add"
         case .multiply: "mul"
+        case .pad: "pad"
         case .maxPool: "maxpool"
         case .averagePool: "avgpool"
         case .globalAveragePool: "avgpool"

@@ -13,6 +13,17 @@ import Testing
         LayerCase("Conv2D 3→4 3×3 stride 2", input: [2, 3, 8, 8], output: [2, 4, 4, 4], parameters: 4 * 3 * 9) {
             try Conv2D(3, 4, kernel: 3, stride: 2, padding: 1, bias: false, initializer: seeded(2))
         },
+        // Keras' padding="same": 8 pixels take 2 before and 3 after for a 7×7 window at stride 2, an explicit pad.
+        LayerCase("Conv2D 3→4 7×7 stride 2, Keras same padding", input: [2, 3, 8, 8], output: [2, 4, 4, 4], parameters: 4 * 3 * 49 + 4) {
+            let conv = try Conv2D(3, 4, kernel: 7, stride: 2, initializer: seeded(5))
+            conv.samePadding = true
+            return conv
+        },
+        LayerCase("MaxPool2D 3×3 stride 2, Keras same padding", input: [2, 3, 8, 8], output: [2, 3, 4, 4], parameters: 0) {
+            let pool = MaxPool2D(kernel: 3, stride: 2)
+            pool.samePadding = true
+            return pool
+        },
         LayerCase("Conv2D 4→4 grouped", input: [2, 4, 6, 6], output: [2, 4, 6, 6], parameters: 4 * 2 * 9 + 4) {
             try Conv2D(4, 4, kernel: 3, padding: 1, groups: 2, initializer: seeded(3))
         },

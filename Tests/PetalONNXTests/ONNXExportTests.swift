@@ -1,4 +1,5 @@
-// ONNX export checked against ONNX Runtime: four small ResNets (18 and 50, both variants, batch norms folded and kept,
+// ONNX export checked against ONNX Runtime: five small ResNets (18 and 50, torchvision's and pre-activation variants, and
+// keras-resnet's with its uneven "same" padding written as Pad, batch norms folded and kept,
 // logits and probabilities), a user's own block (written with public ops only), a block with every activation of the
 // efficient backbones and a MobileNetV3-Small are exported; the files must equal the committed ones byte for byte (graph and weights
 // unchanged), and Petal's own outputs on a fixed input must match those ONNX Runtime recorded for the committed files
@@ -20,6 +21,7 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
                  options: ONNXExportOptions(output: .probabilities, foldBatchNorm: false)),
         ONNXCase(name: "resnet50_v1_kept_batch2", depth: .r50, variant: .v1, options: ONNXExportOptions(foldBatchNorm: false, fixedBatchSize: 2)),
         ONNXCase(name: "resnet50_preact_folded", depth: .r50, variant: .preActivation, options: ONNXExportOptions()),
+        ONNXCase(name: "resnet18_keras_folded", depth: .r18, variant: .keras, options: ONNXExportOptions()),
         ONNXCase(name: "custom_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions(output: .probabilities)),
         ONNXCase(name: "activations_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
         ONNXCase(name: "mobilenet_v3_small_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),

@@ -59,6 +59,26 @@ import Testing
     }
 }
 
+@Suite struct PaddingTests {
+    /// Each side on its own, against a naive twin that places every value by index; the gradient cuts the border away.
+    @Test(arguments: [(0, 1, 2, 3, Float(0)), (2, 0, 0, 1, -Float.infinity), (1, 1, 1, 1, 0.5)])
+    func matchesNaiveTwinAndFiniteDifferences(top: Int, left: Int, bottom: Int, right: Int, value: Float) throws {
+        let shape = [2, 3, 4, 5]
+        let x = try randomTensor(shape, seed: 23)
+        let (h, w) = (shape[2] + top + bottom, shape[3] + left + right)
+        func naive(_ v: [Double], fill: Double) -> [Double] {
+            var out = [Double](repeating: fill, count: 6 * h * w)
+            for p in 0..<6 { for y in 0..<4 { for c in 0..<5 { out[(p * h + y + top) * w + c + left] = v[(p * 4 + y) * 5 + c] } } }
+            return out
+        }
+        let y = try x.padded(top: top, left: left, bottom: bottom, right: right, value: value)
+        #expect(y.shape == [2, 3, h, w] && y.scalars.map(Double.init) == naive(x.scalars.map(Double.init), fill: Double(value)))
+        // The gradient does not depend on the fill (−∞ has no finite differences), so it is checked with zeros.
+        try checkGradients([x]) { t in try t[0].padded(top: top, left: left, bottom: bottom, right: right) } reference: { v in naive(v[0], fill: 0) }
+        #expect(throws: TensorError.self) { try x.padded(top: -1, left: 0, bottom: 0, right: 0) }
+    }
+}
+
 @Suite struct PoolingTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var shape: [Int], kernel: Size2D, stride: Size2D, padding: Size2D = 0, ceil = false, max = true, includePad = true

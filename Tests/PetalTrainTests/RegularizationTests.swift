@@ -30,7 +30,8 @@ import Testing
     /// Keras' batch norm: ε 10⁻³ in the normalisation; running mean 0.99·0 + 0.01·μ, running variance 0.99·1 + 0.01·σ²
     /// with the biased σ² of the batch [1, 2, 3, 6] (μ 3, σ² 3.5).
     @Test func kerasBatchNormUpdatesItsStatisticsAsKerasDoes() throws {
-        let bn = try BatchNorm2D.keras(1)
+        let bn = try BatchNorm2D(1)
+        try bn.adoptKerasConventions()
         let y = try bn(Tensor(shape: [4, 1, 1, 1], scalars: [1, 2, 3, 6]))
         #expect(abs(bn.runningMean.scalars[0] - 0.03) < 1e-7 && abs(bn.runningVariance.scalars[0] - (0.99 + 0.035)) < 1e-6)
         #expect(abs(Double(y.scalars[3]) - 3 / (3.5 + 1e-3).squareRoot()) < 1e-5)

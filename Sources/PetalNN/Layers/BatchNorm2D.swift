@@ -4,9 +4,9 @@ public final class BatchNorm2D: Module {
     /// Channels normalised.
     public let channels: Int
     /// PyTorch's momentum of the running statistics (0.1) and the variance offset ε (1e-5).
-    public let momentum: Float, epsilon: Float
+    public var momentum: Float, epsilon: Float
     /// The running variance takes each batch's unbiased variance (PyTorch) or its biased one (Keras).
-    public let unbiasedRunningVariance: Bool
+    public var unbiasedRunningVariance: Bool
 
     /// - Parameters:
     ///   - channels: channels of the input.
@@ -28,12 +28,6 @@ public final class BatchNorm2D: Module {
         registerBuffer("running_mean", runningMean)
         registerBuffer("running_var", runningVariance)
         registerBuffer("num_batches_tracked", batchesTracked)
-    }
-
-    /// Keras' `BatchNormalization()`: momentum 0.99 (0.01 in PyTorch's convention), ε 10⁻³, the running variance
-    /// updated with the batch's biased variance.
-    public static func keras(_ channels: Int) throws -> BatchNorm2D {
-        try BatchNorm2D(channels, momentum: 0.01, epsilon: 1e-3, unbiasedRunningVariance: false)
     }
 
     /// The scale γ and shift β per channel (PyTorch's `weight` and `bias`).

@@ -17,6 +17,9 @@ public final class Conv2D: Module {
     /// Keras' `kernel_regularizer=l2(λ)`: λ·Σw² of the kernel joins the training loss (its gradient 2λ·w), 0 for none.
     /// Unlike weight decay it reaches only this kernel, not biases or batch-norm parameters.
     public var kernelL2: Float = 0
+    /// Keras' padding="same" in place of `padding`: the output has ⌈input / stride⌉ rows and columns, and an odd
+    /// total padding puts its extra row or column after (below, right).
+    public var samePadding = false
 
     /// - Parameters:
     ///   - bias: whether to learn a per-channel offset (off when a batch norm follows).
@@ -46,8 +49,9 @@ public final class Conv2D: Module {
 
     /// Convolves `x` (NCHW) with this layer's precision and algorithm.
     public override func forward(_ x: Tensor) throws -> Tensor {
-        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups, precision: precision,
-                     algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
+        let (input, padding) = samePadding ? try SamePadding.apply(x, kernel: kernel, stride: stride, dilation: dilation, value: 0) : (x, padding)
+        return try input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                                precision: precision, algorithm: algorithm, singleImageChannelsLast: singleImageChannelsLast)
     }
 
     /// How this layer's convolution is computed: its precision, algorithm and batch-1 layout together.
@@ -59,7 +63,7 @@ public final class Conv2D: Module {
     public override var layerDescription: String {
         var parts = ["\(inChannels)→\(outChannels)", "kernel \(kernel)"]
         if stride != 1 { parts.append("stride \(stride)") }
-        if padding != 0 { parts.append("padding \(padding)") }
+        if samePadding { parts.append("padding same") } else if padding != 0 { parts.append("padding \(padding)") }
         if groups != 1 { parts.append("groups \(groups)") }
         return "Conv2D(" + parts.joined(separator: ", ") + ")"
     }

@@ -33,14 +33,21 @@ public final class Softmax: Module {
 public final class MaxPool2D: Module {
     /// Window, step, padding and whether partial windows at the end count (PyTorch's `ceil_mode`).
     public let kernel: Size2D, stride: Size2D, padding: Size2D, ceilMode: Bool
+    /// Keras' padding="same" in place of `padding` (the border never wins a window's maximum).
+    public var samePadding = false
     /// - Parameters: as PyTorch's `MaxPool2d`; `stride` defaults to the kernel size.
     public init(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false) {
         (self.kernel, self.stride, self.padding, self.ceilMode) = (kernel, stride ?? kernel, padding, ceilMode)
     }
     /// The maximum of each window.
-    public override func forward(_ x: Tensor) throws -> Tensor { try x.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode) }
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        let (input, padding) = samePadding ? try SamePadding.apply(x, kernel: kernel, stride: stride, value: -.infinity) : (x, padding)
+        return try input.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
+    }
     /// "MaxPool2D(kernel …, stride …)".
-    public override var layerDescription: String { "MaxPool2D(kernel \(kernel), stride \(stride)\(padding != 0 ? ", padding \(padding)" : ""))" }
+    public override var layerDescription: String {
+        "MaxPool2D(kernel \(kernel), stride \(stride)\(samePadding ? ", padding same" : padding != 0 ? ", padding \(padding)" : ""))"
+    }
 }
 
 /// Average pooling; `stride` defaults to the kernel size.
