@@ -6,6 +6,8 @@
 # checkpoint (evaluation.json), mean ± standard deviation per recipe, and the seconds per run. Release build.
 # Results accumulate in runs/recipes/results.csv (remove it to start over); RECIPE_NAMES runs a subset. `standard` is
 # Petal's default recipe (doubled-momentum-cosine spelled out, which it became); the others start from the tutorial's.
+# DATASETS picks the data (default: flowers fmnist); other3 is ../shared/datasets/flowers-other3 (967 photos of three
+# other flowers, issue 30's larger validation set; OTHER3 names another copy).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SEEDS=${SEEDS:-"1 2 3"}
@@ -45,9 +47,9 @@ declare -A RECIPES=(
 )
 # RECIPE_NAMES picks which to run (default: all, in this order).
 NAMES=${RECIPE_NAMES:-"tutorial sgd-momentum-onecycle adamw-onecycle doubled-momentum-cosine sgd-momentum-onecycle-16"}
-declare -A DATA=([flowers]="Data/flowers-mini" [fmnist]="$FMNIST --crop 28")
+declare -A DATA=([flowers]="Data/flowers-mini" [fmnist]="$FMNIST --crop 28" [other3]="${OTHER3:-../shared/datasets/flowers-other3}")
 [ -f "$OUT/results.csv" ] || echo "data,recipe,seed,val_auc,val_accuracy,seconds" >"$OUT/results.csv"
-for data in flowers fmnist; do
+for data in ${DATASETS:-flowers fmnist}; do
   for recipe in $NAMES; do
     for seed in $SEEDS; do
       run="$OUT/$data-$recipe-$seed"
@@ -65,7 +67,7 @@ import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print("| data | recipe | val AUC mean ± sd | val accuracy mean ± sd | seconds per run |")
 print("|---|---|---|---|---|")
-for data in ["flowers", "fmnist"]:
+for data in ["flowers", "fmnist", "other3"]:
     for recipe in ["tutorial", "standard", "standard-tta", "standard-rrc", "sgd-momentum-onecycle", "adamw-onecycle", "doubled-momentum-cosine", "sgd-momentum-onecycle-16"]:
         r = [x for x in rows if x["data"] == data and x["recipe"] == recipe]
         if not r: continue
