@@ -37,6 +37,7 @@ PY
 fi
 declare -A RECIPES=(
   [tutorial]="--recipe tutorial --epochs 10"
+  [tutorial-preact]="--recipe tutorial --variant preact --epochs 10"
   [standard]="--epochs 10"
   [standard-tta]="--epochs 10 --tta"
   [standard-rrc]="--epochs 10 --random-resized-crop 0.35"
@@ -68,7 +69,7 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 print("| data | recipe | val AUC mean ± sd | val accuracy mean ± sd | seconds per run |")
 print("|---|---|---|---|---|")
 for data in ["flowers", "fmnist", "other3"]:
-    for recipe in ["tutorial", "standard", "standard-tta", "standard-rrc", "sgd-momentum-onecycle", "adamw-onecycle", "doubled-momentum-cosine", "sgd-momentum-onecycle-16"]:
+    for recipe in ["tutorial", "tutorial-preact", "standard", "standard-tta", "standard-rrc", "sgd-momentum-onecycle", "adamw-onecycle", "doubled-momentum-cosine", "sgd-momentum-onecycle-16"]:
         r = [x for x in rows if x["data"] == data and x["recipe"] == recipe]
         if not r: continue
         auc, acc, sec = ([float(x[k]) for x in r] for k in ["val_auc", "val_accuracy", "seconds"])
