@@ -172,7 +172,7 @@ func modelChoice(_ name: String) throws -> ModelChoice {
 extension SchedulePolicy.Name: ExpressibleByArgument {}
 
 struct OptimizerOptions: ParsableArguments {
-    @Option(help: "Starting point for the optimizer and schedule: standard (SGD 0.05, momentum 0.9, weight decay 5e-4, clip norm 1, cosine; Petal's measured default) or tutorial (the notebook's final run: SGD 0.1 without momentum or clipping, ×0.5 every epoch; sweep-lr adds its clipnorm=1, overfit uses its Keras 'SGD', 0.01 constant). The options below change single settings of it.")
+    @Option(help: "Starting point for the optimizer and schedule: standard (SGD 0.05, momentum 0.9, weight decay 5e-4, clip norm 1, cosine; Petal's measured default) or tutorial (the notebook's final run: SGD 0.1 without momentum or clipping, ×0.5 every epoch, on keras-resnet's network unless --variant is given; sweep-lr adds its clipnorm=1, overfit uses its Keras 'SGD', 0.01 constant). The options below change single settings of it.")
     var recipe: Recipe = .standard
 
     @Option(help: "Optimizer: sgd, adam or adamw (default: the recipe's, sgd).")
