@@ -41,6 +41,11 @@ declare -A RECIPES=(
   [standard]="--epochs 10"
   [standard-tta]="--epochs 10 --tta"
   [standard-rrc]="--epochs 10 --random-resized-crop 0.35"
+  [standard-resize100]="--epochs 10 --resize 100"
+  [standard-resize114]="--epochs 10 --resize 114"
+  [standard-resize100-ls]="--epochs 10 --resize 100 --label-smoothing 0.1"
+  [standard-resize100-rrc]="--epochs 10 --resize 100 --random-resized-crop 0.35"
+  [standard-resize128-crop112]="--epochs 10 --resize 128 --crop 112"
   [sgd-momentum-onecycle]="--recipe tutorial --epochs 20 --no-double --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule onecycle --label-smoothing 0.1"
   [adamw-onecycle]="--recipe tutorial --epochs 20 --no-double --optimizer adamw --lr 0.002 --weight-decay 0.05 --schedule onecycle --label-smoothing 0.1"
   [doubled-momentum-cosine]="--recipe tutorial --epochs 10 --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule cosine"
@@ -68,8 +73,8 @@ import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print("| data | recipe | val AUC mean ± sd | val accuracy mean ± sd | seconds per run |")
 print("|---|---|---|---|---|")
-for data in ["flowers", "fmnist", "other3"]:
-    for recipe in ["tutorial", "tutorial-preact", "standard", "standard-tta", "standard-rrc", "sgd-momentum-onecycle", "adamw-onecycle", "doubled-momentum-cosine", "sgd-momentum-onecycle-16"]:
+for data in dict.fromkeys(x["data"] for x in rows):
+    for recipe in dict.fromkeys(x["recipe"] for x in rows):
         r = [x for x in rows if x["data"] == data and x["recipe"] == recipe]
         if not r: continue
         auc, acc, sec = ([float(x[k]) for x in r] for k in ["val_auc", "val_accuracy", "seconds"])

@@ -26,6 +26,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Images smaller than the crop: skip, pad or resizeShortSide.")
     var smallImages: SmallImagePolicy = .skip
 
+    @Option(help: "Resize every photo so its short side is this many pixels before the centre crop (torchvision's Resize then CenterCrop; at least --crop). Default: crop the photo's own pixels, as the tutorial does; a 100-pixel crop of a 320×240 photo sees 13 % of it, --resize 100 sees 75 %.")
+    var resize: Int?
+
     @Option(help: "Training images kept per class after the split (the tutorial's ablation).")
     var perClassLimit: Int?
 
@@ -105,7 +108,7 @@ struct DataOptions: ParsableArguments {
                                                         brightnessRange: brightness, fillMode: fill, cval: cval,
                                                         randomResizedCrop: randomResizedCrop.map { $0...1 }) : nil
         return DataConfig(classes: classes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                          cropHeight: crop, cropWidth: crop, smallImages: smallImages,
+                          cropHeight: crop, cropWidth: crop, smallImages: smallImages, resize: resize,
                           normalisation: imagenetNormalisation ? .meanStd(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]) : .divideBy255,
                           validationFraction: validationFraction,
                           splitOrder: splitOrder, seed: seed, perClassLimit: perClassLimit, validationPerClassLimit: validationPerClassLimit,

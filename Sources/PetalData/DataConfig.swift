@@ -41,6 +41,10 @@ public struct DataConfig: Codable, Sendable, Equatable {
     public var cropWidth: Int
     /// Images smaller than the crop: skipped (default), padded or enlarged.
     public var smallImages: SmallImagePolicy
+    /// Short side, in pixels, every image is resized to before the centre crop (torchvision's `Resize(n)` then
+    /// `CenterCrop`; area-averaged when shrinking, bilinear when enlarging); `nil` crops the photo's own pixels, as the
+    /// tutorial does. At least the crop's larger side, so no image is then smaller than the crop.
+    public var resize: Int?
     /// Pixel normalisation (/255 by default).
     public var normalisation: NormalisationPolicy
     /// Fraction of each class held out for validation (0.2).
@@ -73,7 +77,7 @@ public struct DataConfig: Codable, Sendable, Equatable {
 
     /// - Parameters: see the properties; every one has the tutorial's default.
     public init(classes: [String]? = nil, cropHeight: Int = 100, cropWidth: Int = 100, smallImages: SmallImagePolicy = .skip,
-                normalisation: NormalisationPolicy = .divideBy255, validationFraction: Double = 0.2,
+                resize: Int? = nil, normalisation: NormalisationPolicy = .divideBy255, validationFraction: Double = 0.2,
                 splitOrder: SplitOrder = .shuffled, seed: UInt64 = 42, perClassLimit: Int? = nil,
                 validationPerClassLimit: Int? = nil, batchSize: Int = 32, augmentation: AugmentationPolicy? = nil,
                 appendAugmentedCopy: Bool = false, dropLast: Bool = true, shuffle: Bool = true, strict: Bool = false,
@@ -82,6 +86,7 @@ public struct DataConfig: Codable, Sendable, Equatable {
         self.cropHeight = cropHeight
         self.cropWidth = cropWidth
         self.smallImages = smallImages
+        self.resize = resize
         self.normalisation = normalisation
         self.validationFraction = validationFraction
         self.splitOrder = splitOrder
@@ -99,7 +104,7 @@ public struct DataConfig: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case classes, cropHeight, cropWidth, smallImages, normalisation, validationFraction, splitOrder, seed, perClassLimit,
+        case classes, cropHeight, cropWidth, smallImages, resize, normalisation, validationFraction, splitOrder, seed, perClassLimit,
              validationPerClassLimit, batchSize, augmentation, appendAugmentedCopy, dropLast, shuffle, strict, cacheBudgetMB,
              prefetchBatches
     }
@@ -112,6 +117,7 @@ public struct DataConfig: Codable, Sendable, Equatable {
         cropHeight = try c.decodeIfPresent(Int.self, forKey: .cropHeight) ?? d.cropHeight
         cropWidth = try c.decodeIfPresent(Int.self, forKey: .cropWidth) ?? d.cropWidth
         smallImages = try c.decodeIfPresent(SmallImagePolicy.self, forKey: .smallImages) ?? d.smallImages
+        resize = try c.decodeIfPresent(Int.self, forKey: .resize)
         normalisation = try c.decodeIfPresent(NormalisationPolicy.self, forKey: .normalisation) ?? d.normalisation
         validationFraction = try c.decodeIfPresent(Double.self, forKey: .validationFraction) ?? d.validationFraction
         splitOrder = try c.decodeIfPresent(SplitOrder.self, forKey: .splitOrder) ?? d.splitOrder
@@ -139,6 +145,9 @@ public struct DataConfig: Codable, Sendable, Equatable {
             }
         }
         guard cropHeight > 0, cropWidth > 0 else { throw bad("cropHeight/cropWidth", "must be positive, got \(cropHeight)×\(cropWidth)") }
+        if let n = resize, !(max(cropHeight, cropWidth)...4096).contains(n) {
+            throw bad("resize", "must be from the crop's larger side (\(max(cropHeight, cropWidth))) to 4096 pixels, got \(n)")
+        }
         guard validationFraction >= 0, validationFraction < 1 else {
             throw bad("validationFraction", "must be in [0, 1), got \(validationFraction)")
         }

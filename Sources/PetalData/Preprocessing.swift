@@ -9,11 +9,13 @@ struct ImagePreparer: Sendable {
     let cropHeight: Int
     let cropWidth: Int
     let policy: SmallImagePolicy
+    let resize: Int?
 
     init(config: DataConfig) {
         cropHeight = config.cropHeight
         cropWidth = config.cropWidth
         policy = config.smallImages
+        resize = config.resize
     }
 
     /// The whole file's bytes.
@@ -29,11 +31,13 @@ struct ImagePreparer: Sendable {
         try ImageCodec.decode(bytes, source: path, options: DecodeOptions(channels: .rgb))
     }
 
-    /// Whether an image of this size is smaller than the crop in either direction.
-    func isSmall(height: Int, width: Int) -> Bool { height < cropHeight || width < cropWidth }
+    /// Whether an image of this size is smaller than the crop in either direction (never, when every image is resized).
+    func isSmall(height: Int, width: Int) -> Bool { resize == nil && (height < cropHeight || width < cropWidth) }
 
-    /// The crop of a decoded image by the small-image policy; `nil` when it is too small and the policy is `.skip`.
+    /// The crop of a decoded image: resized first when the configuration says so, then by the small-image policy;
+    /// `nil` when it is too small and the policy is `.skip`.
     func crop(_ image: ByteImage) -> ByteImage? {
+        if let resize { return try? Self.resized(image, shortSide: resize).centreCropped(height: cropHeight, width: cropWidth) }
         if !isSmall(height: image.height, width: image.width) {
             return try? image.centreCropped(height: cropHeight, width: cropWidth)
         }
@@ -49,6 +53,15 @@ struct ImagePreparer: Sendable {
             let w = max(cropWidth, Int((Double(image.width) * scale).rounded()))
             return try? image.resized(height: h, width: w, method: .bilinear).centreCropped(height: cropHeight, width: cropWidth)
         }
+    }
+
+    /// The image scaled so that its short side is `shortSide` pixels, the long side rounded (torchvision's `Resize(n)`);
+    /// box-averaged when shrinking so that a photo several times the crop does not alias.
+    static func resized(_ image: ByteImage, shortSide: Int) -> ByteImage {
+        let scale = Double(shortSide) / Double(min(image.height, image.width))
+        let h = image.height <= image.width ? shortSide : max(shortSide, Int((Double(image.height) * scale).rounded()))
+        let w = image.width < image.height ? shortSide : max(shortSide, Int((Double(image.width) * scale).rounded()))
+        return image.resized(height: h, width: w, method: .area)
     }
 
     /// Centred on a black canvas of the crop size (and centre-cropped along a side that is already long enough).

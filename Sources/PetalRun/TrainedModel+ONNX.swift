@@ -18,7 +18,11 @@ extension TrainedModel {
         case .divideBy255: "each value divided by 255, giving [0, 1]"
         case .meanStd(let mean, let std): "each value divided by 255, then (x − mean) / std per channel with mean \(mean) and std \(std)"
         }
-        return ["decode as 8-bit RGB (grey images repeated to 3 channels)", "take the central \(h)×\(w) pixels (\(small))", scaling,
+        let crop = data.resize.map { n in
+            ["resize so that the short side is \(n) pixels (the long side scaled alike and rounded; area-averaged when shrinking, bilinear when enlarging)",
+             "take the central \(h)×\(w) pixels"]
+        } ?? ["take the central \(h)×\(w) pixels (\(small))"]
+        return ["decode as 8-bit RGB (grey images repeated to 3 channels)"] + crop + [scaling,
                 "lay out as float32 NCHW [batch, 3, \(h), \(w)], channels in R, G, B order"]
     }
 

@@ -70,10 +70,10 @@ public struct TrainedModel {
         session = InferenceSession(model)
     }
 
-    /// The preparation a checkpoint's metadata describes (crop, small-image policy, normalisation).
+    /// The preparation a checkpoint's metadata describes (resize, crop, small-image policy, normalisation).
     static func preparation(_ meta: CheckpointMetadata) -> DataConfig {
         var config = DataConfig(cropHeight: meta.inputSize.first ?? 100, cropWidth: meta.inputSize.last ?? 100,
-                                smallImages: meta.smallImages.flatMap(SmallImagePolicy.init(rawValue:)) ?? .skip)
+                                smallImages: meta.smallImages.flatMap(SmallImagePolicy.init(rawValue:)) ?? .skip, resize: meta.resize)
         if meta.normalisation == "meanStd", let mean = meta.mean, let std = meta.std { config.normalisation = .meanStd(mean: mean, std: std) }
         return config
     }

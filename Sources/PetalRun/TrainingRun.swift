@@ -303,6 +303,7 @@ public final class TrainingRun {
         let data = configuration.data
         meta.inputSize = [data.cropHeight, data.cropWidth]
         meta.smallImages = data.smallImages.rawValue
+        meta.resize = data.resize
         if case .meanStd(let mean, let std) = data.normalisation { (meta.normalisation, meta.mean, meta.std) = ("meanStd", mean, std) }
         return meta
     }

@@ -27,6 +27,7 @@ import PetalNN
             (["--monitor", "bogus"], "--monitor"), (["--monitor", "val_acc"], "--monitor"),
             (["--early-stopping", "0"], "--early-stopping"), (["--epochs", "0"], "--epochs"), (["--epochs", "-3"], "--epochs"),
             (["--batch-size", "0"], "--batch-size"), (["--crop", "0"], "--crop"), (["--crop", "100000"], "--crop"),
+            (["--resize", "50"], "--resize"), (["--resize", "5000"], "--resize"),
             (["--per-class-limit", "0"], "--per-class-limit"), (["--validation-per-class-limit", "0"], "--validation-per-class-limit"),
             (["--cval", "2"], "--cval"), (["--brightness", "1.2,0.8"], "--brightness"), (["--brightness", "0.8"], "--brightness"),
             (["--width-shift", "-1"], "--width-shift"), (["--height-shift", "nan"], "--height-shift"),

@@ -125,6 +125,36 @@ import PetalImage
         #expect(ImagePreparer(config: config).crop(big) == (try big.centreCropped(height: 8, width: 8)))
     }
 
+    /// `resize`: every photo scaled to the short side by box averaging (a naive 2×2 mean here), then centre-cropped, in
+    /// landscape and portrait; small images are enlarged instead of skipped, and none counts as small.
+    @Test func resizeScalesTheShortSideThenCrops() throws {
+        var g = SeededGenerator(seed: 11)
+        var config = testConfig()
+        config.resize = 8
+        for (h, w) in [(16, 24), (24, 16)] {
+            let image = try ByteImage(height: h, width: w, channels: 3, pixels: (0..<(h * w * 3)).map { _ in UInt8(g.next() % 256) })
+            let preparer = ImagePreparer(config: config)
+            let crop = try #require(preparer.crop(image))
+            #expect(crop.height == 8 && crop.width == 8)
+            // The 8×12 (or 12×8) half-size image's central 8×8: offset 2 along the long side.
+            let (dy, dx) = h < w ? (0, 2) : (2, 0)
+            for y in 0..<8 { for x in 0..<8 { for c in 0..<3 {
+                let (sy, sx) = (2 * (y + dy), 2 * (x + dx))
+                let sum = [(0, 0), (0, 1), (1, 0), (1, 1)].map { Int(image[sy + $0.0, sx + $0.1, c]) }.reduce(0, +)
+                #expect(abs(Double(crop[y, x, c]) - Double(sum) / 4) <= 0.5 + 1e-9, "(\(y), \(x), \(c)) of \(h)×\(w)")
+            } } }
+            #expect(!preparer.isSmall(height: 4, width: 4))
+        }
+        let small = try ByteImage(height: 4, width: 6, channels: 3, pixels: (0..<72).map { UInt8($0 * 3) })
+        config.smallImages = .skip
+        #expect(ImagePreparer(config: config).crop(small) == (try small.resized(height: 8, width: 12).centreCropped(height: 8, width: 8)))
+        // The short side may not be smaller than the crop, and an old configuration without the key crops as before.
+        config.resize = 7
+        #expect(throws: DataError.self) { try config.validate() }
+        let old = try JSONDecoder().decode(DataConfig.self, from: Data(#"{"cropHeight": 8, "cropWidth": 8}"#.utf8))
+        #expect(old.resize == nil)
+    }
+
     @Test func theScanFillsTheCacheSoTheFirstEpochDecodesNothing() throws {
         let set = try TestDataSet.twoClasses(a: 5, b: 5)
         let data = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: testConfig(batchSize: 2), log: { _ in })

@@ -31,6 +31,34 @@ import Testing
         #expect(throws: ModelError.self) { try TrainedModel(checkpoint: URL(fileURLWithPath: "/nonexistent.safetensors")) }
     }
 
+    /// A checkpoint trained with `resize` prepares new photos the same way: resized to the short side, then cropped; the
+    /// exported preprocessing says so.
+    @Test func theCheckpointsResizeIsAppliedToNewPhotos() throws {
+        let model = try ResNet(depth: .r18, classes: 2, baseWidth: 4, initializer: WeightInitializer(seed: 3))
+        var meta = CheckpointMetadata(resnet: model, classNames: ["daisy", "rose"])
+        (meta.inputSize, meta.resize) = ([32, 32], 40)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-resize-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try model.save(to: url, metadata: meta)
+        let classifier = try TrainedModel(checkpoint: url)
+        #expect(classifier.data.resize == 40)
+        #expect(classifier.preprocessing.contains { $0.hasPrefix("resize so that the short side is 40 pixels") })
+
+        var g = SeededGenerator(seed: 6)
+        let image = try Image(height: 80, width: 100, channels: 3, pixels: (0..<(80 * 100 * 3)).map { _ in UInt8(g.next() % 256) })
+        // Half size (40×50, 2×2 means), then its central 32×32: rows 4…35, columns 9…40.
+        var planar = [Float](repeating: 0, count: 3 * 32 * 32)
+        for c in 0..<3 { for y in 0..<32 { for x in 0..<32 {
+            let (sy, sx) = (2 * (y + 4), 2 * (x + 9))
+            let mean = Float([(0, 0), (0, 1), (1, 0), (1, 1)].map { Int(image[sy + $0.0, sx + $0.1, c]) }.reduce(0, +)) / 4
+            planar[(c * 32 + y) * 32 + x] = mean.rounded() / 255
+        } } }
+        let expected = try model.predictProbabilities(Tensor(shape: [1, 3, 32, 32], scalars: planar)).scalars
+        #expect(zip(try classifier.predict(image).probabilities, expected).allSatisfy { abs($0 - $1) < 1e-3 })
+        meta.resize = 20
+        #expect(throws: ModelError.self) { try meta.validate() }
+    }
+
     /// A header describing a far larger model than the file holds is refused before the model is allocated (a crafted
     /// `baseWidth` used to abort on a failed allocation).
     @Test func metadataDescribingAHugeModelIsRefusedBeforeAllocating() throws {

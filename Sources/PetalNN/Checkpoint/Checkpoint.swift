@@ -25,6 +25,8 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var inputSize: [Int] = [100, 100]
     /// What was done with images smaller than the crop: "skip", "pad" or "resizeShortSide".
     public var smallImages: String?
+    /// Short side every image was resized to before the centre crop; `nil` when the photo's own pixels were cropped.
+    public var resize: Int?
     /// How pixels were normalised: "divide255", or "meanStd" with `mean`/`std` per channel (stored under the key
     /// "normalization", as checkpoints have always written it).
     public var normalisation = "divide255"
@@ -38,7 +40,7 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var metrics: [String: Double] = [:]
 
     private enum CodingKeys: String, CodingKey {
-        case petalVersion, architecture, widthMultiplier, depth, variant, baseWidth, inputChannels, classNames, inputSize, smallImages
+        case petalVersion, architecture, widthMultiplier, depth, variant, baseWidth, inputChannels, classNames, inputSize, smallImages, resize
         case normalisation = "normalization"
         case mean, std, epoch, metrics
     }
@@ -79,6 +81,9 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
         guard (1...100_000).contains(classNames.count) else { throw bad("classNames", "must list 1…100000 classes, got \(classNames.count)") }
         guard inputSize.count == 2, inputSize.allSatisfy({ (1...4096).contains($0) }) else {
             throw bad("inputSize", "must be [height, width] within 1…4096, got \(inputSize)")
+        }
+        if let resize, !((inputSize.max() ?? 1)...4096).contains(resize) {
+            throw bad("resize", "must be from the input's larger side to 4096 pixels, got \(resize)")
         }
         if let smallImages, !["skip", "pad", "resizeShortSide"].contains(smallImages) {
             throw bad("smallImages", "must be skip, pad or resizeShortSide, got '\(smallImages)'")
