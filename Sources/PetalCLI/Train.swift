@@ -9,7 +9,8 @@ struct Train: ParsableCommand {
             The run folder holds config.json, split.json, scan.json, history.csv, best.safetensors, last.safetensors, \
             training-state.safetensors (what --resume reads), evaluation.json and report.html. One process writes a folder at a \
             time. Ctrl-C or SIGTERM stops after the current batch and exits 130 / 143; --resume then reruns the cut epoch and \
-            ends exactly as an uninterrupted run would.
+            ends exactly as an uninterrupted run would. A run cut after its last epoch, before its evaluation and report \
+            were written, writes them on --resume; `petal report RUN` rebuilds them at any time.
 
             Distributed: `mpirun -np N petal train DATA …` (add --hostfile FILE for several machines) trains one model \
             on N processes (ranks). --batch-size is the global batch: each rank computes its 1/N share of every batch, \
@@ -137,7 +138,10 @@ struct Train: ParsableCommand {
             let result = try run.run(callbacks: [ProgressBar()], stop: job == nil ? runStop : nil, writeReport: !noReport,
                                      dataParallel: dataParallel, log: { say($0) })
             if let code = result.stopCode {
-                say("Stopped by \(code == SIGTERM ? "SIGTERM" : "Ctrl-C") after \(result.history.count) completed epoch\(result.history.count == 1 ? "" : "s"); the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
+                let signal = code == SIGTERM ? "SIGTERM" : "Ctrl-C"
+                say(result.finishingCut
+                    ? "Stopped by \(signal) after training, before the report was written; resuming writes it: petal train --resume \(result.folder.path)"
+                    : "Stopped by \(signal) after \(result.history.count) completed epoch\(result.history.count == 1 ? "" : "s"); the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
                 throw ExitCode(128 + code)
             }
             say("Run folder: \(result.folder.path)")

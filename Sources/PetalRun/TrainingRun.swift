@@ -21,6 +21,9 @@ public struct RunResult {
     /// The best checkpoint on the validation split (nil when the run was stopped before any epoch completed, or
     /// stopped by a request).
     public let evaluation: EvaluationSummary?
+    /// Whether a stop request came after training ended, before the evaluation and report were written: a resume
+    /// then writes only those.
+    public var finishingCut = false
 }
 
 /// A training run writing into one run folder.
@@ -149,15 +152,21 @@ public final class TrainingRun {
                 // history.csv is written after the unit, so rows without a unit mean the unit was removed.
                 throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.trainingState) is missing though \(rows) epochs are recorded; start a new run")
             }  // else: killed before its first epoch ended, so it starts again from the seeded initial weights
-            if let reason = progress.stopReason { throw RunError.cannotResume(path: folder.url.path, reason: "it already ended (\(reason))") }
             if let bestEpoch = progress.bestEpoch, !folder.contains(RunFiles.best) {
                 throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.best), the best model so far (epoch \(bestEpoch + 1)), is missing; put it back or start a new run")
             }
-            guard progress.completedEpochs < c.epochs else {
-                throw RunError.cannotResume(path: folder.url.path, reason: "it already finished its \(c.epochs) epochs")
-            }
             try HistoryFile.write(progress.history, to: folder.file(RunFiles.history))
-            log("Resuming \(folder.url.path) at epoch \(progress.completedEpochs + 1) of \(c.epochs)")
+            if progress.stopReason != nil || progress.completedEpochs >= c.epochs {
+                // Training is over; what a cut run may lack is its last stage, which is done again whole.
+                let ended = progress.stopReason.map { "ended (\($0))" } ?? "finished its \(c.epochs) epochs"
+                let missing = [RunFiles.evaluation] + (writeReport ? [RunFiles.report] : [])
+                guard folder.contains(RunFiles.best), missing.contains(where: { !folder.contains($0) }) else {
+                    throw RunError.cannotResume(path: folder.url.path, reason: "it already \(ended) and was evaluated (petal report rebuilds its evaluation and report)")
+                }
+                log("The run in \(folder.url.path) already \(ended); writing its evaluation and report")
+            } else {
+                log("Resuming \(folder.url.path) at epoch \(progress.completedEpochs + 1) of \(c.epochs)")
+            }
         } else {
             // config.json marks a folder as holding a run, so it comes last: a run killed before it leaves a folder
             // that a new run reuses, never one that can neither resume (no split) nor start again.
@@ -171,6 +180,12 @@ public final class TrainingRun {
             // The other ranks get everything from here: settings, split and the whole training state.
             _ = try dataParallel.communicator.broadcast(WorkerBrief(configuration: c, split: data.classFolders?.split) as WorkerBrief?)
             _ = try dataParallel.communicator.broadcast([UInt8](try ResumeCheckpoint.encoded(model: model, optimizer: optimizer, progress: progress)))
+        }
+        if progress.stopReason != nil || progress.completedEpochs >= c.epochs {  // only the last stage is left (the other ranks have nothing to train)
+            let finished = try finish(data, tensorBoard: tensorBoardLogger(nil, startEpoch: progress.completedEpochs, log: log), bestEpoch: progress.bestEpoch,
+                                      writeReport: writeReport, stop: stop, log: log)
+            return RunResult(folder: folder.url, history: progress.history, stopReason: progress.stopReason, stopCode: finished.stopCode,
+                             evaluation: finished.summary, finishingCut: finished.stopCode != nil)
         }
 
         var callbacks = extra
@@ -197,25 +212,46 @@ public final class TrainingRun {
             return RunResult(folder: folder.url, history: resume.progress.history, stopReason: history.stopReason, stopCode: stopCode, evaluation: nil)
         }
 
-        // The report describes the best checkpoint, evaluated again on the validation split.
-        var summary: EvaluationSummary?
-        if folder.contains(RunFiles.best) {
-            let best = try modelFactory.makeModel(classes: classes.count, seed: 0)
-            try best.load(from: folder.file(RunFiles.best))
-            let evaluation = try evaluate(best, on: data.validation, flipAveraging: c.testTimeAugmentation)
-            summary = EvaluationSummary(evaluation, classes: classes)
-            try folder.writeJSON(summary, to: RunFiles.evaluation)
-            try tensorBoard?.validationWriter?.image("best_model/confusion_matrix", TensorBoardPictures.confusionMatrix(evaluation.report.matrix),
-                                                     step: resume.progress.bestEpoch ?? 0)
-            if writeReport {
-                if let prepared = data.classFolders {
-                    ReportInputs.write(folder: folder, prepared: prepared, model: best, evaluation: evaluation, log: log)
-                }
-                try RunReport(folder: folder).write()
-                log("Report: \(folder.file(RunFiles.report).path)")
-            }
+        let finished = try finish(data, tensorBoard: tensorBoard, bestEpoch: resume.progress.bestEpoch, writeReport: writeReport, stop: stop, log: log)
+        return RunResult(folder: folder.url, history: resume.progress.history, stopReason: history.stopReason, stopCode: finished.stopCode,
+                         evaluation: finished.summary, finishingCut: finished.stopCode != nil)
+    }
+
+    /// The run's last stage: the best checkpoint evaluated again on the validation split (`evaluation.json`, the
+    /// TensorBoard confusion matrix), then the report's pictures and `report.html`. Each file is written whole, so a run
+    /// cut here (a stop request between the steps, a kill, a full disk) does this stage again on resume.
+    private func finish(_ data: RunData, tensorBoard: TensorBoardLogger?, bestEpoch: Int?, writeReport: Bool, stop: StopSignal?,
+                        log: @escaping @Sendable (String) -> Void) throws -> (summary: EvaluationSummary?, stopCode: Int32?) {
+        guard folder.contains(RunFiles.best) else { return (nil, nil) }
+        let classes = data.classNames
+        let best = try modelFactory.makeModel(classes: classes.count, seed: 0)
+        try best.load(from: folder.file(RunFiles.best))
+        let evaluation = try evaluate(best, on: data.validation, flipAveraging: configuration.testTimeAugmentation)
+        let summary = EvaluationSummary(evaluation, classes: classes)
+        try folder.writeJSON(summary, to: RunFiles.evaluation)
+        try tensorBoard?.validationWriter?.image("best_model/confusion_matrix", TensorBoardPictures.confusionMatrix(evaluation.report.matrix),
+                                                 step: bestEpoch ?? 0)
+        guard writeReport else { return (summary, nil) }
+        if let code = stop?.requested { return (summary, code) }
+        if let prepared = data.classFolders {
+            ReportInputs.write(folder: folder, prepared: prepared, model: best, evaluation: evaluation, log: log)
         }
-        return RunResult(folder: folder.url, history: resume.progress.history, stopReason: history.stopReason, stopCode: nil, evaluation: summary)
+        if let code = stop?.requested { return (summary, code) }
+        try RunReport(folder: folder).write()
+        log("Report: \(folder.file(RunFiles.report).path)")
+        return (summary, nil)
+    }
+
+    /// Evaluates the best checkpoint again and writes `evaluation.json` and the report, whether or not training has
+    /// ended (a report of a stopped run shows its epochs so far): what `petal report` does.
+    /// - Returns: the evaluation, or nil when the folder has no best checkpoint yet.
+    public func writeReport(log: @escaping @Sendable (String) -> Void = PetalLog.sink) throws -> EvaluationSummary? {
+        try Self.device(threads: configuration.threads).withCurrent {
+            let c = configuration
+            let data = try self.data ?? RunData(DataPipeline.prepare(root: c.dataDirectory, config: c.data,
+                                                                       splitFile: folder.file(RunFiles.split), log: log))
+            return try finish(data, tensorBoard: nil, bestEpoch: nil, writeReport: true, stop: nil, log: log).summary
+        }
     }
 
     /// The TensorBoard callback of the configuration (nil when turned off), which also logs the first augmented batch
@@ -263,6 +299,7 @@ public final class TrainingRun {
             let optimizer = try (optimizer ?? c.optimizer).makeOptimizer(for: network, learningRate: nil)
             let unit = try dataParallel.communicator.broadcast([UInt8]())
             let progress = try ResumeCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: network, optimizer: optimizer)
+            guard progress.stopReason == nil else { return }  // training is over; rank 0 only finishes the run
             _ = try train(c, workerData, network, optimizer, progress, [], dataParallel)
         }
     }

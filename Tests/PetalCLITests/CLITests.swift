@@ -170,7 +170,7 @@ enum CLI {
         let dir = FileManager.default.temporaryDirectory
         let s = try CLI.run(["summary", "resnet18", "--variant", "v1", "--classes", "1000", "--input", "224"], in: dir)
         #expect(s.status == 0 && s.stdout.contains("Total parameters: 11,689,512"))
-        for sub in ["train", "compare", "import", "export", "serve", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary", "bench"] {
+        for sub in ["train", "report", "compare", "import", "export", "serve", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary", "bench"] {
             let h = try CLI.run([sub, "--help"], in: dir)
             #expect(h.status == 0 && h.stdout.contains("USAGE"), "\(sub) --help")
             let prose = h.stdout.components(separatedBy: "USAGE:")[0]
@@ -186,7 +186,7 @@ enum CLI {
         defer { try? FileManager.default.removeItem(at: dir) }
         let tiny = ["--width", "4", "--crop", "64", "--batch-size", "4", "--epochs", "2", "--no-tensorboard"]
         for (run, options) in [("tutorial", ["--recipe", "tutorial", "--seed", "7"]), ("standard", ["--seed", "7"]),
-                               ("changed", ["--lr", "0.02", "--schedule", "onecycle", "--seed", "8", "--random-resized-crop", "0.5"])] {
+                               ("changed", ["--lr", "0.02", "--schedule", "onecycle", "--seed", "8", "--random-resized-crop", "0.5", "--resize", "70"])] {
             let r = try CLI.run(["train", "data", "--run-dir", run] + tiny + options, in: dir)
             #expect(r.status == 0, "\(run): \(r.stderr)")
             if run == "standard" {
@@ -206,6 +206,7 @@ enum CLI {
         #expect(changed.data.augmentation?.randomResizedCrop == 0.5...1)
         let changedReport = try String(contentsOf: dir.appendingPathComponent("changed/report.html"), encoding: .utf8)
         #expect(changedReport.contains("random-resized crops of 50–100 % of the area") && changedReport.contains("standard, lr 0.02, schedule one-cycle"))
+        #expect(changed.data.resize == 70 && changedReport.contains("64×64 centre of each photo resized to a 70-pixel short side"))
         let history = try String(contentsOf: dir.appendingPathComponent("tutorial/history.csv"), encoding: .utf8)
         #expect(history.split(separator: "\n").map { $0.split(separator: ",").last! }.dropFirst() == ["0.10000000149011612", "0.05000000074505806"],
                 "the tutorial halves the rate each epoch: \(history)")
@@ -220,7 +221,14 @@ enum CLI {
         let other = try CLI.run(["compare", "standard", "changed"], in: dir)
         #expect(other.status == 0 && other.stderr.contains("not validated on the same images"), "another seed, another split: \(other.stderr)")
 
+        // `petal report` evaluates the best checkpoint again and rebuilds the report.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("standard/report.html"))
+        let rebuilt = try CLI.run(["report", "standard"], in: dir)
+        #expect(rebuilt.status == 0 && rebuilt.stdout.contains("Best model on validation: accuracy "), "\(rebuilt.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("standard/report.html").path))
+
         for (arguments, expected) in [(["compare", "tutorial"], "at least two run folders"),
+                                      (["report", "data"], "holds no run"),
                                       (["compare", "tutorial", "data"], "data: holds no config.json"),
                                       (["train", "data", "--decay-factor", "0.3"] + tiny, "--decay-factor and --decay-every apply to the step schedule")] {
             let r = try CLI.run(arguments, in: dir)

@@ -114,8 +114,8 @@ import Testing
         let complete = try String(contentsOf: url.appendingPathComponent(RunFiles.history), encoding: .utf8)
         // A kill after the training state but before history.csv: the row is lost from the file, not from the run.
         try Data(complete.split(separator: "\n").prefix(2).joined(separator: "\n").utf8).write(to: url.appendingPathComponent(RunFiles.history))
-        #expect(throws: RunError.cannotResume(path: url.path, reason: "it already finished its 2 epochs")) {
-            try TrainingRun(resuming: try RunFolder.open(url)).run(log: { _ in })
+        #expect(throws: RunError.cannotResume(path: url.path, reason: "it already finished its 2 epochs and was evaluated (petal report rebuilds its evaluation and report)")) {
+            try TrainingRun(resuming: try RunFolder.open(url)).run(writeReport: false, log: { _ in })
         }
         // Raise the epochs in the saved configuration, as a user continuing a finished run would.
         configuration.epochs = 3
@@ -124,6 +124,51 @@ import Testing
         #expect(result.history.count == 3)
         let rows = try String(contentsOf: url.appendingPathComponent(RunFiles.history), encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 4 && rows.prefix(3).joined(separator: "\n") == complete.split(separator: "\n").joined(separator: "\n"))
+    }
+
+    /// Issue 31, item 8: a run cut after its last epoch (a stop request while the report is written, a kill or a full
+    /// disk before evaluation.json or report.html) finishes on resume without training again; `petal report`'s
+    /// ``TrainingRun/writeReport(log:)`` rebuilds both.
+    @Test func aRunCutAfterItsLastEpochFinishesOnResume() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("run")
+        let configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 2)
+        // Ctrl-C arrives as training ends: the evaluation is written, the report is not.
+        final class StopAtEnd: Callback {
+            let signal: StopSignal
+            init(_ signal: StopSignal) { self.signal = signal }
+            func trainEnd(_ state: TrainingState) throws { signal.request(code: 15) }
+        }
+        let stop = StopSignal()
+        var first: RunFolder? = try RunFolder.create(at: url)
+        let cut = try TrainingRun(configuration: configuration, folder: first!).run(callbacks: [StopAtEnd(stop)], stop: stop, log: { _ in })
+        #expect(cut.stopCode == 15 && cut.finishingCut && cut.history.count == 2)
+        first = nil
+        let history = try Data(contentsOf: url.appendingPathComponent(RunFiles.history))
+        let evaluation = try Data(contentsOf: url.appendingPathComponent(RunFiles.evaluation))
+        #expect(!FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
+
+        let lines = LogLines()
+        let finished = try TrainingRun(resuming: try RunFolder.open(url)).run(log: lines.append)
+        #expect(finished.stopCode == nil && !finished.finishingCut && finished.history.count == 2)
+        #expect(lines.lines.contains { $0.contains("already finished its 2 epochs; writing its evaluation and report") }, "\(lines.lines)")
+        #expect(!lines.lines.contains { $0.hasPrefix("Training ") || $0.hasPrefix("Resuming ") }, "a finished run was trained again: \(lines.lines)")
+        #expect(try Data(contentsOf: url.appendingPathComponent(RunFiles.history)) == history)
+        #expect(try Data(contentsOf: url.appendingPathComponent(RunFiles.evaluation)) == evaluation)
+        #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
+        #expect(throws: RunError.cannotResume(path: url.path, reason: "it already finished its 2 epochs and was evaluated (petal report rebuilds its evaluation and report)")) {
+            try TrainingRun(resuming: try RunFolder.open(url)).run(log: { _ in })
+        }
+
+        // A kill before evaluation.json: resumed the same way; then the report alone, rebuilt.
+        try FileManager.default.removeItem(at: url.appendingPathComponent(RunFiles.evaluation))
+        _ = try TrainingRun(resuming: try RunFolder.open(url)).run(writeReport: false, log: { _ in })
+        #expect(try Data(contentsOf: url.appendingPathComponent(RunFiles.evaluation)) == evaluation)
+        try FileManager.default.removeItem(at: url.appendingPathComponent(RunFiles.report))
+        let summary = try TrainingRun(resuming: try RunFolder.open(url)).writeReport(log: { _ in })
+        #expect(summary?.auc == (try JSONDecoder().decode(EvaluationSummary.self, from: evaluation)).auc)
+        #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
     }
 
     @Test func aRunWhoseTrainingStateWasRemovedIsNotRestartedOverItsFiles() throws {
