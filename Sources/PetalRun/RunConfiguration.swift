@@ -267,11 +267,14 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// The data when the run was given a ``RunData`` of its own (its ``RunData/description``); nil when the run reads
     /// the class folders of ``dataDirectory``. Such a run resumes only with the same data.
     public var customData: String?
+    /// The run's identity, drawn when it begins and recorded in its resume unit too, so that a resume refuses a
+    /// training state copied from another run; nil in runs begun by a Petal without it.
+    public var runID: String?
 
     private enum CodingKeys: String, CodingKey {
         case dataPath = "dataDirectory", pretrainedPath = "pretrained"
         case data, model, optimizer, schedule, recipe, epochs, monitor, mode, earlyStoppingPatience, freezeEpochs, synchronizedBatchNorm
-        case labelSmoothing, balancedClassWeights, testTimeAugmentation, tensorBoard, threads, petalVersion, customModel, customData
+        case labelSmoothing, balancedClassWeights, testTimeAugmentation, tensorBoard, threads, petalVersion, customModel, customData, runID
     }
 
     /// Reads a `config.json`, also one written by an older Petal: settings it did not have take their defaults, and
@@ -299,6 +302,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         petalVersion = try c.decodeIfPresent(String.self, forKey: .petalVersion) ?? "unknown"
         customModel = try c.decodeIfPresent(String.self, forKey: .customModel)
         customData = try c.decodeIfPresent(String.self, forKey: .customData)
+        runID = try c.decodeIfPresent(String.self, forKey: .runID)
     }
 
     /// - Parameters:

@@ -53,6 +53,7 @@ public final class TrainingRun {
                 data: RunData? = nil) throws {
         var configuration = configuration
         (configuration.customModel, configuration.customData) = (model?.modelDescription, data?.description)
+        configuration.runID = UUID().uuidString  // every new run is a new identity, even from another run's settings
         try configuration.validate()
         if data == nil { try configuration.checkRunFolder(folder.url) }
         guard !folder.holdsRun else {
@@ -146,12 +147,18 @@ public final class TrainingRun {
                 do { progress = try ResumeCheckpoint.load(from: folder.file(RunFiles.trainingState), model: model, optimizer: optimizer) } catch TrainingError.state(let reason) {
                     throw RunError.cannotResume(path: folder.url.path, reason: reason)
                 }
+                if let id = c.runID, progress.runID != id {
+                    let other = progress.runID.map { "run \($0)" } ?? "a run begun by an older Petal"
+                    throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.trainingState) belongs to another run (\(other)), not to this folder's run \(id); put back its own or start a new run")
+                }
             } else if folder.contains("last.optimizer.safetensors") {
                 throw RunError.cannotResume(path: folder.url.path, reason: "it was written by an older Petal without \(RunFiles.trainingState)")
             } else if let rows = CSVTable(url: folder.file(RunFiles.history))?.rows, rows > 0 {
                 // history.csv is written after the unit, so rows without a unit mean the unit was removed.
                 throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.trainingState) is missing though \(rows) epochs are recorded; start a new run")
-            }  // else: killed before its first epoch ended, so it starts again from the seeded initial weights
+            } else {
+                progress.runID = c.runID  // killed before its first epoch ended: it starts again from the seeded initial weights
+            }
             if let bestEpoch = progress.bestEpoch, !folder.contains(RunFiles.best) {
                 throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.best), the best model so far (epoch \(bestEpoch + 1)), is missing; put it back or start a new run")
             }
@@ -168,6 +175,7 @@ public final class TrainingRun {
                 log("Resuming \(folder.url.path) at epoch \(progress.completedEpochs + 1) of \(c.epochs)")
             }
         } else {
+            progress.runID = c.runID
             // config.json marks a folder as holding a run, so it comes last: a run killed before it leaves a folder
             // that a new run reuses, never one that can neither resume (no split) nor start again.
             if let prepared = data.classFolders {

@@ -16,7 +16,10 @@ import Testing
                      RunFiles.trainingState, RunFiles.evaluation, RunFiles.report, "samples.png", "augmentations.png"] {
             #expect(folder.contains(file), "missing \(file)")
         }
-        #expect(try folder.readJSON(RunConfiguration.self, from: RunFiles.configuration) == configuration, "config.json round-trips")
+        var saved = try folder.readJSON(RunConfiguration.self, from: RunFiles.configuration)
+        #expect(saved.runID?.count == 36, "a new run draws its identity")
+        saved.runID = nil
+        #expect(saved == configuration, "config.json round-trips")
         let history = try String(contentsOf: folder.file(RunFiles.history), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 3)
         #expect(history[0] == "epoch,loss,accuracy,val_loss,val_accuracy,val_auc,lr")
@@ -169,6 +172,35 @@ import Testing
         let summary = try TrainingRun(resuming: try RunFolder.open(url)).writeReport(log: { _ in })
         #expect(summary?.auc == (try JSONDecoder().decode(EvaluationSummary.self, from: evaluation)).auc)
         #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
+    }
+
+    /// Issue 31, item 15: a training state copied from another run of the same settings is refused, naming both runs,
+    /// and the folder's own files are left as they were.
+    @Test func aTrainingStateFromAnotherRunIsRefused() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 3)
+        var urls: [URL] = []
+        for (name, epoch) in [("mine", 1), ("other", 2)] {
+            let url = root.appendingPathComponent(name), stop = StopSignal()
+            _ = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: url))
+                .run(callbacks: [RunFixtures.StopAt(epoch: epoch, batch: 1, signal: stop)], stop: stop, writeReport: false, log: { _ in })
+            urls.append(url)
+        }
+        let (mine, other) = (urls[0], urls[1])
+        let ids = try urls.map { try RunJSON.decode(RunConfiguration.self, from: Data(contentsOf: $0.appendingPathComponent(RunFiles.configuration))).runID! }
+        #expect(ids[0] != ids[1])
+        let history = try Data(contentsOf: mine.appendingPathComponent(RunFiles.history))
+        try FileManager.default.removeItem(at: mine.appendingPathComponent(RunFiles.trainingState))
+        try FileManager.default.copyItem(at: other.appendingPathComponent(RunFiles.trainingState), to: mine.appendingPathComponent(RunFiles.trainingState))
+        #expect(throws: RunError.cannotResume(path: mine.path, reason: "\(RunFiles.trainingState) belongs to another run (run \(ids[1])), not to this folder's run \(ids[0]); put back its own or start a new run")) {
+            try TrainingRun(resuming: try RunFolder.open(mine)).run(writeReport: false, log: { _ in })
+        }
+        #expect(try Data(contentsOf: mine.appendingPathComponent(RunFiles.history)) == history)
+        // Its own state resumes.
+        try FileManager.default.removeItem(at: other.appendingPathComponent(RunFiles.trainingState))
+        try FileManager.default.moveItem(at: mine.appendingPathComponent(RunFiles.trainingState), to: other.appendingPathComponent(RunFiles.trainingState))
+        #expect(try TrainingRun(resuming: try RunFolder.open(other)).run(writeReport: false, log: { _ in }).history.count == 3)
     }
 
     @Test func aRunWhoseTrainingStateWasRemovedIsNotRestartedOverItsFiles() throws {

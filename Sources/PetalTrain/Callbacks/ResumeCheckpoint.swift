@@ -17,6 +17,9 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
     public var bestEpoch: Int?
     /// Why training ended for good before its last epoch (early stopping), if it did: such a training is not resumed.
     public var stopReason: String?
+    /// The identity of the run the training belongs to (its `config.json`'s `runID`), so that a unit copied into
+    /// another run's folder is recognised; nil outside runs and in units of a Petal without it.
+    public var runID: String?
 
     /// A training that has completed no epoch.
     public init() {}
