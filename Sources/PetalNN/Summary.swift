@@ -37,6 +37,18 @@ extension Module {
     }
 }
 
+extension Module {
+    /// The values every leaf layer outputs for one input of `inputShape`, summed: about what a training step keeps per
+    /// input for the backward pass. Runs one forward pass in inference mode.
+    public func activationCount(inputShape: [Int]) throws -> Int {
+        let recorder = SummaryRecorder()
+        _ = try SummaryRecorder.$current.withValue(recorder) { try inferring { try self(Tensor.zeros(inputShape)) } }
+        return namedModules.filter { $0.module.children.isEmpty }.reduce(0) { sum, m in
+            sum + (recorder.shapes[ObjectIdentifier(m.module)]?.reduce(1, *) ?? 0)
+        }
+    }
+}
+
 extension Int {
     /// 11689512 → "11,689,512".
     func formatted() -> String {

@@ -377,12 +377,6 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         if model.architecture != .resnet && !(model.widthMultiplier > 0 && model.widthMultiplier <= 8) {
             throw bad("widthMultiplier", "must be in (0, 8], got \(model.widthMultiplier)")
         }
-        let bytes = model.estimatedParameters * 4 * 4  // weights, gradients, optimizer state and a blocked copy
-        let memory = Double(ProcessInfo.processInfo.physicalMemory)
-        guard bytes < memory / 2 else {
-            throw bad("width", String(format: "%d makes a %@ of about %.1f GB in weights, gradients and optimizer state, more than half this machine's %.1f GB",
-                                      model.width, model.modelDescription, bytes / 1e9, memory / 1e9))
-        }
         if model.precision == .bf16 && !Device.default.supportsBF16Convolutions {
             throw bad("precision", "bf16 needs a CPU on which oneDNN has bf16 convolutions (AVX512-BF16, AMX or AVX-512); this one has none")
         }
@@ -420,6 +414,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
             do { try RunFolder.checkFolderPath(logs) } catch RunError.folder(let path, let reason) { throw bad("tensorBoard", "folder \(path): \(reason)") }
         }
         try schedule.schedule(base: optimizer.learningRate, epochs: epochs, stepsPerEpoch: 1).validate()
+        try MemoryEstimate(self, classes: data.classes?.count ?? 2).check(self)
     }
 }
 
