@@ -62,8 +62,8 @@ public final class PredictionServer: Sendable {
     /// Runs until the task is cancelled or the process gets SIGINT/SIGTERM (then it finishes the requests under way).
     /// - Parameter onReady: called with the port once the server listens.
     public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let router = Router()
-        router.post("predict") { request, _ in await self.predict(request) }
+        let router = Router(context: ServeContext.self)
+        router.post("predict") { request, context in await self.predict(request, closeConnection: context.closeConnection) }
         router.get("health") { _, _ in self.json(200, ["status": "ok", "model": self.description, "classes": self.classes.joined(separator: ",")]) }
         router.head("health") { _, _ in Response(status: .ok) }  // load balancers probe with HEAD
         router.get("metrics") { _, _ in
@@ -80,7 +80,7 @@ public final class PredictionServer: Sendable {
     }
 
     /// One prediction request: read, decode and prepare the image, predict in a batch, answer.
-    private func predict(_ request: Request) async -> Response {
+    private func predict(_ request: Request, closeConnection: @escaping @Sendable () -> Void) async -> Response {
         let start = ContinuousClock.now
         let response: Response
         let others = inServer.add(1, ordering: .relaxed).newValue - 1
@@ -99,6 +99,15 @@ public final class PredictionServer: Sendable {
             encoder.outputFormatting = .sortedKeys
             let body = try encoder.encode(Answer(label: classes[best], probabilities: Dictionary(uniqueKeysWithValues: zip(classes, p))))
             response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        } catch let e as ServeError where e.closesConnection {
+            // The body was left unread, so the connection cannot carry another request: answer, then close it.
+            let body = ByteBuffer(string: e.body)
+            response = Response(status: .init(code: e.status), headers: [.contentType: "application/json", .connection: "close"],
+                                body: .init(contentLength: body.readableBytes) { writer in
+                                    try await writer.write(body)
+                                    try await writer.finish(nil as HTTPFields?)
+                                    closeConnection()
+                                })
         } catch let e as ServeError {
             response = Response(status: .init(code: e.status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: e.body)))
         } catch {
@@ -114,6 +123,18 @@ public final class PredictionServer: Sendable {
         encoder.outputFormatting = .sortedKeys
         let body = (try? encoder.encode(fields)) ?? Data("{}".utf8)
         return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+/// The request context of `petal serve`: Hummingbird's, and a way to close the request's connection (which an answer
+/// that leaves a body unread does).
+struct ServeContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let closeConnection: @Sendable () -> Void
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        let channel = source.channel
+        closeConnection = { channel.close(promise: nil) }
     }
 }
 #endif

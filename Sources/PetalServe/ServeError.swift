@@ -9,8 +9,12 @@ public struct ServeError: Error, Equatable, CustomStringConvertible {
     /// The HTTP status code (4xx for the client's mistakes).
     public let status: Int
     public let message: String
+    /// Whether the connection is closed after the answer (a body too large to read to its end was left unread).
+    public let closesConnection: Bool
 
-    public init(_ status: Int, _ message: String) { (self.status, self.message) = (status, message) }
+    public init(_ status: Int, _ message: String, closesConnection: Bool = false) {
+        (self.status, self.message, self.closesConnection) = (status, message, closesConnection)
+    }
 
     public var description: String { "\(status): \(message)" }
 
