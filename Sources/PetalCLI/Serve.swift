@@ -45,7 +45,6 @@ struct Serve: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             try applyThreads(threads)
-            guard maxWaitMs >= 0 else { throw ValidationFailure("--max-wait-ms must not be negative, got \(maxWaitMs)") }
             var settings = ServerSettings()
             (settings.host, settings.port, settings.maxBatch, settings.maxWait) = (host, port, maxBatch, .milliseconds(maxWaitMs))
             (settings.maxBodyBytes, settings.maxPixels) = (maxBodyBytes, maxPixels)
@@ -60,6 +59,8 @@ struct Serve: ParsableCommand {
                     try await server.run { port in
                         say("Serving \(name) (\(classes.joined(separator: ", "))) on http://\(host):\(port): POST /predict, GET /health, GET /metrics")
                     }
+                } catch let e as ServeError {
+                    outcome.withLock { $0 = ValidationFailure(e.message) }
                 } catch { outcome.withLock { $0 = error } }
                 done.signal()
             }

@@ -43,10 +43,12 @@ public final class PredictionServer: Sendable {
 
     /// - Throws: ``ServeError`` for settings out of range.
     public init(model: TrainedModel, settings: ServerSettings = ServerSettings()) throws {
-        guard (1...1024).contains(settings.maxBatch) else { throw ServeError(0, "the largest batch must be 1 to 1024, got \(settings.maxBatch)") }
-        guard settings.maxWait >= .zero, settings.maxBodyBytes > 0, settings.maxPixels > 0, (0...65535).contains(settings.port) else {
-            throw ServeError(0, "the wait, body limit and pixel limit must be positive and the port 0…65535")
-        }
+        guard (1...1024).contains(settings.maxBatch) else { throw ServeError(0, "--max-batch must be 1 to 1024, got \(settings.maxBatch)") }
+        guard settings.maxWait >= .zero else { throw ServeError(0, "--max-wait-ms must not be negative, got \(settings.maxWait)") }
+        guard settings.maxBodyBytes > 0 else { throw ServeError(0, "--max-body-bytes must be positive, got \(settings.maxBodyBytes)") }
+        guard settings.maxPixels > 0 else { throw ServeError(0, "--max-pixels must be positive, got \(settings.maxPixels)") }
+        guard (0...65535).contains(settings.port) else { throw ServeError(0, "--port must be 0 to 65535, got \(settings.port)") }
+        guard settings.idleTimeoutSeconds > 0 else { throw ServeError(0, "the idle timeout must be positive, got \(settings.idleTimeoutSeconds) s") }
         (self.settings, classes, data, description) = (settings, model.classNames, model.data, model.model.layerDescription)
         let metrics = self.metrics
         predictor = BatchingPredictor(model: ServedModel(model.model), maxBatch: settings.maxBatch, maxWait: settings.maxWait) {
@@ -69,6 +71,7 @@ public final class PredictionServer: Sendable {
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }
+        try ListenAddress.check(host: settings.host, port: settings.port)
         try await predictor.warmUp(inputShape: [3, data.cropHeight, data.cropWidth])
         defer { predictor.stop() }
         var logger = Logger(label: "petal.serve")
