@@ -26,8 +26,11 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Images smaller than the crop: skip, pad or resizeShortSide.")
     var smallImages: SmallImagePolicy = .skip
 
-    @Option(help: "Resize every photo so its short side is this many pixels before the centre crop (torchvision's Resize then CenterCrop; at least --crop). Default: crop the photo's own pixels, as the tutorial does; a 100-pixel crop of a 320×240 photo sees 13 % of it, --resize 100 sees 75 %.")
+    @Option(help: "Resize every photo so its short side is this many pixels before the centre crop (torchvision's Resize then CenterCrop; at least --crop). Default: the crop's size with the standard recipe (a 100-pixel crop of a 320×240 photo then sees 75 % of it); none with --recipe tutorial, which crops the photo's own pixels (13 % of it).")
     var resize: Int?
+
+    @Flag(help: "Crop the photo's own pixels without resizing it first (the tutorial's preparation), whatever the recipe.")
+    var noResize = false
 
     @Option(help: "Training images kept per class after the split (the tutorial's ablation).")
     var perClassLimit: Int?
@@ -97,7 +100,9 @@ struct DataOptions: ParsableArguments {
 
     var root: URL { dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? bundledDemoFolder() }
 
-    func config() throws -> DataConfig {
+    /// The data settings; `recipe` gives the default resize (none when nil).
+    func config(recipe: Recipe? = nil) throws -> DataConfig {
+        if noResize && resize != nil { throw ValidationFailure("--resize and --no-resize cannot be given together") }
         guard zoom.isFinite, (0..<1).contains(zoom) else { throw RunError.invalidSetting("zoom", reason: "must be in [0, 1), got \(zoom)") }
         if let m = randomResizedCrop, !(m > 0 && m <= 1) {
             throw RunError.invalidSetting("augmentation.randomResizedCrop", reason: "must be an area fraction in (0, 1], got \(m)")
@@ -108,7 +113,7 @@ struct DataOptions: ParsableArguments {
                                                         brightnessRange: brightness, fillMode: fill, cval: cval,
                                                         randomResizedCrop: randomResizedCrop.map { $0...1 }) : nil
         return DataConfig(classes: classes?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                          cropHeight: crop, cropWidth: crop, smallImages: smallImages, resize: resize,
+                          cropHeight: crop, cropWidth: crop, smallImages: smallImages, resize: noResize ? nil : resize ?? recipe?.resize(crop: crop),
                           normalisation: imagenetNormalisation ? .meanStd(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]) : .divideBy255,
                           validationFraction: validationFraction,
                           splitOrder: splitOrder, seed: seed, perClassLimit: perClassLimit, validationPerClassLimit: validationPerClassLimit,
@@ -258,7 +263,7 @@ enum TutorialRun {
 /// Every option group a run is made of, as a checked configuration.
 func runConfiguration(data: DataOptions, model: ModelOptions, optimizer: OptimizerOptions, epochs: Int, run: TutorialRun = .final,
                       monitor: String = "val_auc", mode: MonitorMode? = nil, earlyStopping: Int? = nil) throws -> RunConfiguration {
-    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(), model: model.settings(recipe: optimizer.recipe), recipe: optimizer.recipe,
+    var c = RunConfiguration(dataDirectory: data.root, data: try data.config(recipe: optimizer.recipe), model: model.settings(recipe: optimizer.recipe), recipe: optimizer.recipe,
                              optimizer: optimizer.settings(for: run), schedule: try optimizer.policy(for: run), epochs: epochs,
                              monitor: monitor, mode: mode, earlyStoppingPatience: earlyStopping)
     if let path = model.pretrained {
