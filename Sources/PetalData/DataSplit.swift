@@ -72,7 +72,9 @@ public struct DataSplit: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            try encoder.encode(self).write(to: file, options: .atomic)
+            try AtomicFile.write(encoder.encode(self), to: file)
+        } catch let e as FileError {
+            throw DataError.splitFile(path: file.path, reason: "cannot be written (\(e.reason))")
         } catch {
             throw DataError.splitFile(path: file.path, reason: "cannot be written (\(error.localizedDescription))")
         }

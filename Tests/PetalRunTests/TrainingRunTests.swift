@@ -2,6 +2,7 @@
 import Foundation
 import PetalTestSupport
 import Testing
+@testable import PetalFiles
 @testable import PetalRun
 
 @Suite(.serialized) struct TrainingRunTests {
@@ -171,6 +172,31 @@ import Testing
         try FileManager.default.removeItem(at: url.appendingPathComponent(RunFiles.report))
         let summary = try TrainingRun(resuming: try RunFolder.open(url)).writeReport(log: { _ in })
         #expect(summary?.auc == (try JSONDecoder().decode(EvaluationSummary.self, from: evaluation)).auc)
+        #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
+    }
+
+    /// Issue 31, item 21: a full disk while the report is written fails naming report.html and the system's reason
+    /// (not "the folder is not writable"), leaves no temporary file, and the run then finishes on resume (item 8).
+    @Test func aFullDiskDuringTheReportIsNamedAndTheRunFinishesOnResume() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("run")
+        let configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 1)
+        _ = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: url)).run(writeReport: false, log: { _ in })
+        try FileManager.default.removeItem(at: url.appendingPathComponent(RunFiles.evaluation))
+        // evaluation.json fits in 20 kB, the report's pictures and page do not.
+        do {
+            try AtomicFile.$failAfterBytesForTesting.withValue(20_000) {
+                _ = try TrainingRun(resuming: try RunFolder.open(url)).run(log: { _ in })
+            }
+            Issue.record("the report was written past the disk's end")
+        } catch ReportError.cannotWrite(let path, let reason) {
+            #expect(path == url.appendingPathComponent(RunFiles.report).path && reason.contains("write failed"), "\(reason)")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+        #expect(!names.contains { $0.contains(".tmp") } && !names.contains(RunFiles.report), "\(names)")
+        #expect(names.contains(RunFiles.evaluation))
+        _ = try TrainingRun(resuming: try RunFolder.open(url)).run(log: { _ in })
         #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
     }
 
