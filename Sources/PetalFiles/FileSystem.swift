@@ -16,7 +16,7 @@ private let systemRead = Darwin.read
 public enum FileKind: Equatable, Sendable {
     case regularFile
     case directory
-    /// A FIFO, socket or device ("a FIFO", "a socket", "a device").
+    /// A FIFO, socket, device or loop of symbolic links ("a FIFO", "a socket", "a device", "a loop of symbolic links").
     case special(String)
     /// A symbolic link whose target does not exist.
     case brokenLink
@@ -108,6 +108,7 @@ public enum FileSystem {
     public static func kind(of path: String) -> FileKind {
         var st = stat()
         if withCPath(path, { stat($0, &st) }) != 0 {
+            if errno == ELOOP { return .special("a loop of symbolic links") }  // links that lead back to themselves, not a missing target
             var link = stat()
             return withCPath(path, { lstat($0, &link) }) == 0 ? .brokenLink : .missing
         }

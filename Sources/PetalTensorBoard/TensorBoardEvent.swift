@@ -49,6 +49,9 @@ public struct TensorBoardEvent: Equatable, Sendable {
     public var fileVersion: String?
     /// The tagged values, in order.
     public var values: [Tagged]
+    /// A session-start marker (`session_log { status: START }`): TensorBoard then drops the events of earlier files in the
+    /// folder at this step or later, which a resumed training writes again.
+    public var sessionStart = false
 
     /// A value and its tag (the chart it belongs to).
     public struct Tagged: Equatable, Sendable {
@@ -57,8 +60,8 @@ public struct TensorBoardEvent: Equatable, Sendable {
         public init(_ tag: String, _ value: TensorBoardValue) { (self.tag, self.value) = (tag, value) }
     }
 
-    public init(wallTime: Double, step: Int, fileVersion: String? = nil, values: [Tagged] = []) {
-        (self.wallTime, self.step, self.fileVersion, self.values) = (wallTime, step, fileVersion, values)
+    public init(wallTime: Double, step: Int, fileVersion: String? = nil, values: [Tagged] = [], sessionStart: Bool = false) {
+        (self.wallTime, self.step, self.fileVersion, self.values, self.sessionStart) = (wallTime, step, fileVersion, values, sessionStart)
     }
 
     /// The event's protobuf bytes.
@@ -66,6 +69,7 @@ public struct TensorBoardEvent: Equatable, Sendable {
         var e = Tensorboard_Event()
         (e.wallTime, e.step) = (wallTime, Int64(step))
         if let fileVersion { e.fileVersion = fileVersion }
+        if sessionStart { e.sessionLog.status = .start }
         if !values.isEmpty {
             e.summary.value = values.map { tagged in
                 var v = Tensorboard_Summary.Value()
@@ -97,6 +101,7 @@ public struct TensorBoardEvent: Equatable, Sendable {
         wallTime = e.wallTime
         step = Int(e.step)
         if case .fileVersion(let v)? = e.what { fileVersion = v }
+        if case .sessionLog(let log)? = e.what, log.status == .start { sessionStart = true }
         values = e.summary.value.map { v in
             switch v.value {
             case .simpleValue(let x)?: return Tagged(v.tag, .scalar(x))

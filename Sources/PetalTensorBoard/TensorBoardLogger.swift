@@ -31,6 +31,11 @@ public final class TensorBoardLogger: Callback {
     public func trainBegin(_ state: TrainingState) throws {
         train = try TensorBoardWriter(directory: directory.appendingPathComponent("train"))
         validation = try TensorBoardWriter(directory: directory.appendingPathComponent("validation"))
+        if state.step > 0 {
+            // A resumed training: the cut epoch's batches were logged already and are logged again from its first batch
+            // (step state.step + 1), so TensorBoard is told to drop the earlier ones (what TensorFlow's writers do on a restart).
+            try train?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: state.step + 1, sessionStart: true))
+        }
         for picture in picturesAtStart { try train?.image(picture.tag, picture.make(), step: state.step) }
     }
 

@@ -41,7 +41,12 @@ import PetalFiles
         let fifo = folder + "/pipe.jpg", link = folder + "/gone.jpg", missing = folder + "/none.jpg"
         #expect(mkfifo(fifo, 0o644) == 0)
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: folder + "/nowhere")
+        // Issue 31, item 24: two links pointing at each other are a loop, not a broken link.
+        let loop = folder + "/loop.jpg"
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: folder + "/back.jpg")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/back.jpg", withDestinationPath: loop)
         let cases: [(String, String)] = [(fifo, "is a FIFO, not a regular file"), (link, "a broken symbolic link (its target does not exist)"),
+                                         (loop, "is a loop of symbolic links, not a regular file"),
                                          (missing, "no such file"), (folder, "is a folder, not a file")]
         for (path, reason) in cases {
             #expect(throws: FileError(path: path, reason: reason)) { try FileSystem.read(path) }

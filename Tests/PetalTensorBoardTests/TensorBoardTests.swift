@@ -95,41 +95,75 @@ import Testing
         #expect(try TFRecord.records(in: Data(cut), source: "x", allowPartialEnd: true).count == 6)
     }
 
-    @Test func theLoggerWritesKerasLayoutEqualToTheHistory() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("petal-tb-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let g = WeightInitializer(seed: 1)
-        let model = Sequential(try Dense(4, 2, initializer: g))
-        var generator = SeededGenerator(seed: 2)
-        let x = try Tensor.randomNormal([12, 4], generator: &generator)
-        final class Flat: BatchSource {
-            let x: Tensor, classCount = 2, batchesPerEpoch = 3
-            init(_ x: Tensor) { self.x = x }
-            func batches(epoch: Int) throws -> AnyIterator<Batch> {
-                var i = 0
-                return AnyIterator { [self] in
-                    guard i < 3 else { return nil }
-                    defer { i += 1 }
-                    return try? Batch(images: x.slice(batch: (i * 4)..<(i * 4 + 4)).reshaped([4, 4, 1, 1]), labels: [0, 1, 1, 0], classCount: 2)
-                }
+    /// Three batches of four 4-value inputs an epoch, and a one-layer network over them.
+    final class Flat: BatchSource {
+        let x: Tensor, classCount = 2, batchesPerEpoch = 3
+        init() throws {
+            var generator = SeededGenerator(seed: 2)
+            x = try Tensor.randomNormal([12, 4], generator: &generator)
+        }
+        func batches(epoch: Int) throws -> AnyIterator<Batch> {
+            var i = 0
+            return AnyIterator { [self] in
+                guard i < 3 else { return nil }
+                defer { i += 1 }
+                return try? Batch(images: x.slice(batch: (i * 4)..<(i * 4 + 4)).reshaped([4, 4, 1, 1]), labels: [0, 1, 1, 0], classCount: 2)
             }
         }
         final class Reshape: Module { override func forward(_ x: Tensor) throws -> Tensor { try x.reshaped([x.shape[0], 4]) } }
-        let net = Sequential(Reshape(), model)
+        static func network() throws -> Module { Sequential(Reshape(), try Dense(4, 2, initializer: WeightInitializer(seed: 1))) }
+    }
+
+    func events(_ folder: URL, _ part: String) throws -> [TensorBoardEvent] {
+        try TensorBoardEventFile.files(in: folder.appendingPathComponent(part)).flatMap { try TensorBoardEventFile.read($0) }
+    }
+
+    func scalars(_ events: [TensorBoardEvent], _ tag: String) -> [Int: Float] {
+        var out: [Int: Float] = [:]
+        for e in events { for v in e.values where v.tag == tag { if case .scalar(let s) = v.value { out[e.step] = s } } }
+        return out
+    }
+
+    @Test func theLoggerWritesKerasLayoutEqualToTheHistory() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("petal-tb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let net = try Flat.network()
         let logger = TensorBoardLogger(directory: folder, histograms: true)
-        let history = try Trainer.fit(net, train: Flat(x), validation: Flat(x), epochs: 2, optimizer: SGD(parameters: net.parameters, learningRate: 0.1),
+        let history = try Trainer.fit(net, train: Flat(), validation: Flat(), epochs: 2, optimizer: SGD(parameters: net.parameters, learningRate: 0.1),
                                       callbacks: [logger])
-        let train = try TensorBoardEventFile.files(in: folder.appendingPathComponent("train")).flatMap { try TensorBoardEventFile.read($0) }
-        let validation = try TensorBoardEventFile.files(in: folder.appendingPathComponent("validation")).flatMap { try TensorBoardEventFile.read($0) }
-        func scalars(_ events: [TensorBoardEvent], _ tag: String) -> [Int: Float] {
-            var out: [Int: Float] = [:]
-            for e in events { for v in e.values where v.tag == tag { if case .scalar(let s) = v.value { out[e.step] = s } } }
-            return out
-        }
+        let train = try events(folder, "train"), validation = try events(folder, "validation")
         #expect(scalars(train, "epoch_loss") == [0: Float(history.values("loss")[0]), 1: Float(history.values("loss")[1])])
         #expect(scalars(validation, "epoch_auc") == [0: Float(history.values("val_auc")[0]), 1: Float(history.values("val_auc")[1])])
         #expect(scalars(train, "epoch_learning_rate") == [0: 0.1, 1: 0.1])
         #expect(scalars(train, "batch_loss").keys.sorted() == [1, 2, 3, 4, 5, 6])
-        #expect(train.contains { $0.values.contains { $0.tag == "1.0.weight" && { if case .histogram = $0.value { true } else { false } }($0) } })
+        #expect(train.contains { $0.values.contains { $0.tag == "1.weight" && { if case .histogram = $0.value { true } else { false } }($0) } })
+    }
+
+    /// Issue 31, item 24: a training cut during its second epoch and resumed logs that epoch's batches again; the
+    /// resumed file starts with a session-start marker at the resumed step, so TensorBoard (which drops earlier events
+    /// at that step or later) shows each batch once.
+    @Test func aResumedTrainingTellsTensorBoardToDropTheCutEpochsBatches() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("petal-tb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        final class StopInSecondEpoch: Callback {
+            func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws { if state.epoch == 1 && batch == 1 { state.stop("cut") } }
+        }
+        let net = try Flat.network()
+        _ = try Trainer.fit(net, train: Flat(), validation: Flat(), epochs: 2, optimizer: SGD(parameters: net.parameters, learningRate: 0.1),
+                            callbacks: [TensorBoardLogger(directory: folder), StopInSecondEpoch()])
+        _ = try Trainer.fit(net, train: Flat(), validation: Flat(), epochs: 2, optimizer: SGD(parameters: net.parameters, learningRate: 0.1),
+                            callbacks: [TensorBoardLogger(directory: folder)], initialEpoch: 1)
+        let written = try events(folder, "train")
+        let steps = written.flatMap { e in e.values.filter { $0.tag == "batch_loss" }.map { _ in e.step } }
+        #expect(steps == [1, 2, 3, 4, 5, 4, 5, 6], "the cut epoch's batches 4 and 5 are written twice")
+        // TensorBoard's reading: a session start at step s drops the events before it at step s or later.
+        var shown: [TensorBoardEvent] = []
+        for e in written {
+            if e.sessionStart { shown.removeAll { $0.step >= e.step } }
+            shown.append(e)
+        }
+        #expect(written.filter(\.sessionStart).map(\.step) == [4])
+        #expect(scalars(shown, "batch_loss").keys.sorted() == [1, 2, 3, 4, 5, 6])
+        #expect(shown.flatMap { e in e.values.filter { $0.tag == "batch_loss" }.map { _ in e.step } } == [1, 2, 3, 4, 5, 6])
     }
 }
