@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "PetalDataTests", dependencies: ["PetalImage", "PetalTestSupport", "PetalData"]),
         .testTarget(name: "PetalTrainTests", dependencies: ["PetalImage", "PetalNN", "PetalTensor", "PetalTestSupport", "PetalTrain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
-        .testTarget(name: "PetalRunTests", dependencies: ["PetalTestSupport", "PetalRun"]),
+        .testTarget(name: "PetalRunTests", dependencies: ["PetalTestSupport", "PetalRun", "PetalFiles"]),
         .testTarget(name: "PetalTensorBoardTests", dependencies: ["PetalTrain", "PetalTensorBoard"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalServeTests", dependencies: ["PetalRun", "PetalServe"]),
         .testTarget(name: "PetalONNXTests", dependencies: ["PetalONNX", "PetalRun"], resources: [.copy("Fixtures")]),
