@@ -37,7 +37,15 @@ public enum AtomicFile {
             throw fail("exists and is \(what); Petal replaces regular files only")
         }
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw fail("cannot create \(temporary.lastPathComponent): \(FileSystem.systemReason(errno))") }
+        guard fd >= 0 else {
+            let code = errno
+            switch code {
+            case ENOENT: throw fail("its folder \(folder.path) does not exist")
+            case ENOTDIR: throw fail("\(folder.path) is not a folder")
+            case EACCES, EPERM, EROFS: throw fail("cannot write in its folder \(folder.path) (\(FileSystem.systemReason(code)))")
+            default: throw fail("cannot create a file in \(folder.path): \(FileSystem.systemReason(code))")
+            }
+        }
         var closed = false
         defer {
             if !closed { close(fd) }

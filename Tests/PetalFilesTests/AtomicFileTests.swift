@@ -38,4 +38,17 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["fifo.onnx", "folder.json", "link.safetensors", "model.safetensors", "precious.txt"],
                 "no temporary file is left")
     }
+
+    /// Issue 31, item 24: a target whose folder is missing (or is a file) is named for that, not for the temporary file
+    /// the writer could not create.
+    @Test func aMissingFolderIsNamed() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("nowhere/model.onnx")
+        #expect(throws: FileError(path: missing.path, reason: "its folder \(dir.path)/nowhere does not exist")) { try AtomicFile.write(Data([1]), to: missing) }
+        let file = dir.appendingPathComponent("file")
+        try Data([1]).write(to: file)
+        let under = file.appendingPathComponent("model.onnx")
+        #expect(throws: FileError(path: under.path, reason: "\(file.path) is not a folder")) { try AtomicFile.write(Data([1]), to: under) }
+    }
 }
