@@ -168,3 +168,12 @@ public struct DataConfig: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension DataConfig {
+    /// How each photo becomes the network's input, in words (the report's and the run log's "Crop").
+    public var cropDescription: String {
+        let crop = "\(cropHeight)×\(cropWidth)"
+        if let n = resize { return "\(crop) centre of each photo resized to a \(n)-pixel short side" }
+        return "\(crop) centre of each photo's own pixels, small images: \(smallImages.rawValue)"
+    }
+}

@@ -15,13 +15,6 @@ public struct RunReport {
     public init(folder: RunFolder) { self.folder = folder }
 
     /// How the report names a run's augmentation.
-    /// How each photo becomes the network's input.
-    private func cropSummary(_ data: DataConfig) -> String {
-        let crop = "\(data.cropHeight)×\(data.cropWidth)"
-        if let n = data.resize { return "\(crop) centre of each photo resized to a \(n)-pixel short side" }
-        return "\(crop) centre of each photo's own pixels, small images: \(data.smallImages.rawValue)"
-    }
-
     private func augmentationSummary(_ data: DataConfig) -> String {
         guard let p = data.augmentation else { return "off" }
         func number(_ v: Double) -> String { String(format: "%g", v) }
@@ -62,7 +55,7 @@ public struct RunReport {
                       ("Recipe", config.recipeDescription),
                       ("Optimizer", "\(o.kind.rawValue), lr \(o.learningRate), momentum \(o.momentum), weight decay \(o.weightDecay), clip norm \(o.clipNorm), schedule \(config.schedule.description)"),
                       ("Epochs", String(config.epochs)), ("Best checkpoint by", config.monitor),
-                      ("Crop", cropSummary(config.data)),
+                      ("Crop", config.data.cropDescription),
                       ("Augmentation", augmentationSummary(config.data))]
         }
         if let evaluation {

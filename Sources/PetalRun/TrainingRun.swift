@@ -211,6 +211,7 @@ public final class TrainingRun {
             callbacks.append(try EarlyStopping(monitor: c.monitor, mode: c.monitorMode, patience: patience, resuming: progress))
         }
         callbacks += [resume, HistoryFileWriter(resume, to: folder.file(RunFiles.history))]
+        if data.classFolders != nil { log("Crop: \(c.data.cropDescription)") }
         log("Recipe: \(c.recipeDescription) (\(c.optimizer.kind.rawValue) lr \(c.optimizer.learningRate), momentum \(c.optimizer.momentum), weight decay \(c.optimizer.weightDecay), clip norm \(c.optimizer.clipNorm), schedule \(c.schedule.description))")
         log("Training \(model.layerDescription) (\(model.parameterCount.formatted()) parameters) on \(classes.joined(separator: ", ")) for \(c.epochs) epoch\(c.epochs == 1 ? "" : "s"), "
             + (dataParallel.map { "\($0.size) ranks × \(Device.current.threads) threads, global batch \(c.data.batchSize)" } ?? "\(Device.current.threads) threads"))

@@ -192,7 +192,11 @@ enum CLI {
             if run == "standard" {
                 #expect(r.stdout.contains("Recipe: standard (sgd lr 0.05, momentum 0.9, weight decay 0.0005, clip norm 1.0, schedule cosine with warm-up)"), "\(r.stdout)")
             }
-            if run == "tutorial" { #expect(r.stdout.contains("Training ResNet-18 (keras)"), "the tutorial's recipe trains its network: \(r.stdout)") }
+            if run == "tutorial" {
+                #expect(r.stdout.contains("Training ResNet-18 (keras)"), "the tutorial's recipe trains its network: \(r.stdout)")
+                #expect(r.stdout.contains("Crop: 64×64 centre of each photo's own pixels"), "the tutorial's crop: \(r.stdout)")
+            }
+            if run == "standard" { #expect(r.stdout.contains("Crop: 64×64 centre of each photo resized to a 64-pixel short side"), "\(r.stdout)") }
         }
         func configuration(_ run: String) throws -> RunConfiguration {
             try RunJSON.decode(RunConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("\(run)/config.json")))
