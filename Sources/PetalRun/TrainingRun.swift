@@ -163,7 +163,7 @@ public final class TrainingRun {
                 throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.best), the best model so far (epoch \(bestEpoch + 1)), is missing; put it back or start a new run")
             }
             try HistoryFile.write(progress.history, to: folder.file(RunFiles.history))
-            if progress.stopReason != nil || progress.completedEpochs >= c.epochs {
+            if progress.isOver(epochs: c.epochs) {
                 // Training is over; what a cut run may lack is its last stage, which is done again whole.
                 let ended = progress.stopReason.map { "ended (\($0))" } ?? "finished its \(c.epochs) epochs"
                 let missing = [RunFiles.evaluation] + (writeReport ? [RunFiles.report] : [])
@@ -189,7 +189,7 @@ public final class TrainingRun {
             _ = try dataParallel.communicator.broadcast(WorkerBrief(configuration: c, split: data.classFolders?.split) as WorkerBrief?)
             _ = try dataParallel.communicator.broadcast([UInt8](try ResumeCheckpoint.encoded(model: model, optimizer: optimizer, progress: progress)))
         }
-        if progress.stopReason != nil || progress.completedEpochs >= c.epochs {  // only the last stage is left (the other ranks have nothing to train)
+        if progress.isOver(epochs: c.epochs) {  // only the last stage is left (the other ranks have nothing to train)
             let finished = try finish(data, tensorBoard: tensorBoardLogger(nil, startEpoch: progress.completedEpochs, log: log), bestEpoch: progress.bestEpoch,
                                       writeReport: writeReport, stop: stop, log: log)
             return RunResult(folder: folder.url, history: progress.history, stopReason: progress.stopReason, stopCode: finished.stopCode,
@@ -308,7 +308,7 @@ public final class TrainingRun {
             let optimizer = try (optimizer ?? c.optimizer).makeOptimizer(for: network, learningRate: nil)
             let unit = try dataParallel.communicator.broadcast([UInt8]())
             let progress = try ResumeCheckpoint.restore(Data(unit), source: URL(fileURLWithPath: "rank-0/\(RunFiles.trainingState)"), model: network, optimizer: optimizer)
-            guard progress.stopReason == nil else { return }  // training is over; rank 0 only finishes the run
+            guard !progress.isOver(epochs: c.epochs) else { return }  // rank 0 only finishes the run
             _ = try train(c, workerData, network, optimizer, progress, [], dataParallel)
         }
     }

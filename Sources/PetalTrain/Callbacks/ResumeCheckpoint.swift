@@ -23,6 +23,9 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
 
     /// A training that has completed no epoch.
     public init() {}
+
+    /// Whether training is over: all `epochs` completed, or ended for good (early stopping).
+    public func isOver(epochs: Int) -> Bool { stopReason != nil || completedEpochs >= epochs }
 }
 
 /// Saves the resume unit at the end of every completed epoch (never for an epoch a stop request cut short), and the
