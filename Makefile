@@ -5,7 +5,7 @@ FULL ?= 0
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test check-consumer docs tsan fuzz bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
+.PHONY: deps build test check-consumer docs tsan fuzz chaos bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -50,10 +50,18 @@ TSAN_SUITES ?= ConcurrencyTests|InferenceSessionTests|InferenceFusionTests|Predi
 tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
 
-# Every loader of untrusted bytes (safetensors, checkpoint metadata, JPEG/PNG, split files, run configurations) under
-# libFuzzer with AddressSanitizer, FUZZ_SECONDS per target (default 60); seeds in Fuzz/corpus, crashes fail the run.
+# Every loader of untrusted bytes (safetensors, checkpoint metadata, JPEG/PNG, split files, run configurations, .pth
+# archives and their pickles, what `petal compare` reads) under libFuzzer with AddressSanitizer, FUZZ_SECONDS per target
+# (default 60; CI runs 20); the PetalFuzz target is built by SwiftPM with the Fuzz trait in .build-fuzz. Seeds in
+# Fuzz/corpus (crafted ones made by Fuzz/make-corpus.py); a crash, a leak or an input slower than 25 s fails the run.
 fuzz: deps
 	bash Scripts/fuzz.sh
+
+# A small run interrupted at random moments of every stage (SIGKILL, SIGTERM, SIGINT, double SIGINT, SIGHUP), resumed,
+# and compared byte for byte with an uninterrupted run; CHAOS_TRIALS (default 20, CI runs 6), CHAOS_SEED to replay.
+chaos: deps
+	$(SWIFT) build --product petal
+	bash Scripts/chaos.sh
 
 bench: deps
 	$(SWIFT) build -c release --product petal-bench --traits KernelProbes

@@ -31,6 +31,9 @@ let package = Package(
         // `petal serve` and its HTTP stack (SwiftNIO, Hummingbird, swift-crypto …). On by default, so this package builds the
         // whole tool; a package that only uses the libraries depends on Petal with `traits: []` and resolves none of it.
         .trait(name: "Serve", description: "Build PetalServe and `petal serve` with their HTTP dependencies."),
+        // `make fuzz`: the fuzzer's entry point hands control to libFuzzer (built with `-sanitize=fuzzer,address`); without the
+        // trait the same program says how to build it, so an ordinary build links it like any executable.
+        .trait(name: "Fuzz", description: "Build petal-fuzz as a libFuzzer driver (make fuzz)."),
         .default(enabledTraits: ["Serve"]),
     ],
     dependencies: [
@@ -66,6 +69,7 @@ let package = Package(
         // The same for TensorBoard's event schema.
         .target(name: "PetalTensorBoard", dependencies: ["PetalImage", "PetalTrain", "PetalFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "PetalServe", dependencies: ["PetalNN", "PetalData", "PetalImage", "PetalRun", .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Serve"])),
+                                                  .product(name: "HummingbirdCore", package: "hummingbird", condition: .when(traits: ["Serve"])),
                                                   .product(name: "MultipartKit", package: "multipart-kit", condition: .when(traits: ["Serve"])),
                                                   .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Serve"])),
                                                   .product(name: "Logging", package: "swift-log")]),
@@ -76,6 +80,11 @@ let package = Package(
         .executableTarget(name: "PetalMPIScenarios", dependencies: ["PetalMPI", "PetalTrain"], path: "Tests/MPIScenarios"),
         .executableTarget(name: "PetalBench", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalBenchKit"],
                           swiftSettings: [.define("KERNEL_PROBES", .when(traits: ["KernelProbes"]))]),
+
+        // Every loader of untrusted bytes under libFuzzer (Fuzz/, make fuzz); its dependencies come from this list,
+        // so the fuzzer links whatever the libraries need.
+        .executableTarget(name: "PetalFuzz", dependencies: ["PetalData", "PetalImage", "PetalNN", "PetalReport", "PetalRun", "PetalTrain"], path: "Fuzz",
+                          exclude: ["corpus", "make-corpus.py"], swiftSettings: [.define("PETAL_FUZZ", .when(traits: ["Fuzz"]))]),
 
         // One closeness check, log collector and layer contract for every test target (Tests/PetalTestSupport).
         .target(name: "PetalTestSupport", dependencies: ["PetalNN"], path: "Tests/PetalTestSupport"),

@@ -1,11 +1,14 @@
-// libFuzzer entry point for every loader of untrusted bytes in Petal; `make fuzz` builds it (Scripts/fuzz.sh) and runs
-// each target for a fixed time on its corpus in Fuzz/corpus/<target>. The target is chosen by PETAL_FUZZ_TARGET.
-// A crash found here becomes a regression test next to the loader's other tests.
+// libFuzzer entry point for every loader of untrusted bytes in Petal. `make fuzz` builds this target with the `Fuzz`
+// trait and `-sanitize=fuzzer,address` (Scripts/fuzz.sh) and runs each fuzz target for a fixed time on its
+// corpus in Fuzz/corpus/<target>; the target is chosen by PETAL_FUZZ_TARGET. A crash found here becomes a regression
+// test next to the loader's other tests.
 import Foundation
 import PetalData
 import PetalImage
 import PetalNN
+import PetalReport
 import PetalRun
+import PetalTrain
 
 enum FuzzTarget: String, CaseIterable {
     /// Safetensors files (checkpoints, the training-state unit).
@@ -18,8 +21,14 @@ enum FuzzTarget: String, CaseIterable {
     case split
     /// Run configurations (config.json) and progress records.
     case config
-    /// PyTorch `.pth` checkpoints: the zip archive and the restricted unpickler.
+    /// PyTorch `.pth` checkpoints: the zip archive, its storages (compression bombs) and the restricted unpickler.
     case pth
+    /// A state dict's pickle alone, with storages of the size it declares: nesting, views and strides without the
+    /// archive's checksums in the way.
+    case pickle
+    /// What `petal compare` reads from a run folder (config.json, history.csv, evaluation.json and split.json, in this
+    /// order, separated by NUL bytes) and the charts it draws from them.
+    case compare
 }
 
 let target: FuzzTarget = {
@@ -30,9 +39,16 @@ let target: FuzzTarget = {
     return t
 }()
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func petalFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Data(bytes: data, count: size)
+/// This process's scratch folder (a run folder for `compare`, the file for `pth`).
+let scratch: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("petal-fuzz-\(getpid())")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: scratch) }
+    return url
+}()
+
+/// Runs one input through the chosen target: anything may be refused, nothing may crash.
+func fuzz(_ bytes: Data) {
     switch target {
     case .safetensors:
         if let file = try? SafeTensors(data: bytes, source: "fuzz") { _ = try? file.encoded() }
@@ -44,10 +60,44 @@ public func petalFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let split = try? JSONDecoder().decode(DataSplit.self, from: bytes) { _ = split.limited(train: 1, validation: 1) }
     case .config:
         if let c = try? RunJSON.decode(RunConfiguration.self, from: bytes) { try? c.validate() }
-        _ = try? RunJSON.decode(RunProgress.self, from: bytes)
+        _ = try? RunJSON.decode(TrainingProgress.self, from: bytes)
     case .pth:
-        let url = URL(fileURLWithPath: NSTemporaryDirectory() + "petal-fuzz-\(getpid()).pth")
+        let url = scratch.appendingPathComponent("state.pth")
         if (try? bytes.write(to: url)) != nil { _ = try? PyTorchCheckpoint.read(url) }
+    case .pickle:
+        _ = try? PyTorchCheckpoint.tensors(pickle: [UInt8](bytes), memory: 1 << 26, fail: { .checkpoint(path: "fuzz", reason: $0) }) { _, limit in
+            [UInt8](repeating: 0x3F, count: min(limit, 1 << 20))
+        }
+    case .compare:
+        let files = [RunFiles.configuration, RunFiles.history, RunFiles.evaluation, RunFiles.split]
+        for (name, part) in zip(files, bytes.split(separator: 0, maxSplits: 3, omittingEmptySubsequences: false)) {
+            try? Data(part).write(to: scratch.appendingPathComponent(name))
+        }
+        guard let comparison = try? RunComparison(runs: [scratch, scratch]) else { break }
+        _ = comparison.table
+        for chart in (try? comparison.charts()) ?? [] { _ = chart.svg }
+        for name in files { try? FileManager.default.removeItem(at: scratch.appendingPathComponent(name)) }
     }
+}
+
+#if PETAL_FUZZ
+/// libFuzzer's entry point; libFuzzer (linked by `-sanitize=fuzzer`) provides `main`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func petalFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzz(data.map { Data(bytes: $0, count: size) } ?? Data())
     return 0
 }
+#else
+/// Without libFuzzer, the inputs named on the command line run once each, so that a crash input replays in a debugger.
+@main struct PetalFuzz {
+    static func main() {
+        let files = CommandLine.arguments.dropFirst()
+        guard !files.isEmpty else {
+            FileHandle.standardError.write(Data("usage: PETAL_FUZZ_TARGET=<target> PetalFuzz FILE… (make fuzz builds it for libFuzzer)\n".utf8))
+            exit(2)
+        }
+        _ = target
+        for path in files { fuzz((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()) }
+    }
+}
+#endif

@@ -39,6 +39,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest image in pixels (width × height), refused before decoding.")
     var maxPixels = 40_000_000
 
+    @Option(help: "Most connections open at once; more wait in the listen backlog (default: as many as the file-descriptor limit allows, raised to its hard limit).")
+    var maxConnections: Int?
+
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
@@ -47,7 +50,7 @@ struct Serve: ParsableCommand {
             try applyThreads(threads)
             var settings = ServerSettings()
             (settings.host, settings.port, settings.maxBatch, settings.maxWait) = (host, port, maxBatch, .milliseconds(maxWaitMs))
-            (settings.maxBodyBytes, settings.maxPixels) = (maxBodyBytes, maxPixels)
+            (settings.maxBodyBytes, settings.maxPixels, settings.maxConnections) = (maxBodyBytes, maxPixels, maxConnections)
             let model = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
             let server: PredictionServer
             do { server = try PredictionServer(model: model, settings: settings) } catch let e as ServeError { throw ValidationFailure(e.message) }

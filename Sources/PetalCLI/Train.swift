@@ -97,6 +97,7 @@ struct Train: ParsableCommand {
             let job = try MPIJob.current()
             if let job, job.rank != 0 {
                 // Rank 0 sends the settings and the state; this rank trains its share and writes nothing.
+                installDistributedStopHandlers(resume: nil)
                 return try TrainingRun.runWorker(try DataParallel(job.communicator), threads: job.threads(requested: threads), log: job.workerLog())
             }
             if let job { try applyThreads(job.threads(requested: threads)) }
@@ -133,15 +134,20 @@ struct Train: ParsableCommand {
             }
             // Under mpirun a signal ends the process at once: every rank must stop at the same step, and the last
             // completed epoch is saved either way (the cut one reruns on resume, as after a graceful stop).
-            if job == nil { installStopHandlers() }
+            if let job {
+                installDistributedStopHandlers(resume: "mpirun -np \(job.communicator.size) petal train --resume \(run.folder.url.path)")
+            } else {
+                installStopHandlers()
+            }
             let dataParallel = try job.map { try DataParallel($0.communicator) }
             let result = try run.run(callbacks: [ProgressBar()], stop: job == nil ? runStop : nil, writeReport: !noReport,
                                      dataParallel: dataParallel, log: { say($0) })
             if let code = result.stopCode {
-                let signal = code == SIGTERM ? "SIGTERM" : "Ctrl-C"
+                // The progress bar has said "Stopped: interrupted by …" when an epoch was cut.
+                let epochs = "\(result.history.count) completed epoch\(result.history.count == 1 ? "" : "s")"
                 say(result.finishingCut
-                    ? "Stopped by \(signal) after training, before the report was written; resuming writes it: petal train --resume \(result.folder.path)"
-                    : "Stopped by \(signal) after \(result.history.count) completed epoch\(result.history.count == 1 ? "" : "s"); the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
+                    ? "Stopped by \(StopSignal.describe(code)) after training, before the report was written; resuming writes it: petal train --resume \(result.folder.path)"
+                    : "\(epochs) kept; the cut epoch reruns on resume: petal train --resume \(result.folder.path)")
                 throw ExitCode(128 + code)
             }
             say("Run folder: \(result.folder.path)")

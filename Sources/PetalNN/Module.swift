@@ -13,11 +13,12 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// A model's forward pass does work that a traced graph cannot describe (see ``Module/inferenceGraph(inputShape:foldingBatchNorm:)``).
     case untraceable(String)
 
-    /// One line naming the problem (and the file, for checkpoints).
+    /// One line naming the problem (and the file, for checkpoints: "best.safetensors: has no Petal metadata …").
     public var description: String {
         switch self {
         case .invalidConfiguration(let m), .untraceable(let m): m
-        case .checkpoint(let path, let reason): "checkpoint \(path): \(reason)"
+        // The path alone: a file given where a checkpoint was expected (an ONNX model, a JSON file) is not called one.
+        case .checkpoint(let path, let reason): "\(path): \(reason)"
         }
     }
 }

@@ -1,5 +1,6 @@
 // Stopping a run from outside (Ctrl-C, SIGTERM, a user interface): the run finishes the batch it is on and
 // returns; nothing of the cut epoch is saved, so a resume reruns it and ends exactly as an uninterrupted run.
+import Foundation
 import PetalTrain
 import Synchronization
 
@@ -18,6 +19,17 @@ public final class StopSignal: Sendable {
         let c = code.load(ordering: .relaxed)
         return c == 0 ? nil : c
     }
+
+    /// What a person calls the request of `code`: "Ctrl-C" for SIGINT, the signal's name for SIGTERM and SIGHUP, and
+    /// "a stop request (code N)" for anything else.
+    public static func describe(_ code: Int32) -> String {
+        switch code {
+        case SIGINT: "Ctrl-C"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: "a stop request (code \(code))"
+        }
+    }
 }
 
 /// Stops training after the batch during which a stop was requested.
@@ -26,6 +38,6 @@ final class StopCallback: Callback {
     init(_ signal: StopSignal) { self.signal = signal }
 
     func batchEnd(_ state: TrainingState, batch: Int, logs: Logs) throws {
-        if let code = signal.requested { state.stop("stop requested (\(code))") }
+        if let code = signal.requested { state.stop("interrupted by \(StopSignal.describe(code))") }
     }
 }

@@ -5,6 +5,7 @@
 // `petal predict` prepares them, and concurrent requests share forward passes (BatchingPredictor).
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Synchronization
 import PetalData
@@ -27,6 +28,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxPixels = 40_000_000
     /// Seconds a connection may stay idle.
     public var idleTimeoutSeconds: Int64 = 30
+    /// Most connections open at once; nil for as many as the process's file-descriptor limit allows (raised to its hard
+    /// limit when the server starts). Clients beyond it wait in the listen backlog.
+    public var maxConnections: Int?
 
     public init() {}
 }
@@ -72,12 +76,14 @@ public final class PredictionServer: Sendable {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }
         try ListenAddress.check(host: settings.host, port: settings.port)
+        let connections = try ConnectionLimit.allowed(requested: settings.maxConnections)
         try await predictor.warmUp(inputShape: [3, data.cropHeight, data.cropWidth])
         defer { predictor.stop() }
         var logger = Logger(label: "petal.serve")
         logger.logLevel = .warning
         let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
-                              configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "petal"),
+                              configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "petal",
+                                                   availableConnectionsDelegate: MaximumAvailableConnections(connections)),
                               onServerRunning: { channel in await onReady(channel.localAddress?.port ?? self.settings.port) }, logger: logger)
         try await app.runService()
     }

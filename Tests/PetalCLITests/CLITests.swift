@@ -249,7 +249,7 @@ enum CLI {
         #expect(imported.status == 0 && imported.stdout.contains("Wrote r18.safetensors: resnet18 (torchvision v1), width 4, 10 classes"), "\(imported.stdout)\(imported.stderr)")
         #expect(imported.stdout.contains("petal train DATA --pretrained r18.safetensors --variant v1 --width 4"))
         let again = try CLI.run(["import", pth, "-o", "r18.safetensors"], in: dir)
-        #expect(again.status == 1 && again.stderr.contains("r18.safetensors: exists; choose another output or add --overwrite"), "\(again.stderr)")
+        #expect(again.status == 1 && again.stderr.contains("r18.safetensors: exists; choose another --output or add --overwrite"), "\(again.stderr)")
         let train = try CLI.run(["train", "data", "--run-dir", "run", "--pretrained", "r18.safetensors", "--variant", "v1", "--width", "4",
                                  "--crop", "64", "--batch-size", "4", "--epochs", "1", "--no-report", "--no-tensorboard"], in: dir)
         #expect(train.status == 0 && train.stdout.contains("r18.safetensors; the classifier (fc.weight, fc.bias) is new, for 2 classes"),

@@ -14,8 +14,10 @@ import Testing
 import Petal
 
 /// Sends `bytes` over a fresh TCP connection to the loopback port (the calls block, so on a thread of its own) and
-/// reads the answer until the server closes the connection; gives up after `timeout` seconds of silence.
-func exchange(port: Int, _ bytes: Data, timeout: Int = 60) async -> (answer: String, seconds: Double) {
+/// reads the answer until the server closes the connection; gives up after `timeout` seconds of silence. With `pause`,
+/// the last `holdBack` bytes wait until `pause.sent` has been signalled and `pause.go` waited for.
+func exchange(port: Int, _ bytes: Data, timeout: Int = 60, holdBack: Int = 0,
+              pause: (sent: DispatchSemaphore, go: DispatchSemaphore)? = nil) async -> (answer: String, seconds: Double) {
     await withCheckedContinuation { continuation in
         Thread.detachNewThread {
             let start = Date()
@@ -36,7 +38,9 @@ func exchange(port: Int, _ bytes: Data, timeout: Int = 60) async -> (answer: Str
                 bytes.withUnsafeBytes { raw in
                     var sent = 0
                     while sent < raw.count {
-                        let n = send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                        if let pause, sent == raw.count - holdBack { pause.sent.signal(); pause.go.wait() }
+                        let end = pause != nil && sent < raw.count - holdBack ? raw.count - holdBack : raw.count
+                        let n = send(fd, raw.baseAddress! + sent, end - sent, Int32(MSG_NOSIGNAL))
                         if n <= 0 { break }
                         sent += n
                     }
@@ -52,6 +56,8 @@ func exchange(port: Int, _ bytes: Data, timeout: Int = 60) async -> (answer: Str
         }
     }
 }
+
+struct ServeDidNotStart: Error { let output: String }
 
 @Suite struct ServeOptionsTests {
     /// A width-4 ResNet-18 checkpoint (32×32 crops, classes a and b) in a fresh folder.
@@ -93,6 +99,8 @@ func exchange(port: Int, _ bytes: Data, timeout: Int = 60) async -> (answer: Str
             (["--max-body-bytes", "0"], "--max-body-bytes must be positive, got 0"),
             (["--max-pixels", "0"], "--max-pixels must be positive, got 0"),
             (["--max-batch", "0"], "--max-batch must be 1 to 1024, got 0"),
+            (["--max-connections", "0", "--port", "0"], "--max-connections must be positive, got 0"),
+            (["--max-connections", "100000000", "--port", "0"], "--max-connections 100000000: the file-descriptor limit ("),
         ]
         if getuid() != 0 { cases.append((["--port", "80"], "--port 80: ports below 1024 need administrator rights")) }
         for (options, expected) in cases {
@@ -101,22 +109,110 @@ func exchange(port: Int, _ bytes: Data, timeout: Int = 60) async -> (answer: Str
         }
     }
 
-    @Test func anOversizedBodyIsAnsweredWithoutWaitingForTheIdleTimeout() async throws {
+    /// `petal serve model.safetensors --port 0 options…` started in `dir`, once it listens, and its port.
+    static func startServer(in dir: URL, _ options: [String]) throws -> (Process, port: Int) {
+        let server = Process()
+        server.executableURL = CLI.executable
+        server.arguments = ["serve", "model.safetensors", "--port", "0", "--threads", "1"] + options
+        server.currentDirectoryURL = dir
+        let out = Pipe()
+        server.standardOutput = out
+        try server.run()
+        // "Serving … on http://127.0.0.1:PORT: …"
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")), let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty { line += byte }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let port = text.split(separator: ":").dropFirst(2).first.flatMap({ Int($0) }) else {
+            server.terminate()
+            throw ServeDidNotStart(output: text)
+        }
+        return (server, port)
+    }
+
+    /// SIGTERM while requests are under way (their bodies still arriving): each is answered in full, new connections
+    /// are refused, and the server exits 0 (issue 31, item 24).
+    @Test func sigtermAnswersTheRequestsUnderWay() async throws {
+        let dir = try Self.checkpointFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (server, port) = try Self.startServer(in: dir, [])
+        defer { if server.isRunning { server.terminate() }; server.waitUntilExit() }
+        let image = Data(try PNGCodec.encode(Image<UInt8>(height: 40, width: 40, channels: 3, repeating: 90)))
+        let request = Data("POST /predict HTTP/1.1\r\nHost: petal\r\nContent-Type: image/png\r\nContent-Length: \(image.count)\r\nConnection: close\r\n\r\n".utf8) + image
+        let pauses = (0..<4).map { _ in (sent: DispatchSemaphore(value: 0), go: DispatchSemaphore(value: 0)) }
+        async let answers = withTaskGroup(of: String.self) { group in
+            for pause in pauses { group.addTask { await exchange(port: port, request, holdBack: 100, pause: pause).answer } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        // Once every request's headers and most of its body are sent: SIGTERM, then the rest of the bodies (on a thread
+        // of its own: the waits block).
+        let pid = server.processIdentifier
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                for pause in pauses { pause.sent.wait() }
+                usleep(200_000)
+                kill(pid, SIGTERM)
+                usleep(200_000)
+                for pause in pauses { pause.go.signal() }
+                done.resume()
+            }
+        }
+        for answer in await answers {
+            #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("\"probabilities\""), "\(answer)")
+        }
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        let late = await exchange(port: port, request, timeout: 5)
+        #expect(late.answer.isEmpty, "a connection after the stop was served: \(late.answer)")
+    }
+
+    /// More clients than file descriptors (issue 31, item 7): the server stops accepting below its limit instead of
+    /// spinning on accept()'s EMFILE at full CPU, keeps serving the connections it has, and accepts again once they close.
+    @Test func moreClientsThanDescriptorsNeitherSpinNorStopTheServer() async throws {
         let dir = try Self.checkpointFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let server = Process()
-        server.executableURL = CLI.executable
-        server.arguments = ["serve", "model.safetensors", "--port", "0", "--max-body-bytes", "4000", "--threads", "1"]
+        server.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // `ulimit -n` sets the hard limit too, so the server cannot raise it past 128.
+        server.arguments = ["-c", "ulimit -n 128 && exec \"$0\" serve model.safetensors --port 0 --threads 1", CLI.executable.path]
         server.currentDirectoryURL = dir
         let out = Pipe()
         server.standardOutput = out
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
-        // "Serving … on http://127.0.0.1:PORT: …"
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")), let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty { line += byte }
-        let text = String(decoding: line, as: UTF8.self)
-        let port = try #require(text.split(separator: ":").dropFirst(2).first.flatMap { Int($0) }, "\(text)")
+        let port = try #require(String(decoding: line, as: UTF8.self).split(separator: ":").dropFirst(2).first.flatMap { Int($0) }, "\(line)")
+        // 200 idle connections, more than the 128 descriptors.
+        var clients: [Int32] = []
+        defer { clients.forEach { close($0) } }
+        for _ in 0..<200 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            clients.append(fd)
+        }
+        func cpuSeconds() throws -> Double {
+            let fields = try String(contentsOfFile: "/proc/\(server.processIdentifier)/stat", encoding: .utf8).split(separator: ")").last!.split(separator: " ")
+            return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        let before = try cpuSeconds()
+        try await Task.sleep(for: .seconds(2))
+        let spent = try cpuSeconds() - before
+        #expect(spent < 0.5, "the server used \(spent) s of CPU in 2 s with its connections full")
+        clients.forEach { close($0) }
+        clients = []
+        let health = await exchange(port: port, Data("GET /health HTTP/1.1\r\nHost: petal\r\nConnection: close\r\n\r\n".utf8), timeout: 20)
+        #expect(health.answer.hasPrefix("HTTP/1.1 200"), "\(health.answer)")
+    }
+
+    @Test func anOversizedBodyIsAnsweredWithoutWaitingForTheIdleTimeout() async throws {
+        let dir = try Self.checkpointFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (server, port) = try Self.startServer(in: dir, ["--max-body-bytes", "4000"])
+        defer { server.terminate(); server.waitUntilExit() }
         func post(_ length: Int, close: Bool) -> Data {
             Data("POST /predict HTTP/1.1\r\nHost: petal\r\nContent-Type: image/png\r\nContent-Length: \(length)\r\n\(close ? "Connection: close\r\n" : "")\r\n".utf8)
         }

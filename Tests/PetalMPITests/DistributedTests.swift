@@ -172,6 +172,22 @@ enum MPI {
         #expect(MPI.historyRows(run).count == 12)
     }
 
+    /// Ctrl-C under mpirun ends every rank at once; rank 0 first says how to resume (issue 31, item 24).
+    @Test func ctrlCUnderMpirunSaysHowToResume() throws {
+        let folder = try MPI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let (job, pipe) = try MPI.start("petal", ["train"] + Self.flowerRun + ["--epochs", "30", "--run-dir", run.path], ranks: 2)
+        Self.waitForFirstEpoch(of: run, job)
+        // Ctrl-C in a terminal sends SIGINT to its whole foreground process group, the ranks included. (Sent to mpirun
+        // alone it would not arrive here: Foundation's Process starts mpirun with the signal blocked.)
+        for rank in [0, 1] { kill(try #require(Self.process(rank: rank, mentioning: run.path), "rank \(rank) was not found"), SIGINT) }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        job.waitUntilExit()
+        #expect(output.contains("Stopped; the last completed epoch is kept and the cut one reruns on resume: mpirun -np 2 petal train --resume \(run.path)"), "\(output)")
+        #expect(MPI.historyRows(run).count >= 1)
+    }
+
     @Test func anErrorOnOneRankEndsTheJob() throws {
         let folder = try MPI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

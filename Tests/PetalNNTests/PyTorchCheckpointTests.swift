@@ -100,12 +100,26 @@ import ZIPFoundation
         let honest = try Self.craftedArchive(size: [2, 2], stride: [2, 1], elements: 4, storage: Data([Float(1), 2, 3, 4].withUnsafeBytes { Data($0) }))
         defer { try? FileManager.default.removeItem(at: honest) }
         #expect(try PyTorchCheckpoint.read(honest).tensors.map(\.tensor.scalars) == [[1, 2, 3, 4]])
+        // Views that are not row-major are gathered: a transpose, and a size-1 axis whatever its stride.
+        let six = Data([Float(1), 2, 3, 4, 5, 6].withUnsafeBytes { Data($0) })
+        for (size, stride, expected) in [([3, 2], [1, 3], [Float(1), 4, 2, 5, 3, 6]), ([1, 2], [2_000_000_000, 1], [1, 2]), ([2, 1, 3], [3, 7, 1], [1, 2, 3, 4, 5, 6]),
+                                         ([2, 2], [0, 2], [1, 3, 1, 3])] {
+            let view = try Self.craftedArchive(size: size, stride: stride, elements: 6, storage: six)
+            defer { try? FileManager.default.removeItem(at: view) }
+            let tensor = try #require(try PyTorchCheckpoint.read(view).tensors.first?.tensor)
+            #expect(tensor.shape == size && tensor.scalars == expected, "size \(size), stride \(stride): \(tensor.scalars)")
+        }
 
         // Given where a Petal checkpoint is expected, it is recognised and the way to use it named (issue 31, item 19).
         do { _ = try SafeTensors(data: Data(contentsOf: honest), source: honest.path); Issue.record("a .pth read as safetensors") } catch ModelError.checkpoint(_, let reason) {
             #expect(reason.contains("is a PyTorch checkpoint") && reason.contains("petal import") && reason.contains("--pretrained"), "\(reason)")
         }
-        for (bytes, said) in [(Data(), "is empty"), (Data("weights\n".utf8), "is a text file"), (Data([0x80, 0x02, 0x7D, 0x2E]), "a pickle")] {
+        // An ONNX model (as `petal export` writes it) is recognised too, and a file that is not a checkpoint is not called
+        // one (issue 31, item 24).
+        let onnx = Data([0x08, 0x08, 0x12, 0x05]) + Data("Petal".utf8) + Data([0x1A, 0x05]) + Data("0.2.0".utf8)
+        #expect(ModelError.checkpoint(path: "model.onnx", reason: "is empty").description == "model.onnx: is empty")
+        for (bytes, said) in [(Data(), "is empty"), (Data("weights\n".utf8), "is a text file"), (Data([0x80, 0x02, 0x7D, 0x2E]), "a pickle"),
+                              (onnx, "is an ONNX model (as `petal export` writes), not a Petal checkpoint")] {
             do { _ = try SafeTensors(data: bytes, source: "x"); Issue.record("\(said): read as safetensors") } catch ModelError.checkpoint(_, let reason) {
                 #expect(reason.contains(said), "\(reason)")
             }

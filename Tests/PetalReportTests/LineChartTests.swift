@@ -162,7 +162,8 @@ import Testing
     /// A diverged run's history can hold values near the largest Double (issue 31, item 4): the chart is drawn, at the
     /// display limit, instead of trapping in the tick arithmetic.
     @Test func extremeValuesAreDrawnNotTrappedOn() throws {
-        for values in [[0.5, 1.7e308], [-1.7e308, 1.7e308], [.greatestFiniteMagnitude, 1, .nan], [4.9e-324, 1e-320]] {
+        for values in [[0.5, 1.7e308], [-1.7e308, 1.7e308], [.greatestFiniteMagnitude, 1, .nan], [4.9e-324, 1e-320],
+                       [0, 4.9e-324], [-4.9e-324, 0, .infinity]] {  // a span of one subnormal: found by `make fuzz`
             let chart = try LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss", series: [LineSeries(name: "loss", y: values)])
             let svg = try parseXML(chart.svg)
             let ticks = chart.frame().y.values

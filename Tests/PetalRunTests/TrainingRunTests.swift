@@ -89,6 +89,9 @@ import Testing
         let stopped = try TrainingRun(configuration: configuration, folder: first!)
             .run(callbacks: [RunFixtures.StopAt(epoch: 1, batch: 1, signal: stop)], stop: stop, writeReport: false, log: { _ in })
         #expect(stopped.stopCode == 2 && stopped.history.count == 1, "stopped during the second epoch")
+        // Said in words a person knows, not "stop requested (2)" (issue 31, item 24).
+        #expect(stopped.stopReason == "interrupted by Ctrl-C", "\(stopped.stopReason ?? "nil")")
+        #expect([SIGTERM, SIGHUP, 40].map(StopSignal.describe) == ["SIGTERM", "SIGHUP", "a stop request (code 40)"])
         first = nil  // releases the folder's lock
         let resumed = try TrainingRun(resuming: try RunFolder.open(cutURL)).run(writeReport: false, log: { _ in })
         #expect(resumed.history.count == 3 && resumed.stopCode == nil)

@@ -59,7 +59,19 @@ public enum PyTorchCheckpoint {
         if let order = archive[prefix + "byteorder"], let text = String(validating: try contents(order, limit: 64), as: UTF8.self), text != "little" {
             throw fail("stores its tensors \(text)-endian; only little-endian checkpoints are read")
         }
-        var unpickler = Unpickler(try contents(pickle, limit: min(memory, 1 << 30)))
+        let tensors = try tensors(pickle: try contents(pickle, limit: min(memory, 1 << 30)), memory: memory, fail: fail) { key, limit in
+            guard let entry = archive[prefix + "data/" + key] else { return nil }
+            return try contents(entry, limit: limit)
+        }
+        return SafeTensors(tensors: tensors)
+    }
+
+    /// The tensors of a state dict pickle whose storages `storage(key, limit)` gives (nil for a missing one), inflated
+    /// up to `limit` bytes. Everything the tensors declare is budgeted against `memory` bytes before any storage is
+    /// read. Apart from the archive so that `make fuzz` reaches it with any bytes.
+    package static func tensors(pickle: [UInt8], memory: Int, fail: (String) -> ModelError,
+                                storage: (_ key: String, _ limit: Int) throws -> [UInt8]?) throws -> [(name: String, tensor: Tensor)] {
+        var unpickler = Unpickler(pickle)
         let root: PickleValue
         do { root = try unpickler.load() } catch let e as UnpicklingError { throw fail("its pickle was refused: \(e.description)") }
         let entries = try stateDict(in: root, fail: fail)
@@ -88,13 +100,15 @@ public enum PyTorchCheckpoint {
         var tensors: [(name: String, tensor: Tensor)] = []
         for (name, t) in named {
             if storages[t.storageKey] == nil {
-                guard let entry = archive[prefix + "data/" + t.storageKey] else { throw fail("tensor '\(name)' points at a missing storage \(t.storageKey)") }
                 let width = storageTypes[t.storageType]!.width
-                storages[t.storageKey] = try contents(entry, limit: t.storageElements.map { $0 * width } ?? memory)
+                guard let bytes = try storage(t.storageKey, t.storageElements.map { $0 * width } ?? memory) else {
+                    throw fail("tensor '\(name)' points at a missing storage \(t.storageKey)")
+                }
+                storages[t.storageKey] = bytes
             }
             tensors.append((name, try tensor(t, bytes: storages[t.storageKey]!, name: name, fail: fail)))
         }
-        return SafeTensors(tensors: tensors)
+        return tensors
     }
 
     /// The state dict's (key, value) pairs, unwrapping `{"state_dict": …}` and `{"model": …}`.
@@ -133,14 +147,23 @@ public enum PyTorchCheckpoint {
             throw fail("tensor '\(name)' of size \(t.size) reads past its storage (\(elements) elements)")
         }
         let all = bytes.withUnsafeBytes { SafeTensors.decode($0, dtype: dtype, count: elements) }
+        // Row-major strides (what a state dict almost always holds) are one slice of the storage.
+        var contiguous = true, expected = 1
+        for (d, s) in zip(t.size, t.stride).reversed() where d > 1 { contiguous = contiguous && s == expected; expected *= d }
+        if count == 0 { return try Tensor(shape: t.size, scalars: []) }
+        if contiguous { return try Tensor(shape: t.size, scalars: Array(all[t.offset..<t.offset + count])) }
+        // Any other view is gathered element by element, the storage position moved by one stride at a time; it stays
+        // between the offset and `last`, checked above, so nothing here can overflow.
         var values = [Float](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: t.size.count)
+        var position = t.offset
         for i in 0..<count {
-            values[i] = all[t.offset + zip(index, t.stride).reduce(0) { $0 + $1.0 * $1.1 }]
+            values[i] = all[position]
             var axis = t.size.count - 1
             while axis >= 0 {
                 index[axis] += 1
-                if index[axis] < t.size[axis] { break }
+                if index[axis] < t.size[axis] { position += t.stride[axis]; break }
+                position -= (t.size[axis] - 1) * t.stride[axis]
                 index[axis] = 0
                 axis -= 1
             }

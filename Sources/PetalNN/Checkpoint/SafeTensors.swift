@@ -59,6 +59,11 @@ public struct SafeTensors {
         if data.starts(with: [0x80]) && data.count > 1 && (2...5).contains(data[data.startIndex + 1]) {
             return "is a pickle (a PyTorch checkpoint in the format before 1.6?), not a safetensors file: load and save it with a current PyTorch, then `petal import` it"
         }
+        // An ONNX ModelProto opens with its ir_version (field 1, a small varint), then another of its first fields.
+        if data.count > 3, data[data.startIndex] == 0x08, (1...20).contains(data[data.startIndex + 1]),
+           [0x12, 0x1A, 0x22, 0x2A, 0x32, 0x3A, 0x40, 0x42].contains(data[data.startIndex + 2]) {
+            return "is an ONNX model (as `petal export` writes), not a Petal checkpoint: give the .safetensors checkpoint it was exported from; ONNX Runtime and OpenVINO run the ONNX file"
+        }
         if data.allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20..<0x7F).contains($0) }) {
             return "is a text file, not a checkpoint"
         }

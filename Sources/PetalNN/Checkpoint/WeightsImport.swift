@@ -46,7 +46,7 @@ extension PretrainedWeights {
     @discardableResult
     public static func importPyTorch(_ source: URL, to destination: URL, overwrite: Bool = false) throws -> RecognisedResNet {
         if !overwrite && FileManager.default.fileExists(atPath: destination.path) {
-            throw ModelError.checkpoint(path: destination.path, reason: "exists; choose another output or add --overwrite")
+            throw ModelError.checkpoint(path: destination.path, reason: "exists; choose another --output or add --overwrite")
         }
         var weights = try PyTorchCheckpoint.read(source)
         guard let architecture = RecognisedResNet(weights) else {

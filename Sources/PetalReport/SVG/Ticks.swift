@@ -23,7 +23,9 @@ enum Ticks {
         let magnitude = pow(10, (log10(rough)).rounded(.down))
         let residual = rough / magnitude
         let nice: Double = residual < 1.5 ? 1 : residual < 3 ? 2 : residual < 7 ? 5 : 10
-        return max(nice * magnitude, minimum)
+        let step = max(nice * magnitude, minimum)
+        // A span of a few subnormals divides to zero (found by `make fuzz`): one interval then covers it.
+        return step > 0 && step.isFinite ? step : span
     }
 
     /// The multiples of `step(span:)` that lie inside `range`, e.g. 0…0.87 → 0, 0.2, 0.4, 0.6, 0.8.
@@ -92,7 +94,8 @@ enum Ticks {
 
     /// Decimals needed to write multiples of `step` exactly (0.2 → 1, 0.05 → 2, 5 → 0).
     static func decimals(step: Double) -> Int {
-        max(0, Int((-log10(step) - 1e-9).rounded(.up)))  // tolerance: log10(0.1) is not exactly -1
+        guard step > 0, step.isFinite else { return 0 }
+        return max(0, Int((-log10(step) - 1e-9).rounded(.up)))  // tolerance: log10(0.1) is not exactly -1
     }
 
     /// A linear tick label with as many decimals as the step needs: 0.2 step → "0.4", 5 → "15".
