@@ -16,11 +16,15 @@ struct Report: ParsableCommand {
     @Option(help: "Compute threads (default: the count the run began with).")
     var threads: Int?
 
+    @Flag(help: "Evaluate without the images of the run's split that were deleted or damaged since it began (each is named), instead of refusing.")
+    var skipMissingFiles = false
+
     func run() throws {
         try runReportingErrors {
             try applyThreads(threads)
             let folder = try RunFolder.open(URL(fileURLWithPath: runDir))
-            let training = try TrainingRun(resuming: folder, dataDirectory: data.map { URL(fileURLWithPath: $0, isDirectory: true) }, threads: threads)
+            let training = try TrainingRun(resuming: folder, dataDirectory: data.map { URL(fileURLWithPath: $0, isDirectory: true) }, threads: threads,
+                                           skipMissingFiles: skipMissingFiles)
             guard let evaluation = try training.writeReport(log: { say($0) }) else {
                 throw ValidationFailure("\(runDir) has no \(RunFiles.best) yet: no epoch has finished, so there is no model to report on")
             }

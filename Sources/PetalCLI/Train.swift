@@ -58,6 +58,9 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the run in this run folder from its last completed epoch, with its saved settings (a data folder given as argument replaces a moved one).")
     var resume: String?
 
+    @Flag(help: "With --resume: go on without the images of the run's split that were deleted or damaged since it began (each is named), instead of refusing.")
+    var skipMissingFiles = false
+
     @Flag(help: "Skip the HTML report and plots.")
     var noReport = false
 
@@ -83,7 +86,7 @@ struct Train: ParsableCommand {
     var syncBatchNorm = false
 
     /// The options a resume takes; any other would be ignored, so it is refused.
-    static let resumeOptions: Set = ["--resume", "--threads", "--no-report", "--help", "-h"]
+    static let resumeOptions: Set = ["--resume", "--threads", "--no-report", "--skip-missing-files", "--help", "-h"]
 
     /// The options on the command line, as typed (`--lr=0.1` as `--lr`).
     static func givenOptions() -> [String] {
@@ -103,14 +106,17 @@ struct Train: ParsableCommand {
             if let job { try applyThreads(job.threads(requested: threads)) }
             let run: TrainingRun
             if resume != nil, let option = Self.givenOptions().first(where: { !Self.resumeOptions.contains($0) }) {
-                throw ValidationFailure("\(option) cannot be given with --resume: a resumed run keeps the settings it began with (its config.json); only --threads, --no-report and the data folder, when it moved, may be given")
+                throw ValidationFailure("\(option) cannot be given with --resume: a resumed run keeps the settings it began with (its config.json); only --threads, --no-report, --skip-missing-files and the data folder, when it moved, may be given")
+            }
+            if skipMissingFiles && resume == nil {
+                throw ValidationFailure("--skip-missing-files applies to --resume (a new run draws its split from the files there are)")
             }
             if overwrite && runDir == nil && resume == nil {
                 throw ValidationFailure("--overwrite needs --run-dir (without it the run goes into a new dated folder, which there is nothing to overwrite in)")
             }
             if let resume {
                 run = try TrainingRun(resuming: try RunFolder.open(URL(fileURLWithPath: resume)), dataDirectory: data.dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) },
-                                      threads: job.map { $0.threads(requested: threads) } ?? threads)
+                                      threads: job.map { $0.threads(requested: threads) } ?? threads, skipMissingFiles: skipMissingFiles)
             } else {
                 var configuration = try runConfiguration(data: data, model: model, optimizer: optimizer, epochs: epochs,
                                                          monitor: monitor, mode: mode, earlyStopping: earlyStopping)

@@ -36,11 +36,13 @@ public enum DataPipeline {
     ///   - splitFile: a split saved by an earlier run (``DataSplit/write(to:)``) to use instead of drawing one; its
     ///     own fraction, order and seed then apply (the config's `perClassLimit`s still do).
     ///   - split: a split to use as it is (what rank 0 of a distributed run sends the others); `splitFile` wins.
+    ///   - skipMissing: leave out the files of `splitFile` that are no longer usable, with a warning naming each, instead
+    ///     of refusing the split (the run then no longer ends as it would have with them).
     ///   - log: receives the summary and one warning per skipped file (stderr by default).
     /// - Throws: ``DataError`` for an unknown or empty class, a missing root, bad settings, a split file that does
     ///   not fit, unreadable files in strict mode, or a training set smaller than one batch when `dropLast` is on.
     public static func prepare(root: URL, config: DataConfig = DataConfig(), splitFile: URL? = nil, split given: DataSplit? = nil,
-                               log: @Sendable (String) -> Void = PetalLog.sink)
+                               skipMissing: Bool = false, log: @Sendable (String) -> Void = PetalLog.sink)
         throws -> PreparedData {
         try config.validate()
         let folder = try ImageFolder(root: root, classes: config.classes)
@@ -60,7 +62,15 @@ public enum DataPipeline {
 
         let full: DataSplit
         if let splitFile {
-            full = try DataSplit.read(from: splitFile)
+            var saved = try DataSplit.read(from: splitFile)
+            if skipMissing && saved.classes == report.classNames {
+                let (kept, dropped) = saved.withoutMissing(in: report)
+                for file in dropped {
+                    log("warning: \(folder.path(file)) of \(splitFile.lastPathComponent) is missing or unusable; going on without it")
+                }
+                saved = kept
+            }
+            full = saved
             try full.check(against: report, source: splitFile.path)
         } else if let given {
             full = given

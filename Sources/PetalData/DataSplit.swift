@@ -93,6 +93,20 @@ public struct DataSplit: Codable, Sendable, Equatable {
         }
     }
 
+    /// The split without the files that are no longer usable in `report` (deleted, moved or damaged since the split
+    /// was drawn), and those files, class folder first. Classes are matched by name; check the result with
+    /// ``check(against:source:)``.
+    public func withoutMissing(in report: ScanReport) -> (split: DataSplit, dropped: [String]) {
+        let usable = Dictionary(uniqueKeysWithValues: report.classes.map { ($0.name, Set($0.usable)) })
+        var copy = self, dropped: [String] = []
+        for (label, name) in classes.enumerated() {
+            let keep = usable[name] ?? []
+            dropped += (train[label] + validation[label]).filter { !keep.contains($0) }
+            (copy.train[label], copy.validation[label]) = (train[label].filter(keep.contains), validation[label].filter(keep.contains))
+        }
+        return (copy, dropped)
+    }
+
     /// Checks that a saved split fits a scanned data set: the same classes, and every file still usable.
     /// - Parameter source: what errors name as the split (its file's path, say).
     /// - Throws: ``DataError/splitFile(path:reason:)`` naming the first mismatch.
@@ -103,7 +117,7 @@ public struct DataSplit: Codable, Sendable, Equatable {
         for (label, scan) in report.classes.enumerated() {
             let usable = Set(scan.usable)
             if let missing = (train[label] + validation[label]).first(where: { !usable.contains($0) }) {
-                throw DataError.splitFile(path: path, reason: "names \(missing), which is missing or unusable in \(report.root)")
+                throw DataError.splitFile(path: path, reason: "names \(missing), which is missing or unusable in \(report.root); put it back, or resume without the split's missing files (--skip-missing-files)")
             }
         }
         let all = Array(train.joined()) + Array(validation.joined())

@@ -34,6 +34,8 @@ public final class TrainingRun {
     public let folder: RunFolder
     /// Whether the run continues one already in the folder.
     public let isResumed: Bool
+    /// Whether a resumed run goes on without the files of its split that are gone (see ``init(resuming:dataDirectory:threads:model:optimizer:data:skipMissingFiles:)``).
+    public let skipMissingFiles: Bool
     /// Builds the network: the configuration's ``RunConfiguration/model`` unless the run was given a factory.
     public let modelFactory: any ModelFactory
     /// Builds the optimizer: the configuration's ``RunConfiguration/optimizer`` unless the run was given a factory.
@@ -59,7 +61,7 @@ public final class TrainingRun {
         guard !folder.holdsRun else {
             throw RunError.folder(path: folder.url.path, reason: "already holds a run; resume it or create the folder with overwrite")
         }
-        (self.configuration, self.folder, isResumed) = (configuration, folder, false)
+        (self.configuration, self.folder, isResumed, skipMissingFiles) = (configuration, folder, false, false)
         (modelFactory, optimizerFactory, self.data) = (model ?? configuration.model, optimizer ?? configuration.optimizer, data)
     }
 
@@ -71,8 +73,10 @@ public final class TrainingRun {
     /// - Parameter optimizer: the optimizer factory the run was given when it began.
     /// - Parameter data: the batches the run was given when it began (a run that trained on data of its own resumes
     ///   only with them).
+    /// - Parameter skipMissingFiles: go on without the files of the run's split that were deleted or damaged since it
+    ///   began (each named in a warning), instead of refusing to resume; the run then no longer ends as it would have.
     public init(resuming folder: RunFolder, dataDirectory: URL? = nil, threads: Int? = nil, model: (any ModelFactory)? = nil,
-                optimizer: (any OptimizerFactory)? = nil, data: RunData? = nil) throws {
+                optimizer: (any OptimizerFactory)? = nil, data: RunData? = nil, skipMissingFiles: Bool = false) throws {
         guard folder.holdsRun else {
             throw RunError.cannotResume(path: folder.url.path, reason: "it holds no run (\(RunFiles.configuration) is missing)")
         }
@@ -101,7 +105,7 @@ public final class TrainingRun {
             }
         default: break
         }
-        (self.configuration, self.folder, isResumed) = (configuration, folder, true)
+        (self.configuration, self.folder, isResumed, self.skipMissingFiles) = (configuration, folder, true, skipMissingFiles)
         (modelFactory, optimizerFactory, self.data) = (model ?? configuration.model, optimizer ?? configuration.optimizer, data)
     }
 
@@ -136,7 +140,7 @@ public final class TrainingRun {
                                     log: @escaping @Sendable (String) -> Void) throws -> RunResult {
         let c = configuration
         let data = try self.data ?? RunData(DataPipeline.prepare(root: c.dataDirectory, config: c.data,
-                                                                   splitFile: isResumed ? folder.file(RunFiles.split) : nil, log: log))
+                                                                   splitFile: isResumed ? folder.file(RunFiles.split) : nil, skipMissing: skipMissingFiles, log: log))
         let classes = data.classNames
         let model = try c.makeModel(classes: classes.count, factory: modelFactory, log: log)  // a resumed run then loads its own state over it
         let optimizer = try optimizerFactory.makeOptimizer(for: model, learningRate: nil)
@@ -258,7 +262,7 @@ public final class TrainingRun {
         try Self.device(threads: configuration.threads).withCurrent {
             let c = configuration
             let data = try self.data ?? RunData(DataPipeline.prepare(root: c.dataDirectory, config: c.data,
-                                                                       splitFile: folder.file(RunFiles.split), log: log))
+                                                                       splitFile: folder.file(RunFiles.split), skipMissing: skipMissingFiles, log: log))
             return try finish(data, tensorBoard: nil, bestEpoch: nil, writeReport: true, stop: nil, log: log).summary
         }
     }

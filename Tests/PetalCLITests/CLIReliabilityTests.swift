@@ -112,8 +112,19 @@ import PetalNN
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("stray").path))
         let overwriteAlone = try CLI.run(["train", "data", "--overwrite", "--epochs", "1"] + Self.tiny, in: dir)
         #expect(overwriteAlone.status == 1 && overwriteAlone.stderr.contains("--overwrite needs --run-dir"), "\(overwriteAlone.stderr)")
-        let resumed = try CLI.run(["train", "--resume", "stopped", "--threads", "1"], in: dir)
+        // An image of the split deleted since the run began is named, with the way on; --skip-missing-files takes it
+        // (issue 31, "still open from last round").
+        let split = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("stopped/split.json"))) as? [String: Any]
+        let gone = try #require((split?["validation"] as? [[String]])?.first?.first)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("data/\(gone)"))
+        let blocked = try CLI.run(["train", "--resume", "stopped", "--threads", "1"], in: dir)
+        #expect(blocked.status == 1 && blocked.stderr.contains("names \(gone), which is missing or unusable") && blocked.stderr.contains("--skip-missing-files"),
+                "\(blocked.stderr)")
+        let alone = try CLI.run(["train", "data", "--skip-missing-files", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(alone.status == 1 && alone.stderr.contains("--skip-missing-files applies to --resume"), "\(alone.stderr)")
+        let resumed = try CLI.run(["train", "--resume", "stopped", "--threads", "1", "--skip-missing-files"], in: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect((resumed.stdout + resumed.stderr).contains("data/\(gone) of split.json is missing or unusable; going on without it"), "\(resumed.stdout)")
         let rows = try String(contentsOf: dir.appendingPathComponent("stopped/history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 121 && rows.last?.hasPrefix("120,") == true, "\(rows.count) rows")
     }
