@@ -66,9 +66,9 @@ public final class MobileNetV3: Module, ImageClassifier {
         (self.size, self.widthMultiplier, self.classes) = (size, widthMultiplier, classes)
         let (settings, lastChannels) = Self.blocks(size, widthMultiplier: widthMultiplier)
         let first = settings[0].inputChannels, last = settings.last!.outputChannels
-        var layers: [Module] = [try Self.convNormActivation(3, first, kernel: 3, stride: 2, then: .hardSwish, g)]
+        var layers: [Module] = [try Self.convNormActivation(3, first, kernel: 3, stride: 2, then: .activation(.hardSwish), g)]
         for s in settings { layers.append(try InvertedResidual(s, initializer: g)) }
-        layers.append(try Self.convNormActivation(last, 6 * last, kernel: 1, then: .hardSwish, g))
+        layers.append(try Self.convNormActivation(last, 6 * last, kernel: 1, then: .activation(.hardSwish), g))
         featureLayers = Sequential(layers)
         classifier = Sequential(try Dense(6 * last, lastChannels, initializer: g), ActivationLayer(.hardSwish), try Dropout(probability: dropout),
                                 try Dense(lastChannels, classes, initializer: g))
@@ -77,22 +77,10 @@ public final class MobileNetV3: Module, ImageClassifier {
         registerChild("classifier", classifier)
     }
 
-    /// What follows a convolution's batch norm.
-    enum Nonlinearity { case relu, hardSwish, none }
-
-    /// torchvision's `Conv2dNormActivation`: convolution without bias, batch norm, then the nonlinearity (none for a
-    /// projection), named "0", "1", "2".
-    static func convNormActivation(_ input: Int, _ output: Int, kernel: Int, stride: Int = 1, groups: Int = 1, then nonlinearity: Nonlinearity,
+    /// torchvision's `Conv2dNormActivation` with MobileNetV3's batch norm (momentum 0.01, ε 0.001).
+    static func convNormActivation(_ input: Int, _ output: Int, kernel: Int, stride: Int = 1, groups: Int = 1, then tail: ConvNormTail,
                                    _ g: WeightInitializer) throws -> Sequential {
-        let conv = try Conv2D(input, output, kernel: Size2D(kernel, kernel), stride: Size2D(stride, stride), padding: Size2D((kernel - 1) / 2, (kernel - 1) / 2),
-                              groups: groups, bias: false, initializer: g)
-        let norm = try BatchNorm2D(output, momentum: 0.01, epsilon: 0.001)
-        let tail: [Module] = switch nonlinearity {
-        case .relu: [ReLU()]
-        case .hardSwish: [ActivationLayer(.hardSwish)]
-        case .none: []
-        }
-        return Sequential([conv, norm] + tail)
+        try ConvNormActivation.make(input, output, kernel: kernel, stride: stride, groups: groups, momentum: 0.01, epsilon: 0.001, then: tail, g)
     }
 
     /// Logits [N, classes] for images [N, 3, H, W].
@@ -124,7 +112,7 @@ public final class InvertedResidual: Module {
     public let addsInput: Bool
 
     public init(_ s: MobileNetV3.BlockSettings, initializer g: WeightInitializer) throws {
-        let nonlinearity: MobileNetV3.Nonlinearity = s.hardSwish ? .hardSwish : .relu
+        let nonlinearity: ConvNormTail = s.hardSwish ? .activation(.hardSwish) : .relu
         var layers: [Module] = []
         if s.expandedChannels != s.inputChannels {
             layers.append(try MobileNetV3.convNormActivation(s.inputChannels, s.expandedChannels, kernel: 1, then: nonlinearity, g))
@@ -147,14 +135,20 @@ public final class InvertedResidual: Module {
     }
 }
 
-/// Squeeze-and-excitation (Hu et al. 2018) as MobileNetV3 uses it: the channels' means go through a 1×1 convolution,
-/// ReLU, a second 1×1 convolution and a hard-sigmoid, and scale the input's channels (`fc1`, `fc2`).
+/// Squeeze-and-excitation (Hu et al. 2018), torchvision's `SqueezeExcitation`: the channels' means go through a 1×1
+/// convolution, a nonlinearity (ReLU in MobileNetV3, SiLU in EfficientNet), a second 1×1 convolution and a gate
+/// (hard-sigmoid in MobileNetV3, sigmoid in EfficientNet), and scale the input's channels (`fc1`, `fc2`).
 public final class SqueezeExcitation: Module {
     public let fc1: Conv2D, fc2: Conv2D
+    /// After `fc1`.
+    public let activation: ConvNormTail
+    /// After `fc2`: the channels' weights.
+    public let gate: Activation
 
-    public init(channels: Int, squeezed: Int, initializer g: WeightInitializer) throws {
+    public init(channels: Int, squeezed: Int, activation: ConvNormTail = .relu, gate: Activation = .hardSigmoid, initializer g: WeightInitializer) throws {
         fc1 = try Conv2D(channels, squeezed, kernel: 1, initializer: g)
         fc2 = try Conv2D(squeezed, channels, kernel: 1, initializer: g)
+        (self.activation, self.gate) = (activation, gate)
         super.init()
         registerChild("fc1", fc1)
         registerChild("fc2", fc2)
@@ -162,7 +156,12 @@ public final class SqueezeExcitation: Module {
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         let means = try x.avgPool2d(kernel: Size2D(x.shape[2], x.shape[3]))  // [N, C, 1, 1]
-        let gate = try fc2(fc1(means).relu()).hardSigmoid()
-        return try x * gate
+        var squeezed = try fc1(means)
+        switch activation {
+        case .relu: squeezed = try squeezed.relu()
+        case .activation(let a): squeezed = try squeezed.activated(a)
+        case .none: break
+        }
+        return try x * fc2(squeezed).activated(gate)
     }
 }

@@ -13,4 +13,19 @@ extension Tensor {
         let mask = Tensor.make(shape) { m in for i in m.indices { m[i] = generator.nextUnitFloat() < probability ? 0 : keep } }
         return try self * mask
     }
+
+    /// Stochastic depth ("drop path", torchvision's `StochasticDepth(p, "row")`): in training each sample (the first
+    /// axis) is zeroed whole with `probability` and the others scaled by 1 / (1 − p), so a residual branch is skipped for
+    /// some samples; the identity in inference.
+    public func dropPath(probability: Float, training: Bool, generator: inout SeededGenerator) throws -> Tensor {
+        guard probability >= 0 && probability < 1 else {
+            throw TensorError.invalidArgument(op: "dropPath", message: "probability must be in [0, 1), got \(probability)")
+        }
+        guard training && probability > 0 else { return self }
+        let keep = 1 / (1 - probability)
+        let mask = Tensor.make([shape[0]] + Array(repeating: 1, count: rank - 1)) { m in
+            for i in m.indices { m[i] = generator.nextUnitFloat() < probability ? 0 : keep }
+        }
+        return try self * mask
+    }
 }

@@ -40,6 +40,7 @@ import Testing
         LayerCase("GlobalAvgPool", input: [2, 3, 8, 8], output: [2, 3], parameters: 0) { GlobalAvgPool() },
         LayerCase("Flatten", input: [2, 3, 4, 4], output: [2, 48], parameters: 0) { Flatten() },
         LayerCase("Dropout", input: [4, 16], output: [4, 16], parameters: 0) { try Dropout(probability: 0.25, seed: 5) },
+        LayerCase("StochasticDepth", input: [6, 3, 2, 2], output: [6, 3, 2, 2], parameters: 0) { try StochasticDepth(probability: 0.25, seed: 5) },
         LayerCase("Sequential conv, batch norm, ReLU", input: [2, 3, 8, 8], output: [2, 4, 8, 8], parameters: 4 * 3 * 9 + 8) {
             Sequential(try Conv2D(3, 4, kernel: 3, padding: 1, bias: false, initializer: seeded(6)), try BatchNorm2D(4), ReLU())
         },
@@ -55,6 +56,10 @@ import Testing
         LayerCase("MobileNetV3-Small, width 0.25", input: [2, 3, 32, 32], output: [2, 3],
                   parameters: try! MobileNetV3(.small, classes: 3, widthMultiplier: 0.25, initializer: .skip).parameterCount) {
             try MobileNetV3(.small, classes: 3, widthMultiplier: 0.25, dropout: 0, initializer: seeded(14))
+        },
+        // 199,785 parameters: torchvision's count for the same network (Scripts/fixtures/efficientnet_fixtures.py).
+        LayerCase("EfficientNet-B0, width 0.25, depth 0.5", input: [2, 3, 32, 32], output: [2, 3], parameters: 199_785) {
+            try EfficientNet(.b0, classes: 3, widthMultiplier: 0.25, depthMultiplier: 0.5, dropout: 0, initializer: seeded(15))
         },
         LayerCase("ResNet-18 v1, width 4", input: [2, 3, 32, 32], output: [2, 3], parameters: try! ResNet(depth: .r18, classes: 3, baseWidth: 4).parameterCount) {
             try ResNet(depth: .r18, classes: 3, baseWidth: 4, initializer: seeded(10))

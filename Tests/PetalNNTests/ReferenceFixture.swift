@@ -16,8 +16,9 @@ enum ReferenceFixture {
     /// Checks `model` (with the fixture's weights loaded) against `expected`: eval logits plain and fused, then one
     /// training-mode pass on `labels` whose loss adds the model's regularisation losses (Keras counts them),
     /// its gradients and the batch-norm statistics it leaves. `gradientFloor` is the absolute tolerance of a gradient
-    /// that is zero in exact arithmetic (a bias before a training-mode batch norm).
-    static func expectMatches(_ model: Module, _ expected: SafeTensors, labels: [Int], gradientFloor: Double = 1e-7,
+    /// that is zero in exact arithmetic (a bias before a training-mode batch norm); each gradient may also differ by
+    /// `gradientScale` times its tensor's largest value.
+    static func expectMatches(_ model: Module, _ expected: SafeTensors, labels: [Int], gradientFloor: Double = 1e-7, gradientScale: Double = 1e-4,
                               sourceLocation: SourceLocation = #_sourceLocation) throws {
         func value(_ key: String) throws -> Tensor { try #require(expected[key], "the fixture has no \(key)", sourceLocation: sourceLocation) }
         let gradients = expected.tensors.filter { $0.name.hasPrefix("grad.") }
@@ -41,7 +42,7 @@ enum ReferenceFixture {
             let name = String(key.dropFirst("grad.".count))
             let mine = try #require(parameters[name]?.grad, "no gradient for \(name)", sourceLocation: sourceLocation)
             let scale = g.scalars.map { Double(abs($0)) }.max() ?? 0
-            expectClose(mine.scalars, g.scalars.map(Double.init), rtol: 1e-3, atol: 1e-4 * scale + gradientFloor, "grad \(name)")
+            expectClose(mine.scalars, g.scalars.map(Double.init), rtol: 1e-3, atol: gradientScale * scale + gradientFloor, "grad \(name)")
         }
         let buffers = Dictionary(uniqueKeysWithValues: model.namedBuffers.map { ($0.name, $0.tensor) })
         for (key, b) in expected.tensors where key.hasPrefix("running.") {

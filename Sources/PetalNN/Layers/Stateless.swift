@@ -100,3 +100,28 @@ public final class Dropout: Module {
     /// "Dropout(p)".
     public override var layerDescription: String { "Dropout(\(probability))" }
 }
+
+/// Stochastic depth (torchvision's `StochasticDepth(p, "row")`) with its own seeded generator: in training, each
+/// sample's residual branch is dropped with `probability` (the rest scaled by 1 / (1 − p)); the identity in inference.
+public final class StochasticDepth: Module {
+    /// The probability of dropping a sample's branch in training.
+    public let probability: Float
+    private var generator: SeededGenerator
+
+    /// - Parameters:
+    ///   - probability: of dropping each sample's branch, in [0, 1).
+    ///   - seed: seeds this layer's own generator, so runs repeat.
+    public init(probability: Float, seed: UInt64 = 0) throws {
+        guard probability >= 0 && probability < 1 else {
+            throw ModelError.invalidConfiguration("StochasticDepth: probability must be in [0, 1), got \(probability)")
+        }
+        self.probability = probability
+        generator = SeededGenerator(seed: seed)
+    }
+
+    public override func forward(_ x: Tensor) throws -> Tensor {
+        try x.dropPath(probability: probability, training: isTraining, generator: &generator)
+    }
+    /// "StochasticDepth(p)".
+    public override var layerDescription: String { "StochasticDepth(\(probability))" }
+}
