@@ -130,17 +130,17 @@ func factorRange(_ text: String) throws -> ClosedRange<Double> {
     return lo...hi
 }
 
-/// What `--model` names: a ResNet's depth, or a MobileNetV3.
+/// What `--model` names: a ResNet's depth, or another family.
 enum ModelChoice: Equatable {
     case resnet(ResNet.Depth)
     case other(ModelSettings.Architecture)
 }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small or mobilenet_v3_large (default: resnet18).", transform: modelChoice)
+    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0, efficientnet_b1, efficientnet_b2 or efficientnet_b3 (default: resnet18).", transform: modelChoice)
     var model: ModelChoice = .resnet(.r18)
 
-    @Option(help: "MobileNetV3's width multiplier (torchvision's width_mult; 1 is the published network, 0.25 to 8).")
+    @Option(help: "MobileNetV3's and EfficientNet's width multiplier (torchvision's width_mult; 1 is the published network, 0.25 to 8).")
     var widthMultiplier: Double = 1
 
     @Option(help: "Block variant: keras (the tutorial's network, keras-resnet: pre-activation blocks with Keras' \"same\" padding, batch norm and l2(1e-4) on convolution kernels; the default with --recipe tutorial), preact (pre-activation blocks, PyTorch's conventions; the default otherwise) or v1 (torchvision).")
@@ -174,7 +174,7 @@ struct ModelOptions: ParsableArguments {
 func modelChoice(_ name: String) throws -> ModelChoice {
     if let depth = ResNet.Depth(name: name) { return .resnet(depth) }
     if let architecture = ModelSettings.Architecture(rawValue: name.lowercased()), architecture != .resnet { return .other(architecture) }
-    throw ValidationFailure("unknown model '\(name)': use resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small or mobilenet_v3_large")
+    throw ValidationFailure("unknown model '\(name)': use resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small, mobilenet_v3_large or efficientnet_b0 … efficientnet_b3")
 }
 
 extension SchedulePolicy.Name: ExpressibleByArgument {}

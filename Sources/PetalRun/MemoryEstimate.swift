@@ -18,7 +18,7 @@ struct MemoryEstimate {
 
     /// Estimates a run of `configuration` with `classes` classes: the parameters from the architecture's counts, the
     /// activations from one forward pass of the same network at a width of at most 8 (a ResNet's) or a multiplier of
-    /// at most 1 (a MobileNetV3's), scaled to the configured width (activations grow in proportion to it).
+    /// at most 1 (a MobileNetV3's or an EfficientNet's), scaled to the configured width (activations grow in proportion to it).
     init(_ configuration: RunConfiguration, classes: Int) throws {
         var probe = configuration.model
         let scale: Double
@@ -26,7 +26,7 @@ struct MemoryEstimate {
         case .resnet:
             probe.width = min(probe.width, 8)
             scale = Double(configuration.model.width) / Double(probe.width)
-        case .mobileNetV3Small, .mobileNetV3Large:
+        default:
             probe.widthMultiplier = min(probe.widthMultiplier, 1)
             scale = configuration.model.widthMultiplier / probe.widthMultiplier
         }

@@ -31,6 +31,8 @@ extension ModelSettings: ModelFactory {
         case .resnet: try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: g)
         case .mobileNetV3Small: try MobileNetV3(.small, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
         case .mobileNetV3Large: try MobileNetV3(.large, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
+        case .efficientNetB0, .efficientNetB1, .efficientNetB2, .efficientNetB3:
+            try EfficientNet(architecture.efficientNet!, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
         }
         model.setConvolutionPrecision(precision)
         model.setConvolutionAlgorithm(convolution)
@@ -40,13 +42,14 @@ extension ModelSettings: ModelFactory {
     public var modelDescription: String {
         switch architecture {
         case .resnet: "resnet\(depth.rawValue) (\(variant.rawValue), width \(width), \(precision.rawValue), \(convolution.rawValue) convolutions)"
-        case .mobileNetV3Small, .mobileNetV3Large: "\(architecture.rawValue) (width \(widthMultiplier), \(precision.rawValue), \(convolution.rawValue) convolutions)"
+        default: "\(architecture.rawValue) (width \(widthMultiplier), \(precision.rawValue), \(convolution.rawValue) convolutions)"
         }
     }
 
     public func checkpointMetadata(for model: Module) -> CheckpointMetadata {
         if let resnet = model as? ResNet { return CheckpointMetadata(resnet: resnet) }
         if let mobileNet = model as? MobileNetV3 { return CheckpointMetadata(mobileNet: mobileNet) }
+        if let efficientNet = model as? EfficientNet { return CheckpointMetadata(efficientNet: efficientNet) }
         return CheckpointMetadata()
     }
 }

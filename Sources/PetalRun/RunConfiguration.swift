@@ -13,11 +13,20 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         case resnet
         case mobileNetV3Small = "mobilenet_v3_small"
         case mobileNetV3Large = "mobilenet_v3_large"
+        case efficientNetB0 = "efficientnet_b0"
+        case efficientNetB1 = "efficientnet_b1"
+        case efficientNetB2 = "efficientnet_b2"
+        case efficientNetB3 = "efficientnet_b3"
+
+        /// The EfficientNet variant, for the EfficientNets.
+        var efficientNet: EfficientNet.Variant? {
+            rawValue.hasPrefix("efficientnet_") ? EfficientNet.Variant(rawValue: String(rawValue.dropFirst("efficientnet_".count))) : nil
+        }
     }
 
-    /// The family: a ResNet (``depth``, ``variant``, ``width``) or a MobileNetV3 (``widthMultiplier``).
+    /// The family: a ResNet (``depth``, ``variant``, ``width``), a MobileNetV3 or an EfficientNet (``widthMultiplier``).
     public var architecture = Architecture.resnet
-    /// MobileNetV3's width multiplier (torchvision's `width_mult`; 1 is the published network).
+    /// MobileNetV3's and EfficientNet's width multiplier beyond the published network's (torchvision's `width_mult`).
     public var widthMultiplier = 1.0
     /// ResNet-18, 34, 50, 101 or 152.
     public var depth: ResNet.Depth
@@ -60,14 +69,19 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         convolution = try c.decode(ConvolutionAlgorithm.self, forKey: .convolution)
     }
 
-    /// Parameters of this network, estimated before anything is allocated (MobileNetV3's at width 1, 1000 classes:
-    /// 2.5 and 5.5 million, scaled by the square of the width).
+    /// Parameters of this network, estimated before anything is allocated (torchvision's counts at width 1 and 1000
+    /// classes, scaled by the square of the width multiplier).
     var estimatedParameters: Double {
-        switch architecture {
-        case .resnet: ResNet.estimatedParameterCount(depth: depth, baseWidth: width)
-        case .mobileNetV3Small: 2.5e6 * widthMultiplier * widthMultiplier
-        case .mobileNetV3Large: 5.5e6 * widthMultiplier * widthMultiplier
+        let published: Double = switch architecture {
+        case .resnet: 0
+        case .mobileNetV3Small: 2.5e6
+        case .mobileNetV3Large: 5.5e6
+        case .efficientNetB0: 5.3e6
+        case .efficientNetB1: 7.8e6
+        case .efficientNetB2: 9.1e6
+        case .efficientNetB3: 12.2e6
         }
+        return architecture == .resnet ? ResNet.estimatedParameterCount(depth: depth, baseWidth: width) : published * widthMultiplier * widthMultiplier
     }
 }
 
@@ -330,8 +344,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public func makeModel(classes: Int, factory: (any ModelFactory)? = nil, log: (String) -> Void = { _ in }) throws -> Module {
         let model = try (factory ?? self.model).makeModel(classes: classes, seed: data.seed)
         if let pretrained {
-            // The last linear layer is replaced when the classes differ: a ResNet's `fc`, a MobileNetV3's `classifier.3`.
-            let classifier = model is MobileNetV3 ? ["classifier.3.weight", "classifier.3.bias"] : ["fc.weight", "fc.bias"]
+            // The last linear layer is replaced when the classes differ: a ResNet's `fc`, MobileNetV3's `classifier.3`,
+            // EfficientNet's `classifier.1`.
+            let classifier = model.namedModules.last { $0.module is Dense }.map { ["\($0.name).weight", "\($0.name).bias"] } ?? []
             let weights = try PretrainedWeights.read(pretrained)
             let fresh: [String]
             do { fresh = try PretrainedWeights.load(weights, into: model, source: pretrained.path, classifier: classifier) } catch ModelError.checkpoint(let path, let reason) {

@@ -21,7 +21,7 @@ public struct Prediction: Sendable, Equatable {
 
 /// A checkpoint ready to predict or evaluate, with the preparation its images need.
 public struct TrainedModel {
-    /// The network (a ResNet or a MobileNetV3).
+    /// The network (a ResNet, a MobileNetV3 or an EfficientNet).
     public let model: any ImageClassifier
     /// What the checkpoint says about the model and its input.
     public let metadata: CheckpointMetadata

@@ -1,19 +1,20 @@
-// The product takes another family than ResNet: a MobileNetV3 trains into a run folder, and its checkpoint is
-// evaluated, labelled (with Grad-CAM pictures) and exported as a ResNet's is.
+// The product takes other families than ResNet: a MobileNetV3 and an EfficientNet train into a run folder, and their
+// checkpoints are evaluated, labelled (with Grad-CAM pictures) and exported as a ResNet's is.
 import Foundation
 import Testing
 
 @Suite struct ModelZooCLITests {
-    @Test func aMobileNetTrainsEvaluatesPredictsAndExports() throws {
+    @Test(arguments: [("mobilenet_v3_small", "MobileNetV3-Small (width 0.25)"), ("efficientnet_b0", "EfficientNet-B0 (width 0.25)")])
+    func aFamilyTrainsEvaluatesPredictsAndExports(model: String, described: String) throws {
         let dir = try CLI.tinyDataSet(perClass: 6)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let train = try CLI.run(["train", "data", "--model", "mobilenet_v3_small", "--width-multiplier", "0.25", "--crop", "32", "--batch-size", "4",
+        let train = try CLI.run(["train", "data", "--model", model, "--width-multiplier", "0.25", "--crop", "32", "--batch-size", "4",
                                  "--epochs", "2", "--seed", "7", "--threads", "1", "--run-dir", "run"], in: dir)
         #expect(train.status == 0, "\(train.stderr)")
         let config = try String(contentsOf: dir.appendingPathComponent("run/config.json"), encoding: .utf8)
-        #expect(config.contains("\"architecture\" : \"mobilenet_v3_small\"") && config.contains("\"widthMultiplier\" : 0.25"))
+        #expect(config.contains("\"architecture\" : \"\(model)\"") && config.contains("\"widthMultiplier\" : 0.25"))
         let report = try String(contentsOf: dir.appendingPathComponent("run/report.html"), encoding: .utf8)
-        #expect(report.contains("mobilenet_v3_small (width 0.25") && report.contains("Where the network looked"))
+        #expect(report.contains("\(model) (width 0.25") && report.contains("Where the network looked"))
 
         let evaluate = try CLI.run(["evaluate", "run/best.safetensors", "data", "--json"], in: dir)
         #expect(evaluate.status == 0 && evaluate.stdout.contains("\"auc\""), "\(evaluate.stderr)")
@@ -22,9 +23,9 @@ import Testing
         let cams = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("cams").path)
         #expect(cams.count == 6 && cams.allSatisfy { $0.hasSuffix(".gradcam.png") })
         let export = try CLI.run(["export", "run/best.safetensors", "-o", "model.onnx"], in: dir)
-        #expect(export.status == 0 && export.stdout.contains("MobileNetV3-Small (width 0.25)"), "\(export.stdout) \(export.stderr)")
+        #expect(export.status == 0 && export.stdout.contains(described), "\(export.stdout) \(export.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.onnx").path))
         let unknown = try CLI.run(["train", "data", "--model", "mobilenet_v4"], in: dir)
-        #expect(unknown.status != 0 && unknown.stderr.contains("mobilenet_v3_small or mobilenet_v3_large"), "\(unknown.stderr)")
+        #expect(unknown.status != 0 && unknown.stderr.contains("mobilenet_v3_large or efficientnet_b0 … efficientnet_b3"), "\(unknown.stderr)")
     }
 }

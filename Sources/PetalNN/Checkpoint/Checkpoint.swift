@@ -7,9 +7,9 @@ import Foundation
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
     /// The Petal version that wrote the checkpoint.
     public var petalVersion = PetalVersion.current
-    /// The network family: "resnet", "mobilenet_v3_small" or "mobilenet_v3_large".
+    /// The network family: "resnet", "mobilenet_v3_small", "mobilenet_v3_large" or "efficientnet_b0" … "efficientnet_b3".
     public var architecture = "resnet"
-    /// MobileNetV3's width multiplier (1 for the published networks).
+    /// MobileNetV3's or EfficientNet's width multiplier (1 for the published networks).
     public var widthMultiplier: Double?
     /// The ResNet depth (18, 34, 50, 101, 152).
     public var depth: Int?
@@ -108,10 +108,25 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
         self.classNames = classNames.isEmpty ? (0..<mobileNet.classes).map { "class\($0)" } : classNames
     }
 
-    /// Rebuilds the network this metadata describes (a ResNet or a MobileNetV3), with weights for a checkpoint to be
-    /// loaded over.
+    /// Describes an EfficientNet's architecture.
+    public init(efficientNet: EfficientNet, classNames: [String] = []) {
+        architecture = "efficientnet_\(efficientNet.variant.rawValue)"
+        widthMultiplier = efficientNet.widthMultiplier
+        self.classNames = classNames.isEmpty ? (0..<efficientNet.classes).map { "class\($0)" } : classNames
+    }
+
+    /// Rebuilds the network this metadata describes (a ResNet, a MobileNetV3 or an EfficientNet), with weights for a
+    /// checkpoint to be loaded over.
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for metadata that ``validate()`` rejects or an unknown architecture.
     public func makeModel() throws -> any ImageClassifier {
+        if architecture.hasPrefix("efficientnet_") {
+            try validate()
+            guard let variant = EfficientNet.Variant(rawValue: String(architecture.dropFirst("efficientnet_".count))) else {
+                throw ModelError.invalidConfiguration("checkpoint describes an unknown architecture '\(architecture)'")
+            }
+            guard inputChannels == 3 else { throw ModelError.invalidConfiguration("checkpoint metadata 'inputChannels' must be 3 for EfficientNet, got \(inputChannels)") }
+            return try EfficientNet(variant, classes: classNames.count, widthMultiplier: widthMultiplier ?? 1, initializer: .skip)
+        }
         guard architecture.hasPrefix("mobilenet_v3_") else { return try makeResNet() }
         try validate()
         guard let size = MobileNetV3.Size(rawValue: String(architecture.dropFirst("mobilenet_v3_".count))) else {
