@@ -6,7 +6,7 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Convert a PyTorch .pth state dict (such as torchvision's resnet50-….pth) into a safetensors file, once.",
-        discussion: "The pickle is read by a restricted unpickler that runs no code and refuses anything a state dict does not need. The architecture is recognised from torchvision's names and checked by loading the weights into that Petal ResNet; the output's metadata names the source and the architecture. Use the result with `petal train --pretrained FILE --variant v1`.")
+        discussion: "The pickle is read by a restricted unpickler that runs no code and refuses anything a state dict does not need. The architecture (a ResNet, a MobileNetV3 or an EfficientNet, and its width) is recognised from torchvision's names and shapes and checked by loading the weights into that Petal network; the output's metadata names the source and the architecture. The command prints the `petal train --pretrained` options that take the result.")
 
     @Argument(help: "The PyTorch state dict (.pth or .pt).")
     var weights: String
@@ -21,8 +21,7 @@ struct Import: ParsableCommand {
         try runReportingErrors {
             let architecture = try PretrainedWeights.importPyTorch(URL(fileURLWithPath: weights), to: URL(fileURLWithPath: output), overwrite: overwrite)
             say("Wrote \(output): \(architecture)")
-            say("Fine-tune from it: petal train DATA --pretrained \(output) --variant v1" + (architecture.width == 64 ? "" : " --width \(architecture.width)")
-                + (architecture.depth == .r18 ? "" : " --model resnet\(architecture.depth.rawValue)")
+            say("Fine-tune from it: petal train DATA --pretrained \(output) \(architecture.trainOptions)"
                 + (architecture.classes == 1000 ? " --imagenet-normalisation   (for ImageNet weights)" : ""))
         }
     }

@@ -170,7 +170,8 @@ import ZIPFoundation
         defer { try? FileManager.default.removeItem(at: dir) }
         let source = Self.fixture("pytorch_resnet50_w4_eval.pth"), output = dir.appendingPathComponent("r50.safetensors")
         let architecture = try PretrainedWeights.importPyTorch(source, to: output)
-        #expect(architecture == RecognisedResNet(try PyTorchCheckpoint.read(source)))
+        #expect(architecture == RecognisedArchitecture(try PyTorchCheckpoint.read(source)))
+        #expect(architecture.trainOptions == "--variant v1 --width 4 --model resnet50")
         #expect(architecture.description == "resnet50 (torchvision v1), width 4, 10 classes")
         let converted = try SafeTensors(data: Data(contentsOf: output), source: output.path), original = try PyTorchCheckpoint.read(source)
         #expect(converted.tensors.map(\.name) == original.tensors.map(\.name))
@@ -181,7 +182,28 @@ import ZIPFoundation
         catch ModelError.checkpoint(let path, let reason) { #expect(path == output.path && reason.contains("--overwrite")) }
         #expect(throws: Never.self) { try PretrainedWeights.importPyTorch(source, to: output, overwrite: true) }
         do { try PretrainedWeights.importPyTorch(Self.fixture("pytorch_state.pth"), to: dir.appendingPathComponent("x.safetensors")); Issue.record("accepted") }
-        catch ModelError.checkpoint(_, let reason) { #expect(reason.contains("is not a torchvision ResNet state dict")) }
+        catch ModelError.checkpoint(_, let reason) { #expect(reason.contains("is not a torchvision state dict of a network Petal builds")) }
+    }
+
+    /// `petal import` recognises every family from torchvision's names and shapes: MobileNetV3's size and EfficientNet's
+    /// variant from their blocks, the width multiplier from the stem's and the head's channels.
+    @Test func everyFamilyIsRecognisedWithItsWidth() throws {
+        let small = try SafeTensors(data: Data(contentsOf: Bundle.module.url(forResource: "mobilenet_v3_small_w025", withExtension: "safetensors", subdirectory: "Fixtures")!), source: "small")
+        #expect(RecognisedArchitecture(small) == .mobileNetV3(.small, widthMultiplier: 0.25, classes: 3))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-recognise-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [(Module, RecognisedArchitecture, String)] = [
+            (try EfficientNet(.b0, classes: 5, widthMultiplier: 0.5, initializer: .skip), .efficientNet(.b0, widthMultiplier: 0.5, classes: 5), "--model efficientnet_b0 --width-multiplier 0.5"),
+            (try EfficientNet(.b3, classes: 2, widthMultiplier: 0.25, initializer: .skip), .efficientNet(.b3, widthMultiplier: 0.25, classes: 2), "--model efficientnet_b3 --width-multiplier 0.25"),
+            (try MobileNetV3(.large, classes: 4, widthMultiplier: 0.5, initializer: .skip), .mobileNetV3(.large, widthMultiplier: 0.5, classes: 4), "--model mobilenet_v3_large --width-multiplier 0.5"),
+        ]
+        for (model, expected, options) in cases {
+            let file = dir.appendingPathComponent("model.safetensors")
+            try model.save(to: file, metadata: CheckpointMetadata())
+            let recognised = RecognisedArchitecture(try SafeTensors(data: Data(contentsOf: file), source: file.path))
+            #expect(recognised == expected && recognised?.trainOptions == options, "\(String(describing: recognised))")
+        }
     }
 
     @Test func damagedArchivesAndForeignFilesAreErrors() throws {

@@ -1,6 +1,7 @@
 // `petal import`: a PyTorch state dict converted once into a safetensors file, for users who keep their weights in
 // safetensors. The architecture is recognised from torchvision's tensor names and checked by loading the tensors into
-// the Petal ResNet it names, so a file that imports is a file `--pretrained` accepts.
+// the Petal network it names (a ResNet, a MobileNetV3 or an EfficientNet), so a file that imports is a file `--pretrained`
+// accepts.
 import Foundation
 
 /// A torchvision-layout ResNet recognised from a state dict's tensor names and shapes.
@@ -32,28 +33,106 @@ public struct RecognisedResNet: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "resnet\(depth.rawValue) (torchvision v1), width \(width), \(classes) classes" }
 }
 
+/// A torchvision-layout network of any family Petal builds, recognised from a state dict's tensor names and shapes.
+public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible {
+    case resnet(RecognisedResNet)
+    case mobileNetV3(MobileNetV3.Size, widthMultiplier: Double, classes: Int)
+    case efficientNet(EfficientNet.Variant, widthMultiplier: Double, classes: Int)
+
+    /// The width multipliers tried for MobileNetV3 and EfficientNet (torchvision publishes 1).
+    static let multipliers = [1.0, 0.25, 0.35, 0.5, 0.75, 1.25, 1.5, 2.0]
+
+    /// Recognises `weights`, or returns nil. MobileNetV3's size comes from its block count, EfficientNet's variant from
+    /// its blocks per stage; the width multiplier is the one whose stem and head channels the tensors have.
+    public init?(_ weights: SafeTensors) {
+        if let resnet = RecognisedResNet(weights) { self = .resnet(resnet); return }
+        guard let stem = weights["features.0.0.weight"], stem.shape.count == 4, stem.shape[1] == 3 else { return nil }
+        let blocks = Dictionary(grouping: weights.tensors.compactMap { name, _ -> (Int, Int)? in
+            let parts = name.split(separator: ".")
+            guard parts.count > 3, parts[0] == "features", let stage = Int(parts[1]), let block = Int(parts[2]) else { return nil }
+            return (stage, block)
+        }, by: \.0).mapValues { Set($0.map(\.1)).count }
+        let stages = (1...(blocks.keys.max() ?? 0)).map { blocks[$0] ?? 0 }
+        if let linear = weights["classifier.1.weight"], linear.shape.count == 2, weights["features.1.0.block.1.fc1.weight"] != nil {
+            let channels = (stem.shape[0], linear.shape[1])
+            for variant in EfficientNet.Variant.allCases where EfficientNet.stages(variant).map(\.blocks) == stages.dropLast() {  // the last: the head
+                if let m = Self.multipliers.first(where: { m in
+                    let s = EfficientNet.stages(variant, widthMultiplier: m)
+                    return (s[0].inputChannels, 4 * s.last!.outputChannels) == channels
+                }) { self = .efficientNet(variant, widthMultiplier: m, classes: linear.shape[0]); return }
+            }
+            return nil
+        }
+        if let linear = weights["classifier.3.weight"], linear.shape.count == 2 {
+            // The blocks' names hold no block index ("features.4.block…"), so only the numbering of the head counts them.
+            for size in MobileNetV3.Size.allCases where MobileNetV3.blocks(size).blocks.count == stages.count - 1 {
+                if let m = Self.multipliers.first(where: { MobileNetV3.blocks(size, widthMultiplier: $0).blocks[0].inputChannels == stem.shape[0]
+                                                            && MobileNetV3.blocks(size, widthMultiplier: $0).lastChannels == linear.shape[1] }) {
+                    self = .mobileNetV3(size, widthMultiplier: m, classes: linear.shape[0]); return
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The Petal network of this architecture, to load the weights into.
+    public func makeModel() throws -> Module {
+        switch self {
+        case .resnet(let r): try ResNet(depth: r.depth, variant: .v1, classes: r.classes, baseWidth: r.width, initializer: .skip)
+        case .mobileNetV3(let size, let m, let classes): try MobileNetV3(size, classes: classes, widthMultiplier: m, initializer: .skip)
+        case .efficientNet(let variant, let m, let classes): try EfficientNet(variant, classes: classes, widthMultiplier: m, initializer: .skip)
+        }
+    }
+
+    /// The `petal train` options that build this network, e.g. "--model efficientnet_b0" or "--variant v1 --width 32".
+    public var trainOptions: String {
+        func width(_ m: Double) -> String { m == 1 ? "" : " --width-multiplier \(m)" }
+        switch self {
+        case .resnet(let r): return "--variant v1" + (r.width == 64 ? "" : " --width \(r.width)") + (r.depth == .r18 ? "" : " --model resnet\(r.depth.rawValue)")
+        case .mobileNetV3(let size, let m, _): return "--model mobilenet_v3_\(size.rawValue)" + width(m)
+        case .efficientNet(let variant, let m, _): return "--model efficientnet_\(variant.rawValue)" + width(m)
+        }
+    }
+
+    /// Outputs of the classifier (1000 for ImageNet).
+    public var classes: Int {
+        switch self {
+        case .resnet(let r): r.classes
+        case .mobileNetV3(_, _, let classes), .efficientNet(_, _, let classes): classes
+        }
+    }
+
+    /// E.g. "resnet50 (torchvision v1), width 64, 1000 classes" or "efficientnet_b0, width multiplier 1.0, 1000 classes".
+    public var description: String {
+        switch self {
+        case .resnet(let r): r.description
+        case .mobileNetV3(let size, let m, let classes): "mobilenet_v3_\(size.rawValue), width multiplier \(m), \(classes) classes"
+        case .efficientNet(let variant, let m, let classes): "efficientnet_\(variant.rawValue), width multiplier \(m), \(classes) classes"
+        }
+    }
+}
+
 extension PretrainedWeights {
     /// Converts a PyTorch state dict (`.pth`, read without running any code) into a safetensors file at
     /// `destination`, with metadata naming the source and the architecture. The tensors are checked by loading them into
-    /// the recognised Petal ResNet first.
+    /// the recognised Petal network first.
     /// - Parameters:
-    ///   - source: the `.pth` file, e.g. torchvision's `resnet18-f37072fd.pth`.
+    ///   - source: the `.pth` file, e.g. torchvision's `resnet18-f37072fd.pth` or `efficientnet_b0_rwightman-7f5810bc.pth`.
     ///   - destination: the safetensors file to write (atomically).
     ///   - overwrite: replace an existing `destination` (refused otherwise).
     /// - Returns: the recognised architecture.
-    /// - Throws: ``ModelError/checkpoint(path:reason:)`` for an unreadable or refused source, a state dict that is not a
-    ///   torchvision ResNet, or an existing destination.
+    /// - Throws: ``ModelError/checkpoint(path:reason:)`` for an unreadable or refused source, a state dict of no family
+    ///   Petal builds, or an existing destination.
     @discardableResult
-    public static func importPyTorch(_ source: URL, to destination: URL, overwrite: Bool = false) throws -> RecognisedResNet {
+    public static func importPyTorch(_ source: URL, to destination: URL, overwrite: Bool = false) throws -> RecognisedArchitecture {
         if !overwrite && FileManager.default.fileExists(atPath: destination.path) {
             throw ModelError.checkpoint(path: destination.path, reason: "exists; choose another --output or add --overwrite")
         }
         var weights = try PyTorchCheckpoint.read(source)
-        guard let architecture = RecognisedResNet(weights) else {
-            throw ModelError.checkpoint(path: source.path, reason: "is not a torchvision ResNet state dict (no conv1, layer1…layer4 and fc tensors of ResNet-18…152)")
+        guard let architecture = RecognisedArchitecture(weights) else {
+            throw ModelError.checkpoint(path: source.path, reason: "is not a torchvision state dict of a network Petal builds (ResNet-18…152, MobileNetV3-Small or -Large, EfficientNet-B0…B3)")
         }
-        let model = try ResNet(depth: architecture.depth, variant: .v1, classes: architecture.classes, baseWidth: architecture.width, initializer: .skip)
-        try load(weights, into: model, source: source.path)
+        try load(weights, into: try architecture.makeModel(), source: source.path)
         weights.metadata = ["source": source.lastPathComponent, "format": "PyTorch state dict, torchvision names",
                             "architecture": architecture.description, "converted_by": "petal import \(PetalVersion.current)"]
         try AtomicFile.write(try weights.encoded(), to: destination)
