@@ -2,6 +2,7 @@
 // sequential order, per-class limits, and a JSON round trip that a later run can reuse.
 import Foundation
 import PetalTestSupport
+import Synchronization
 import Testing
 @testable import PetalData
 
@@ -79,9 +80,15 @@ import Testing
         // A file named in the split has gone: a clear error, before training.
         let gone = first.split.validation[0][0]
         try FileManager.default.removeItem(atPath: set.root + "/" + gone)
-        #expect(throws: DataError.splitFile(path: file, reason: "names \(gone), which is missing or unusable in \(set.root)")) {
+        #expect(throws: DataError.splitFile(path: file, reason: "names \(gone), which is missing or unusable in \(set.root); put it back, or resume without the split's missing files (--skip-missing-files)")) {
             try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, splitFile: URL(fileURLWithPath: file), log: { _ in })
         }
+        // Asked to, the pipeline goes on without it, naming it, and the rest of the split is as saved.
+        let warnings = Mutex<[String]>([])
+        let without = try DataPipeline.prepare(root: URL(fileURLWithPath: set.root), config: config, splitFile: URL(fileURLWithPath: file), skipMissing: true,
+                                               log: { line in warnings.withLock { $0.append(line) } })
+        #expect(without.split.validation[0] == Array(first.split.validation[0].dropFirst()) && without.split.train == first.split.train)
+        #expect(warnings.withLock { $0 }.contains { $0.contains("\(gone) of split.json is missing or unusable; going on without it") })
         try Data("{}".utf8).write(to: URL(fileURLWithPath: file))
         #expect(throws: DataError.self) { try DataSplit.read(from: URL(fileURLWithPath: file)) }
     }
