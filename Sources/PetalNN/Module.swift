@@ -151,6 +151,13 @@ open class Module {
         for c in ownChildren { c.module.setTraining(on) }
     }
 
+    /// Restarts the random draws of every layer that makes them in training (``Dropout``, ``StochasticDepth``) at a
+    /// point that depends on `epoch` and the layer's seed only, so that an epoch rerun after a resume draws what it drew
+    /// the first time. The trainer calls it as each epoch begins.
+    public func restartRandomDraws(epoch: Int) {
+        for (_, m) in namedModules { (m as? EpochSeeded)?.restartDraws(epoch: epoch) }
+    }
+
     /// Sets the arithmetic of every convolution in this module and its descendants: `.bf16` runs them on
     /// oneDNN's bfloat16 kernels (AMX where the CPU has it) with fp32 weights, gradients and other ops.
     public func setConvolutionPrecision(_ precision: Precision) {

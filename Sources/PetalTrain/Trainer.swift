@@ -47,6 +47,7 @@ public enum Trainer {
         for c in all { try c.trainBegin(state) }
         for epoch in initialEpoch..<epochs {
             state.epoch = epoch
+            model.restartRandomDraws(epoch: epoch)  // dropout's masks depend on the epoch, so a resumed epoch repeats them
             for c in all { try c.epochBegin(state) }
             var logs = try trainEpoch(model, train, optimizer, loss, state, all, nonFiniteLoss, dataParallel)
             logs["lr"] = Double(optimizer.learningRate)

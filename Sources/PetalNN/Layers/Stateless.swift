@@ -79,9 +79,10 @@ public final class Flatten: Module {
 }
 
 /// Inverted dropout with its own seeded generator; the identity in inference mode.
-public final class Dropout: Module {
+public final class Dropout: Module, EpochSeeded {
     /// The probability of zeroing each value in training.
     public let probability: Float
+    private let seed: UInt64
     private var generator: SeededGenerator
 
     /// - Parameters:
@@ -89,9 +90,11 @@ public final class Dropout: Module {
     ///   - seed: seeds this layer's own generator, so runs repeat.
     public init(probability: Float, seed: UInt64 = 0) throws {
         guard probability >= 0 && probability < 1 else { throw ModelError.invalidConfiguration("Dropout: probability must be in [0, 1), got \(probability)") }
-        self.probability = probability
+        (self.probability, self.seed) = (probability, seed)
         generator = SeededGenerator(seed: seed)
     }
+
+    func restartDraws(epoch: Int) { generator = SeededGenerator(seed: Self.seed(seed, epoch: epoch)) }
 
     /// Zeroes values with `probability` and scales the rest by 1 / (1 − p) in training; the identity in inference.
     public override func forward(_ x: Tensor) throws -> Tensor {
@@ -103,9 +106,10 @@ public final class Dropout: Module {
 
 /// Stochastic depth (torchvision's `StochasticDepth(p, "row")`) with its own seeded generator: in training, each
 /// sample's residual branch is dropped with `probability` (the rest scaled by 1 / (1 − p)); the identity in inference.
-public final class StochasticDepth: Module {
+public final class StochasticDepth: Module, EpochSeeded {
     /// The probability of dropping a sample's branch in training.
     public let probability: Float
+    private let seed: UInt64
     private var generator: SeededGenerator
 
     /// - Parameters:
@@ -115,13 +119,25 @@ public final class StochasticDepth: Module {
         guard probability >= 0 && probability < 1 else {
             throw ModelError.invalidConfiguration("StochasticDepth: probability must be in [0, 1), got \(probability)")
         }
-        self.probability = probability
+        (self.probability, self.seed) = (probability, seed)
         generator = SeededGenerator(seed: seed)
     }
+
+    func restartDraws(epoch: Int) { generator = SeededGenerator(seed: Self.seed(seed, epoch: epoch)) }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
         try x.dropPath(probability: probability, training: isTraining, generator: &generator)
     }
     /// "StochasticDepth(p)".
     public override var layerDescription: String { "StochasticDepth(\(probability))" }
+}
+
+/// A layer whose training-time draws restart at each epoch (see ``Module/restartRandomDraws(epoch:)``).
+protocol EpochSeeded: AnyObject {
+    func restartDraws(epoch: Int)
+}
+
+extension EpochSeeded {
+    /// The generator's seed for `epoch`: the layer's seed mixed with the epoch (the golden-ratio step).
+    static func seed(_ seed: UInt64, epoch: Int) -> UInt64 { seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15 }
 }
