@@ -6,7 +6,7 @@
 // scale B0's channels and stage depths by their width and depth multipliers.
 
 /// EfficientNet-B0 … B3, torchvision-exact.
-public final class EfficientNet: Module, ImageClassifier {
+public final class EfficientNet: Module, PooledFeaturesClassifier {
     /// The published scalings.
     public enum Variant: String, CaseIterable, Sendable, Codable {
         case b0, b1, b2, b3
@@ -100,17 +100,6 @@ public final class EfficientNet: Module, ImageClassifier {
 
     /// Logits [N, classes] for images [N, 3, H, W].
     public override func forward(_ x: Tensor) throws -> Tensor { try logits(fromFeatures: features(x)) }
-
-    public var classifierHead: [Module] { [classifier] }
-
-    public func features(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 4, x.shape[1] == 3 else {
-            throw TensorError.shapeMismatch(op: layerDescription, message: "expects NCHW input with 3 channels, got \(x.shape)")
-        }
-        return try featureLayers(x)
-    }
-
-    public func logits(fromFeatures features: Tensor) throws -> Tensor { try classifier(features.globalAvgPool2d()) }
 
     /// "EfficientNet-B0 (width 0.25)" and so on.
     public override var layerDescription: String {

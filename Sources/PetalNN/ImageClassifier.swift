@@ -16,6 +16,28 @@ public protocol ImageClassifier: Module {
     func logits(fromFeatures features: Tensor) throws -> Tensor
 }
 
+/// A network laid out as torchvision's MobileNetV3 and EfficientNet are: `features`, global average pooling, then
+/// `classifier`; it is an ``ImageClassifier`` with nothing more to write.
+public protocol PooledFeaturesClassifier: ImageClassifier {
+    /// `features`: every layer before the pooling.
+    var featureLayers: Sequential { get }
+    /// `classifier`: what turns the pooled features into logits.
+    var classifier: Sequential { get }
+}
+
+extension PooledFeaturesClassifier {
+    public var classifierHead: [Module] { [classifier] }
+
+    public func features(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 4, x.shape[1] == 3 else {
+            throw TensorError.shapeMismatch(op: layerDescription, message: "expects NCHW input with 3 channels, got \(x.shape)")
+        }
+        return try featureLayers(x)
+    }
+
+    public func logits(fromFeatures features: Tensor) throws -> Tensor { try classifier(features.globalAvgPool2d()) }
+}
+
 extension ResNet: ImageClassifier {
     public var classifierHead: [Module] { [fc] }
 

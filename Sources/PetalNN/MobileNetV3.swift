@@ -5,7 +5,7 @@
 // use torchvision's ε = 0.001 and momentum 0.01.
 
 /// A MobileNetV3-Small or -Large, at any width.
-public final class MobileNetV3: Module, ImageClassifier {
+public final class MobileNetV3: Module, PooledFeaturesClassifier {
     /// The two published architectures.
     public enum Size: String, CaseIterable, Sendable, Codable {
         case small, large
@@ -85,17 +85,6 @@ public final class MobileNetV3: Module, ImageClassifier {
 
     /// Logits [N, classes] for images [N, 3, H, W].
     public override func forward(_ x: Tensor) throws -> Tensor { try logits(fromFeatures: features(x)) }
-
-    public var classifierHead: [Module] { [classifier] }
-
-    public func features(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 4, x.shape[1] == 3 else {
-            throw TensorError.shapeMismatch(op: layerDescription, message: "expects NCHW input with 3 channels, got \(x.shape)")
-        }
-        return try featureLayers(x)
-    }
-
-    public func logits(fromFeatures features: Tensor) throws -> Tensor { try classifier(features.globalAvgPool2d()) }
 
     /// "MobileNetV3-Small (width 0.25)" and so on.
     public override var layerDescription: String {
