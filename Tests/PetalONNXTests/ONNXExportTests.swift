@@ -1,10 +1,10 @@
 // ONNX export checked against ONNX Runtime: five small ResNets (18 and 50, torchvision's and pre-activation variants, and
 // keras-resnet's with its uneven "same" padding written as Pad, batch norms folded and kept,
 // logits and probabilities), a user's own block (written with public ops only), a block with every activation of the
-// efficient backbones and a MobileNetV3-Small are exported; the files must equal the committed ones byte for byte (graph and weights
-// unchanged), and Petal's own outputs on a fixed input must match those ONNX Runtime recorded for the committed files
-// (Scripts/fixtures/onnx_fixtures.py, which also runs onnx.checker). With PETAL_WRITE_ONNX_FIXTURES=1 the test
-// writes the files instead (then rerun the script).
+// efficient backbones, a MobileNetV3-Small and a reduced EfficientNet-B0 are exported; the files must equal the
+// committed ones byte for byte (graph and weights unchanged), and Petal's own outputs on a fixed input must match those
+// ONNX Runtime recorded for the committed files (Scripts/fixtures/onnx_fixtures.py, which also runs onnx.checker).
+// With PETAL_WRITE_ONNX_FIXTURES=1 the test writes the files instead (then rerun the script).
 import Foundation
 import PetalONNX
 import PetalRun
@@ -25,6 +25,7 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
         ONNXCase(name: "custom_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions(output: .probabilities)),
         ONNXCase(name: "activations_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
         ONNXCase(name: "mobilenet_v3_small_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
+        ONNXCase(name: "efficientnet_b0_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
     ]
 
     /// A width-4, 3-class network with seeded weights and batch-norm parameters and statistics set by formula, so that
@@ -33,6 +34,7 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
         let model: Module = try depth.map { try ResNet(depth: $0, variant: variant, classes: 3, baseWidth: 4, initializer: WeightInitializer(seed: 11)) }
             ?? (name.hasPrefix("activations") ? ActivationsBlock()
                 : name.hasPrefix("mobilenet") ? try MobileNetV3(.small, classes: 3, widthMultiplier: 0.25, initializer: WeightInitializer(seed: 12))
+                : name.hasPrefix("efficientnet") ? try EfficientNet(.b0, classes: 3, widthMultiplier: 0.25, depthMultiplier: 0.5, initializer: WeightInitializer(seed: 13))
                 : CustomBlock())
         var k = 0.0
         for case let bn as BatchNorm2D in model.namedModules.map(\.module) {
