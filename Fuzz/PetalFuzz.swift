@@ -11,7 +11,7 @@ import PetalRun
 import PetalTrain
 
 enum FuzzTarget: String, CaseIterable {
-    /// Safetensors files (checkpoints, the training-state unit).
+    /// Safetensors files (checkpoints, the training-state unit), and the architecture `petal import` recognises in them.
     case safetensors
     /// Checkpoint metadata JSON (the "petal" header entry).
     case metadata
@@ -51,7 +51,7 @@ let scratch: URL = {
 func fuzz(_ bytes: Data) {
     switch target {
     case .safetensors:
-        if let file = try? SafeTensors(data: bytes, source: "fuzz") { _ = try? file.encoded() }
+        if let file = try? SafeTensors(data: bytes, source: "fuzz") { _ = try? file.encoded(); _ = RecognisedArchitecture(file) }
     case .metadata:
         if let meta = try? JSONDecoder().decode(CheckpointMetadata.self, from: bytes) { try? meta.validate() }
     case .image:

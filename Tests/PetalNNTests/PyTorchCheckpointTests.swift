@@ -198,6 +198,11 @@ import ZIPFoundation
             (try EfficientNet(.b3, classes: 2, widthMultiplier: 0.25, initializer: .skip), .efficientNet(.b3, widthMultiplier: 0.25, classes: 2), "--model efficientnet_b3 --width-multiplier 0.25"),
             (try MobileNetV3(.large, classes: 4, widthMultiplier: 0.5, initializer: .skip), .mobileNetV3(.large, widthMultiplier: 0.5, classes: 4), "--model mobilenet_v3_large --width-multiplier 0.5"),
         ]
+        // Names no family has, or a crafted stage index, are simply not recognised.
+        let stem = try Tensor(shape: [8, 3, 3, 3], scalars: Array(repeating: 0, count: 216))
+        for names in [["features.0.0.weight"], ["features.0.0.weight", "features.99999999.0.weight"], ["features.0.0.weight", "classifier.1.weight"]] {
+            #expect(RecognisedArchitecture(SafeTensors(tensors: names.map { ($0, stem) })) == nil, "\(names)")
+        }
         for (model, expected, options) in cases {
             let file = dir.appendingPathComponent("model.safetensors")
             try model.save(to: file, metadata: CheckpointMetadata())

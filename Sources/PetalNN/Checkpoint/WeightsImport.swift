@@ -52,7 +52,9 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
             guard parts.count > 3, parts[0] == "features", let stage = Int(parts[1]), let block = Int(parts[2]) else { return nil }
             return (stage, block)
         }, by: \.0).mapValues { Set($0.map(\.1)).count }
-        let stages = (1...(blocks.keys.max() ?? 0)).map { blocks[$0] ?? 0 }
+        // Both families number at most a few dozen modules under `features`; a crafted file may name any index.
+        guard let last = blocks.keys.max(), (1...64).contains(last) else { return nil }
+        let stages = (1...last).map { blocks[$0] ?? 0 }
         if let linear = weights["classifier.1.weight"], linear.shape.count == 2, weights["features.1.0.block.1.fc1.weight"] != nil {
             let channels = (stem.shape[0], linear.shape[1])
             for variant in EfficientNet.Variant.allCases where EfficientNet.stages(variant).map(\.blocks) == stages.dropLast() {  // the last: the head
