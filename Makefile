@@ -46,7 +46,7 @@ check-consumer: deps
 # ThreadSanitizer over the suites that run work on several threads at once (concurrent predictions and traces,
 # scoped devices, the serving queue, the prefetching loader, training runs), in a build folder of its own (.build-tsan; its first
 # build takes about 7 minutes on 2 cores). Exits non-zero on any report.
-TSAN_SUITES ?= ConcurrencyTests|InferenceSessionTests|InferenceFusionTests|PredictionServerTests|LoaderTests|TrainerTests|TrainingRunTests|FineTuningTests|RunFolderTests
+TSAN_SUITES ?= ConcurrencyTests|InferenceSessionTests|InferenceFusionTests|BatchingPredictorTests|LoaderTests|TrainerTests|TrainingRunTests|FineTuningTests|RunFolderTests
 tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
 
