@@ -17,12 +17,13 @@ extension InferenceGraph {
                case .convolution(let weight, let bias, let stride, let padding, let dilation, let groups, let settings) = folded[i].operation {
                 let (w, b) = try foldBatchNorm(weight: weight, bias: bias, scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon)
                 folded[i] = GraphNode(name: folded[i].name, operation: .convolution(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation,
-                                                                                    groups: groups, settings: settings), inputs: folded[i].inputs)
+                                                                                    groups: groups, settings: settings), inputs: folded[i].inputs,
+                                      shape: folded[i].shape)
                 renamed[node.name] = folded[i].name
                 continue
             }
             producer[node.name] = folded.count
-            folded.append(GraphNode(name: node.name, operation: node.operation, inputs: inputs))
+            folded.append(GraphNode(name: node.name, operation: node.operation, inputs: inputs, shape: node.shape))
         }
         return InferenceGraph(nodes: folded, output: renamed[output] ?? output)
     }

@@ -189,6 +189,8 @@ extension FusedProgram.Step {
                                                          settings: s, relu: false).run(x)
             case .batchNorm(let scale, let shift, let mean, let variance, let epsilon):
                 return try FusedProgram.Step.batchNorm(scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon, relu: false).run(x)
+            case .layerNorm(let scale, let shift, let epsilon): return try x[0].layerNorm(scale: scale, shift: shift, epsilon: epsilon)
+            case .channelScale(let factors): return try x[0].scaledChannels(by: factors)
             case .relu: return try x[0].relu()
             case .activation(let a): return try x[0].activated(a)
             case .multiply: return try x[0] * x[1]

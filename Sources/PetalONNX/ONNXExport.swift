@@ -146,6 +146,19 @@ struct NodeWriter {
             node("BatchNormalization", n.inputs + [constant(n.name + ".weight", scale), constant(n.name + ".bias", shift),
                                                    constant(n.name + ".running_mean", mean), constant(n.name + ".running_var", variance)],
                  name: n.name, [.float("epsilon", epsilon)])
+        case .layerNorm(let scale, let shift, let epsilon):
+            // LayerNormalization normalises the trailing axes, so NCHW data is normalised channels-last.
+            let (weight, bias) = (constant(n.name + ".weight", scale), constant(n.name + ".bias", shift))
+            guard n.shape.count == 4 else {
+                node("LayerNormalization", n.inputs + [weight, bias], name: n.name, [.int("axis", -1), .float("epsilon", epsilon)])
+                break
+            }
+            let last = node("Transpose", n.inputs, name: n.name + ".channels_last", [.ints("perm", [0, 2, 3, 1])])
+            let normed = node("LayerNormalization", [last, weight, bias], name: n.name + ".normalized", [.int("axis", -1), .float("epsilon", epsilon)])
+            node("Transpose", [normed], name: n.name, [.ints("perm", [0, 3, 1, 2])])
+        case .channelScale(let factors):
+            let dims = n.shape.count == 4 ? [factors.count, 1, 1] : [factors.count]  // broadcast over height and width
+            node("Mul", n.inputs + [constant(n.name + ".factors", factors, dims: dims)], name: n.name)
         case .relu:
             node("Relu", n.inputs, name: n.name)
         case .activation(let a):
@@ -227,10 +240,11 @@ struct NodeWriter {
         return name
     }
 
-    private mutating func constant(_ name: String, _ t: Tensor) -> String {
+    /// A float initializer named `name` with the values of `t`, in `t`'s shape or in `dims`.
+    private mutating func constant(_ name: String, _ t: Tensor, dims: [Int]? = nil) -> String {
         var p = Onnx_TensorProto()
         p.name = name
-        p.dims = t.shape.map(Int64.init)
+        p.dims = (dims ?? t.shape).map(Int64.init)
         p.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
         p.rawData = t.scalars.withUnsafeBytes { Data($0) }  // little-endian, as ONNX requires (every platform Petal runs on)
         initializers.append(p)

@@ -62,7 +62,7 @@ public final class GraphTracer: @unchecked Sendable {
         }
         for operation in operations {
             let written = nodeName(operation)
-            nodes.append(GraphNode(name: written, operation: operation, inputs: inputNames))
+            nodes.append(GraphNode(name: written, operation: operation, inputs: inputNames, shape: output.shape))
             inputNames = [written]
         }
         name(output, inputNames[0])

@@ -25,6 +25,11 @@ public enum GraphOperation {
     case convolution(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int, settings: ConvolutionSettings)
     /// Batch normalisation with running statistics: scale·(x − mean)/√(variance + ε) + shift per channel.
     case batchNorm(scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, epsilon: Float)
+    /// Layer normalisation over the channels: scale·(x − μ)/√(σ² + ε) + shift with each position's own statistics
+    /// (axis 1 of [N, C, H, W], the last axis of [N, C]).
+    case layerNorm(scale: Tensor, shift: Tensor, epsilon: Float)
+    /// Each channel multiplied by its own constant factor [C] (ConvNeXt's layer scale).
+    case channelScale(Tensor)
     /// max(x, 0).
     case relu
     /// Another elementwise activation (sigmoid, hard-sigmoid, hard-swish, SiLU, GELU).
@@ -53,6 +58,8 @@ public enum GraphOperation {
         switch self {
         case .convolution: "conv"
         case .batchNorm: "bn"
+        case .layerNorm: "layernorm"
+        case .channelScale: "scale"
         case .relu: "relu"
         case .activation(let a): a.rawValue.lowercased()
         case .add: "add"
@@ -76,10 +83,13 @@ public struct GraphNode {
     public let operation: GraphOperation
     /// The names of the values read, in the operation's order (the graph input is `input`).
     public let inputs: [String]
+    /// The shape of the value written, as traced (its batch size is the traced input's): exporters read ranks from it.
+    public let shape: [Int]
 
-    /// - Parameters: the node's name (also its value's), its operation and the names of the values it reads.
-    public init(name: String, operation: GraphOperation, inputs: [String]) {
-        (self.name, self.operation, self.inputs) = (name, operation, inputs)
+    /// - Parameters: the node's name (also its value's), its operation, the names of the values it reads and the
+    ///   shape of the value it writes.
+    public init(name: String, operation: GraphOperation, inputs: [String], shape: [Int]) {
+        (self.name, self.operation, self.inputs, self.shape) = (name, operation, inputs, shape)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PetalTestSupport
 @testable import PetalTensor
 
 @Suite struct BatchNormTests {
@@ -56,6 +57,50 @@ import Testing
         #expect(throws: TensorError.self) { try x.batchNorm2d(scale: c4, shift: c3, runningMean: c3, runningVariance: c3, training: true) }
         #expect(throws: TensorError.self) { try Tensor.zeros([2, 3]).batchNorm2d(scale: c3, shift: c3, runningMean: c3, runningVariance: c3, training: true) }
         #expect(throws: TensorError.self) { try Tensor.zeros([1, 3, 1, 1]).batchNorm2d(scale: c3, shift: c3, runningMean: c3, runningVariance: c3, training: true) }
+    }
+}
+
+@Suite struct LayerNormTests {
+    /// Over axis 1 of NCHW (ConvNeXt's `LayerNorm2d`), the last axis of [N, T, C] (ViT) and of [N, C] (a classifier's
+    /// pooled features): values and gradients of input, scale and shift against a Double twin's central differences.
+    @Test(arguments: [[2, 5, 3, 2], [2, 3, 6], [4, 7]])
+    func matchesNaiveTwinAndFiniteDifferences(shape: [Int]) throws {
+        let c = shape.count == 4 ? shape[1] : shape.last!
+        let x = try randomTensor(shape, seed: 31, scale: 2) + 0.5
+        let gamma = try randomTensor([c], seed: 32) + 1, beta = try randomTensor([c], seed: 33)
+        try checkGradients([x, gamma, beta]) { t in try t[0].layerNorm(scale: t[1], shift: t[2], epsilon: 1e-6) } reference: { v in
+            Naive.layerNorm(v[0], shape, scale: v[1], shift: v[2], epsilon: 1e-6)
+        }
+    }
+
+    /// A convolution's output (held in oneDNN's blocked layout) is normalised as its plain values are, and in
+    /// inference (no statistics kept) as in training.
+    @Test func blockedInputAndInferenceAgreeWithTheTwin() throws {
+        let x = try randomTensor([2, 3, 5, 5], seed: 34), w = try randomTensor([16, 3, 3, 3], seed: 35)
+        let gamma = try randomTensor([16], seed: 36), beta = try randomTensor([16], seed: 37)
+        let y = try withoutGradients { try x.conv2d(weight: w, padding: 1) }
+        let expected = Naive.layerNorm(y.scalars.map(Double.init), y.shape, scale: gamma.scalars.map(Double.init), shift: beta.scalars.map(Double.init), epsilon: 1e-5)
+        let normed = try withoutGradients { try y.layerNorm(scale: gamma, shift: beta) }
+        expectClose(normed.scalars, expected, rtol: 1e-4, atol: 1e-5, "inference on a convolution's output")
+    }
+
+    @Test func layerScaleMultipliesEachChannelAndDifferentiates() throws {
+        let x = try randomTensor([2, 3, 2, 2], seed: 38), factors = try randomTensor([3, 1, 1], seed: 39)
+        try checkGradients([x, factors]) { t in try t[0].scaledChannels(by: t[1]) } reference: { v in
+            v[0].indices.map { v[0][$0] * v[1][($0 / 4) % 3] }
+        }
+        let tokens = try randomTensor([2, 4, 3], seed: 40)
+        try checkGradients([tokens, factors]) { t in try t[0].scaledChannels(by: t[1]) } reference: { v in
+            v[0].indices.map { v[0][$0] * v[1][$0 % 3] }
+        }
+    }
+
+    @Test func badShapesThrow() throws {
+        let c3 = try Tensor.ones([3]), c4 = try Tensor.ones([4])
+        #expect(throws: TensorError.self) { try Tensor.zeros([2, 3, 4, 4]).layerNorm(scale: c4, shift: c3) }
+        #expect(throws: TensorError.self) { try Tensor.zeros([2, 3, 4, 4]).layerNorm(scale: c3, shift: c3, epsilon: 0) }
+        #expect(throws: TensorError.self) { try Tensor.zeros([3]).layerNorm(scale: c3, shift: c3) }
+        #expect(throws: TensorError.self) { try Tensor.zeros([2, 3, 4, 4]).scaledChannels(by: c4) }
     }
 }
 
