@@ -40,6 +40,18 @@ public final class WeightInitializer {
         return try Tensor(shape: shape, scalars: values)
     }
 
+    /// PyTorch's `trunc_normal_(std: deviation)`: N(0, deviation²) redrawn outside [−2, 2] (absolute bounds, which a
+    /// deviation of 0.02, ConvNeXt's, never reaches in practice).
+    public func truncatedNormal(_ shape: [Int], deviation: Float) throws -> Tensor {
+        guard isRandom else { return try Tensor.zeros(shape) }
+        let values = (0..<shape.reduce(1, *)).map { _ in
+            var v = deviation * generator.nextNormal()
+            while abs(v) > 2 { v = deviation * generator.nextNormal() }
+            return v
+        }
+        return try Tensor(shape: shape, scalars: values)
+    }
+
     /// Uniform in [−bound, bound).
     public func uniform(_ shape: [Int], bound: Float) throws -> Tensor {
         isRandom ? try Tensor.randomUniform(shape, low: -bound, high: bound, generator: &generator) : try Tensor.zeros(shape)

@@ -25,10 +25,16 @@ public final class Dense: Module {
     /// The weights [out, in] and the optional offset [out].
     public let weight: Tensor, bias: Tensor?
 
-    /// x · Wᵀ + b for x of shape [N, inFeatures].
+    /// x · Wᵀ + b for x of shape [N, inFeatures], or for each position's channel vector of NCHW input
+    /// [N, inFeatures, H, W] (PyTorch's Linear after a permute to channels-last, as ConvNeXt's blocks use it).
     public override func forward(_ x: Tensor) throws -> Tensor {
+        if x.rank == 4 && x.shape[1] == inFeatures {
+            // Per position, a 1×1 convolution: oneDNN's blocked kernels, and no permutes of the activations.
+            return try x.conv2d(weight: weight.reshaped([outFeatures, inFeatures, 1, 1]), bias: bias)
+        }
         guard x.rank == 2, x.shape[1] == inFeatures else {
-            throw TensorError.shapeMismatch(op: "Dense(\(inFeatures)→\(outFeatures))", message: "expects input [N, \(inFeatures)], got [\(x.shape.map(String.init).joined(separator: ", "))]")
+            throw TensorError.shapeMismatch(op: "Dense(\(inFeatures)→\(outFeatures))",
+                                            message: "expects input [N, \(inFeatures)] or [N, \(inFeatures), H, W], got [\(x.shape.map(String.init).joined(separator: ", "))]")
         }
         return try x.linear(weight: weight, bias: bias)
     }

@@ -72,6 +72,13 @@ public final class GlobalAvgPool: Module {
     public override func forward(_ x: Tensor) throws -> Tensor { try x.globalAvgPool2d() }
 }
 
+/// Its input, unchanged: the place of a layer that moves no values in Petal's layout (torchvision's `Permute` in
+/// ConvNeXt's blocks), so that the layers after it keep torchvision's indices.
+public final class Identity: Module {
+    /// `x`.
+    public override func forward(_ x: Tensor) throws -> Tensor { x }
+}
+
 /// [N, …] → [N, product of the rest].
 public final class Flatten: Module {
     /// [N, …] → [N, product of the rest].
