@@ -137,10 +137,10 @@ enum ModelChoice: Equatable {
 }
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Network: resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0, efficientnet_b1, efficientnet_b2 or efficientnet_b3 (default: resnet18).", transform: modelChoice)
+    @Option(help: ArgumentHelp("Network: \(modelNames) (default: resnet18)."), transform: modelChoice)
     var model: ModelChoice = .resnet(.r18)
 
-    @Option(help: "MobileNetV3's and EfficientNet's width multiplier (torchvision's width_mult; 1 is the published network, 0.25 to 8).")
+    @Option(help: "The width multiplier of MobileNetV3, EfficientNet and ConvNeXt (torchvision's width_mult; 1 is the published network, 0.25 to 8).")
     var widthMultiplier: Double = 1
 
     @Option(help: "Block variant: keras (the tutorial's network, keras-resnet: pre-activation blocks with Keras' \"same\" padding, batch norm and l2(1e-4) on convolution kernels; the default with --recipe tutorial), preact (pre-activation blocks, PyTorch's conventions; the default otherwise) or v1 (torchvision).")
@@ -174,8 +174,11 @@ struct ModelOptions: ParsableArguments {
 func modelChoice(_ name: String) throws -> ModelChoice {
     if let depth = ResNet.Depth(name: name) { return .resnet(depth) }
     if let architecture = ModelSettings.Architecture(rawValue: name.lowercased()), architecture != .resnet { return .other(architecture) }
-    throw ValidationFailure("unknown model '\(name)': use resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small, mobilenet_v3_large or efficientnet_b0 … efficientnet_b3")
+    throw ValidationFailure("unknown model '\(name)': use \(modelNames)")
 }
+
+/// Every `--model` name: the ResNets, then the ``ModelZoo``'s networks.
+let modelNames = (ResNet.Depth.allCases.map { "resnet\($0.rawValue)" } + ModelZoo.entries.map(\.name)).joined(separator: ", ")
 
 extension SchedulePolicy.Name: ExpressibleByArgument {}
 

@@ -29,10 +29,7 @@ extension ModelSettings: ModelFactory {
         let g = WeightInitializer(seed: seed)
         let model: Module = switch architecture {
         case .resnet: try ResNet(depth: depth, variant: variant, classes: classes, baseWidth: width, initializer: g)
-        case .mobileNetV3Small: try MobileNetV3(.small, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
-        case .mobileNetV3Large: try MobileNetV3(.large, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
-        case .efficientNetB0, .efficientNetB1, .efficientNetB2, .efficientNetB3:
-            try EfficientNet(architecture.efficientNet!, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
+        default: try ModelZoo.make(architecture.rawValue, classes: classes, widthMultiplier: widthMultiplier, initializer: g)
         }
         model.setConvolutionPrecision(precision)
         model.setConvolutionAlgorithm(convolution)
@@ -48,8 +45,7 @@ extension ModelSettings: ModelFactory {
 
     public func checkpointMetadata(for model: Module) -> CheckpointMetadata {
         if let resnet = model as? ResNet { return CheckpointMetadata(resnet: resnet) }
-        if let mobileNet = model as? MobileNetV3 { return CheckpointMetadata(mobileNet: mobileNet) }
-        if let efficientNet = model as? EfficientNet { return CheckpointMetadata(efficientNet: efficientNet) }
+        if let zoo = model as? any ZooClassifier { return CheckpointMetadata(model: zoo) }
         return CheckpointMetadata()
     }
 }

@@ -17,16 +17,15 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         case efficientNetB1 = "efficientnet_b1"
         case efficientNetB2 = "efficientnet_b2"
         case efficientNetB3 = "efficientnet_b3"
-
-        /// The EfficientNet variant, for the EfficientNets.
-        var efficientNet: EfficientNet.Variant? {
-            rawValue.hasPrefix("efficientnet_") ? EfficientNet.Variant(rawValue: String(rawValue.dropFirst("efficientnet_".count))) : nil
-        }
+        case convNeXtTiny = "convnext_tiny"
+        case convNeXtSmall = "convnext_small"
+        case convNeXtBase = "convnext_base"
+        case convNeXtLarge = "convnext_large"
     }
 
-    /// The family: a ResNet (``depth``, ``variant``, ``width``), a MobileNetV3 or an EfficientNet (``widthMultiplier``).
+    /// The family: a ResNet (``depth``, ``variant``, ``width``) or a ``ModelZoo`` network (``widthMultiplier``).
     public var architecture = Architecture.resnet
-    /// MobileNetV3's and EfficientNet's width multiplier beyond the published network's (torchvision's `width_mult`).
+    /// A ``ModelZoo`` network's width multiplier beyond the published network's (torchvision's `width_mult`).
     public var widthMultiplier = 1.0
     /// ResNet-18, 34, 50, 101 or 152.
     public var depth: ResNet.Depth
@@ -72,15 +71,7 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     /// Parameters of this network, estimated before anything is allocated (torchvision's counts at width 1 and 1000
     /// classes, scaled by the square of the width multiplier).
     var estimatedParameters: Double {
-        let published: Double = switch architecture {
-        case .resnet: 0
-        case .mobileNetV3Small: 2.5e6
-        case .mobileNetV3Large: 5.5e6
-        case .efficientNetB0: 5.3e6
-        case .efficientNetB1: 7.8e6
-        case .efficientNetB2: 9.1e6
-        case .efficientNetB3: 12.2e6
-        }
+        let published = Double(ModelZoo.entry(architecture.rawValue)?.parameters ?? 0)
         return architecture == .resnet ? ResNet.estimatedParameterCount(depth: depth, baseWidth: width) : published * widthMultiplier * widthMultiplier
     }
 }

@@ -186,17 +186,19 @@ import ZIPFoundation
     }
 
     /// `petal import` recognises every family from torchvision's names and shapes: MobileNetV3's size and EfficientNet's
-    /// variant from their blocks, the width multiplier from the stem's and the head's channels.
+    /// and ConvNeXt's variants from their blocks (and ConvNeXt's widths), the width multiplier from the channels.
     @Test func everyFamilyIsRecognisedWithItsWidth() throws {
         let small = try SafeTensors(data: Data(contentsOf: Bundle.module.url(forResource: "mobilenet_v3_small_w025", withExtension: "safetensors", subdirectory: "Fixtures")!), source: "small")
-        #expect(RecognisedArchitecture(small) == .mobileNetV3(.small, widthMultiplier: 0.25, classes: 3))
+        #expect(RecognisedArchitecture(small) == .zoo("mobilenet_v3_small", widthMultiplier: 0.25, classes: 3))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("petal-recognise-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let cases: [(Module, RecognisedArchitecture, String)] = [
-            (try EfficientNet(.b0, classes: 5, widthMultiplier: 0.5, initializer: .skip), .efficientNet(.b0, widthMultiplier: 0.5, classes: 5), "--model efficientnet_b0 --width-multiplier 0.5"),
-            (try EfficientNet(.b3, classes: 2, widthMultiplier: 0.25, initializer: .skip), .efficientNet(.b3, widthMultiplier: 0.25, classes: 2), "--model efficientnet_b3 --width-multiplier 0.25"),
-            (try MobileNetV3(.large, classes: 4, widthMultiplier: 0.5, initializer: .skip), .mobileNetV3(.large, widthMultiplier: 0.5, classes: 4), "--model mobilenet_v3_large --width-multiplier 0.5"),
+            (try EfficientNet(.b0, classes: 5, widthMultiplier: 0.5, initializer: .skip), .zoo("efficientnet_b0", widthMultiplier: 0.5, classes: 5), "--model efficientnet_b0 --width-multiplier 0.5"),
+            (try EfficientNet(.b3, classes: 2, widthMultiplier: 0.25, initializer: .skip), .zoo("efficientnet_b3", widthMultiplier: 0.25, classes: 2), "--model efficientnet_b3 --width-multiplier 0.25"),
+            (try MobileNetV3(.large, classes: 4, widthMultiplier: 0.5, initializer: .skip), .zoo("mobilenet_v3_large", widthMultiplier: 0.5, classes: 4), "--model mobilenet_v3_large --width-multiplier 0.5"),
+            (try ConvNeXt(.tiny, classes: 3, widthMultiplier: 0.25, initializer: .skip), .zoo("convnext_tiny", widthMultiplier: 0.25, classes: 3), "--model convnext_tiny --width-multiplier 0.25"),
+            (try ConvNeXt(.base, classes: 2, widthMultiplier: 0.25, initializer: .skip), .zoo("convnext_base", widthMultiplier: 0.25, classes: 2), "--model convnext_base --width-multiplier 0.25"),
         ]
         // Names no family has, or a crafted stage index, are simply not recognised.
         let stem = try Tensor(shape: [8, 3, 3, 3], scalars: Array(repeating: 0, count: 216))

@@ -50,6 +50,17 @@ import Testing
         #expect(throws: Never.self) { try RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data")).validate() }
     }
 
+    /// `--model` and `config.json` name exactly the ResNets and the networks ``ModelZoo`` builds, and each builds.
+    @Test func everyArchitectureIsAZooNetworkOrAResNet() throws {
+        #expect(ModelSettings.Architecture.allCases.map(\.rawValue) == ["resnet"] + ModelZoo.entries.map(\.name))
+        for architecture in ModelSettings.Architecture.allCases {
+            var settings = ModelSettings(width: 4)
+            (settings.architecture, settings.widthMultiplier) = (architecture, 0.25)
+            let model = try settings.makeModel(classes: 3, seed: 1)
+            #expect(settings.checkpointMetadata(for: model).architecture == architecture.rawValue)
+        }
+    }
+
     @Test func theConfigurationIsTypedJSON() throws {
         let c = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"), model: ModelSettings(depth: .r50, variant: .v1, convolution: .direct),
                                  optimizer: OptimizerSettings(kind: .adamw, learningRate: 0.001), schedule: .oneCycle)

@@ -73,9 +73,10 @@ import Testing
 
     /// Stopped mid-epoch (as Ctrl-C or SIGTERM do), then resumed: history, best and last weights equal the uninterrupted
     /// run's bit for bit, for a per-step schedule and SGD with momentum, and for an EfficientNet, whose dropout and
-    /// stochastic depth draw masks in training (they restart per epoch, so the rerun epoch draws them again).
+    /// stochastic depth draw masks in training (they restart per epoch, so the rerun epoch draws them again), and for a
+    /// ConvNeXt with AdamW.
     @Test(arguments: [(SchedulePolicy.cosine, OptimizerKind.sgd, ModelSettings.Architecture.resnet), (.stepDecay(factor: 0.5, every: 1), .sgd, .resnet),
-                      (.oneCycle, .adamw, .resnet), (.cosine, .sgd, .efficientNetB0)])
+                      (.oneCycle, .adamw, .resnet), (.cosine, .sgd, .efficientNetB0), (.cosine, .adamw, .convNeXtTiny)])
     func resumeAfterAStopEqualsTheUninterruptedRun(schedule: SchedulePolicy, optimizer: OptimizerKind, model: ModelSettings.Architecture) throws {
         let root = try RunFixtures.tinyDataSet(perClass: 8)
         defer { try? FileManager.default.removeItem(at: root) }

@@ -7,9 +7,9 @@ import Foundation
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
     /// The Petal version that wrote the checkpoint.
     public var petalVersion = PetalVersion.current
-    /// The network family: "resnet", "mobilenet_v3_small", "mobilenet_v3_large" or "efficientnet_b0" … "efficientnet_b3".
+    /// The network: "resnet", or a ``ModelZoo`` name ("mobilenet_v3_small", "efficientnet_b0", "convnext_tiny", …).
     public var architecture = "resnet"
-    /// MobileNetV3's or EfficientNet's width multiplier (1 for the published networks).
+    /// A ``ModelZoo`` network's width multiplier (1 for the published networks).
     public var widthMultiplier: Double?
     /// The ResNet depth (18, 34, 50, 101, 152).
     public var depth: Int?
@@ -101,39 +101,26 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
         }
     }
 
-    /// Describes a MobileNetV3's architecture.
-    public init(mobileNet: MobileNetV3, classNames: [String] = []) {
-        architecture = "mobilenet_v3_\(mobileNet.size.rawValue)"
-        widthMultiplier = mobileNet.widthMultiplier
-        self.classNames = classNames.isEmpty ? (0..<mobileNet.classes).map { "class\($0)" } : classNames
+    /// Describes a ``ModelZoo`` network's architecture (MobileNetV3, EfficientNet, ConvNeXt).
+    public init(model: any ZooClassifier, classNames: [String] = []) {
+        architecture = model.architectureName
+        widthMultiplier = model.widthMultiplier
+        self.classNames = classNames.isEmpty ? (0..<model.classes).map { "class\($0)" } : classNames
     }
 
-    /// Describes an EfficientNet's architecture.
-    public init(efficientNet: EfficientNet, classNames: [String] = []) {
-        architecture = "efficientnet_\(efficientNet.variant.rawValue)"
-        widthMultiplier = efficientNet.widthMultiplier
-        self.classNames = classNames.isEmpty ? (0..<efficientNet.classes).map { "class\($0)" } : classNames
-    }
-
-    /// Rebuilds the network this metadata describes (a ResNet, a MobileNetV3 or an EfficientNet), with weights for a
+    /// Rebuilds the network this metadata describes (a ResNet or a ``ModelZoo`` network), with weights for a
     /// checkpoint to be loaded over.
     /// - Throws: ``ModelError/invalidConfiguration(_:)`` for metadata that ``validate()`` rejects or an unknown architecture.
     public func makeModel() throws -> any ImageClassifier {
-        if architecture.hasPrefix("efficientnet_") {
-            try validate()
-            guard let variant = EfficientNet.Variant(rawValue: String(architecture.dropFirst("efficientnet_".count))) else {
-                throw ModelError.invalidConfiguration("checkpoint describes an unknown architecture '\(architecture)'")
-            }
-            guard inputChannels == 3 else { throw ModelError.invalidConfiguration("checkpoint metadata 'inputChannels' must be 3 for EfficientNet, got \(inputChannels)") }
-            return try EfficientNet(variant, classes: classNames.count, widthMultiplier: widthMultiplier ?? 1, initializer: .skip)
-        }
-        guard architecture.hasPrefix("mobilenet_v3_") else { return try makeResNet() }
+        guard architecture != "resnet" else { return try makeResNet() }
         try validate()
-        guard let size = MobileNetV3.Size(rawValue: String(architecture.dropFirst("mobilenet_v3_".count))) else {
+        guard ModelZoo.entry(architecture) != nil else {
             throw ModelError.invalidConfiguration("checkpoint describes an unknown architecture '\(architecture)'")
         }
-        guard inputChannels == 3 else { throw ModelError.invalidConfiguration("checkpoint metadata 'inputChannels' must be 3 for MobileNetV3, got \(inputChannels)") }
-        return try MobileNetV3(size, classes: classNames.count, widthMultiplier: widthMultiplier ?? 1, initializer: .skip)
+        guard inputChannels == 3 else {
+            throw ModelError.invalidConfiguration("checkpoint metadata 'inputChannels' must be 3 for \(architecture), got \(inputChannels)")
+        }
+        return try ModelZoo.make(architecture, classes: classNames.count, widthMultiplier: widthMultiplier ?? 1, initializer: .skip)
     }
 
     /// Rebuilds the ResNet this metadata describes, with zero weights for a checkpoint to be loaded over.

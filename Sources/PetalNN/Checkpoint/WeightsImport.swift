@@ -1,7 +1,7 @@
 // `petal import`: a PyTorch state dict converted once into a safetensors file, for users who keep their weights in
 // safetensors. The architecture is recognised from torchvision's tensor names and checked by loading the tensors into
-// the Petal network it names (a ResNet, a MobileNetV3 or an EfficientNet), so a file that imports is a file `--pretrained`
-// accepts.
+// the Petal network it names (a ResNet, a MobileNetV3, an EfficientNet or a ConvNeXt), so a file that imports is a file
+// `--pretrained` accepts.
 import Foundation
 
 /// A torchvision-layout ResNet recognised from a state dict's tensor names and shapes.
@@ -36,14 +36,15 @@ public struct RecognisedResNet: Sendable, Equatable, CustomStringConvertible {
 /// A torchvision-layout network of any family Petal builds, recognised from a state dict's tensor names and shapes.
 public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible {
     case resnet(RecognisedResNet)
-    case mobileNetV3(MobileNetV3.Size, widthMultiplier: Double, classes: Int)
-    case efficientNet(EfficientNet.Variant, widthMultiplier: Double, classes: Int)
+    /// A ``ModelZoo`` network: its name ("efficientnet_b0", …), width multiplier and classes.
+    case zoo(String, widthMultiplier: Double, classes: Int)
 
-    /// The width multipliers tried for MobileNetV3 and EfficientNet (torchvision publishes 1).
+    /// The width multipliers tried (torchvision publishes 1).
     static let multipliers = [1.0, 0.25, 0.35, 0.5, 0.75, 1.25, 1.5, 2.0]
 
     /// Recognises `weights`, or returns nil. MobileNetV3's size comes from its block count, EfficientNet's variant from
-    /// its blocks per stage; the width multiplier is the one whose stem and head channels the tensors have.
+    /// its blocks per stage, ConvNeXt's from its blocks per stage and widths; the width multiplier is the one whose
+    /// channels the tensors have.
     public init?(_ weights: SafeTensors) {
         if let resnet = RecognisedResNet(weights) { self = .resnet(resnet); return }
         guard let stem = weights["features.0.0.weight"], stem.shape.count == 4, stem.shape[1] == 3 else { return nil }
@@ -52,16 +53,28 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
             guard parts.count > 3, parts[0] == "features", let stage = Int(parts[1]), let block = Int(parts[2]) else { return nil }
             return (stage, block)
         }, by: \.0).mapValues { Set($0.map(\.1)).count }
-        // Both families number at most a few dozen modules under `features`; a crafted file may name any index.
+        // Every family numbers at most a few dozen modules under `features`; a crafted file may name any index.
         guard let last = blocks.keys.max(), (1...64).contains(last) else { return nil }
         let stages = (1...last).map { blocks[$0] ?? 0 }
+        func zoo(_ name: String, _ m: Double, _ classes: Int) -> RecognisedArchitecture { .zoo(name, widthMultiplier: m, classes: classes) }
+        if let linear = weights["classifier.2.weight"], linear.shape.count == 2, weights["features.1.0.layer_scale"] != nil, last == 7 {
+            let depths = [stages[0], stages[2], stages[4], stages[6]]
+            for m in Self.multipliers {
+                for variant in ConvNeXt.Variant.allCases where variant.depths == depths
+                    && ConvNeXt.widths(variant, widthMultiplier: m) == [stem.shape[0], weights["features.3.0.layer_scale"]?.shape.first ?? 0,
+                                                                        weights["features.5.0.layer_scale"]?.shape.first ?? 0, linear.shape[1]] {
+                    self = zoo("convnext_\(variant.rawValue)", m, linear.shape[0]); return
+                }
+            }
+            return nil
+        }
         if let linear = weights["classifier.1.weight"], linear.shape.count == 2, weights["features.1.0.block.1.fc1.weight"] != nil {
             let channels = (stem.shape[0], linear.shape[1])
             for variant in EfficientNet.Variant.allCases where EfficientNet.stages(variant).map(\.blocks) == stages.dropLast() {  // the last: the head
                 if let m = Self.multipliers.first(where: { m in
                     let s = EfficientNet.stages(variant, widthMultiplier: m)
                     return (s[0].inputChannels, 4 * s.last!.outputChannels) == channels
-                }) { self = .efficientNet(variant, widthMultiplier: m, classes: linear.shape[0]); return }
+                }) { self = zoo("efficientnet_\(variant.rawValue)", m, linear.shape[0]); return }
             }
             return nil
         }
@@ -70,7 +83,7 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
             for size in MobileNetV3.Size.allCases where MobileNetV3.blocks(size).blocks.count == stages.count - 1 {
                 if let m = Self.multipliers.first(where: { MobileNetV3.blocks(size, widthMultiplier: $0).blocks[0].inputChannels == stem.shape[0]
                                                             && MobileNetV3.blocks(size, widthMultiplier: $0).lastChannels == linear.shape[1] }) {
-                    self = .mobileNetV3(size, widthMultiplier: m, classes: linear.shape[0]); return
+                    self = zoo("mobilenet_v3_\(size.rawValue)", m, linear.shape[0]); return
                 }
             }
         }
@@ -81,18 +94,15 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
     public func makeModel() throws -> Module {
         switch self {
         case .resnet(let r): try ResNet(depth: r.depth, variant: .v1, classes: r.classes, baseWidth: r.width, initializer: .skip)
-        case .mobileNetV3(let size, let m, let classes): try MobileNetV3(size, classes: classes, widthMultiplier: m, initializer: .skip)
-        case .efficientNet(let variant, let m, let classes): try EfficientNet(variant, classes: classes, widthMultiplier: m, initializer: .skip)
+        case .zoo(let name, let m, let classes): try ModelZoo.make(name, classes: classes, widthMultiplier: m, initializer: .skip)
         }
     }
 
     /// The `petal train` options that build this network, e.g. "--model efficientnet_b0" or "--variant v1 --width 32".
     public var trainOptions: String {
-        func width(_ m: Double) -> String { m == 1 ? "" : " --width-multiplier \(m)" }
         switch self {
-        case .resnet(let r): return "--variant v1" + (r.width == 64 ? "" : " --width \(r.width)") + (r.depth == .r18 ? "" : " --model resnet\(r.depth.rawValue)")
-        case .mobileNetV3(let size, let m, _): return "--model mobilenet_v3_\(size.rawValue)" + width(m)
-        case .efficientNet(let variant, let m, _): return "--model efficientnet_\(variant.rawValue)" + width(m)
+        case .resnet(let r): "--variant v1" + (r.width == 64 ? "" : " --width \(r.width)") + (r.depth == .r18 ? "" : " --model resnet\(r.depth.rawValue)")
+        case .zoo(let name, let m, _): "--model \(name)" + (m == 1 ? "" : " --width-multiplier \(m)")
         }
     }
 
@@ -100,7 +110,7 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
     public var classes: Int {
         switch self {
         case .resnet(let r): r.classes
-        case .mobileNetV3(_, _, let classes), .efficientNet(_, _, let classes): classes
+        case .zoo(_, _, let classes): classes
         }
     }
 
@@ -108,8 +118,7 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .resnet(let r): r.description
-        case .mobileNetV3(let size, let m, let classes): "mobilenet_v3_\(size.rawValue), width multiplier \(m), \(classes) classes"
-        case .efficientNet(let variant, let m, let classes): "efficientnet_\(variant.rawValue), width multiplier \(m), \(classes) classes"
+        case .zoo(let name, let m, let classes): "\(name), width multiplier \(m), \(classes) classes"
         }
     }
 }
