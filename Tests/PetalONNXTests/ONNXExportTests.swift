@@ -1,7 +1,8 @@
 // ONNX export checked against ONNX Runtime: five small ResNets (18 and 50, torchvision's and pre-activation variants, and
 // keras-resnet's with its uneven "same" padding written as Pad, batch norms folded and kept,
 // logits and probabilities), a user's own block (written with public ops only), a block with every activation of the
-// efficient backbones, a MobileNetV3-Small and a reduced EfficientNet-B0 are exported; the files must equal the
+// efficient backbones, a MobileNetV3-Small, a reduced EfficientNet-B0 and a reduced ConvNeXt (layer norms written
+// channels-last between transposes, layer scales as products) are exported; the files must equal the
 // committed ones byte for byte (graph and weights unchanged), and Petal's own outputs on a fixed input must match those
 // ONNX Runtime recorded for the committed files (Scripts/fixtures/onnx_fixtures.py, which also runs onnx.checker).
 // With PETAL_WRITE_ONNX_FIXTURES=1 the test writes the files instead (then rerun the script).
@@ -26,6 +27,7 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
         ONNXCase(name: "activations_block_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
         ONNXCase(name: "mobilenet_v3_small_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
         ONNXCase(name: "efficientnet_b0_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
+        ONNXCase(name: "convnext_tiny_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
     ]
 
     /// A width-4, 3-class network with seeded weights and batch-norm parameters and statistics set by formula, so that
@@ -35,6 +37,7 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
             ?? (name.hasPrefix("activations") ? ActivationsBlock()
                 : name.hasPrefix("mobilenet") ? try MobileNetV3(.small, classes: 3, widthMultiplier: 0.25, initializer: WeightInitializer(seed: 12))
                 : name.hasPrefix("efficientnet") ? try EfficientNet(.b0, classes: 3, widthMultiplier: 0.25, depthMultiplier: 0.5, initializer: WeightInitializer(seed: 13))
+                : name.hasPrefix("convnext") ? try ConvNeXt(.tiny, classes: 3, widthMultiplier: 1.0 / 12, depths: [1, 1, 2, 1], initializer: WeightInitializer(seed: 14))
                 : CustomBlock())
         var k = 0.0
         for case let bn as BatchNorm2D in model.namedModules.map(\.module) {
@@ -45,6 +48,18 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
             try bn.runningMean.assign(values { 0.1 * sin(0.7 * $0) })
             try bn.runningVariance.assign(values { 1 + 0.5 * cos($0) * cos($0) })
             k += Double(c)
+        }
+        // Layer norms and layer scales (ConvNeXt starts the scales at 10⁻⁶, which would hide its blocks) set by formula too.
+        for module in model.namedModules.map(\.module) {
+            if let norm = module as? LayerNorm {
+                try norm.weight.assign(Tensor(shape: [norm.channels], scalars: (0..<norm.channels).map { Float(1 + 0.3 * sin(k + Double($0))) }))
+                try norm.bias.assign(Tensor(shape: [norm.channels], scalars: (0..<norm.channels).map { Float(0.2 * cos(k + Double($0))) }))
+                k += Double(norm.channels)
+            }
+            if let block = module as? CNBlock {
+                try block.layerScale.assign(Tensor(shape: block.layerScale.shape, scalars: (0..<block.layerScale.count).map { Float(0.5 + 0.3 * sin(k + Double($0))) }))
+                k += Double(block.layerScale.count)
+            }
         }
         model.eval()
         return model
