@@ -6,7 +6,7 @@
 # at batch 32 and latency at batch 1 (compiled calls with training=False), each the median of several timed runs
 # after a warm-up. Keras' "same" padding gives the same output sizes (50, 25, 25, 13, 7, 4) and work as torch's
 # symmetric padding. `--bf16` sets the "mixed_bfloat16" policy (fp32 weights, bf16 compute, the last dense in fp32).
-# Prints one JSON line with the keys of torch_resnet18.py.
+# Prints one JSON line with the keys of torch_model.py.
 import argparse
 import json
 import os

@@ -28,7 +28,7 @@ sides = {
     **{f"Petal, GOMP_SPINCOUNT={n}": ["/usr/bin/env", f"GOMP_SPINCOUNT={n}", args.petal, "--probe-latency", "--json"]
        for n in args.spin.split(",")},
     "Petal, OpenMP defaults": ["/usr/bin/env", "-u", "OMP_WAIT_POLICY", args.petal, "--probe-latency", "--json"],
-    "ONNX Runtime": [args.torch_python, f"{here}/ort_resnet18.py", "--threads", args.threads, "--latency-only"],
+    "ONNX Runtime": [args.torch_python, f"{here}/ort_model.py", "--threads", args.threads, "--latency-only"],
 }
 if args.baseline:
     sides["Petal, baseline build"] = [args.baseline, "--probe-latency", "--json"]

@@ -5,6 +5,8 @@
 # its tests -- builds petal-bench and runs the side-by-side comparison.
 #   VENV        PyTorch venv (default .venv-bench; made on first use, ~7 GB), also gets ONNX Runtime
 #   KERAS_VENV  TF/Keras venv (default .venv-keras); used when it exists, made first when KERAS=1
+#   MODEL       the network (default resnet18; any `petal train --model`, e.g. mobilenet_v3_small, convnext_tiny)
+#   CROP        the input's side (default 100, the tutorial's crop; 224 is ImageNet's)
 #   PRECISION   fp32 (default) or bf16; BF16=1 prints both tables
 #   ROUNDS      interleaved rounds (default 5; 1 for the tutorial; 10 pairs for latency), THREADS (default nproc)
 #   PETAL_BENCH an already built petal-bench to use instead of building one
@@ -40,7 +42,8 @@ case "$mode" in
     [ "${BF16:-0}" = 1 ] && precisions="fp32 bf16"
     for p in $precisions; do
       "$venv/bin/python" Benchmarks/compare/compare.py --petal "$bench" --torch-python "$venv/bin/python" \
-        "${keras_args[@]}" --rounds "${ROUNDS:-5}" --threads "$threads" --precision "$p"
+        "${keras_args[@]}" --rounds "${ROUNDS:-5}" --threads "$threads" --precision "$p" \
+        --model "${MODEL:-resnet18}" --crop "${CROP:-100}"
     done ;;
   tutorial)
     "$venv/bin/python" Benchmarks/compare/tutorial_compare.py --petal "$bench" --torch-python "$venv/bin/python" \

@@ -1,6 +1,7 @@
-// ResNet-18 at 100×100, fp32 (issue #5): a training step (forward, backward, SGD update) in images/s
-// at batch 32, inference in images/s at batch 32, and latency at batch 1, with ratios to the PyTorch 2.15
-// figures measured on this machine (issue #5; the side-by-side run in one process is `make bench-compare`).
+// ResNet-18 at 100×100 by default (`--model NAME`, any `--model` of petal train, and `--crop N` choose another), fp32 or
+// bf16: a training step (forward, backward, SGD update) in images/s at batch 32, inference in images/s at batch 32, and
+// latency at batch 1; for ResNet-18 at 100×100 with ratios to the PyTorch 2.15 figures measured on this machine (the
+// side-by-side run is `make bench-compare`).
 import Foundation
 import PetalBenchKit
 import PetalNN
@@ -12,20 +13,33 @@ func runModelBenchmarks(quick: Bool) {
     for precision in precisions { runModelBenchmark(quick: quick, precision: precision) }
 }
 
+/// The value after `option` on the command line.
+func argument(_ option: String) -> String? { CommandLine.arguments.firstIndex(of: option).flatMap { CommandLine.arguments.dropFirst($0 + 1).first } }
+
+/// The benchmarked network (`--model`, default resnet18: torchvision's v1) and crop (`--crop`, default 100).
+let benchModel = argument("--model") ?? "resnet18", benchCrop = argument("--crop").flatMap { Int($0) } ?? 100
+
+/// A fresh `benchModel` with 2 classes.
+func makeBenchModel() throws -> Module {
+    if let depth = ResNet.Depth(name: benchModel) { return try ResNet(depth: depth, classes: 2) }
+    return try ModelZoo.make(benchModel, classes: 2, initializer: WeightInitializer(seed: 0))
+}
+
 func runModelBenchmark(quick: Bool, precision: Precision) {
     let threads = Device.default.threads
-    if !CommandLine.arguments.contains("--json") {
-        print("\n== PetalNN: ResNet-18 (v1, 2 classes), 100×100×3 input, \(precision == .bf16 ? "bf16 convolutions (fp32 weights and other ops)" : "fp32"), \(threads) threads")
-    }
+    let tutorialCase = benchModel == "resnet18" && benchCrop == 100  // the case the quoted PyTorch figures and the ceiling are for
     do {
-        let model = try ResNet(depth: .r18, classes: 2)
+        let model = try makeBenchModel()
+        if !CommandLine.arguments.contains("--json") {
+            print("\n== PetalNN: \(model.layerDescription) (2 classes), \(benchCrop)×\(benchCrop)×3 input, \(precision == .bf16 ? "bf16 convolutions (fp32 weights and other ops)" : "fp32"), \(threads) threads")
+        }
         model.setConvolutionPrecision(precision)
         model.setConvolutionAlgorithm(benchConvolutionAlgorithm)
         let steps = quick ? 3 : 10
-        let t = try Throughput.measure(model, classes: 2, inputShape: [32, 3, 100, 100], steps: steps, latencyRuns: quick ? 10 : 50)
+        let t = try Throughput.measure(model, classes: 2, inputShape: [32, 3, benchCrop, benchCrop], steps: steps, latencyRuns: quick ? 10 : 50)
         if CommandLine.arguments.contains("--probe-optimizer") {
             var g = SeededGenerator(seed: 1)
-            let batch = try Tensor.randomNormal([32, 3, 100, 100], generator: &g)
+            let batch = try Tensor.randomNormal([32, 3, benchCrop, benchCrop], generator: &g)
             let opt = try SGD(parameters: model.parameters, learningRate: 0.01, momentum: 0.9, clipping: .normPerTensor(1))
             model.train()
             try model(batch).softmaxCrossEntropy(labels: (0..<32).map { $0 % 2 }).backward()
@@ -40,9 +54,14 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
         let (trainRate, inferRate, latency) = (t.trainImagesPerSecond, t.inferImagesPerSecond, t.latencyMilliseconds / 1000)
         let train = 32 / trainRate
         if CommandLine.arguments.contains("--json") {
-            let ceiling = precision == .fp32 ? try fp32CeilingGFLOPs() : nil
+            let ceiling = precision == .fp32 && tutorialCase ? try fp32CeilingGFLOPs() : nil
             let ceilingField = ceiling.map { ", \"ceiling_gflops\": \($0), \"ceiling_train_ips\": \($0 / resNet18TrainingGFLOPsPerImage)" } ?? ""
             print("{\"train_ips\": \(trainRate), \"infer_ips\": \(inferRate), \"latency_ms\": \(t.latencyMilliseconds), \"peak_rss_mb\": \(peakResidentMegabytes()), \"precision\": \"\(precision)\", \"convolution\": \"\(benchConvolutionAlgorithm)\"\(ceilingField)}")
+            return
+        }
+        guard tutorialCase else {
+            print(String(format: "training step, batch 32:   %6.1f images/s\ninference, batch 32:       %6.1f images/s\ninference latency, batch 1: %5.1f ms",
+                         trainRate, inferRate, latency * 1000))
             return
         }
         if precision == .bf16 {
@@ -64,7 +83,7 @@ func runModelBenchmark(quick: Bool, precision: Precision) {
 /// `--profile`: where a prediction's time goes (eval mode, fused convolutions).
 func profileInference(_ model: Module, precision: Precision, batch: Int, runs: Int) throws {
     var g = SeededGenerator(seed: 4)
-    let one = try Tensor.randomNormal([batch, 3, 100, 100], generator: &g)
+    let one = try Tensor.randomNormal([batch, 3, benchCrop, benchCrop], generator: &g)
     let fused = model.fusedForInference()
     func predict() throws { _ = try fused(one) }
     for _ in 0..<5 { try predict() }
@@ -104,7 +123,7 @@ func fp32CeilingGFLOPs() throws -> Double {
 /// `--profile`: where a training step's time goes, per oneDNN primitive (Petal's own timer; see ExecutionProfile).
 func profileTrainingSteps(_ model: Module, precision: Precision, steps: Int = 5) throws {
     var g = SeededGenerator(seed: 2)
-    let batch = try Tensor.randomNormal([32, 3, 100, 100], generator: &g)
+    let batch = try Tensor.randomNormal([32, 3, benchCrop, benchCrop], generator: &g)
     let labels = (0..<32).map { $0 % 2 }
     let sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
     model.train()
