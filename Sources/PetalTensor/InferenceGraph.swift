@@ -105,6 +105,19 @@ public struct InferenceGraph {
     /// - Parameters: the nodes in an order that computes every input before its use, and the name of the result.
     public init(nodes: [GraphNode], output: String) { (self.nodes, self.output) = (nodes, output) }
 
+    /// Multiply-adds of one pass per image: the convolutions' and linear layers' (what torchvision's published
+    /// "GFLOPS" count; the elementwise ops, norms and pooling, a few per cent, are left out as there).
+    public var multiplyAdds: Int {
+        let total = nodes.reduce(0) { sum, node in
+            switch node.operation {
+            case .convolution(let w, _, _, _, _, _, _): sum + node.shape.reduce(1, *) * w.shape.dropFirst().reduce(1, *)
+            case .dense(let w, _): sum + node.shape.reduce(1, *) * w.shape[1]
+            default: sum
+            }
+        }
+        return total / max(nodes.first?.shape.first ?? 1, 1)
+    }
+
     /// How many times each value is read (by nodes, and once more for the graph's output).
     public var useCounts: [String: Int] {
         var uses = [output: 1]

@@ -29,4 +29,20 @@ import Testing
         let unknown = try CLI.run(["train", "data", "--model", "mobilenet_v4"], in: dir)
         #expect(unknown.status != 0 && unknown.stderr.contains("use resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0,"), "\(unknown.stderr)")
     }
+
+    /// `petal models` lists each network with torchvision's parameter count and multiply-adds at the crop, measures
+    /// speed when asked, and names the accepted models for an unknown one.
+    @Test func modelsListsParametersMultiplyAddsAndMeasuredSpeed() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let listed = try CLI.run(["models", "resnet18", "mobilenet_v3_small", "convnext_tiny", "--crop", "224"], in: dir)
+        let lines = listed.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(listed.status == 0 && lines == ["model parameters mult-adds @224", "resnet18 11.7M 1.81G", "mobilenet_v3_small 2.5M 0.06G",
+                                                 "convnext_tiny 28.6M 4.46G"], "\(listed.stdout) \(listed.stderr)")
+        let measured = try CLI.run(["models", "mobilenet_v3_small", "--crop", "32", "--measure", "--batch-size", "2", "--json"], in: dir)
+        let row = try #require(try JSONSerialization.jsonObject(with: Data(measured.stdout.utf8)) as? [String: Any], "\(measured.stdout) \(measured.stderr)")
+        #expect(row["parameters"] as? Int == 2_542_856 && row["crop"] as? Int == 32)
+        #expect((row["trainImagesPerSecond"] as? Double ?? 0) > 0 && (row["inferImagesPerSecond"] as? Double ?? 0) > 0, "\(row)")
+        let unknown = try CLI.run(["models", "vit_b_16"], in: dir)
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown model 'vit_b_16': use resnet18,"), "\(unknown.stderr)")
+    }
 }
