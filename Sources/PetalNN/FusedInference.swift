@@ -204,6 +204,10 @@ extension FusedProgram.Step {
             case .flatten: return try x[0].flattened()
             case .dense(let w, let b): return try x[0].linear(weight: w, bias: b)
             case .softmax: return try x[0].softmax()
+            case .patchTokens(let classToken, let positions): return try x[0].patchTokens(classToken: classToken, positions: positions)
+            case .selfAttention(let inWeight, let inBias, let outWeight, let outBias, let heads):
+                return try x[0].selfAttention(inWeight: inWeight, inBias: inBias, outWeight: outWeight, outBias: outBias, heads: heads)
+            case .firstToken: return try x[0].firstToken()
             }
         }
     }

@@ -10,10 +10,18 @@ import PetalTensor
 public protocol ImageClassifier: Module {
     /// The modules that learn while the backbone is frozen (the classifier, e.g. a ResNet's `fc`).
     var classifierHead: [Module] { get }
-    /// The last spatial feature map the head reads ([N, channels, h, w]): what Grad-CAM weighs.
+    /// The last feature map the head reads ([N, channels, h, w], or what ``spatialMap(of:inputShape:)`` lays out as
+    /// one): what Grad-CAM weighs.
     func features(_ x: Tensor) throws -> Tensor
     /// The logits computed from ``features(_:)``' output.
     func logits(fromFeatures features: Tensor) throws -> Tensor
+    /// ``features(_:)``' output (or its gradient) for an input of `inputShape` as a map [N, channels, h, w]; the
+    /// default returns it as it is (a ViT drops its class token and lays its patch tokens out as their grid).
+    func spatialMap(of features: Tensor, inputShape: [Int]) throws -> Tensor
+}
+
+extension ImageClassifier {
+    public func spatialMap(of features: Tensor, inputShape: [Int]) throws -> Tensor { features }
 }
 
 /// A network laid out as torchvision's MobileNetV3 and EfficientNet are: `features`, global average pooling, then

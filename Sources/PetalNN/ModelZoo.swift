@@ -2,9 +2,9 @@
 // checkpoints, `petal import`, `--model` and run configurations keep no list of their own.
 
 /// A network of a torchvision family that Petal builds by name at a width multiplier (MobileNetV3, EfficientNet,
-/// ConvNeXt).
+/// ConvNeXt, ViT).
 public protocol ZooClassifier: ImageClassifier {
-    /// torchvision's builder name: "mobilenet_v3_small", "efficientnet_b0", "convnext_tiny", ….
+    /// torchvision's builder name: "mobilenet_v3_small", "efficientnet_b0", "convnext_tiny", "vit_b_16", ….
     var architectureName: String { get }
     /// Scales every layer's channels beyond the published network's (1).
     var widthMultiplier: Double { get }
@@ -36,6 +36,9 @@ public enum ModelZoo {
         + zip(ConvNeXt.Variant.allCases, [28_589_128, 50_223_688, 88_591_464, 197_767_336]).map { variant, parameters in
             Entry(name: "convnext_\(variant.rawValue)", parameters: parameters) { try ConvNeXt(variant, classes: $0, widthMultiplier: $1, initializer: $2) }
         }
+        + zip(VisionTransformer.Variant.allCases, [86_567_656, 88_224_232, 304_326_632, 306_535_400, 632_045_800]).map { variant, parameters in
+            Entry(name: "vit_\(variant.rawValue)", parameters: parameters) { try VisionTransformer(variant, classes: $0, widthMultiplier: $1, initializer: $2) }
+        }
 
     /// The entry named `name`, if any.
     public static func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
@@ -58,4 +61,8 @@ extension EfficientNet: ZooClassifier {
 
 extension ConvNeXt: ZooClassifier {
     public var architectureName: String { "convnext_\(variant.rawValue)" }
+}
+
+extension VisionTransformer: ZooClassifier {
+    public var architectureName: String { "vit_\(variant.rawValue)" }
 }

@@ -185,10 +185,50 @@ struct NodeWriter {
             node("Flatten", [pooled], name: n.name, [.int("axis", 1)])
         case .flatten:
             node("Flatten", n.inputs, name: n.name, [.int("axis", 1)])
+        case .dense(let w, let b) where n.shape.count == 3:  // tokens [N, T, in]: Gemm takes matrices only
+            linear(n.inputs[0], weight: w, bias: b, name: n.name)
         case .dense(let w, let b):
             node("Gemm", n.inputs + [constant(n.name + ".weight", w)] + (b.map { [constant(n.name + ".bias", $0)] } ?? []),
                  name: n.name, [.int("transB", 1)])
+        case .patchTokens(let classToken, let positions):
+            let d = positions.shape[2]
+            let flat = node("Reshape", n.inputs + [integers(n.name + ".flat_shape", [0, d, -1])], name: n.name + ".flat")
+            let tokens = node("Transpose", [flat], name: n.name + ".patches", [.ints("perm", [0, 2, 1])])
+            let batch = node("Shape", [tokens], name: n.name + ".batch", [.int("end", 1)])
+            let shape = node("Concat", [batch, integers(n.name + ".token_shape", [1, d])], name: n.name + ".class_shape", [.int("axis", 0)])
+            let token = node("Expand", [constant(n.name + ".class_token", classToken), shape], name: n.name + ".class")
+            let joined = node("Concat", [token, tokens], name: n.name + ".joined", [.int("axis", 1)])
+            node("Add", [joined, constant(n.name + ".positions", positions)], name: n.name)
+        case .selfAttention(let inWeight, let inBias, let outWeight, let outBias, let heads):
+            let d = outWeight.shape[0], width = d / heads
+            let qkv = linear(n.inputs[0], weight: inWeight, bias: inBias, name: n.name + ".qkv")
+            let split = node("Reshape", [qkv, integers(n.name + ".split_shape", [0, 0, 3, heads, width])], name: n.name + ".split")
+            let stacked = node("Transpose", [split], name: n.name + ".stacked", [.ints("perm", [2, 0, 3, 1, 4])])  // [3, N, heads, T, width]
+            let parts = ["q", "k", "v"].enumerated().map { i, part in
+                node("Gather", [stacked, integers(n.name + ".\(part)_index", [i], scalar: true)], name: n.name + ".\(part)", [.int("axis", 0)])
+            }
+            let (q, k, v) = (parts[0], parts[1], parts[2])
+            let keys = node("Transpose", [k], name: n.name + ".k_t", [.ints("perm", [0, 1, 3, 2])])
+            let scores = node("Mul", [node("MatMul", [q, keys], name: n.name + ".qk"), constant(n.name + ".scale", Tensor(Float(1 / Double(width).squareRoot())))],
+                              name: n.name + ".scores")
+            let weights = node("Softmax", [scores], name: n.name + ".weights", [.int("axis", -1)])
+            let heads = node("Transpose", [node("MatMul", [weights, v], name: n.name + ".weighted")], name: n.name + ".heads", [.ints("perm", [0, 2, 1, 3])])
+            let joined = node("Reshape", [heads, integers(n.name + ".join_shape", [0, 0, d])], name: n.name + ".joined")
+            linear(joined, weight: outWeight, bias: outBias, name: n.name)
+        case .firstToken:
+            node("Gather", n.inputs + [integers(n.name + ".index", [0], scalar: true)], name: n.name, [.int("axis", 1)])
         }
+    }
+
+    /// x · Wᵀ + b for x of any rank as MatMul and Add, with Wᵀ stored ([in, out]).
+    @discardableResult
+    private mutating func linear(_ x: String, weight w: Tensor, bias b: Tensor?, name: String) -> String {
+        let (out, inputs) = (w.shape[0], w.shape[1])
+        let values = w.scalars
+        let transposed = (0..<(inputs * out)).map { values[($0 % out) * inputs + $0 / out] }
+        let product = node("MatMul", [x, constant(name + ".weight", transposed, dims: [inputs, out])], name: b == nil ? name : name + ".matmul")
+        guard let b else { return product }
+        return node("Add", [product, constant(name + ".bias", b)], name: name)
     }
 
     /// An activation in opset 17's operators: GELU (an operator only from opset 20) and SiLU written out.
@@ -229,11 +269,11 @@ struct NodeWriter {
         }
     }
 
-    /// An int64 initializer (a shape or pads operand) named `name`.
-    private mutating func integers(_ name: String, _ values: [Int]) -> String {
+    /// An int64 initializer (a shape or pads operand, or with `scalar` a 0-d index) named `name`.
+    private mutating func integers(_ name: String, _ values: [Int], scalar: Bool = false) -> String {
         var p = Onnx_TensorProto()
         p.name = name
-        p.dims = [Int64(values.count)]
+        p.dims = scalar ? [] : [Int64(values.count)]
         p.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
         p.rawData = values.map(Int64.init).withUnsafeBytes { Data($0) }  // little-endian, as for the floats
         initializers.append(p)
@@ -242,11 +282,15 @@ struct NodeWriter {
 
     /// A float initializer named `name` with the values of `t`, in `t`'s shape or in `dims`.
     private mutating func constant(_ name: String, _ t: Tensor, dims: [Int]? = nil) -> String {
+        constant(name, t.scalars, dims: dims ?? t.shape)
+    }
+
+    private mutating func constant(_ name: String, _ values: [Float], dims: [Int]) -> String {
         var p = Onnx_TensorProto()
         p.name = name
-        p.dims = (dims ?? t.shape).map(Int64.init)
+        p.dims = dims.map(Int64.init)
         p.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        p.rawData = t.scalars.withUnsafeBytes { Data($0) }  // little-endian, as ONNX requires (every platform Petal runs on)
+        p.rawData = values.withUnsafeBytes { Data($0) }  // little-endian, as ONNX requires (every platform Petal runs on)
         initializers.append(p)
         return name
     }

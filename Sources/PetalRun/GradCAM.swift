@@ -38,9 +38,10 @@ public enum GradCAM {
         var selector = [Float](repeating: 0, count: probabilities.count)
         selector[k] = 1
         try (logits * Tensor(shape: [1, probabilities.count], scalars: selector)).sum().backward()
-        guard let gradient = activations.grad?.scalars else { throw RunError.data("Grad-CAM: no gradient reached the last stage") }
-        let a = activations.scalars
-        let (c, mh, mw) = (activations.shape[1], activations.shape[2], activations.shape[3])
+        guard let grad = activations.grad else { throw RunError.data("Grad-CAM: no gradient reached the last stage") }
+        let map = try withoutGradients { try model.spatialMap(of: activations.detached(), inputShape: x.shape) }
+        let (a, gradient) = (map.scalars, try withoutGradients { try model.spatialMap(of: grad, inputShape: x.shape) }.scalars)
+        let (c, mh, mw) = (map.shape[1], map.shape[2], map.shape[3])
         let plane = mh * mw
         var cam = [Float](repeating: 0, count: plane)
         for ch in 0..<c {

@@ -21,6 +21,11 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         case convNeXtSmall = "convnext_small"
         case convNeXtBase = "convnext_base"
         case convNeXtLarge = "convnext_large"
+        case vitB16 = "vit_b_16"
+        case vitB32 = "vit_b_32"
+        case vitL16 = "vit_l_16"
+        case vitL32 = "vit_l_32"
+        case vitH14 = "vit_h_14"
     }
 
     /// The family: a ResNet (``depth``, ``variant``, ``width``) or a ``ModelZoo`` network (``widthMultiplier``).

@@ -48,10 +48,17 @@ public enum GraphOperation {
     case globalAveragePool
     /// [N, …] → [N, product of the rest].
     case flatten
-    /// x · Wᵀ + b for x [N, in], weight [out, in] (PyTorch's Linear).
+    /// x · Wᵀ + b for x [N, in] or [N, T, in], weight [out, in] (PyTorch's Linear).
     case dense(weight: Tensor, bias: Tensor?)
     /// Softmax over the last axis of [N, C].
     case softmax
+    /// Patch embeddings [N, D, h, w] → tokens [N, 1 + h·w, D]: a constant class token [1, 1, D] first, then the
+    /// patches row by row, plus constant position embeddings [1, 1 + h·w, D].
+    case patchTokens(classToken: Tensor, positions: Tensor)
+    /// Multi-head self-attention over tokens [N, T, D] (PyTorch's `nn.MultiheadAttention` with stacked projections).
+    case selfAttention(inWeight: Tensor, inBias: Tensor, outWeight: Tensor, outBias: Tensor, heads: Int)
+    /// [N, T, D] → [N, D]: each item's first token.
+    case firstToken
 
     /// A short lower-case name, used to name nodes ("conv", "relu", …).
     public var kind: String {
@@ -71,6 +78,9 @@ public enum GraphOperation {
         case .flatten: "flatten"
         case .dense: "fc"
         case .softmax: "softmax"
+        case .patchTokens: "tokens"
+        case .selfAttention: "attention"
+        case .firstToken: "first_token"
         }
     }
 }
@@ -105,13 +115,15 @@ public struct InferenceGraph {
     /// - Parameters: the nodes in an order that computes every input before its use, and the name of the result.
     public init(nodes: [GraphNode], output: String) { (self.nodes, self.output) = (nodes, output) }
 
-    /// Multiply-adds of one pass per image: the convolutions' and linear layers' (what torchvision's published
+    /// Multiply-adds of one pass per image: the convolutions', linear layers' and attention's (what torchvision's published
     /// "GFLOPS" count; the elementwise ops, norms and pooling, a few per cent, are left out as there).
     public var multiplyAdds: Int {
         let total = nodes.reduce(0) { sum, node in
             switch node.operation {
             case .convolution(let w, _, _, _, _, _, _): sum + node.shape.reduce(1, *) * w.shape.dropFirst().reduce(1, *)
             case .dense(let w, _): sum + node.shape.reduce(1, *) * w.shape[1]
+            case .selfAttention:  // the projections, q·kᵀ and the weighted values: N·(4·T·D² + 2·T²·D)
+                sum + node.shape[0] * (4 * node.shape[1] * node.shape[2] * node.shape[2] + 2 * node.shape[1] * node.shape[1] * node.shape[2])
             default: sum
             }
         }

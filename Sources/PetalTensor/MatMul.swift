@@ -32,9 +32,13 @@ extension Tensor {
         }
     }
 
-    /// A dense layer's affine map: x·Wᵀ + b with x [N, in], W [out, in] (PyTorch's Linear layout), b [out].
+    /// A dense layer's affine map: x·Wᵀ + b with x [N, in] or tokens [N, T, in], W [out, in] (PyTorch's Linear
+    /// layout), b [out].
     public func linear(weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
-        try traced([.dense(weight: weight, bias: bias)], [self]) { try affine(weight: weight, bias: bias) }
+        try traced([.dense(weight: weight, bias: bias)], [self]) {
+            guard rank == 3 else { return try affine(weight: weight, bias: bias) }
+            return try reshaped([shape[0] * shape[1], shape[2]]).affine(weight: weight, bias: bias).reshaped([shape[0], shape[1], weight.shape[0]])
+        }
     }
 
     private func affine(weight: Tensor, bias: Tensor?) throws -> Tensor {

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ModelZooCLITests {
     @Test(arguments: [("mobilenet_v3_small", "MobileNetV3-Small (width 0.25)"), ("efficientnet_b0", "EfficientNet-B0 (width 0.25)"),
-                      ("convnext_tiny", "ConvNeXt-Tiny (width 0.25)")])
+                      ("convnext_tiny", "ConvNeXt-Tiny (width 0.25)"), ("vit_b_32", "ViT-B/32 (width 0.25)")])
     func aFamilyTrainsEvaluatesPredictsAndExports(model: String, described: String) throws {
         let dir = try CLI.tinyDataSet(perClass: 6)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -182,7 +182,7 @@ func temporaryFolder() throws -> URL {
         #expect(throws: ModelError.self) { try BatchNorm2D(0) }
         #expect(throws: ModelError.self) { try Dropout(probability: 1) }
         do { _ = try Dense(4, 2, initializer: g)(Tensor.zeros([3, 5])); Issue.record("expected an error") } catch {
-            #expect("\(error.localizedDescription)".contains("Dense(4→2): expects input [N, 4] or [N, 4, H, W], got [3, 5]"))
+            #expect("\(error.localizedDescription)".contains("Dense(4→2): expects input [N, 4], [N, T, 4] or [N, 4, H, W], got [3, 5]"))
         }
     }
 

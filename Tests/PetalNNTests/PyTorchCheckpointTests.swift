@@ -199,6 +199,7 @@ import ZIPFoundation
             (try MobileNetV3(.large, classes: 4, widthMultiplier: 0.5, initializer: .skip), .zoo("mobilenet_v3_large", widthMultiplier: 0.5, classes: 4), "--model mobilenet_v3_large --width-multiplier 0.5"),
             (try ConvNeXt(.tiny, classes: 3, widthMultiplier: 0.25, initializer: .skip), .zoo("convnext_tiny", widthMultiplier: 0.25, classes: 3), "--model convnext_tiny --width-multiplier 0.25"),
             (try ConvNeXt(.base, classes: 2, widthMultiplier: 0.25, initializer: .skip), .zoo("convnext_base", widthMultiplier: 0.25, classes: 2), "--model convnext_base --width-multiplier 0.25"),
+            (try VisionTransformer(.b16, classes: 3, widthMultiplier: 0.25, initializer: .skip), .zoo("vit_b_16", widthMultiplier: 0.25, classes: 3), "--model vit_b_16 --width-multiplier 0.25"),
         ]
         // Names no family has, or a crafted stage index, are simply not recognised.
         let stem = try Tensor(shape: [8, 3, 3, 3], scalars: Array(repeating: 0, count: 216))

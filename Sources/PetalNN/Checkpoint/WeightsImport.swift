@@ -1,7 +1,7 @@
 // `petal import`: a PyTorch state dict converted once into a safetensors file, for users who keep their weights in
 // safetensors. The architecture is recognised from torchvision's tensor names and checked by loading the tensors into
-// the Petal network it names (a ResNet, a MobileNetV3, an EfficientNet or a ConvNeXt), so a file that imports is a file
-// `--pretrained` accepts.
+// the Petal network it names (a ResNet, a MobileNetV3, an EfficientNet, a ConvNeXt or a ViT), so a file that imports is
+// a file `--pretrained` accepts.
 import Foundation
 
 /// A torchvision-layout ResNet recognised from a state dict's tensor names and shapes.
@@ -47,6 +47,7 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
     /// channels the tensors have.
     public init?(_ weights: SafeTensors) {
         if let resnet = RecognisedResNet(weights) { self = .resnet(resnet); return }
+        if let vit = Self.visionTransformer(weights) { self = vit; return }
         guard let stem = weights["features.0.0.weight"], stem.shape.count == 4, stem.shape[1] == 3 else { return nil }
         let blocks = Dictionary(grouping: weights.tensors.compactMap { name, _ -> (Int, Int)? in
             let parts = name.split(separator: ".")
@@ -84,6 +85,27 @@ public enum RecognisedArchitecture: Sendable, Equatable, CustomStringConvertible
                 if let m = Self.multipliers.first(where: { MobileNetV3.blocks(size, widthMultiplier: $0).blocks[0].inputChannels == stem.shape[0]
                                                             && MobileNetV3.blocks(size, widthMultiplier: $0).lastChannels == linear.shape[1] }) {
                     self = zoo("mobilenet_v3_\(size.rawValue)", m, linear.shape[0]); return
+                }
+            }
+        }
+        return nil
+    }
+
+    /// A torchvision ViT: its variant from the patch and the blocks, the width multiplier from the token width; the
+    /// position embeddings must be for 224×224 images, the size Petal's ViTs store them for.
+    private static func visionTransformer(_ weights: SafeTensors) -> RecognisedArchitecture? {
+        guard let patches = weights["conv_proj.weight"], patches.shape.count == 4, patches.shape[1] == 3, patches.shape[2] == patches.shape[3],
+              let head = weights["heads.head.weight"], head.shape.count == 2, let positions = weights["encoder.pos_embedding"],
+              positions.shape.count == 3 else { return nil }
+        let layers = Set(weights.tensors.compactMap { name, _ -> Int? in
+            let parts = name.split(separator: ".")
+            return parts.count > 3 && parts[0] == "encoder" && parts[1] == "layers" ? Int(parts[2].dropFirst("encoder_layer_".count)) : nil
+        }).count
+        for m in multipliers {
+            for variant in VisionTransformer.Variant.allCases where variant.settings.patch == patches.shape[2] && variant.settings.layers == layers {
+                let hidden = VisionTransformer.widths(variant, widthMultiplier: m).hidden, grid = 224 / variant.settings.patch
+                if hidden == patches.shape[0] && positions.shape == [1, 1 + grid * grid, hidden] {
+                    return .zoo("vit_\(variant.rawValue)", widthMultiplier: m, classes: head.shape[0])
                 }
             }
         }

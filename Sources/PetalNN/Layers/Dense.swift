@@ -25,16 +25,17 @@ public final class Dense: Module {
     /// The weights [out, in] and the optional offset [out].
     public let weight: Tensor, bias: Tensor?
 
-    /// x · Wᵀ + b for x of shape [N, inFeatures], or for each position's channel vector of NCHW input
-    /// [N, inFeatures, H, W] (PyTorch's Linear after a permute to channels-last, as ConvNeXt's blocks use it).
+    /// x · Wᵀ + b for x of shape [N, inFeatures], for each token of [N, T, inFeatures], or for each position's channel
+    /// vector of NCHW input [N, inFeatures, H, W] (PyTorch's Linear after a permute to channels-last, as ConvNeXt's
+    /// blocks use it).
     public override func forward(_ x: Tensor) throws -> Tensor {
         if x.rank == 4 && x.shape[1] == inFeatures {
             // Per position, a 1×1 convolution: oneDNN's blocked kernels, and no permutes of the activations.
             return try x.conv2d(weight: weight.reshaped([outFeatures, inFeatures, 1, 1]), bias: bias)
         }
-        guard x.rank == 2, x.shape[1] == inFeatures else {
+        guard (2...3).contains(x.rank), x.shape.last == inFeatures else {
             throw TensorError.shapeMismatch(op: "Dense(\(inFeatures)→\(outFeatures))",
-                                            message: "expects input [N, \(inFeatures)] or [N, \(inFeatures), H, W], got [\(x.shape.map(String.init).joined(separator: ", "))]")
+                                            message: "expects input [N, \(inFeatures)], [N, T, \(inFeatures)] or [N, \(inFeatures), H, W], got [\(x.shape.map(String.init).joined(separator: ", "))]")
         }
         return try x.linear(weight: weight, bias: bias)
     }
