@@ -42,7 +42,7 @@ import Testing
         let row = try #require(try JSONSerialization.jsonObject(with: Data(measured.stdout.utf8)) as? [String: Any], "\(measured.stdout) \(measured.stderr)")
         #expect(row["parameters"] as? Int == 2_542_856 && row["crop"] as? Int == 32)
         #expect((row["trainImagesPerSecond"] as? Double ?? 0) > 0 && (row["inferImagesPerSecond"] as? Double ?? 0) > 0, "\(row)")
-        let unknown = try CLI.run(["models", "vit_b_16"], in: dir)
-        #expect(unknown.status != 0 && unknown.stderr.contains("unknown model 'vit_b_16': use resnet18,"), "\(unknown.stderr)")
+        let unknown = try CLI.run(["models", "vit_b_17"], in: dir)
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown model 'vit_b_17': use resnet18,"), "\(unknown.stderr)")
     }
 }

@@ -2,7 +2,8 @@
 // keras-resnet's with its uneven "same" padding written as Pad, batch norms folded and kept,
 // logits and probabilities), a user's own block (written with public ops only), a block with every activation of the
 // efficient backbones, a MobileNetV3-Small, a reduced EfficientNet-B0 and a reduced ConvNeXt (layer norms written
-// channels-last between transposes, layer scales as products) are exported; the files must equal the
+// channels-last between transposes, layer scales as products) and a reduced ViT-B/16 (its position embeddings
+// interpolated to the input's 3×3 patch grid; attention written out in MatMul, Softmax and Transpose) are exported; the files must equal the
 // committed ones byte for byte (graph and weights unchanged), and Petal's own outputs on a fixed input must match those
 // ONNX Runtime recorded for the committed files (Scripts/fixtures/onnx_fixtures.py, which also runs onnx.checker).
 // With PETAL_WRITE_ONNX_FIXTURES=1 the test writes the files instead (then rerun the script).
@@ -28,6 +29,7 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
         ONNXCase(name: "mobilenet_v3_small_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
         ONNXCase(name: "efficientnet_b0_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
         ONNXCase(name: "convnext_tiny_folded", depth: nil, variant: .v1, options: ONNXExportOptions()),
+        ONNXCase(name: "vit_b_16_folded", depth: nil, variant: .v1, options: ONNXExportOptions(output: .probabilities)),
     ]
 
     /// A width-4, 3-class network with seeded weights and batch-norm parameters and statistics set by formula, so that
@@ -38,6 +40,7 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
                 : name.hasPrefix("mobilenet") ? try MobileNetV3(.small, classes: 3, widthMultiplier: 0.25, initializer: WeightInitializer(seed: 12))
                 : name.hasPrefix("efficientnet") ? try EfficientNet(.b0, classes: 3, widthMultiplier: 0.25, depthMultiplier: 0.5, initializer: WeightInitializer(seed: 13))
                 : name.hasPrefix("convnext") ? try ConvNeXt(.tiny, classes: 3, widthMultiplier: 1.0 / 12, depths: [1, 1, 2, 1], initializer: WeightInitializer(seed: 14))
+                : name.hasPrefix("vit") ? try VisionTransformer(.b16, classes: 3, widthMultiplier: 1.0 / 32, layers: 2, imageSize: 64, initializer: WeightInitializer(seed: 15))
                 : CustomBlock())
         var k = 0.0
         for case let bn as BatchNorm2D in model.namedModules.map(\.module) {
@@ -55,6 +58,10 @@ struct ONNXCase: Sendable, CustomTestStringConvertible {
                 try norm.weight.assign(Tensor(shape: [norm.channels], scalars: (0..<norm.channels).map { Float(1 + 0.3 * sin(k + Double($0))) }))
                 try norm.bias.assign(Tensor(shape: [norm.channels], scalars: (0..<norm.channels).map { Float(0.2 * cos(k + Double($0))) }))
                 k += Double(norm.channels)
+            }
+            if let vit = module as? VisionTransformer {  // torchvision starts the head at zero
+                let w = vit.head.head.weight
+                try w.assign(Tensor(shape: w.shape, scalars: (0..<w.count).map { Float(0.3 * sin(1.7 * Double($0))) }))
             }
             if let block = module as? CNBlock {
                 try block.layerScale.assign(Tensor(shape: block.layerScale.shape, scalars: (0..<block.layerScale.count).map { Float(0.5 + 0.3 * sin(k + Double($0))) }))
