@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "PetalReportTests", dependencies: ["PetalReport"]),
         .testTarget(name: "PetalRunTests", dependencies: ["PetalTestSupport", "PetalRun", "PetalFiles"]),
         .testTarget(name: "PetalTensorBoardTests", dependencies: ["PetalTrain", "PetalTensorBoard"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "PetalServeTests", dependencies: ["PetalNN", "PetalServe"]),
+        .testTarget(name: "PetalServeTests", dependencies: ["PetalTensor", "PetalNN", "PetalServe"]),
         .testTarget(name: "PetalONNXTests", dependencies: ["PetalONNX", "PetalRun"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PetalFilesTests", dependencies: ["PetalFiles"]),
         .testTarget(name: "PetalCLITests", dependencies: ["PetalNN", "PetalCLI", "Petal"]),
