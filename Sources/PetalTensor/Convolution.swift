@@ -178,6 +178,7 @@ extension Tensor {
     }
 
     static func convolutionBackwardWeights(_ g: Tensor, input x: Tensor, weightShape: [Int], plan: ConvolutionPlan) throws -> (Tensor, Tensor?) {
+        if plan.hasOwnDepthwiseWeightGradient { return depthwiseWeightGradient(g, input: x, plan: plan) }
         let made = try plan.backwardWeights().run(reading: [(Arg.src, x), (Arg.diffDst, g)],
                                                   writing: plan.hasBias ? [Arg.diffWeights, Arg.diffBias] : [Arg.diffWeights])
         // Left in oneDNN's weight layout: it is converted only if someone reads it plain, and an update

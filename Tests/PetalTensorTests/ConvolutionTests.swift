@@ -15,6 +15,10 @@ import Testing
         Case(input: [1, 16, 5, 5], out: 16, kernel: 1, bias: false),
         Case(input: [1, 17, 4, 4], out: 16, kernel: 3, stride: 2, padding: 1),   // odd channels: blocked layouts pad them
         Case(input: [2, 6, 5, 5], out: 6, kernel: 3, padding: 1, groups: 6),      // depthwise
+        // Depthwise with wider kernels (ConvNeXt's 7×7, EfficientNet's strided 5×5): Petal's own weight gradient.
+        Case(input: [2, 8, 11, 10], out: 8, kernel: 7, padding: 3, groups: 8),
+        Case(input: [2, 16, 9, 9], out: 16, kernel: 5, stride: 2, padding: 2, groups: 16, bias: false),
+        Case(input: [1, 8, 4, 5], out: 8, kernel: Size2D(5, 7), padding: Size2D(1, 2), groups: 8),  // kernel larger than the input
     ]
 
     @Test(arguments: cases)
