@@ -111,6 +111,9 @@ public final class VisionTransformer: Module, ImageClassifier {
 
     /// Grad-CAM weighs the patch tokens: the class token dropped, the rest laid out as their patch grid.
     public func spatialMap(of features: Tensor, inputShape: [Int]) throws -> Tensor {
+        guard features.rank == 3, inputShape.count == 4 else {
+            throw TensorError.shapeMismatch(op: "spatialMap", message: "needs tokens [N, T, D] and an NCHW input shape, got \(features.shape) and \(inputShape)")
+        }
         let (n, t, d) = (features.shape[0], features.shape[1], features.shape[2])
         let (h, w) = (inputShape[2] / patch, inputShape[3] / patch)
         guard t == 1 + h * w else { throw TensorError.shapeMismatch(op: "spatialMap", message: "\(t) tokens for a \(h)×\(w) patch grid") }

@@ -170,6 +170,12 @@ import Testing
             #expect(svg.name == "svg" && !ticks.isEmpty && ticks.allSatisfy(\.isFinite), "\(values): ticks \(ticks)")
             #expect(!chart.svg.contains("inf") && !chart.svg.contains("nan"), "\(values)")
         }
+        // On a logarithmic axis, a subnormal loss (found by `make fuzz`: the axis started at 10⁻³²⁴, which is 0).
+        for values in [[4.9e-324, 0.5], [4.9e-324, 1e-320], [1e-310, 1.7e308]] {
+            let chart = try LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss", series: [LineSeries(name: "loss", y: values)], yScale: .log)
+            let ticks = chart.frame().y.values
+            #expect(try parseXML(chart.svg).name == "svg" && !ticks.isEmpty && ticks.allSatisfy { $0 > 0 && $0.isFinite }, "\(values): ticks \(ticks)")
+        }
         let bars = try BarChart(title: "Sizes", labels: ["a", "b"], values: [-1.7e308, 1.7e308])
         #expect(try parseXML(bars.svg).name == "svg")
     }

@@ -42,8 +42,9 @@ struct AxisTicks {
 
     /// Ticks for data spanning `data`, with the domain widened to the outermost ticks; `integral`
     /// data (epochs, counts) gets whole-number steps.
-    /// Data beyond ±`displayLimit` (a diverged loss near the largest Double) is drawn at the limit: the axis arithmetic
-    /// (spans, widened ends) must stay finite, and no reader tells 1e300 from 1.7e308 on a chart.
+    /// Data beyond ±`displayLimit` (a diverged loss near the largest Double) is drawn at the limit, and on a logarithmic
+    /// axis data below 1 / `displayLimit` at that: the axis arithmetic (spans, widened ends, powers of ten) must stay
+    /// finite and positive, and no reader tells 1e300 from 1.7e308 on a chart.
     static let displayLimit = 1e300
 
     init(data: ClosedRange<Double>, kind: AxisScale, target: Int = 5, integral: Bool = false) {
@@ -58,6 +59,8 @@ struct AxisTicks {
             let step = values.count > 1 ? values[1] - values[0] : 1
             labels = values.map { Ticks.linearLabel($0, step: step) }
         case .log:
+            // Below 1e-300 the decade's power of ten underflows to zero (a value of 4.9e-324 made the domain start at 0).
+            let data = max(data.lowerBound, 1 / limit)...max(data.upperBound, 1 / limit)
             domain = Ticks.logDomain(data)
             values = Ticks.logarithmic(in: domain)
             labels = values.map(Ticks.logLabel)
