@@ -102,6 +102,8 @@ struct FusedProgram: Sendable {
 
     let instructions: [Instruction]
     let output: Int, valueCount: Int
+    /// Each value's name in the traced graph (the input's is `input`; a fused step's is its last node's).
+    let valueNames: [String]
 
     init(_ graph: InferenceGraph) {
         let nodes = graph.nodes
@@ -157,15 +159,20 @@ struct FusedProgram: Sendable {
         }
         output = slot(graph.output)
         valueCount = slots.count
+        var names = [String](repeating: "", count: slots.count)
+        for (name, s) in slots { names[s] = name }
+        valueNames = names
     }
 
-    /// The graph's output for `x` (gradients off).
-    func run(_ x: Tensor) throws -> Tensor {
+    /// The graph's output for `x` (gradients off); `observe` sees the input (value 0) and each value computed.
+    func run(_ x: Tensor, observing observe: ((Int, Tensor) -> Void)? = nil) throws -> Tensor {
         var values = [Tensor?](repeating: nil, count: valueCount)
         values[0] = x
+        observe?(0, x)
         for instruction in instructions {
             let inputs = instruction.inputs.map { values[$0]! }
             values[instruction.output] = try instruction.step.run(inputs)
+            observe?(instruction.output, values[instruction.output]!)
             for r in instruction.releases { values[r] = nil }
         }
         return values[output]!

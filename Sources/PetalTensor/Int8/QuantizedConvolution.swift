@@ -88,7 +88,7 @@ public final class QuantizedConvolution: @unchecked Sendable {
         let dst = Memory(desc: plan.destination)
         if let residual {
             try check(residual.shape, plan.outputDims)
-            dst.data.copyMemory(from: residual.memory.data, byteCount: residual.memory.desc.byteCount)
+            reorder(residual.memory, into: dst)  // a copy (recorded, so single-image replays repeat it)
         }
         plan.run(x, dst)
         return QuantizedTensor(shape: plan.outputDims, parameters: output, memory: dst)
