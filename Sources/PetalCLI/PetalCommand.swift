@@ -11,7 +11,7 @@ struct PetalCommand: ParsableCommand {
         abstract: "Train, evaluate and use CNN image classifiers on folders of images (one sub-folder per class).",
         discussion: "Without a subcommand, `petal` trains a ResNet-18 with the default recipe on the bundled flowers demo (Data/flowers-mini); `petal train --recipe tutorial` is the tutorial's run.",
         version: PetalVersion.current,
-        subcommands: [Train.self, Report.self, Compare.self, Evaluate.self, Predict.self, Import.self, Export.self, Serve.self, SweepLR.self, FindLR.self, Overfit.self, Preview.self, Inspect.self, Summary.self, Models.self, Bench.self],
+        subcommands: [Train.self, Report.self, Compare.self, Evaluate.self, Predict.self, Import.self, Export.self, Quantize.self, Serve.self, SweepLR.self, FindLR.self, Overfit.self, Preview.self, Inspect.self, Summary.self, Models.self, Bench.self],
         defaultSubcommand: Train.self)
 
     static func main() {

@@ -28,6 +28,10 @@ extension TrainedModel {
 
     /// The ONNX file of this model; its metadata holds the classes, the input contract and the preprocessing.
     public func onnx(options: ONNXExportOptions = ONNXExportOptions()) throws -> Data {
+        // QDQ export of int8 models is not built yet: say so rather than write the fp32 graph under an int8 name.
+        guard quantized == nil else {
+            throw ModelError.invalidConfiguration("ONNX export of int8 models (QuantizeLinear/DequantizeLinear) is not available yet; export the fp32 checkpoint it was quantized from")
+        }
         var meta = ["petal.classes": (try? String(decoding: JSONEncoder().encode(classNames), as: UTF8.self)) ?? "[]",
                     "petal.input": "\(ONNXExport.inputName): float32 [batch, 3, \(data.cropHeight), \(data.cropWidth)]",
                     "petal.output": "\(options.output.rawValue): float32 [batch, \(classNames.count)], classes in petal.classes order",

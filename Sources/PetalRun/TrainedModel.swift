@@ -29,6 +29,11 @@ public struct TrainedModel {
     public let data: DataConfig
     /// The run folder's split file, when there is one.
     public let splitFile: URL?
+    /// The int8 model of a checkpoint written by `petal quantize` (``quantized(calibration:images:method:keepingFirstConvolution:log:)``), else nil.
+    public let quantized: QuantizedModel?
+    /// What computes predictions and evaluations: the int8 model of a quantized checkpoint, else ``model``. (Grad-CAM
+    /// explains ``model``, the fp32 weights, for both.)
+    public var inference: Module { quantized ?? model }
     /// Runs the model on single images, replaying a recording of the forward pass.
     private let session: InferenceSession
 
@@ -59,6 +64,21 @@ public struct TrainedModel {
             throw ModelError.checkpoint(path: url.path, reason: reason)
         }
         try model.load(file, source: url.path)
+        var quantized: QuantizedModel?
+        if let json = file.metadata[QuantizationRecord.metadataKey] {
+            do {
+                let record = try JSONDecoder().decode(QuantizationRecord.self, from: Data(json.utf8))
+                guard record.inputShape == [meta.inputChannels] + meta.inputSize else {
+                    throw ModelError.invalidConfiguration("int8 metadata: inputShape \(record.inputShape) disagrees with the checkpoint's input")
+                }
+                quantized = try model.quantized(record)
+            } catch let e as ModelError {
+                throw ModelError.checkpoint(path: url.path, reason: e.description)
+            } catch {
+                throw ModelError.checkpoint(path: url.path, reason: "its int8 metadata is malformed (\(error.localizedDescription))")
+            }
+        }
+        self.quantized = quantized
         // The run folder's data settings when the checkpoint sits in one; only those are read, so a configuration
         // from an older Petal still serves.
         struct DataPart: Decodable { var data: DataConfig }
@@ -67,7 +87,7 @@ public struct TrainedModel {
         let split = folder.appendingPathComponent(RunFiles.split)
         (self.model, metadata, self.data, splitFile) = (model, meta, saved?.data ?? Self.preparation(meta),
                                                         FileManager.default.fileExists(atPath: split.path) ? split : nil)
-        session = InferenceSession(model)
+        session = InferenceSession(quantized ?? model)
     }
 
     /// The preparation a checkpoint's metadata describes (resize, crop, small-image policy, normalisation).
@@ -123,6 +143,33 @@ public struct TrainedModel {
             config.dropLast = false
             source = try DataPipeline.prepare(root: root, config: config, splitFile: splitFile, log: log).validation
         }
-        return (try PetalTrain.evaluate(model, on: source, flipAveraging: flipAveraging), source.samples.map { source.root.appendingPathComponent($0.path) })
+        return (try PetalTrain.evaluate(inference, on: source, flipAveraging: flipAveraging), source.samples.map { source.root.appendingPathComponent($0.path) })
+    }
+}
+
+extension TrainedModel {
+    /// This fp32 model quantized after training (see ``PetalNN/Module/quantized(calibration:method:keepingFirstConvolution:)``):
+    /// calibrated on up to `images` images of the data set at `root`, prepared as this model's inputs and taken evenly
+    /// from its classes.
+    /// - Throws: ``RunError`` or `DataError` for an unusable folder, `ModelError` for a model that cannot be quantized
+    ///   (already int8, untraceable).
+    public func quantized(calibration root: URL, images: Int = 256, method: CalibrationMethod = .percentile, keepingFirstConvolution: Bool = false,
+                          log: @escaping @Sendable (String) -> Void = { _ in }) throws -> QuantizedModel {
+        guard quantized == nil else { throw ModelError.invalidConfiguration("the checkpoint is already int8; quantize its fp32 checkpoint") }
+        guard images > 0 else { throw ModelError.invalidConfiguration("the number of calibration images must be positive, got \(images)") }
+        var config = data
+        config.classes = metadata.classNames
+        config.perClassLimit = (images + metadata.classNames.count - 1) / max(metadata.classNames.count, 1)
+        config.dropLast = false
+        let source = try DataPipeline.prepareEvaluation(root: root, config: config, log: log)
+        var batches: [Tensor] = [], seen = 0
+        let iterator = try source.batches(epoch: 0)
+        while seen < images, let batch = iterator.next() {
+            batches.append(batch.images)
+            seen += batch.images.shape[0]
+        }
+        let int8 = try model.quantized(calibration: batches, method: method, keepingFirstConvolution: keepingFirstConvolution)
+        int8.record.calibrationData = root.path
+        return int8
     }
 }

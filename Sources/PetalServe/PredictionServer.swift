@@ -55,7 +55,7 @@ public final class PredictionServer: Sendable {
         guard settings.idleTimeoutSeconds > 0 else { throw ServeError(0, "the idle timeout must be positive, got \(settings.idleTimeoutSeconds) s") }
         (self.settings, classes, data, description) = (settings, model.classNames, model.data, model.model.layerDescription)
         let metrics = self.metrics
-        predictor = BatchingPredictor(model: ServedModel(model.model), maxBatch: settings.maxBatch, maxWait: settings.maxWait) {
+        predictor = BatchingPredictor(model: ServedModel(model.inference), maxBatch: settings.maxBatch, maxWait: settings.maxWait) {
             metrics.forwardPass(images: $0, duration: $1)
         }
     }

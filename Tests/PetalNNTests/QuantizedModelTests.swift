@@ -74,7 +74,7 @@ import Testing
         let convolutions = int8.program.instructions.filter { if case .convolution = $0.step { true } else { false } }.count
         #expect(convolutions == (keepingFirstConvolution ? 19 : 20))
         #expect(int8.program.instructions.contains { if case .maxPool = $0.step { true } else { false } } == !keepingFirstConvolution)
-        #expect(int8.activationRanges["input"].map { $0.lowerBound < 0 && $0.upperBound > 0 } == true)
+        #expect(int8.record.activationRanges["input"].map { $0[0] < 0 && $0[1] > 0 } == true)
         #expect(throws: ModelError.self) { try int8(Self.images(1, side: 40, seed: 4)) }
         #expect(throws: ModelError.self) { try model.quantized(calibration: []) }
     }

@@ -1,6 +1,7 @@
 // Post-training static quantization: a model's fused program is calibrated on images (each activation's range
 // observed) and its convolutions become int8 ones (QuantizedProgram.swift). The model's own `forward` stays its one
 // description: nothing here knows a block or a family.
+import Foundation
 import PetalTensor
 
 /// A model's inference with int8 convolutions, made by ``Module/quantized(calibration:method:keepingFirstConvolution:)``.
@@ -11,24 +12,27 @@ import PetalTensor
 public final class QuantizedModel: Module {
     /// The fp32 model.
     public let source: Module
+    /// How it was quantized: the calibration and each activation's range (what its file records).
+    public var record: QuantizationRecord
     /// [channels, height, width] of the inputs.
-    public let inputShape: [Int]
-    /// How each activation's range was chosen.
-    public let method: CalibrationMethod
-    /// How many calibration images were seen.
-    public let calibrationImageCount: Int
-    /// Whether the first convolution (the stem, which reads the image) stayed fp32.
-    public let keepsFirstConvolution: Bool
-    /// The range each activation's codes cover, by the traced graph's value names (`input`, `layer1.0.relu`, …).
-    public let activationRanges: [String: ClosedRange<Float>]
+    public var inputShape: [Int] { record.inputShape }
     let program: QuantizedProgram
 
-    init(source: Module, inputShape: [Int], method: CalibrationMethod, imageCount: Int, keepsFirstConvolution: Bool,
-         ranges: [String: ClosedRange<Float>], program: QuantizedProgram) {
-        (self.source, self.inputShape, self.method, calibrationImageCount) = (source, inputShape, method, imageCount)
-        (self.keepsFirstConvolution, activationRanges, self.program) = (keepsFirstConvolution, ranges, program)
+    init(source: Module, record: QuantizationRecord, program: QuantizedProgram) {
+        (self.source, self.record, self.program) = (source, record, program)
         super.init()
         setTraining(false)
+    }
+
+    /// Writes the fp32 weights (torchvision's names, as a checkpoint) with `metadata` under "petal" and ``record`` under
+    /// ``QuantizationRecord/metadataKey``, atomically.
+    /// - Throws: ``ModelError/checkpoint(path:reason:)`` naming the file.
+    public func saveQuantized(to url: URL, metadata: CheckpointMetadata?) throws {
+        var file = try SafeTensors.checkpoint(source.stateDict, metadata: metadata)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same record gives the same bytes
+        file.metadata[QuantizationRecord.metadataKey] = String(decoding: try encoder.encode(record), as: UTF8.self)
+        try file.save(to: url)
     }
 
     /// The source model's eval-mode output for `x`, computed with int8 convolutions.
@@ -70,14 +74,31 @@ extension Module {
                 for batch in calibration { _ = try program.run(batch) { v, t in t.withUnsafeBufferPointer { statistics[v].observeHistogram($0) } } }
             }
         }
+        var ranges: [String: [Float]] = [:]
+        for (v, s) in statistics.enumerated() {
+            let r = s.range(method)
+            ranges[program.valueNames[v]] = [r.low, r.high]
+        }
+        return try quantized(QuantizationRecord(method: method, calibrationImages: calibration.reduce(0) { $0 + $1.shape[0] },
+                                                keepsFirstConvolution: keepingFirstConvolution, inputShape: inputShape, activationRanges: ranges))
+    }
+
+    /// This model quantized with the ranges `record` holds (a quantized file's), without calibrating.
+    /// - Throws: ``ModelError/invalidConfiguration(_:)`` for a bad record or one that names no range for an activation
+    ///   the model's program quantizes; ``ModelError/untraceable(_:)``.
+    public func quantized(_ record: QuantizationRecord) throws -> QuantizedModel {
+        try record.validate()
+        let program = try inferring { FusedProgram(try inferenceGraph(inputShape: record.inputShape)) }
         var ranges: [Int: (low: Float, high: Float)] = [:]
-        for (v, s) in statistics.enumerated() { ranges[v] = s.range(method) }
-        let firstConvolution = program.instructions.firstIndex { if case .convolution = $0.step { true } else { false } }
-        let float: Set<Int> = keepingFirstConvolution ? Set([firstConvolution].compactMap { $0 }) : []
+        for (v, name) in program.valueNames.enumerated() {
+            if let r = record.activationRanges[name] { ranges[v] = (r[0], r[1]) }
+        }
+        let convolutions = program.instructions.indices.filter { if case .convolution = program.instructions[$0].step { true } else { false } }
+        let float: Set<Int> = record.keepsFirstConvolution ? Set(convolutions.prefix(1)) : []
         let quantized = try QuantizedProgram(program, ranges: ranges, keepingInFloat: float)
-        var named: [String: ClosedRange<Float>] = [:]
-        for (v, r) in ranges { named[program.valueNames[v]] = r.low...r.high }
-        return QuantizedModel(source: self, inputShape: inputShape, method: method, imageCount: calibration.reduce(0) { $0 + $1.shape[0] },
-                              keepsFirstConvolution: keepingFirstConvolution, ranges: named, program: quantized)
+        if let missing = quantized.parameters.keys.first(where: { ranges[$0] == nil }) {
+            throw ModelError.invalidConfiguration("int8 metadata has no range for '\(program.valueNames[missing])': it was made for another model")
+        }
+        return QuantizedModel(source: self, record: record, program: quantized)
     }
 }

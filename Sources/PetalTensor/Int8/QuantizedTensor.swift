@@ -44,9 +44,20 @@ public struct QuantizedTensor: @unchecked Sendable {
 
     /// The real values scale · (q − zeroPoint), as an fp32 tensor.
     public func dequantized() -> Tensor {
-        let out = Memory(desc: .plain(shape))
-        scaledReorder(memory, into: out, scale: parameters.scale, sourceZeroPoint: parameters.zeroPoint, destinationZeroPoint: 0)
-        return Tensor(shape: shape, wrapping: out)
+        // In Swift: oneDNN 2.6's reorder ignores the source zero point on larger tensors (its jit path; a 16×64×25×25
+        // activation came back shifted by zeroPoint · scale).
+        let (n, c, plane) = (shape[0], shape[1], shape[2] * shape[3])
+        let codes = memory.data.assumingMemoryBound(to: UInt8.self)
+        var table = [Float](repeating: 0, count: 256)
+        for q in 0..<256 { table[q] = parameters.value(UInt8(q)) }
+        return Tensor.make(shape) { out in
+            for i in 0..<n {
+                for p in 0..<plane {
+                    let from = codes + (i * plane + p) * c, to = i * c * plane + p
+                    for k in 0..<c { out[to + k * plane] = table[Int(from[k])] }
+                }
+            }
+        }
     }
 
     /// Max pooling of the codes, which is max pooling of the values (the map from codes to values increases);
@@ -76,24 +87,22 @@ extension Tensor {
     public func quantized(_ parameters: QuantizationParameters) throws -> QuantizedTensor {
         guard rank == 4 else { throw TensorError.shapeMismatch(op: "quantized", message: "input must be NCHW (rank 4), got \(describe(shape))") }
         let out = Memory(desc: QuantizedTensor.layout(shape))
-        scaledReorder(storage.preferredMemory(dims: shape), into: out, scale: 1 / parameters.scale, sourceZeroPoint: 0,
-                      destinationZeroPoint: parameters.zeroPoint)
+        scaledReorder(storage.preferredMemory(dims: shape), into: out, scale: 1 / parameters.scale, destinationZeroPoint: parameters.zeroPoint)
         return QuantizedTensor(shape: shape, parameters: parameters, memory: out)
     }
 }
 
-/// dst = scale · (src − sourceZeroPoint) + destinationZeroPoint, rounded and saturated to dst's type: oneDNN's reorder
-/// with an output scale and zero points (how values enter and leave the 8-bit codes).
-func scaledReorder(_ src: Memory, into dst: Memory, scale: Float, sourceZeroPoint: Int32, destinationZeroPoint: Int32, device: Device = .current) {
-    let key = PrimitiveKey("scaled reorder", numbers: [Int(scale.bitPattern), Int(sourceZeroPoint), Int(destinationZeroPoint)], src.desc, dst.desc)
+/// dst = scale · src + destinationZeroPoint, rounded and saturated to dst's type: oneDNN's reorder with an output scale
+/// and a zero point (how values enter the 8-bit codes).
+func scaledReorder(_ src: Memory, into dst: Memory, scale: Float, destinationZeroPoint: Int32, device: Device = .current) {
+    let key = PrimitiveKey("scaled reorder", numbers: [Int(scale.bitPattern), Int(destinationZeroPoint)], src.desc, dst.desc)
     let prim = try! device.cache.primitive(key) {
         var s = src.desc.raw, d = dst.desc.raw
         var attr: dnnl_primitive_attr_t?
         try dnnlCheck(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
         defer { dnnl_primitive_attr_destroy(attr) }
-        var (scale, zeroIn, zeroOut) = (scale, sourceZeroPoint, destinationZeroPoint)
+        var (scale, zeroOut) = (scale, destinationZeroPoint)
         try dnnlCheck(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &scale), "primitive_attr_set_output_scales")
-        if zeroIn != 0 { try dnnlCheck(dnnl_primitive_attr_set_zero_points(attr, Arg.src, 1, 0, &zeroIn), "reorder source zero point") }
         if zeroOut != 0 { try dnnlCheck(dnnl_primitive_attr_set_zero_points(attr, Arg.dst, 1, 0, &zeroOut), "reorder destination zero point") }
         let (pd, small) = try Primitive.describe(for: device) {
             var pd: dnnl_primitive_desc_t?
