@@ -54,10 +54,11 @@ struct Quantize: ParsableCommand {
         }
     }
 
-    /// `target` relative to `base` when it lies below it, else its full path.
+    /// `target` relative to the folder `base` ("../data" for a data set beside the run folder).
     static func relativePath(of target: URL, from base: URL) -> String {
-        let (t, b) = (target.standardizedFileURL.path, base.standardizedFileURL.path)
-        let prefix = b.hasSuffix("/") ? b : b + "/"
-        return t.hasPrefix(prefix) ? String(t.dropFirst(prefix.count)) : t
+        let t = target.standardizedFileURL.pathComponents, b = base.standardizedFileURL.pathComponents
+        let shared = zip(t, b).prefix { $0 == $1 }.count
+        let parts = Array(repeating: "..", count: b.count - shared) + t.dropFirst(shared)
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 }

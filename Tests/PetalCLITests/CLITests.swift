@@ -170,7 +170,7 @@ enum CLI {
         let dir = FileManager.default.temporaryDirectory
         let s = try CLI.run(["summary", "resnet18", "--variant", "v1", "--classes", "1000", "--input", "224"], in: dir)
         #expect(s.status == 0 && s.stdout.contains("Total parameters: 11,689,512"))
-        for sub in ["train", "report", "compare", "import", "export", "serve", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary", "bench"] {
+        for sub in ["train", "report", "compare", "import", "export", "serve", "evaluate", "predict", "sweep-lr", "find-lr", "overfit", "preview", "inspect", "summary", "bench", "quantize", "models"] {
             let h = try CLI.run([sub, "--help"], in: dir)
             #expect(h.status == 0 && h.stdout.contains("USAGE"), "\(sub) --help")
             let prose = h.stdout.components(separatedBy: "USAGE:")[0]
