@@ -5,7 +5,7 @@ FULL ?= 0
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test check-consumer docs tsan fuzz chaos bench bench-quick bench-compare bench-tutorial bench-latency bench-distributed check-onnx check-tensorboard bench-serve demo clean
+.PHONY: deps build test check-consumer docs tsan fuzz chaos bench bench-quick bench-compare bench-tutorial bench-latency bench-int8 bench-distributed check-onnx check-tensorboard bench-serve demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -81,6 +81,11 @@ bench-tutorial: deps
 # machine whose speed drifts), with Petal as shipped, with briefly spinning OpenMP threads and with GNU OpenMP's defaults.
 bench-latency: deps
 	bash Benchmarks/compare/run.sh latency
+
+# Petal's int8 inference (petal quantize's) against its fp32, ONNX Runtime's static QDQ quantization and OpenVINO running
+# that QDQ model, interleaved (MODEL, CROP, ROUNDS as bench-compare; installs OpenVINO into the bench venv once).
+bench-int8: deps
+	bash Benchmarks/compare/run.sh int8
 
 # Data-parallel training: one process against two ranks over shared memory and over TCP loopback (ResNet-18,
 # 100×100, global batch 64, release build), then the multi-machine scaling model README.md shows.

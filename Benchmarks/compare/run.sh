@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-compare` (Benchmarks/compare/run.sh), `make bench-tutorial` (run.sh tutorial) and `make bench-latency`
-# (run.sh latency: batch-1 latency against ONNX Runtime in short alternating pairs): sets up the reference
+# (run.sh latency: batch-1 latency against ONNX Runtime in short alternating pairs) and `make bench-int8` (run.sh int8:
+# Petal's int8 against ONNX Runtime's and OpenVINO's on ONNX Runtime's QDQ model): sets up the reference
 # side -- local venvs from PyPI via the team's pinned script, outside Petal's build and never a dependency of Petal or
 # its tests -- builds petal-bench and runs the side-by-side comparison.
 #   VENV        PyTorch venv (default .venv-bench; made on first use, ~7 GB), also gets ONNX Runtime
@@ -24,6 +25,10 @@ fi
 if [ "$mode" != tutorial ] && ! "$venv/bin/python" -c "import onnx, onnxruntime, onnxscript" 2>/dev/null; then
   echo "installing ONNX Runtime into $venv"
   "$venv/bin/pip" install -q onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2
+fi
+if [ "$mode" = int8 ] && ! "$venv/bin/python" -c "import openvino" 2>/dev/null; then
+  echo "installing OpenVINO into $venv"
+  "$venv/bin/pip" install -q openvino==2026.4.1
 fi
 if [ "${KERAS:-0}" = 1 ] && ! "$keras_venv/bin/python" -c "import keras, tensorflow" 2>/dev/null; then
   echo "installing TensorFlow + Keras into $keras_venv (about 1.5 GB, once)"
@@ -51,5 +56,8 @@ case "$mode" in
   latency)
     "$venv/bin/python" Benchmarks/compare/latency_pairs.py --petal "$bench" --torch-python "$venv/bin/python" \
       --pairs "${ROUNDS:-10}" --threads "$threads" ${SPIN:+--spin "$SPIN"} ;;
-  *) echo "usage: $0 [model|tutorial|latency]" >&2; exit 2 ;;
+  int8)
+    "$venv/bin/python" Benchmarks/compare/int8_compare.py --petal "$bench" --python "$venv/bin/python" \
+      --rounds "${ROUNDS:-5}" --threads "$threads" --model "${MODEL:-resnet18}" --crop "${CROP:-100}" ;;
+  *) echo "usage: $0 [model|tutorial|latency|int8]" >&2; exit 2 ;;
 esac

@@ -12,7 +12,8 @@ nonisolated(unsafe) var benchConvolutionAlgorithm = ConvolutionAlgorithm.auto
 // `--compare-algorithms` alternates direct and auto (Winograd) convolutions in ResNet-18; `--convolution auto|direct`
 // sets the algorithm for the whole run; `--probe-latency` runs only batch-1 predictions (for a profiler);
 // `--compare-layouts` alternates nChw16c and channels-last convolutions in batch-1 predictions; `--compare-session`
-// calling the model against an InferenceSession.
+// calling the model against an InferenceSession; `--compare-int8 [--keep-first] [--profile]` alternates fp32 and int8
+// inference of the same model.
 if CommandLine.arguments.contains("--probe-convolutions") {
     let batch = CommandLine.arguments.firstIndex(of: "--batch").flatMap { Int(CommandLine.arguments.dropFirst($0 + 1).first ?? "") } ?? 32
     runConvolutionProbe(precision: CommandLine.arguments.contains("--bf16") ? .bf16 : .fp32, batch: batch)
@@ -34,6 +35,10 @@ if CommandLine.arguments.contains("--compare-session") {
 }
 if CommandLine.arguments.contains("--compare-layouts") {
     do { try runLayoutComparison() } catch { print("comparison failed: \(error)") }
+    exit(0)
+}
+if CommandLine.arguments.contains("--compare-int8") {
+    do { try runInt8Comparison() } catch { print("comparison failed: \(error)") }
     exit(0)
 }
 if CommandLine.arguments.contains("--compare-algorithms") {
