@@ -69,6 +69,24 @@ import ZIPFoundation
         if case .tuple(let outer) = try shallow.load() { #expect(outer.count == 1) } else { Issue.record("three nested tuples did not load") }
     }
 
+    /// A pickle of a few hundred bytes whose tuples reuse one another through the memo (each level a pair of the level
+    /// below: 2²⁶ values to walk at 26 levels, 2⁶⁰ at 60) is refused by the walk's budget, instead of hanging the check
+    /// of every new container (found by the issue 31 audit). A state dict walks a few thousand values.
+    @Test func picklesWhoseContainersReuseEachOtherAreRefusedNotWalked() throws {
+        for levels in [26, 60] {
+            var bytes: [UInt8] = [0x80, 0x02, 0x29, 0x71, 0x00]                             // PROTO 2, EMPTY_TUPLE, BINPUT 0
+            for _ in 0..<levels { bytes += [0x68, 0x00, 0x68, 0x00, 0x86, 0x71, 0x00] }     // BINGET 0 twice, TUPLE2, BINPUT 0
+            bytes.append(0x2E)                                                               // STOP
+            var machine = Unpickler(bytes)
+            do {
+                _ = try machine.load()
+                Issue.record("a pickle of \(levels) levels of shared pairs was accepted")
+            } catch let error as UnpicklingError {
+                #expect(error.description.contains("reuse one another into more than 20,000,000 values"), "\(error)")
+            }
+        }
+    }
+
     /// A `torch.save` archive holding one Float tensor `w` of `size` and `stride` over a storage the pickle says holds
     /// `elements`, whose bytes are `storage` (deflated).
     static func craftedArchive(size: [Int], stride: [Int], elements: Int, storage: Data) throws -> URL {

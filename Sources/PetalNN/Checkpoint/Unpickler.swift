@@ -145,20 +145,30 @@ struct Unpickler {
     /// How deep containers may nest. A state dict is a few levels deep; a crafted pickle a million levels deep would
     /// overflow the stack when its value is released (or walked), so it is refused as it is built.
     static let maximumNesting = 64
+    /// How many values the containers' checks may walk in one pickle. The memo lets a few hundred bytes build a
+    /// container whose items are one container reused, 60 levels over: 2⁶⁰ values to walk. A state dict of a
+    /// thousand tensors walks a few thousand.
+    static let maximumWalk = 20_000_000
+    private var walked = 0
 
-    /// Containers nested inside `value`, counting itself (0 for a scalar, a string or a tensor). Only called on values
-    /// built here, whose nesting is already bounded, so the recursion is too.
-    static func nesting(_ value: PickleValue) -> Int {
+    /// Containers nested inside `value`, counting itself (0 for a scalar, a string or a tensor), counting every value
+    /// visited against ``maximumWalk``. Only called on values built here, whose nesting is already bounded, so the
+    /// recursion is too.
+    private mutating func nesting(_ value: PickleValue) throws -> Int {
+        walked += 1
+        guard walked <= Self.maximumWalk else {
+            throw UnpicklingError(description: "its containers reuse one another into more than \(Self.maximumWalk.formatted()) values (a state dict holds a few thousand)")
+        }
         switch value {
-        case .tuple(let items), .list(let items): 1 + (items.map(nesting).max() ?? 0)
-        case .dict(let entries): 1 + (entries.map { max(nesting($0.key), nesting($0.value)) }.max() ?? 0)
-        default: 0
+        case .tuple(let items), .list(let items): return 1 + (try items.map { try nesting($0) }.max() ?? 0)
+        case .dict(let entries): return 1 + (try entries.map { max(try nesting($0.key), try nesting($0.value)) }.max() ?? 0)
+        default: return 0
         }
     }
 
     /// `items`, checked to be shallow enough to go into a container.
-    private func nestable(_ items: [PickleValue]) throws -> [PickleValue] {
-        if let deepest = items.map(Self.nesting).max(), deepest >= Self.maximumNesting {
+    private mutating func nestable(_ items: [PickleValue]) throws -> [PickleValue] {
+        if let deepest = try items.map({ try nesting($0) }).max(), deepest >= Self.maximumNesting {
             throw UnpicklingError(description: "containers nested more than \(Self.maximumNesting) deep (a state dict is a few levels deep)")
         }
         return items
