@@ -165,22 +165,16 @@ public final class QuantizedConvolution: @unchecked Sendable {
         var d = dnnl_convolution_desc_t()
         try dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_convolution_direct, &src, &wei, &biasDesc, &dst,
                                                                  g.strides, g.dilates, g.padBegin, g.padEnd), "int8 conv2d \(input) * \(weightDims)")
-        // oneDNN computes dst = outputScale[o] · (Σ (x − zx) · w + bias), then the post-ops.
+        // oneDNN computes dst = outputScale[o] · (Σ (x − zx) · w + bias), then the post-ops, then adds dst's zero point.
         let inScale = key.inputParameters.scale, outScale = key.output?.scale ?? 1
         var outputScales = scales.map { inScale * $0 / outScale }
         var attr: dnnl_primitive_attr_t?, ops: dnnl_post_ops_t?
         try dnnlCheck(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
         defer { dnnl_primitive_attr_destroy(attr) }
         try dnnlCheck(dnnl_primitive_attr_set_output_scales(attr, Int64(out), 1 << 1, &outputScales), "primitive_attr_set_output_scales")
-        var zeroIn = key.inputParameters.zeroPoint
+        var zeroIn = key.inputParameters.zeroPoint, zeroOut = key.output?.zeroPoint ?? 0
         if zeroIn != 0 { try dnnlCheck(dnnl_primitive_attr_set_zero_points(attr, Arg.src, 1, 0, &zeroIn), "source zero point") }
-        // The output's zero point is added through the bias, not as oneDNN's destination zero point: oneDNN 2.6's AVX2
-        // kernels added that twice with a residual sum at some shapes (a 16×64×25×25 ResNet block). With ReLU fused the
-        // output's range starts at 0, so its zero point is 0 and the ReLU sees the true sum.
-        let zeroOut = key.output?.zeroPoint ?? 0
-        guard zeroOut == 0 || !key.relu else {
-            throw TensorError.invalidArgument(op: op, message: "an output with ReLU must have zero point 0, got \(zeroOut)")
-        }
+        if zeroOut != 0 { try dnnlCheck(dnnl_primitive_attr_set_zero_points(attr, Arg.dst, 1, 0, &zeroOut), "destination zero point") }
         try dnnlCheck(dnnl_post_ops_create(&ops), "post_ops_create")
         defer { dnnl_post_ops_destroy(ops) }
         switch key.residual {
@@ -197,8 +191,7 @@ public final class QuantizedConvolution: @unchecked Sendable {
         let weights = reorder(plainWeights, to: primitive.desc(dnnl_query_weights_md))
         // The bias joins the int32 sum before the output scale, so it is given in the sum's units.
         let bias = Memory(desc: .plain([out]))
-        let shift = Float(zeroOut) * outScale
-        for o in 0..<out { bias.floats[o] = (self.bias[o] + shift) / (inScale * scales[o]) }
+        for o in 0..<out { bias.floats[o] = self.bias[o] / (inScale * scales[o]) }
         return Plan(primitive: primitive, weights: weights, bias: bias, outputDims: outDims)
     }
 }
