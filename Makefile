@@ -5,7 +5,7 @@ FULL ?= 0
 # GNU OpenMP threads spin between oneDNN primitives; passive waiting leaves the cores to the data loader.
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: deps build test check-consumer docs tsan fuzz chaos bench bench-quick bench-compare bench-tutorial bench-latency bench-int8 bench-distributed check-onnx check-tensorboard bench-serve demo clean
+.PHONY: deps build test check-consumer docs tsan fuzz chaos bench bench-quick bench-compare bench-tutorial bench-latency bench-int8 bench-distributed check-onnx check-browser check-tensorboard bench-serve demo clean
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -96,6 +96,12 @@ bench-distributed: deps
 # images (largest probability difference ≤ 1e-4); installs onnx/onnxruntime/tensorboard into .venv-check once.
 check-onnx: deps
 	bash Scripts/check/onnx.sh
+
+# petal serve's try-it page in headless Chromium (Debian's chromium and chromium-driver, installed when missing): a
+# photo uploaded through the page shows petal predict's label and probabilities, fp32 and int8; a text file shows the
+# server's error. Screenshots in .check-browser/. About 1.5 minutes; not part of make test (it installs packages).
+check-browser: deps
+	bash Scripts/check/browser.sh
 
 # A short run's TensorBoard logs read by TensorBoard's own EventAccumulator, every epoch scalar against history.csv.
 check-tensorboard: deps

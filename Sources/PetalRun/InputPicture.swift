@@ -3,9 +3,10 @@ import PetalImage
 import PetalTensor
 
 /// Pictures of network inputs.
-enum InputPicture {
+public enum InputPicture {
     /// A [1, 3, h, w] input tensor back to an 8-bit image (a mean/std-normalised input is rescaled to its range).
-    static func image(of x: Tensor) throws -> Image<UInt8> {
+    /// - Throws: ``RunError`` for a tensor that is not one RGB input.
+    public static func image(of x: Tensor) throws -> Image<UInt8> {
         guard x.rank == 4, x.shape[0] == 1, x.shape[1] == 3 else {
             throw RunError.invalidSetting("image", reason: "a picture needs one RGB input [1, 3, H, W], got \(x.shape)")
         }

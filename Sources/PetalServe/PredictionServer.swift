@@ -1,6 +1,7 @@
 #if Serve
 // `petal serve`: a trained model behind HTTP on Hummingbird. POST /predict takes one image (raw body or multipart form)
-// and answers its label and class probabilities as JSON; GET /health says the model is loaded; GET /metrics gives
+// and answers its label and class probabilities as JSON; POST /explain adds the crop the model saw and a Grad-CAM
+// overlay (PNG data URLs); GET / is a page to try the model in a browser (TryPage.swift); GET /health says the model is loaded; GET /metrics gives
 // Prometheus counters and histograms (requests by status, latency, batch sizes). Images are prepared exactly as
 // `petal predict` prepares them, and concurrent requests share forward passes (BatchingPredictor).
 import Foundation
@@ -9,6 +10,7 @@ import HummingbirdCore
 import Logging
 import Synchronization
 import PetalData
+import PetalNN
 import PetalImage
 import PetalRun
 
@@ -41,6 +43,8 @@ public final class PredictionServer: Sendable {
     public let settings: ServerSettings
     private let classes: [String], data: DataConfig, description: String
     private let predictor: BatchingPredictor
+    private let explainer: Explainer
+    private let page: String
     private let metrics = ServerMetrics()
     /// Prediction requests received and not yet answered.
     private let inServer = Atomic<Int>(0)
@@ -54,6 +58,9 @@ public final class PredictionServer: Sendable {
         guard (0...65535).contains(settings.port) else { throw ServeError(0, "--port must be 0 to 65535, got \(settings.port)") }
         guard settings.idleTimeoutSeconds > 0 else { throw ServeError(0, "the idle timeout must be positive, got \(settings.idleTimeoutSeconds) s") }
         (self.settings, classes, data, description) = (settings, model.classNames, model.data, model.model.layerDescription)
+        let precision = model.quantized != nil ? "int8" : model.model.namedModules.compactMap { ($0.module as? Conv2D)?.settings.precision }.first?.rawValue ?? "fp32"
+        (explainer, page) = (Explainer(model), TryPage.html(model: description, precision: precision, classes: model.classNames,
+                                                            crop: [model.data.cropHeight, model.data.cropWidth], maxBodyBytes: settings.maxBodyBytes))
         let metrics = self.metrics
         predictor = BatchingPredictor(model: ServedModel(model.inference), maxBatch: settings.maxBatch, maxWait: settings.maxWait) {
             metrics.forwardPass(images: $0, duration: $1)
@@ -69,7 +76,11 @@ public final class PredictionServer: Sendable {
     /// - Parameter onReady: called with the port once the server listens.
     public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router(context: ServeContext.self)
-        router.post("predict") { request, context in await self.predict(request, closeConnection: context.closeConnection) }
+        router.post("predict") { request, context in await self.predict(request, explaining: false, closeConnection: context.closeConnection) }
+        router.post("explain") { request, context in await self.predict(request, explaining: true, closeConnection: context.closeConnection) }
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: self.page)))
+        }
         router.get("health") { _, _ in self.json(200, ["status": "ok", "model": self.description, "classes": self.classes.joined(separator: ",")]) }
         router.head("health") { _, _ in Response(status: .ok) }  // load balancers probe with HEAD
         router.get("metrics") { _, _ in
@@ -78,7 +89,10 @@ public final class PredictionServer: Sendable {
         try ListenAddress.check(host: settings.host, port: settings.port)
         let connections = try ConnectionLimit.allowed(requested: settings.maxConnections)
         try await predictor.warmUp(inputShape: [3, data.cropHeight, data.cropWidth])
-        defer { predictor.stop() }
+        defer {
+            predictor.stop()
+            explainer.stop()
+        }
         var logger = Logger(label: "petal.serve")
         logger.logLevel = .warning
         let app = Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(settings.idleTimeoutSeconds))),
@@ -88,8 +102,9 @@ public final class PredictionServer: Sendable {
         try await app.runService()
     }
 
-    /// One prediction request: read, decode and prepare the image, predict in a batch, answer.
-    private func predict(_ request: Request, closeConnection: @escaping @Sendable () -> Void) async -> Response {
+    /// One prediction request: read, decode and prepare the image, predict in a batch, answer; `explaining` adds the
+    /// crop and the Grad-CAM overlay as PNG data URLs.
+    private func predict(_ request: Request, explaining: Bool, closeConnection: @escaping @Sendable () -> Void) async -> Response {
         let start = ContinuousClock.now
         let response: Response
         let others = inServer.add(1, ordering: .relaxed).newValue - 1
@@ -103,10 +118,15 @@ public final class PredictionServer: Sendable {
             } catch { throw ServeError.image(error) }
             let p = try await predictor.predict(input, othersInServer: others)
             let best = p.indices.max { p[$0] < p[$1] } ?? 0
-            struct Answer: Encodable { let label: String; let probabilities: [String: Float] }
+            struct Answer: Encodable { let label: String; let probabilities: [String: Float]; var crop: String?; var gradcam: String? }
+            var answer = Answer(label: classes[best], probabilities: Dictionary(uniqueKeysWithValues: zip(classes, p)))
+            if explaining {
+                let (crop, cam) = try await explainer.pictures(of: input, label: best)
+                (answer.crop, answer.gradcam) = ("data:image/png;base64," + Data(crop).base64EncodedString(), "data:image/png;base64," + Data(cam).base64EncodedString())
+            }
             let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let body = try encoder.encode(Answer(label: classes[best], probabilities: Dictionary(uniqueKeysWithValues: zip(classes, p))))
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let body = try encoder.encode(answer)
             response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         } catch let e as ServeError where e.closesConnection {
             // The body was left unread, so the connection cannot carry another request: answer, then close it.

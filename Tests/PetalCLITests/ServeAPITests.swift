@@ -81,6 +81,34 @@ func request(_ port: Int, _ method: String, _ path: String, contentType: String?
         #expect(probe.status == 200 && probe.body.isEmpty, "HEAD /health answers as GET does, without a body (issue 31, item 24)")
     }
 
+    /// GET / is the page to try the model (the model's settings embedded, nothing fetched from elsewhere); POST /explain
+    /// answers as /predict does plus the crop the model saw and its Grad-CAM overlay as PNG data URLs.
+    @Test func servesThePageAndExplains() async throws {
+        let dir = try ServeOptionsTests.checkpointFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (server, port) = try ServeOptionsTests.startServer(in: dir, [])
+        defer { server.terminate(); server.waitUntilExit() }
+        let page = await request(port, "GET", "/")
+        #expect(page.status == 200 && page.text.contains("<title>Petal · try the model</title>") && page.text.contains(#""classes":["a","b"]"#), "\(page.text.prefix(300))")
+        #expect(!page.text.contains("http://") && !page.text.contains("https://"), "the page loads nothing from the network")
+
+        let png = try Self.png(seed: 2)
+        let predicted = await request(port, "POST", "/predict", contentType: "image/png", body: png)
+        let explained = await request(port, "POST", "/explain", contentType: "application/octet-stream", body: png)
+        #expect(explained.status == 200, "\(explained.text.prefix(300))")
+        #expect(explained.json["label"] as? String == predicted.json["label"] as? String
+                && explained.json["probabilities"] as? [String: Double] == predicted.json["probabilities"] as? [String: Double])
+        let crop = try TrainedModel(checkpoint: dir.appendingPathComponent("model.safetensors")).data
+        for key in ["crop", "gradcam"] {
+            let url = try #require(explained.json[key] as? String)
+            #expect(url.hasPrefix("data:image/png;base64,"))
+            let image = try ImageCodec.decode(Array(Data(base64Encoded: String(url.dropFirst("data:image/png;base64,".count))) ?? Data()), source: key)
+            #expect(image.height == crop.cropHeight && image.width == crop.cropWidth && image.channels == 3, "\(key)")
+        }
+        let text = await request(port, "POST", "/explain", contentType: "application/octet-stream", body: Data("not a photo".utf8))
+        #expect(text.status == 400 && (text.json["error"] as? String)?.contains("not a readable JPEG or PNG image") == true, "\(text.text)")
+    }
+
     @Test func badRequestsGetAClearClientError() async throws {
         let dir = try ServeOptionsTests.checkpointFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
