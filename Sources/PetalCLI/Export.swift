@@ -46,7 +46,7 @@ struct Export: ParsableCommand {
             let options = ONNXExportOptions(output: returns, foldBatchNorm: !keepBatchNorm, fixedBatchSize: batchSize, opset: opset)
             let data = try trained.onnx(options: options)
             try AtomicFile.write(data, to: url)
-            say("Wrote \(output) (\(trained.model.layerDescription), opset \(opset), \(data.count.formatted()) bytes)")
+            say("Wrote \(output) (\(trained.inference.layerDescription), opset \(opset), \(data.count.formatted()) bytes)")
             say("Input '\(ONNXExport.inputName)': float32 [\(batchSize.map(String.init) ?? "batch"), 3, \(trained.data.cropHeight), \(trained.data.cropWidth)], prepared as:")
             for (i, step) in trained.preprocessing.enumerated() { say("  \(i + 1). \(step)") }
             say("Output '\(returns.rawValue)': [\(batchSize.map(String.init) ?? "batch"), \(trained.classNames.count)] for classes \(trained.classNames.joined(separator: ", "))")

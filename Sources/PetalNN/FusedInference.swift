@@ -98,6 +98,8 @@ struct FusedProgram: Sendable {
 
     struct Instruction: Sendable {
         let step: Step, inputs: [Int], output: Int, releases: [Int]
+        /// The first graph node the step computes (a fused convolution's own name, e.g. `layer1.0.conv2`).
+        let node: String
     }
 
     let instructions: [Instruction]
@@ -117,7 +119,7 @@ struct FusedProgram: Sendable {
         }
 
         // Each step goes where the last node it absorbs was: every value it reads is computed by then.
-        var planned: [Int: (step: Step, inputs: [String], output: String)] = [:], absorbed = Set<Int>()
+        var planned: [Int: (step: Step, inputs: [String], output: String, node: String)] = [:], absorbed = Set<Int>()
         for (i, node) in nodes.enumerated() where !absorbed.contains(i) {
             switch node.operation {
             case .convolution(let w, let b, let stride, let padding, let dilation, let groups, let settings):
@@ -133,14 +135,14 @@ struct FusedProgram: Sendable {
                     absorbed.insert(relu)
                 }
                 planned[last] = (.convolution(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups,
-                                              settings: settings, relu: relu != nil), inputs, nodes[last].name)
+                                              settings: settings, relu: relu != nil), inputs, nodes[last].name, node.name)
             case .batchNorm(let scale, let shift, let mean, let variance, let epsilon):
                 let relu = onlyReLU(reading: node.name, absorbed)
                 if let relu { absorbed.insert(relu) }
                 planned[relu ?? i] = (.batchNorm(scale: scale, shift: shift, mean: mean, variance: variance, epsilon: epsilon, relu: relu != nil),
-                                      node.inputs, nodes[relu ?? i].name)
+                                      node.inputs, nodes[relu ?? i].name, node.name)
             default:
-                planned[i] = (.operation(node.operation), node.inputs, node.name)
+                planned[i] = (.operation(node.operation), node.inputs, node.name, node.name)
             }
         }
 
@@ -155,7 +157,7 @@ struct FusedProgram: Sendable {
         for (i, p) in ordered.enumerated() { for input in p.inputs { lastRead[input] = i } }
         instructions = ordered.enumerated().map { i, p in
             let releases = Set(p.inputs).filter { lastRead[$0] == i && $0 != graph.output }.map(slot)
-            return Instruction(step: p.step, inputs: p.inputs.map(slot), output: slot(p.output), releases: releases)
+            return Instruction(step: p.step, inputs: p.inputs.map(slot), output: slot(p.output), releases: releases, node: p.node)
         }
         output = slot(graph.output)
         valueCount = slots.count

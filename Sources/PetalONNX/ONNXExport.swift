@@ -53,9 +53,14 @@ public enum ONNXExport {
     ///   - classes: number of outputs (the last dimension of the output).
     ///   - metadata: key–value pairs stored in the model (`metadata_props`), in key order.
     ///   - docString: the model's description.
+    ///   - quantization: where an int8 model works on codes (``PetalNN/QuantizedModel/plan``; `model` is then its fp32
+    ///     source): written as QuantizeLinear/DequantizeLinear pairs, weights as int8 with a scale per output channel.
     /// - Throws: ``ONNXError`` for bad options; `ModelError` for a module that cannot be exported.
     public static func encode(_ model: Module, inputShape: [Int], classes: Int, options: ONNXExportOptions = ONNXExportOptions(),
-                              metadata: [String: String] = [:], docString: String = "") throws -> Data {
+                              quantization: QuantizationPlan? = nil, metadata: [String: String] = [:], docString: String = "") throws -> Data {
+        if quantization != nil && !options.foldBatchNorm {
+            throw ONNXError.invalidOption("an int8 model's batch norms are folded into its int8 convolutions; they cannot be kept")
+        }
         guard (17...21).contains(options.opset) else { throw ONNXError.invalidOption("opset must be 17 to 21, got \(options.opset)") }
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
             throw ONNXError.invalidOption("input shape must be [channels, height, width], got \(inputShape)")
@@ -65,7 +70,7 @@ public enum ONNXExport {
 
         var g = Onnx_GraphProto()
         g.name = "petal"
-        var writer = NodeWriter()
+        var writer = NodeWriter(plan: quantization)
         for node in graph.nodes { writer.write(node) }
         var output = graph.output
         if options.output == .probabilities { output = writer.node("Softmax", [output], name: "probabilities", [.int("axis", 1)]) }
@@ -134,11 +139,20 @@ enum Attribute {
 struct NodeWriter {
     private(set) var nodes: [Onnx_NodeProto] = []
     private(set) var initializers: [Onnx_TensorProto] = []
+    /// An int8 model's codes, or nil for an fp32 export.
+    let plan: QuantizationPlan?
+    /// The DequantizeLinear(QuantizeLinear(v)) value of each value `v` read as codes.
+    private var codes: [String: String] = [:]
 
-    mutating func write(_ n: GraphNode) {
+    init(plan: QuantizationPlan? = nil) { self.plan = plan }
+
+    mutating func write(_ traced: GraphNode) {
+        let n = plan.map { rerouted(traced, $0) } ?? traced
         switch n.operation {
         case .convolution(let w, let b, let stride, let padding, let dilation, let groups, _):
-            let inputs = n.inputs + [constant(n.name + ".weight", w)] + (b.map { [constant(n.name + ".bias", $0)] } ?? [])
+            let (weight, bias) = plan?.convolutions[n.name].map { int8Weight(n.name, $0) }
+                ?? (constant(n.name + ".weight", w), b.map { constant(n.name + ".bias", $0) })
+            let inputs = n.inputs + [weight] + (bias.map { [$0] } ?? [])
             node("Conv", inputs, name: n.name, [.ints("kernel_shape", Array(w.shape[2...])), .ints("strides", [stride.height, stride.width]),
                                                 .ints("pads", [padding.height, padding.width, padding.height, padding.width]),
                                                 .ints("dilations", [dilation.height, dilation.width]), .int("group", groups)])
@@ -250,6 +264,45 @@ struct NodeWriter {
             let plusOne = node("Add", [tanh, constant(name + ".one", Tensor(1))], name: name + ".plus_one")
             node("Mul", [node("Mul", [x, plusOne], name: name + ".product"), constant(name + ".half", Tensor(0.5))], name: name)
         }
+    }
+
+    /// `n` reading the codes of each value an int8 op reads as codes: the input of an int8 convolution, the residual of a
+    /// sum fused into one that writes codes, and every value written as codes.
+    private mutating func rerouted(_ n: GraphNode, _ plan: QuantizationPlan) -> GraphNode {
+        let inputs = n.inputs.enumerated().map { i, v -> String in
+            var readsCodes = plan.valuesWrittenAsCodes.contains(v)
+            if case .convolution = n.operation, i == 0, plan.convolutions[n.name] != nil { readsCodes = true }
+            if case .add = n.operation, n.inputs.contains(where: plan.convolutionsWritingCodes.contains), !plan.convolutionsWritingCodes.contains(v) {
+                readsCodes = true
+            }
+            guard readsCodes, let p = plan.parameters[v] else { return v }
+            if let known = codes[v] { return known }
+            let (scale, zero) = (constant(v + ".scale", [p.scale], dims: []), bytes(v + ".zero_point", [UInt8(p.zeroPoint)], type: .uint8, dims: []))
+            let made = node("DequantizeLinear", [node("QuantizeLinear", [v, scale, zero], name: v + ".quantized"), scale, zero], name: v + ".dequantized")
+            codes[v] = made
+            return made
+        }
+        return GraphNode(name: n.name, operation: n.operation, inputs: inputs, shape: n.shape)
+    }
+
+    /// An int8 convolution's weight as its codes dequantized per output channel, and its fp32 bias.
+    private mutating func int8Weight(_ name: String, _ c: QuantizedConvolution) -> (weight: String, bias: String) {
+        let codes = bytes(name + ".weight_codes", c.weightCodes.map { UInt8(bitPattern: $0) }, type: .int8, dims: c.weightShape)
+        let zeros = bytes(name + ".weight_zero_point", [UInt8](repeating: 0, count: c.weightScales.count), type: .int8, dims: [c.weightScales.count])
+        let weight = node("DequantizeLinear", [codes, constant(name + ".weight_scale", c.weightScales, dims: [c.weightScales.count]), zeros],
+                          name: name + ".weight", [.int("axis", 0)])
+        return (weight, constant(name + ".bias", c.bias, dims: [c.bias.count]))
+    }
+
+    /// An initializer of 8-bit values (codes, zero points).
+    private mutating func bytes(_ name: String, _ values: [UInt8], type: Onnx_TensorProto.DataType, dims: [Int]) -> String {
+        var p = Onnx_TensorProto()
+        p.name = name
+        p.dims = dims.map(Int64.init)
+        p.dataType = Int32(type.rawValue)
+        p.rawData = Data(values)
+        initializers.append(p)
+        return name
     }
 
     /// Adds a node writing the value `name` and returns `name`.

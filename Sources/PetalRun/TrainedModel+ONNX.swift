@@ -26,22 +26,24 @@ extension TrainedModel {
                 "lay out as float32 NCHW [batch, 3, \(h), \(w)], channels in R, G, B order"]
     }
 
-    /// The ONNX file of this model; its metadata holds the classes, the input contract and the preprocessing.
+    /// The ONNX file of this model; its metadata holds the classes, the input contract and the preprocessing. An int8
+    /// model is written as a QDQ model (QuantizeLinear/DequantizeLinear around what it computes on codes), which ONNX
+    /// Runtime and OpenVINO run as int8.
     public func onnx(options: ONNXExportOptions = ONNXExportOptions()) throws -> Data {
-        // QDQ export of int8 models is not built yet: say so rather than write the fp32 graph under an int8 name.
-        guard quantized == nil else {
-            throw ModelError.invalidConfiguration("ONNX export of int8 models (QuantizeLinear/DequantizeLinear) is not available yet; export the fp32 checkpoint it was quantized from")
-        }
         var meta = ["petal.classes": (try? String(decoding: JSONEncoder().encode(classNames), as: UTF8.self)) ?? "[]",
                     "petal.input": "\(ONNXExport.inputName): float32 [batch, 3, \(data.cropHeight), \(data.cropWidth)]",
                     "petal.output": "\(options.output.rawValue): float32 [batch, \(classNames.count)], classes in petal.classes order",
                     "petal.preprocessing": preprocessing.joined(separator: "; "),
-                    "petal.architecture": model.layerDescription]
+                    "petal.architecture": inference.layerDescription]
         if case .meanStd(let mean, let std) = data.normalisation {
             meta["petal.mean"] = mean.map { "\($0)" }.joined(separator: ",")
             meta["petal.std"] = std.map { "\($0)" }.joined(separator: ",")
         }
+        if let quantized {
+            meta["petal.calibration"] = "\(quantized.record.method.rawValue) on \(quantized.record.calibrationImages) images"
+        }
         return try ONNXExport.encode(model, inputShape: [3, data.cropHeight, data.cropWidth], classes: classNames.count, options: options,
-                                     metadata: meta, docString: "\(model.layerDescription) trained with Petal on \(classNames.joined(separator: ", "))")
+                                     quantization: quantized?.plan, metadata: meta,
+                                     docString: "\(inference.layerDescription) trained with Petal on \(classNames.joined(separator: ", "))")
     }
 }

@@ -13,48 +13,6 @@ import Testing
         return try Tensor.randomNormal([count, 3, side, side], generator: &g)
     }
 
-    /// The quantized program computed in Double: int8 convolutions from their runtime codes (rounding each output to its
-    /// codes when the program keeps codes), max pooling on values, and the fp32 steps run as the fused program runs them.
-    static func twin(_ program: QuantizedProgram, _ x: Tensor) throws -> [Double] {
-        var values = [[Double]?](repeating: nil, count: program.valueCount), shapes = [[Int]](repeating: [], count: program.valueCount)
-        values[0] = x.scalars.map(Double.init)
-        shapes[0] = x.shape
-        /// A value as the codes of its parameters hold it.
-        func coded(_ v: Int) -> [Double] {
-            let p = program.parameters[v]!
-            return values[v]!.map { Double(p.value(p.code(Float($0)))) }
-        }
-        for instruction in program.instructions {
-            let (inputs, out) = (instruction.inputs, instruction.output)
-            switch instruction.step {
-            case .convolution(let conv, let relu, let output):
-                let p = program.parameters[inputs[0]]!
-                let codes = values[inputs[0]]!.map { Double(Int32(p.code(Float($0))) - p.zeroPoint) }
-                let (weights, scales) = conv.runtimeWeights
-                let sums = Naive.conv2d(codes, shapes[inputs[0]], weights.map(Double.init), conv.weightShape, nil, stride: conv.stride,
-                                        padding: conv.padding, dilation: conv.dilation, groups: conv.groups)
-                let residual = inputs.count > 1 ? (output != nil ? coded(inputs[1]) : values[inputs[1]]!) : nil
-                let plane = sums.shape[2] * sums.shape[3]
-                var y = sums.values.enumerated().map { i, acc in
-                    let o = i / plane % sums.shape[1]
-                    let v = Double(p.scale) * Double(scales[o]) * acc + Double(conv.bias[o]) + (residual?[i] ?? 0)
-                    return relu ? max(v, 0) : v
-                }
-                if let output { y = y.map { Double(output.value(output.code(Float($0)))) } }
-                (values[out], shapes[out]) = (y, sums.shape)
-            case .maxPool(let kernel, let stride, let padding, let ceilMode):
-                let t = try Tensor(shape: shapes[inputs[0]], scalars: coded(inputs[0]).map(Float.init))
-                let pooled = try t.maxPool2d(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
-                (values[out], shapes[out]) = (pooled.scalars.map(Double.init), pooled.shape)
-            case .float(let step):
-                let tensors = try inputs.map { try Tensor(shape: shapes[$0], scalars: values[$0]!.map(Float.init)) }
-                let result = try withoutGradients { try step.run(tensors) }
-                (values[out], shapes[out]) = (result.scalars.map(Double.init), result.shape)
-            }
-        }
-        return values[program.output]!
-    }
-
     @Test(arguments: [false, true])
     func reducedResNetMatchesItsTwinAndStaysNearFloat(keepingFirstConvolution: Bool) throws {
         let model = try ResNet(depth: .r18, classes: 5, baseWidth: 8, initializer: WeightInitializer(seed: 21))
@@ -63,7 +21,7 @@ import Testing
         let int8 = try model.quantized(calibration: calibration, method: .minMax, keepingFirstConvolution: keepingFirstConvolution)
         let x = try Self.images(4, side: 32, seed: 3)
         let got = try int8(x).scalars.map { Double($0) }
-        let expected = try Self.twin(int8.program, x)
+        let expected = try int8.program.twin(x, weights: .runtime)
         let float = try withoutGradients { try model(x) }.scalars.map { Double($0) }
         let spread = float.max()! - float.min()!
         let twinError = zip(got, expected).map { abs($0 - $1) }.max()!

@@ -102,3 +102,44 @@ extension Module {
         return QuantizedModel(source: self, record: record, program: quantized)
     }
 }
+
+/// Where an int8 model works on codes, by the traced graph's names: what an export writes as QuantizeLinear /
+/// DequantizeLinear pairs so that another runtime computes what the model computes.
+public struct QuantizationPlan: Sendable {
+    /// Each int8 convolution by its node's name (`layer1.0.conv1`).
+    public let convolutions: [String: QuantizedConvolution]
+    /// The int8 convolutions whose output (after their fused sum and ReLU) is written as codes.
+    public let convolutionsWritingCodes: Set<String>
+    /// The values written as codes (an int8 convolution's fused output, max pooling of codes): every reader reads codes.
+    public let valuesWrittenAsCodes: Set<String>
+    /// The codes' parameters of every value read or written as codes.
+    public let parameters: [String: QuantizationParameters]
+}
+
+extension QuantizedModel {
+    /// Where this model works on codes (see ``QuantizationPlan``).
+    public var plan: QuantizationPlan {
+        var convolutions: [String: QuantizedConvolution] = [:], writing = Set<String>(), written = Set<String>()
+        var parameters: [String: QuantizationParameters] = [:]
+        let names = program.valueNames
+        for instruction in program.instructions {
+            let (inputs, out) = (instruction.inputs, instruction.output)
+            switch instruction.step {
+            case .convolution(let convolution, _, let output):
+                convolutions[instruction.node] = convolution
+                parameters[names[inputs[0]]] = program.parameters[inputs[0]]
+                if let output {
+                    writing.insert(instruction.node)
+                    written.insert(names[out])
+                    parameters[names[out]] = output
+                    if inputs.count > 1 { parameters[names[inputs[1]]] = program.parameters[inputs[1]] }
+                }
+            case .maxPool:
+                written.insert(names[out])
+                parameters[names[out]] = program.parameters[inputs[0]]
+            case .float: break
+            }
+        }
+        return QuantizationPlan(convolutions: convolutions, convolutionsWritingCodes: writing, valuesWrittenAsCodes: written, parameters: parameters)
+    }
+}

@@ -16,12 +16,16 @@ struct QuantizedProgram: Sendable {
 
     struct Instruction: Sendable {
         let step: Step, inputs: [Int], output: Int, releases: [Int]
+        /// The first graph node the step computes (a convolution's name).
+        let node: String
     }
 
     let instructions: [Instruction]
     let output: Int, valueCount: Int
     /// The codes' parameters of each value that is ever held as codes.
     let parameters: [Int: QuantizationParameters]
+    /// Each value's name in the traced graph.
+    let valueNames: [String]
 
     /// - Parameters:
     ///   - program: the fused fp32 program.
@@ -66,7 +70,8 @@ struct QuantizedProgram: Sendable {
                 steps.append(.float(instruction.step))
             }
         }
-        instructions = zip(steps, program.instructions).map { Instruction(step: $0, inputs: $1.inputs, output: $1.output, releases: $1.releases) }
+        instructions = zip(steps, program.instructions).map { Instruction(step: $0, inputs: $1.inputs, output: $1.output, releases: $1.releases, node: $1.node) }
+        valueNames = program.valueNames
         (output, valueCount, self.parameters) = (program.output, program.valueCount, parameters)
     }
 
