@@ -21,7 +21,7 @@ if [ -z "$checkpoint" ]; then
 fi
 folder=$(dirname "$checkpoint")
 labels() { "$petal" predict "$1" "$data"/*/ --json 2>/dev/null | python3 -c 'import json,sys; [print(json.loads(l)["label"]) for l in sys.stdin]'; }
-metrics() { "$petal" evaluate "$1" "$data" --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(f"{d[\"auc\"]:.4f} {d[\"accuracy\"]:.4f}")'; }
+metrics() { "$petal" evaluate "$1" "$data" --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.4f %.4f" % (d["auc"], d["accuracy"]))'; }
 labels "$checkpoint" > "$work/fp32.labels"
 read -r auc acc < <(metrics "$checkpoint")
 printf '%-28s %8s %9s %s\n' "model" "val AUC" "accuracy" "labels equal to fp32's"

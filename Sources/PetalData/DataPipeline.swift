@@ -3,6 +3,7 @@
 // otherwise each unreadable file gets one warning and is left out. The scan's decoded crops go straight into the
 // shared cache, so the first training epoch does not decode the files a second time.
 import Foundation
+import PetalFiles
 
 /// Everything a training run needs from its data set.
 public struct PreparedData: Sendable {
@@ -66,7 +67,7 @@ public enum DataPipeline {
             if skipMissing && saved.classes == report.classNames {
                 let (kept, dropped) = saved.withoutMissing(in: report)
                 for file in dropped {
-                    log("warning: \(folder.path(file)) of \(splitFile.lastPathComponent) is missing or unusable; going on without it")
+                    log("warning: \(FileSystem.printable(folder.path(file))) of \(splitFile.lastPathComponent) is missing or unusable; going on without it")
                 }
                 saved = kept
             }

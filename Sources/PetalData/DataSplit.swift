@@ -3,6 +3,7 @@
 // saved as JSON with a run and read back, so that a later run (or an evaluation) sees exactly the same images
 // even if the folder has gained files since.
 import Foundation
+import PetalFiles
 
 /// Which images of each class train and which validate.
 public struct DataSplit: Codable, Sendable, Equatable {
@@ -117,7 +118,7 @@ public struct DataSplit: Codable, Sendable, Equatable {
         for (label, scan) in report.classes.enumerated() {
             let usable = Set(scan.usable)
             if let missing = (train[label] + validation[label]).first(where: { !usable.contains($0) }) {
-                throw DataError.splitFile(path: path, reason: "names \(missing), which is missing or unusable in \(report.root); put it back, or resume without the split's missing files (--skip-missing-files)")
+                throw DataError.splitFile(path: path, reason: "names \(FileSystem.printable(missing)), which is missing or unusable in \(FileSystem.printable(report.root)); put it back, or resume without the split's missing files (--skip-missing-files)")
             }
         }
         let all = Array(train.joined()) + Array(validation.joined())

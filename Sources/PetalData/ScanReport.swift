@@ -2,6 +2,7 @@
 // the CLI's `petal inspect` prints. Paths are relative to the data set's root so that the report stays valid
 // when the folder moves.
 import Foundation
+import PetalFiles
 
 /// A file the scan could not use, and why.
 public struct FileProblem: Codable, Sendable, Equatable {
@@ -127,21 +128,21 @@ public struct ScanReport: Codable, Sendable, Equatable {
     public var details: String {
         var lines = [summary]
         for c in classes {
-            for p in c.unreadable { lines.append("  unreadable: \(p.path): \(p.reason)") }
+            for p in c.unreadable { lines.append("  unreadable: \(FileSystem.printable(p.path)): \(p.reason)") }
             let fate = smallImages == .skip ? "skipped" : smallImages == .pad ? "padded" : "enlarged"
-            for path in c.smallerThanCrop { lines.append("  smaller than \(cropHeight)×\(cropWidth) (\(fate)): \(path)") }
+            for path in c.smallerThanCrop { lines.append("  smaller than \(cropHeight)×\(cropWidth) (\(fate)): \(FileSystem.printable(path))") }
         }
         for d in duplicates {
             let kind = d.acrossClasses ? "different classes" : d.acrossSplit ? "both sides of the split" : "same class and side"
-            lines.append("  identical (\(kind)): " + d.paths.joined(separator: " = "))
+            lines.append("  identical (\(kind)): " + d.paths.map(FileSystem.printable).joined(separator: " = "))
         }
-        for folder in nestedFolders { lines.append("  not searched (folder inside a class folder): \(folder)") }
+        for folder in nestedFolders { lines.append("  not searched (folder inside a class folder): \(FileSystem.printable(folder))") }
         return lines.joined(separator: "\n")
     }
 
     /// One warning line per skipped file, naming its path and the reason.
     public var warnings: [String] {
-        classes.flatMap { c in c.unreadable.map { "warning: skipping \(root)/\($0.path): \($0.reason)" } }
+        classes.flatMap { c in c.unreadable.map { "warning: skipping \(FileSystem.printable(root + "/" + $0.path)): \($0.reason)" } }
     }
 
     /// Inverse-frequency class weights, `total / (classes × count)` (scikit-learn's "balanced"), for the loss:

@@ -159,7 +159,7 @@ public final class TrainingRun {
                 throw RunError.cannotResume(path: folder.url.path, reason: "it was written by an older Petal without \(RunFiles.trainingState)")
             } else if let rows = CSVTable(url: folder.file(RunFiles.history))?.rows, rows > 0 {
                 // history.csv is written after the unit, so rows without a unit mean the unit was removed.
-                throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.trainingState) is missing though \(rows) epochs are recorded; start a new run")
+                throw RunError.cannotResume(path: folder.url.path, reason: "\(RunFiles.trainingState) is missing though \(rows) epoch\(rows == 1 ? " is" : "s are") recorded; start a new run")
             } else {
                 progress.runID = c.runID  // killed before its first epoch ended: it starts again from the seeded initial weights
             }

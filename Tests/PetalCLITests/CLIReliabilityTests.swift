@@ -187,6 +187,26 @@ import PetalNN
         #expect(try weights("killed") == weights("whole"), "last.safetensors differs")
     }
 
+    /// The data-set scan names a file whose name is not UTF-8 with its bytes escaped (\\xE9), in `inspect`'s report and in
+    /// training's warnings, instead of the private-use characters Foundation reads them as (issue 31, item 24).
+    @Test func theScanShowsNamesThatAreNotUTF8WithTheirBytes() throws {
+        let dir = try CLI.tinyDataSet(perClass: 6)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // "bad\xE9.jpg" in the rose class, holding text: unreadable, named in the report.
+        let rawName = Array(dir.appendingPathComponent("data/rose").path.utf8) + Array("/bad".utf8) + [0xE9] + Array(".jpg".utf8) + [0]
+        let fd = rawName.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+        #expect(fd >= 0)
+        _ = Array("not a photo".utf8).withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        close(fd)
+        let inspect = try CLI.run(["inspect", "data"], in: dir)
+        #expect(inspect.stdout.contains("unreadable: rose/bad\\xE9.jpg"), "\(inspect.stdout)")
+        let train = try CLI.run(["train", "data", "--run-dir", "run", "--epochs", "1"] + Self.tiny, in: dir)
+        #expect(train.status == 0 && (train.stdout + train.stderr).contains("bad\\xE9.jpg: "), "\(train.stdout) \(train.stderr)")
+        for output in [inspect.stdout, train.stdout, train.stderr] {
+            #expect(!output.unicodeScalars.contains { (0xF780...0xF7FF).contains($0.value) }, "a raw byte shown as a private-use character")
+        }
+    }
+
     /// Every entry of a folder gets a row: a name that is not UTF-8 is labelled like any file, and a broken link or a
     /// FIFO gets a row with its reason.
     @Test func predictGivesEveryFileARowAndReadsNamesThatAreNotUTF8() throws {

@@ -247,7 +247,7 @@ import Testing
         configuration.epochs = 2
         try AtomicFile.write(try RunJSON.encode(configuration), to: url.appendingPathComponent(RunFiles.configuration))
         let best = try Data(contentsOf: url.appendingPathComponent(RunFiles.best))
-        #expect(throws: RunError.cannotResume(path: url.path, reason: "training-state.safetensors is missing though 1 epochs are recorded; start a new run")) {
+        #expect(throws: RunError.cannotResume(path: url.path, reason: "training-state.safetensors is missing though 1 epoch is recorded; start a new run")) {
             try TrainingRun(resuming: try RunFolder.open(url)).run(log: { _ in })
         }
         #expect(try Data(contentsOf: url.appendingPathComponent(RunFiles.best)) == best, "best.safetensors untouched")
