@@ -26,9 +26,14 @@ for t in $targets; do
   # ZIPFoundation leaks 26 bytes per archive opened from a path (Foundation's fileSystemRepresentation, never freed):
   # a leak in the dependency, not a fault of the reader, so leak detection is off for that target only.
   leaks=1; [ "$t" = pth ] && leaks=0
+  code=0
   ASAN_OPTIONS=detect_leaks=$leaks PETAL_FUZZ_TARGET=$t "$fuzzer" "$scratch/corpus/$t" "Fuzz/corpus/$t" -max_total_time="$seconds" \
-    -rss_limit_mb=4096 -timeout=25 -artifact_prefix="$crashes/$t-" -print_final_stats=1 > "$scratch/$t.log" 2>&1 || true
+    -rss_limit_mb=4096 -timeout=25 -artifact_prefix="$crashes/$t-" -print_final_stats=1 > "$scratch/$t.log" 2>&1 || code=$?
   grep -E "DONE|ERROR|SUMMARY|stat::number_of_executed_units" "$scratch/$t.log" || tail -5 "$scratch/$t.log"
-  if ls "$crashes/$t-"* >/dev/null 2>&1; then echo "fuzz $t: crash, leak or slow inputs in $crashes"; status=1; fi
+  if ls "$crashes/$t-"* >/dev/null 2>&1; then echo "fuzz $t: crash, leak or slow inputs in $crashes"; status=1
+  elif [ "$code" != 0 ] || ! grep -q "^Done [0-9]* runs" "$scratch/$t.log"; then
+    # A fuzzer that failed to start, or stopped without finishing its time and without an artifact, is a failure too.
+    echo "fuzz $t: the fuzzer exited with status $code without completing its run (see $scratch/$t.log)"; status=1
+  fi
 done
 exit $status
