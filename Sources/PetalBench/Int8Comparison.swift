@@ -41,6 +41,6 @@ func runInt8Comparison(rounds: Int = 5) throws {
                  median(rows.map(\.fp32One)) * 1000, median(rows.map(\.int8One)) * 1000, median(rows.map { $0.fp32One / $0.int8One })))
     if CommandLine.arguments.contains("--profile") {
         try printProfile("int8 batch-32 prediction", per: "run", runs: 5, decimals: 3) { _ = try withoutGradients { try int8(batch) } }
-        try printProfile("int8 batch-1 prediction", per: "run", runs: 30, decimals: 3) { _ = try withoutGradients { try int8(one) } }
+        try printProfile("int8 batch-1 prediction", per: "run", runs: 30, decimals: 3, byShape: true, rows: 24) { _ = try withoutGradients { try int8(one) } }
     }
 }

@@ -213,12 +213,15 @@ final class Primitive: @unchecked Sendable {
         dnnl_primitive_desc_destroy(pd)
     }
 
-    /// Bytes of the data a primitive reads and writes: sources, weights and destinations, or their gradients.
+    /// Bytes of the data a primitive reads and writes: sources, weights and destinations, or their gradients. 8-bit
+    /// data counts as fp32 would: an int8 convolution does as many multiply-adds per element, and counted in its own
+    /// bytes a batch-1 ResNet-18's int8 convolutions all ran on one thread (measured in docs/DESIGN-CHANGES.md).
     static func bytesMoved(_ pd: dnnl_primitive_desc_t) -> Int {
         [dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md, dnnl_query_diff_src_md, dnnl_query_diff_weights_md,
          dnnl_query_diff_dst_md].reduce(0) { total, query in
             guard let md = dnnl_primitive_desc_query_md(pd, query, 0) else { return total }
-            return total + dnnl_memory_desc_get_size(md)
+            let widening = md.pointee.data_type == dnnl_s8 || md.pointee.data_type == dnnl_u8 ? 4 : 1
+            return total + dnnl_memory_desc_get_size(md) * widening
         }
     }
 
