@@ -27,8 +27,8 @@ struct Quantize: ParsableCommand {
     @Option(help: "Calibration images, taken evenly from the classes.")
     var images = 256
 
-    @Option(help: "How each activation's range is chosen: min-max, percentile (0.01–99.99 %) or entropy (smallest KL divergence).")
-    var method: CalibrationMethod = .percentile
+    @Option(help: "How each activation's range is chosen: min-max (every value seen; measured best, docs/INT8.md), percentile (0.01–99.99 %) or entropy (smallest KL divergence).")
+    var method: CalibrationMethod = .minMax
 
     @Flag(help: "Keep the first convolution (the one that reads the image) in fp32.")
     var keepFirstConvolution = false

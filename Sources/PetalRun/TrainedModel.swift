@@ -153,7 +153,7 @@ extension TrainedModel {
     /// from its classes.
     /// - Throws: ``RunError`` or `DataError` for an unusable folder, `ModelError` for a model that cannot be quantized
     ///   (already int8, untraceable).
-    public func quantized(calibration root: URL, images: Int = 256, method: CalibrationMethod = .percentile, keepingFirstConvolution: Bool = false,
+    public func quantized(calibration root: URL, images: Int = 256, method: CalibrationMethod = .minMax, keepingFirstConvolution: Bool = false,
                           log: @escaping @Sendable (String) -> Void = { _ in }) throws -> QuantizedModel {
         guard quantized == nil else { throw ModelError.invalidConfiguration("the checkpoint is already int8; quantize its fp32 checkpoint") }
         guard images > 0 else { throw ModelError.invalidConfiguration("the number of calibration images must be positive, got \(images)") }

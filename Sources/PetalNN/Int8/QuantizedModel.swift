@@ -58,7 +58,7 @@ extension Module {
     ///   - keepingFirstConvolution: leave the convolution that reads the image in fp32.
     /// - Throws: `ModelError.invalidConfiguration` for no batches or batches of several shapes, ``ModelError/untraceable(_:)``
     ///   for a model whose forward cannot be traced, and what the model throws for its input.
-    public func quantized(calibration: [Tensor], method: CalibrationMethod = .percentile, keepingFirstConvolution: Bool = false) throws -> QuantizedModel {
+    public func quantized(calibration: [Tensor], method: CalibrationMethod = .minMax, keepingFirstConvolution: Bool = false) throws -> QuantizedModel {
         guard let first = calibration.first, first.rank == 4 else {
             throw ModelError.invalidConfiguration("quantization needs at least one calibration batch of NCHW images")
         }
