@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "PetalImage", dependencies: ["CJPEG", "CPNG", "PetalRandom", "PetalFiles"]),
         .target(name: "PetalNN", dependencies: ["PetalTensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "PetalData", dependencies: ["PetalTensor", "PetalImage", "PetalFiles", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "PetalTrain", dependencies: ["PetalImage", "PetalNN", "PetalData"]),
+        .target(name: "PetalTrain", dependencies: ["PetalImage", "PetalNN", "PetalData", "PetalFiles"]),
         .target(name: "PetalReport", dependencies: ["PetalFiles"]),
         .target(name: "PetalRun", dependencies: ["PetalTensor", "PetalRandom", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalONNX", "PetalTensorBoard"]),
         .target(name: "PetalMPI", dependencies: ["CMPI", "PetalTensor"]),

@@ -2,7 +2,8 @@
 # `make chaos`: interrupts a small training run at random moments of every stage (scan, epochs, checkpoint writes, the
 # best model's evaluation, the report) with SIGKILL, SIGTERM, SIGINT, a double SIGINT or SIGHUP, resumes it, and checks
 # that the finished run folder equals an uninterrupted run's byte for byte. Only what must differ is left out: the run's
-# identity in config.json, the TensorBoard event files (wall-clock times) and the lock file.
+# identity in config.json, the TensorBoard event files (wall-clock times) and the lock file; the record of written files
+# (.petal-written) is compared as a set of names, since a resumed run writes some files again.
 #
 #   CHAOS_TRIALS (default 20; CI runs 6), CHAOS_SEED (default: the time), PETAL (default .build/debug/petal, built if
 #   missing). Exit 1 when any trial's folder differs or a resume fails; the trial's folders stay in $work for a look.
@@ -22,10 +23,11 @@ echo "chaos: $trials trials, seed $seed, in $work"
 # A run folder's files as compared: every file but the lock and the TensorBoard events, with the folder's own path, its
 # run identity and the report's date written the same way for every run.
 fingerprint() {
-  (cd "$1" && find . -type f ! -name .petal-lock ! -path './tensorboard/*' | LC_ALL=C sort | while read -r f; do
+  (cd "$1" && find . -type f ! -name .petal-lock ! -name .petal-written ! -path './tensorboard/*' | LC_ALL=C sort | while read -r f; do
      LC_ALL=C sed -E -e "s|$1|RUN|g" -e 's/runID[^0-9A-F]{0,8}[0-9A-F-]{36}/runID/g' -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC/DATE/g' "$f" \
        | sha256sum | sed "s|-\$|$f|"
-   done)
+   done
+   LC_ALL=C sort -u .petal-written | sha256sum | sed "s|-\$|./.petal-written (names)|")
 }
 
 start=$(date +%s%N)

@@ -67,5 +67,6 @@ public enum AtomicFile {
         guard rename(temporary.path, url.path) == 0 else { throw fail("rename failed: \(FileSystem.systemReason(errno))") }
         let dir = open(folder.path, O_RDONLY)
         if dir >= 0 { fsync(dir); close(dir) }
+        RunFolderManifest.record(url)
     }
 }

@@ -11,7 +11,7 @@ public final class RunFolder: @unchecked Sendable {
     private let lockDescriptor: Int32
 
     /// The lock file's name; it holds the writer's process id and host, for the message a second writer gets.
-    public static let lockFileName = ".petal-lock"
+    public static let lockFileName = RunFolderManifest.lockFileName
 
     /// Opens a folder for a new run, creating it if needed.
     /// - Parameter overwrite: replace the run already in the folder (its files are removed); without it, a folder
@@ -131,8 +131,9 @@ public final class RunFolder: @unchecked Sendable {
         }
     }
 
-    /// Removes the files a Petal run writes, and nothing else: a user's own files and folders in the run folder stay,
-    /// and in `tensorboard/` only Petal's event files go.
+    /// Removes the files a Petal run writes, and nothing else: a user's own files and folders in the run folder stay
+    /// (even one named like a run's file: only names the folder's record says Petal wrote go; a folder from before
+    /// the record goes by the names alone), and in `tensorboard/` only Petal's event files go.
     private func removeRunFiles() throws {
         func remove(_ item: URL) throws {
             do { try FileManager.default.removeItem(at: item) } catch {
@@ -140,9 +141,11 @@ public final class RunFolder: @unchecked Sendable {
             }
         }
         func entries(_ folder: URL) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] }
-        for name in entries(url) {
-            if RunFiles.isWrittenByARun(name) && FileSystem.kind(of: file(name).path) == .regularFile { try remove(file(name)) }
+        let written = RunFolderManifest.names(in: url)
+        for name in entries(url) where RunFiles.isWrittenByARun(name) && written?.contains(name) ?? true {
+            if FileSystem.kind(of: file(name).path) == .regularFile { try remove(file(name)) }
         }
+        if written != nil { try remove(file(RunFolderManifest.fileName)) }
         let logs = file(RunFiles.tensorBoard)
         guard FileSystem.kind(of: logs.path) == .directory else { return }
         for folder in [logs] + ["train", "validation"].map(logs.appendingPathComponent) where FileSystem.kind(of: folder.path) == .directory {

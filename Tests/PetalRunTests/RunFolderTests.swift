@@ -30,7 +30,8 @@ import Testing
         do {
             let folder = try RunFolder.create(at: url)
             try folder.writeJSON(["epochs": 1], to: RunFiles.configuration)
-            try Data("kept".utf8).write(to: folder.file(RunFiles.history))
+            try AtomicFile.write(Data("kept".utf8), to: folder.file(RunFiles.history))
+            try AtomicFile.write(Data("png".utf8), to: folder.file("gradcam-3.png"))
         }
         #expect(throws: RunError.folder(path: url.path, reason: "already holds a run; resume it, choose another folder, or overwrite it explicitly")) {
             _ = try RunFolder.create(at: url)
@@ -44,14 +45,27 @@ import Testing
         try Data("mine".utf8).write(to: url.appendingPathComponent("notes.txt"))
         try FileManager.default.createDirectory(at: url.appendingPathComponent("photos/daisy"), withIntermediateDirectories: true)
         try Data("jpeg".utf8).write(to: url.appendingPathComponent("photos/daisy/1.jpg"))
-        try Data("png".utf8).write(to: url.appendingPathComponent("gradcam-3.png"))
+        // A picture of theirs named like one a run writes, which this run did not: Petal's record says it is not Petal's.
+        try Data("theirs".utf8).write(to: url.appendingPathComponent("samples.png"))
         let replaced = try RunFolder.create(at: url, overwrite: true)
         #expect(!replaced.holdsRun && !replaced.contains(RunFiles.history) && !replaced.contains("gradcam-3.png"))
-        // Only what a run writes goes (issue 31, item 9).
-        for kept in ["notes.txt", "photos/daisy/1.jpg", "tensorboard/notes.txt"] {
+        #expect(!replaced.contains(RunFolderManifest.fileName), "the record goes with the files it lists")
+        // Only what a run wrote goes (issue 31, item 9).
+        for kept in ["notes.txt", "photos/daisy/1.jpg", "tensorboard/notes.txt", "samples.png"] {
             #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(kept).path), "\(kept) was removed")
         }
         #expect(!FileManager.default.fileExists(atPath: events.path) && !FileManager.default.fileExists(atPath: events.deletingLastPathComponent().path))
+    }
+
+    /// A run folder written before Petal kept its record of written files is overwritten by the run files' names.
+    @Test func aRunFolderWithoutARecordIsOverwrittenByNames() throws {
+        let url = temporaryURL()
+        defer { try? FileManager.default.removeItem(at: url) }
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for name in [RunFiles.configuration, RunFiles.history, "samples.png", "notes.txt"] { try Data("old".utf8).write(to: url.appendingPathComponent(name)) }
+        let replaced = try RunFolder.create(at: url, overwrite: true)
+        #expect(!replaced.contains(RunFiles.configuration) && !replaced.contains(RunFiles.history) && !replaced.contains("samples.png"))
+        #expect(replaced.contains("notes.txt"))
     }
 
     @Test func openingRemovesTemporaryFilesOfKilledWritesAndNeverCreatesAFolder() throws {

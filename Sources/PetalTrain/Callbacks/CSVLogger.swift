@@ -1,4 +1,5 @@
 import Foundation
+import PetalFiles
 
 /// Writes one CSV row per epoch (`epoch` first, then the log keys in a fixed order), flushed every epoch so
 /// a crash loses nothing already written.
@@ -40,6 +41,8 @@ public final class CSVLogger: Callback {
             try AtomicFile.write(Data((kept.joined(separator: "\n") + "\n").utf8), to: url)
         } else if !FileManager.default.createFile(atPath: url.path, contents: nil) {
             throw TrainingError.invalidSetting("CSVLogger: cannot write \(url.path)")
+        } else {
+            RunFolderManifest.record(url)
         }
         guard let h = try? FileHandle(forWritingTo: url) else { throw TrainingError.invalidSetting("CSVLogger: cannot write \(url.path)") }
         try h.seekToEnd()
