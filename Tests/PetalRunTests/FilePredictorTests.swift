@@ -52,6 +52,10 @@ import Testing
         #expect(throws: RunError.data("\(file.path): is a file, not a folder; the inputs and Grad-CAM pictures go into a folder")) {
             try FilePredictor(model: trained, explanationsFolder: file)
         }
+        #expect(throws: RunError.data("\(file.path): is a file, not a folder; the inputs and Grad-CAM pictures go into a folder")) {
+            try FilePredictor(model: trained, inputsFolder: file)  // --save-inputs as --explain (issue 31, item 13)
+        }
+        #expect(try Data(contentsOf: file) == Data("mine".utf8), "the file is left as it was")
 
         #expect(throws: RunError.data("\(dir.path)/nothing: no such file or folder")) {
             try FilePredictor.imageFiles(in: [dir.appendingPathComponent("nothing")])
