@@ -5,10 +5,11 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
-private let systemWrite = Glibc.write
+/// POSIX write(2), which Foundation's `write` names shadow (used by this module's raw writers).
+let systemWrite = Glibc.write
 #elseif canImport(Darwin)
 import Darwin
-private let systemWrite = Darwin.write
+let systemWrite = Darwin.write
 #endif
 
 /// Replaces files atomically (temporary file, fsync, rename, fsync of the folder).

@@ -2,13 +2,6 @@
 // line per file name appended to `.petal-written` whenever Petal writes a file into a folder it has locked as a run
 // folder (one that holds `.petal-lock`). Appends of a short line are atomic, so concurrent writers need no lock.
 import Foundation
-#if canImport(Glibc)
-import Glibc
-private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-import Darwin
-private let systemWrite = Darwin.write
-#endif
 
 /// The record of the files Petal wrote in a run folder.
 public enum RunFolderManifest {

@@ -80,7 +80,8 @@ extension Module {
             ranges[program.valueNames[v]] = [r.low, r.high]
         }
         return try quantized(QuantizationRecord(method: method, calibrationImages: calibration.reduce(0) { $0 + $1.shape[0] },
-                                                keepsFirstConvolution: keepingFirstConvolution, inputShape: inputShape, activationRanges: ranges))
+                                                keepsFirstConvolution: keepingFirstConvolution, inputShape: inputShape, activationRanges: ranges),
+                             program: program)
     }
 
     /// This model quantized with the ranges `record` holds (a quantized file's), without calibrating.
@@ -88,7 +89,11 @@ extension Module {
     ///   the model's program quantizes; ``ModelError/untraceable(_:)``.
     public func quantized(_ record: QuantizationRecord) throws -> QuantizedModel {
         try record.validate()
-        let program = try inferring { FusedProgram(try inferenceGraph(inputShape: record.inputShape)) }
+        return try quantized(record, program: try inferring { FusedProgram(try inferenceGraph(inputShape: record.inputShape)) })
+    }
+
+    /// `record`'s quantization of `program`, this model's fused program for the record's input shape.
+    private func quantized(_ record: QuantizationRecord, program: FusedProgram) throws -> QuantizedModel {
         var ranges: [Int: (low: Float, high: Float)] = [:]
         for (v, name) in program.valueNames.enumerated() {
             if let r = record.activationRanges[name] { ranges[v] = (r[0], r[1]) }
