@@ -92,8 +92,11 @@ import PetalNN
         p.waitUntilExit()
         #expect(p.terminationStatus == 143, "SIGTERM stops the run and exits 143")
         // Settings a resume would ignore are refused, naming them (issue 31, item 12).
-        let changed = try CLI.run(["train", "--resume", "stopped", "--epochs", "5"], in: dir)
-        #expect(changed.status == 1 && changed.stderr.contains("--epochs cannot be given with --resume"), "\(changed.stderr)")
+        for options in [["--epochs", "5"], ["--lr", "0.1"], ["--lr=0.1"], ["--width", "8"], ["--model", "resnet50"], ["--overwrite"]] {
+            let changed = try CLI.run(["train", "--resume", "stopped"] + options, in: dir)
+            let option = options[0].split(separator: "=")[0]
+            #expect(changed.status == 1 && changed.stderr.contains("\(option) cannot be given with --resume"), "\(options): \(changed.stderr)")
+        }
         // A run folder that is, contains or lies inside the data set is refused before it is made (issue 31, items 9, 14).
         for runDir in ["data", "data/daisy/run", "."] {
             let inData = try CLI.run(["train", "data", "--run-dir", runDir, "--epochs", "1"] + Self.tiny, in: dir)

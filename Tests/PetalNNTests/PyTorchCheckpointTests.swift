@@ -89,7 +89,8 @@ import ZIPFoundation
 
     /// A `torch.save` archive holding one Float tensor `w` of `size` and `stride` over a storage the pickle says holds
     /// `elements`, whose bytes are `storage` (deflated).
-    static func craftedArchive(size: [Int], stride: [Int], elements: Int, storage: Data) throws -> URL {
+    /// `claimedSize` overwrites the storage's uncompressed size in its local and central headers (a bomb that lies).
+    static func craftedArchive(size: [Int], stride: [Int], elements: Int, storage: Data, claimedSize: UInt32? = nil) throws -> URL {
         var p: [UInt8] = [0x80, 0x02, 0x7D, 0x28]                                 // PROTO 2, EMPTY_DICT, MARK
         func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         func text(_ s: String) { p += [0x58] + le32(s.utf8.count) + Array(s.utf8) }  // BINUNICODE
@@ -107,6 +108,17 @@ import ZIPFoundation
             try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
                 bytes.subdata(in: Int(position)..<Int(position) + size)
             }
+        }
+        if let claimedSize {
+            // Local header: uncompressed size at +22, name at +30; central header: size at +24, name at +46.
+            var bytes = [UInt8](try Data(contentsOf: url))
+            let name = Array("archive/data/0".utf8)
+            for (signature, sizeAt, nameAt) in [([UInt8]([0x50, 0x4B, 3, 4]), 22, 30), ([0x50, 0x4B, 1, 2], 24, 46)] {
+                for at in 0..<(bytes.count - nameAt - name.count) where Array(bytes[at..<at + 4]) == signature && Array(bytes[at + nameAt..<at + nameAt + name.count]) == name {
+                    withUnsafeBytes(of: claimedSize.littleEndian) { bytes.replaceSubrange(at + sizeAt..<at + sizeAt + 4, with: $0) }
+                }
+            }
+            try Data(bytes).write(to: url)
         }
         return url
     }
@@ -160,7 +172,16 @@ import ZIPFoundation
             _ = try PyTorchCheckpoint.read(bomb)
             Issue.record("a storage inflating to 64 MiB for 4 declared elements was accepted")
         } catch ModelError.checkpoint(_, let reason) {
-            #expect(reason.contains("archive/data/0") && (reason.contains("claims an impossible size") || reason.contains("inflates past")), "\(reason)")
+            #expect(reason.contains("archive/data/0 claims an impossible size (67108864 bytes)"), "\(reason)")
+        }
+        // The same bomb with headers that claim the 16 bytes its pickle declares: stopped while inflating.
+        let liar = try Self.craftedArchive(size: [4], stride: [1], elements: 4, storage: Data(count: 64 << 20), claimedSize: 16)
+        defer { try? FileManager.default.removeItem(at: liar) }
+        do {
+            _ = try PyTorchCheckpoint.read(liar)
+            Issue.record("a storage whose headers claim 16 bytes and which inflates to 64 MiB was accepted")
+        } catch ModelError.checkpoint(_, let reason) {
+            #expect(reason.contains("archive/data/0 inflates past the 16 bytes its tensors declare"), "\(reason)")
         }
     }
 

@@ -182,6 +182,36 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
     }
 
+    /// Issue 31, item 8: a run that stopped early and was killed before its evaluation (the files a kill right after
+    /// early stopping leaves) finishes on resume without training again, and says why training ended.
+    @Test func aRunKilledAfterEarlyStoppingFinishesOnResume() throws {
+        let root = try RunFixtures.tinyDataSet(perClass: 8)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("run")
+        // val_loss, scripted to rise every epoch, never improves after the first: patience 1 stops the 5-epoch run
+        // after its second (the run's own EarlyStopping decides; the script only fixes the values it sees).
+        final class RisingValidationLoss: Callback {
+            func epochEnd(_ state: TrainingState, logs: inout Logs) throws { logs["val_loss"] = 0.5 + 0.1 * Double(state.epoch) }
+        }
+        var configuration = RunFixtures.configuration(data: root.appendingPathComponent("data"), epochs: 5)
+        (configuration.monitor, configuration.earlyStoppingPatience) = ("val_loss", 1)
+        let whole = try TrainingRun(configuration: configuration, folder: try RunFolder.create(at: url)).run(callbacks: [RisingValidationLoss()], log: { _ in })
+        let reason = try #require(whole.stopReason, "the run did not stop early")
+        #expect(whole.history.count == 2)
+        let evaluation = try Data(contentsOf: url.appendingPathComponent(RunFiles.evaluation))
+        let history = try Data(contentsOf: url.appendingPathComponent(RunFiles.history))
+        for file in [RunFiles.evaluation, RunFiles.report] { try FileManager.default.removeItem(at: url.appendingPathComponent(file)) }
+
+        let lines = LogLines()
+        let finished = try TrainingRun(resuming: try RunFolder.open(url)).run(log: lines.append)
+        #expect(finished.stopReason == reason && finished.history.count == 2 && finished.stopCode == nil)
+        #expect(lines.lines.contains { $0.contains("already ended (\(reason)); writing its evaluation and report") }, "\(lines.lines)")
+        #expect(!lines.lines.contains { $0.hasPrefix("Training ") || $0.hasPrefix("Resuming ") }, "a stopped run was trained again: \(lines.lines)")
+        #expect(try Data(contentsOf: url.appendingPathComponent(RunFiles.evaluation)) == evaluation)
+        #expect(try Data(contentsOf: url.appendingPathComponent(RunFiles.history)) == history)
+        #expect(FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFiles.report).path))
+    }
+
     /// Issue 31, item 21: a full disk while the report is written fails naming report.html and the system's reason
     /// (not "the folder is not writable"), leaves no temporary file, and the run then finishes on resume (item 8).
     @Test func aFullDiskDuringTheReportIsNamedAndTheRunFinishesOnResume() throws {

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import PetalNN
+import PetalTensor
 import PetalTestSupport
 @testable import PetalTrain
 
@@ -191,6 +193,46 @@ final class ScriptedMetric: Callback {
         let rest = try Trainer.fit(m3, train: train, epochs: 4, optimizer: o3, callbacks: [s3], initialEpoch: progress.completedEpochs)
         #expect(first.values("loss") + rest.values("loss") == straight.values("loss"))
         #expect(m3.stateDict.map(\.tensor.scalars) == m1.stateDict.map(\.tensor.scalars))
+    }
+
+    /// A resume unit whose weights or optimizer state hold a NaN or an infinity is refused naming the tensor, and the
+    /// model and optimizer it was to fill stay as they were (issue 31, item 11).
+    @Test func aResumeUnitWithANonFiniteValueIsRefusedNamingTheTensor() throws {
+        let train = try TrainerTests.shoes(train: true, perClass: 16, batchSize: 16, seed: 8)
+        let model = try SmallCNN(classes: 2, seed: 6)
+        let sgd = try SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9)
+        _ = try Trainer.fit(model, train: train, epochs: 1, optimizer: sgd)  // the momentum buffers now hold values
+        var progress = TrainingProgress()
+        progress.completedEpochs = 1
+        progress.history = [["loss": 0.5]]
+        let unit = try SafeTensors(data: try ResumeCheckpoint.encoded(model: model, optimizer: sgd, progress: progress), source: "unit")
+        let url = URL(fileURLWithPath: "/tmp/training-state.safetensors")
+        func poisoned(_ name: String, with value: Float) throws -> Data {
+            let tensors = try unit.tensors.map { entry in
+                guard entry.name == name else { return entry }
+                var scalars = entry.tensor.scalars
+                scalars[scalars.count / 2] = value
+                return (entry.name, try Tensor(shape: entry.tensor.shape, scalars: scalars))
+            }
+            return try SafeTensors(tensors: tensors, metadata: unit.metadata).encoded()
+        }
+        let momentum = try #require(unit.tensors.map(\.name).first { $0.hasPrefix("optimizer/") && $0 != "optimizer/step" })
+        let weight = try #require(unit.tensors.map(\.name).first { $0.hasPrefix("model/") && $0.hasSuffix("weight") })
+        let fresh = try SmallCNN(classes: 2, seed: 7)
+        let freshSGD = try SGD(parameters: fresh.parameters, learningRate: 0.1, momentum: 0.9)
+        let before = fresh.stateDict.map(\.tensor.scalars)
+        for (name, value) in [(momentum, Float.nan), (momentum, -.infinity), (weight, .nan)] {
+            do {
+                _ = try ResumeCheckpoint.restore(try poisoned(name, with: value), source: url, model: fresh, optimizer: freshSGD)
+                Issue.record("a unit whose '\(name)' holds \(value) was restored")
+            } catch let TrainingError.state(message) {
+                #expect(message.contains("'\(name.split(separator: "/", maxSplits: 1).last!)'") && message.contains("non-finite"), "\(message)")
+            }
+            #expect(fresh.stateDict.map(\.tensor.scalars) == before, "a refused unit changed the model")
+        }
+        // The same unit unpoisoned restores (so the refusals above are the values', not the test's).
+        _ = try ResumeCheckpoint.restore(try unit.encoded(), source: url, model: fresh, optimizer: freshSGD)
+        #expect(fresh.stateDict.map(\.tensor.scalars) == model.stateDict.map(\.tensor.scalars))
     }
 
     @Test func learningRateFinderAndSweepReportSensibleResults() throws {
