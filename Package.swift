@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // `swift package generate-documentation` (make docs): the DocC catalogues of PetalNN and PetalRun.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -72,6 +73,8 @@ let package = Package(
                                                   .product(name: "HummingbirdCore", package: "hummingbird", condition: .when(traits: ["Serve"])),
                                                   .product(name: "MultipartKit", package: "multipart-kit", condition: .when(traits: ["Serve"])),
                                                   .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Serve"])),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Serve"])),
+                                                  .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: .when(traits: ["Serve"])),
                                                   .product(name: "Logging", package: "swift-log")]),
         .target(name: "PetalBenchKit", dependencies: ["PetalNN", "PetalTrain"]),
         .target(name: "Petal", dependencies: ["PetalTensor", "PetalImage", "PetalNN", "PetalData", "PetalTrain", "PetalReport", "PetalRun", "PetalONNX", "PetalTensorBoard"]),

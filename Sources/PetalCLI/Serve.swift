@@ -14,7 +14,7 @@ struct Serve: ParsableCommand {
             multipart/form-data upload (field `image`) answers {"label": …, "probabilities": {class: p, …}}, the image \
             prepared as `petal predict` prepares it. Requests that arrive together share one forward pass (up to \
             --max-batch images, the first waiting at most --max-wait-ms for others). Bad requests get a 4xx status and \
-            {"error": "…"}. GET /metrics is in Prometheus' text format. Ctrl-C or SIGTERM stops after the requests under way.
+            {"error": "…"}. GET /metrics is in Prometheus' text format. Ctrl-C or SIGTERM stops after --shutdown-grace seconds more and the requests under way.
             Example: curl -H 'Content-Type: image/jpeg' --data-binary @photo.jpg http://127.0.0.1:8080/predict
             """)
 
@@ -42,6 +42,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Most connections open at once; more wait in the listen backlog (default: as many as the file-descriptor limit allows, raised to its hard limit).")
     var maxConnections: Int?
 
+    @Option(help: "Seconds the server goes on answering after Ctrl-C or SIGTERM before it stops accepting, so requests already sent are answered, not reset (a second signal stops at once).")
+    var shutdownGrace = 1.0
+
     @Option(help: "Compute threads (default: all cores).")
     var threads: Int?
 
@@ -51,6 +54,8 @@ struct Serve: ParsableCommand {
             var settings = ServerSettings()
             (settings.host, settings.port, settings.maxBatch, settings.maxWait) = (host, port, maxBatch, .milliseconds(maxWaitMs))
             (settings.maxBodyBytes, settings.maxPixels, settings.maxConnections) = (maxBodyBytes, maxPixels, maxConnections)
+            guard (0...3600).contains(shutdownGrace) else { throw ValidationFailure("--shutdown-grace must be 0 to 3600 seconds, got \(shutdownGrace)") }
+            settings.shutdownGrace = .milliseconds(Int64(shutdownGrace * 1000))
             let model = try TrainedModel(checkpoint: URL(fileURLWithPath: checkpoint))
             let server: PredictionServer
             do { server = try PredictionServer(model: model, settings: settings) } catch let e as ServeError { throw ValidationFailure(e.message) }

@@ -8,7 +8,9 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 import Synchronization
+import UnixSignals
 import PetalData
 import PetalNN
 import PetalImage
@@ -33,6 +35,11 @@ public struct ServerSettings: Sendable, Equatable {
     /// Most connections open at once; nil for as many as the process's file-descriptor limit allows (raised to its hard
     /// limit when the server starts). Clients beyond it wait in the listen backlog.
     public var maxConnections: Int?
+    /// How long the server goes on accepting and answering after SIGINT or SIGTERM before it stops taking requests
+    /// (then it finishes those under way and exits). Requests already sent when the signal comes, still in the listen
+    /// backlog or unread on their connections, are answered instead of reset; a second signal ends the wait at once.
+    /// Traefik's `requestAcceptGraceTimeout` does the same.
+    public var shutdownGrace: Duration = .seconds(1)
 
     public init() {}
 }
@@ -55,6 +62,9 @@ public final class PredictionServer: Sendable {
         guard settings.maxWait >= .zero else { throw ServeError(0, "--max-wait-ms must not be negative, got \(settings.maxWait)") }
         guard settings.maxBodyBytes > 0 else { throw ServeError(0, "--max-body-bytes must be positive, got \(settings.maxBodyBytes)") }
         guard settings.maxPixels > 0 else { throw ServeError(0, "--max-pixels must be positive, got \(settings.maxPixels)") }
+        guard settings.shutdownGrace >= .zero, settings.shutdownGrace <= .seconds(3600) else {
+            throw ServeError(0, "--shutdown-grace must be 0 to 3600 seconds, got \(settings.shutdownGrace)")
+        }
         guard (0...65535).contains(settings.port) else { throw ServeError(0, "--port must be 0 to 65535, got \(settings.port)") }
         guard settings.idleTimeoutSeconds > 0 else { throw ServeError(0, "the idle timeout must be positive, got \(settings.idleTimeoutSeconds) s") }
         (self.settings, classes, data, description) = (settings, model.classNames, model.data, model.model.layerDescription)
@@ -72,7 +82,8 @@ public final class PredictionServer: Sendable {
         get async { (await predictor.forwardPasses, await predictor.imagesPredicted) }
     }
 
-    /// Runs until the task is cancelled or the process gets SIGINT/SIGTERM (then it finishes the requests under way).
+    /// Runs until the task is cancelled or the process gets SIGINT/SIGTERM: then it answers for
+    /// ``ServerSettings/shutdownGrace`` more, stops accepting, finishes the requests under way and returns.
     /// - Parameter onReady: called with the port once the server listens.
     public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router(context: ServeContext.self)
@@ -99,7 +110,27 @@ public final class PredictionServer: Sendable {
                               configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "petal",
                                                    availableConnectionsDelegate: MaximumAvailableConnections(connections)),
                               onServerRunning: { channel in await onReady(channel.localAddress?.port ?? self.settings.port) }, logger: logger)
-        try await app.runService()
+        // Hummingbird's own signal handling stops accepting at once, which resets the connections that were sent but not
+        // yet accepted or read: the first signal starts the grace period instead.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let grace = settings.shutdownGrace
+        // Trapped before the server listens, so that no signal falls between the two.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                var stopping: Task<Void, Never>?
+                for await _ in signals {
+                    guard stopping == nil else { await group.triggerGracefulShutdown(); continue }  // a second signal: at once
+                    stopping = Task {
+                        try? await Task.sleep(for: grace)
+                        await group.triggerGracefulShutdown()
+                    }
+                }
+                stopping?.cancel()
+            }
+            try await group.run()
+            tasks.cancelAll()
+        }
     }
 
     /// One prediction request: read, decode and prepare the image, predict in a batch, answer; `explaining` adds the
