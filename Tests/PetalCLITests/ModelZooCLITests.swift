@@ -1,12 +1,12 @@
 // The product takes other families than ResNet: a MobileNetV3, an EfficientNet and a ConvNeXt train into a run folder, and their
-// checkpoints are evaluated, labelled (with Grad-CAM pictures) and exported as a ResNet's is.
+// checkpoints are evaluated, labelled (with Grad-CAM pictures), served and exported as a ResNet's is.
 import Foundation
 import Testing
 
 @Suite struct ModelZooCLITests {
     @Test(arguments: [("mobilenet_v3_small", "MobileNetV3-Small (width 0.25)"), ("efficientnet_b0", "EfficientNet-B0 (width 0.25)"),
                       ("convnext_tiny", "ConvNeXt-Tiny (width 0.25)"), ("vit_b_32", "ViT-B/32 (width 0.25)")])
-    func aFamilyTrainsEvaluatesPredictsAndExports(model: String, described: String) throws {
+    func aFamilyTrainsEvaluatesPredictsServesAndExports(model: String, described: String) async throws {
         let dir = try CLI.tinyDataSet(perClass: 6)
         defer { try? FileManager.default.removeItem(at: dir) }
         let train = try CLI.run(["train", "data", "--model", model, "--width-multiplier", "0.25", "--crop", "32", "--batch-size", "4",
@@ -26,6 +26,19 @@ import Testing
         let export = try CLI.run(["export", "run/best.safetensors", "-o", "model.onnx"], in: dir)
         #expect(export.status == 0 && export.stdout.contains(described), "\(export.stdout) \(export.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.onnx").path))
+        #if Serve
+        // `petal serve` answers with `petal predict`'s probabilities.
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("run/best.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+        let photo = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("data/rose").path).sorted().first)
+        let predicted = try CLI.run(["predict", "model.safetensors", "data/rose/\(photo)", "--json"], in: dir)
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(predicted.stdout.utf8)) as? [String: Any])["probabilities"] as? [String: Double]
+        let (server, port) = try ServeOptionsTests.startServer(in: dir, [])
+        defer { server.terminate(); server.waitUntilExit() }
+        let answer = await request(port, "POST", "/predict", contentType: "application/octet-stream",
+                                   body: try Data(contentsOf: dir.appendingPathComponent("data/rose/\(photo)")))
+        let served = try #require(answer.json["probabilities"] as? [String: Double], "\(answer.status) \(answer.text)")
+        #expect(served.keys.sorted() == expected?.keys.sorted() && served.allSatisfy { abs($0.value - (expected?[$0.key] ?? -1)) < 1e-6 }, "\(served) \(String(describing: expected))")
+        #endif
         let unknown = try CLI.run(["train", "data", "--model", "mobilenet_v4"], in: dir)
         #expect(unknown.status != 0 && unknown.stderr.contains("use resnet18, resnet34, resnet50, resnet101, resnet152, mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0,"), "\(unknown.stderr)")
     }
