@@ -148,6 +148,27 @@ enum MPI {
         #expect(rows[3]["val_auc"]! > 0.6 && singleRows[3]["val_auc"]! > 0.6)
     }
 
+    /// Other families than ResNet train on two ranks the same way (issue 28, item 4): MobileNetV3 (batch norms,
+    /// squeeze-and-excitation, dropout) and ViT (layer norms, attention). The best epoch's AUC, gathered from both
+    /// ranks' shares during training, is what one process computes from the saved checkpoint, so the ranks held one model.
+    @Test(arguments: ["mobilenet_v3_small", "vit_b_32"])
+    func aZooFamilyTrainsOnTwoRanks(model: String) throws {
+        let folder = try MPI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let options = ["Data/flowers-mini", "--per-class-limit", "24", "--validation-per-class-limit", "12", "--crop", "32", "--model", model,
+                       "--width-multiplier", "0.25", "--batch-size", "8", "--epochs", "2", "--no-report", "--run-dir", run.path]
+        let r = try MPI.run("petal", ["train"] + options, ranks: 2)
+        try #require(r.status == 0, "\(r.output)")
+        #expect(r.output.contains("2 ranks × 1 threads, global batch 8"), "\(r.output)")
+        let rows = MPI.historyRows(run)
+        try #require(rows.count == 2 && rows.allSatisfy { $0["loss"]!.isFinite }, "\(rows)")
+        let best = try #require(rows.max { ($0["val_auc"] ?? 0) < ($1["val_auc"] ?? 0) })
+        let evaluation = try JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: run.appendingPathComponent("evaluation.json")))
+        #expect(abs((try #require(evaluation.auc)) - (best["val_auc"] ?? .nan)) < 1e-12)
+        #expect(evaluation.count == 24)
+    }
+
     @Test func killedRankEndsTheJobAndTheRunResumesWithAnotherRankCount() throws {
         let folder = try MPI.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
