@@ -20,11 +20,12 @@ if [ -z "$checkpoint" ]; then
   checkpoint="$run/best.safetensors"
 fi
 folder=$(dirname "$checkpoint")
-labels() { "$petal" predict "$1" "$data"/*/ --json 2>/dev/null | python3 -c 'import json,sys; [print(json.loads(l)["label"]) for l in sys.stdin]'; }
+# One line per photo: its label and the top probability.
+labels() { "$petal" predict "$1" "$data"/*/ --json 2>/dev/null | python3 -c 'import json,sys; [print(r["label"], max(r["probabilities"].values())) for r in map(json.loads, sys.stdin)]'; }
 metrics() { "$petal" evaluate "$1" "$data" --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.4f %.4f" % (d["auc"], d["accuracy"]))'; }
 labels "$checkpoint" > "$work/fp32.labels"
 read -r auc acc < <(metrics "$checkpoint")
-printf '%-28s %8s %9s %s\n' "model" "val AUC" "accuracy" "labels equal to fp32's"
+printf '%-28s %8s %9s %s\n' "model" "val AUC" "accuracy" "labels equal to fp32's (all; where fp32's top probability is at least 0.6)"
 printf '%-28s %8s %9s %s\n' "fp32" "$auc" "$acc" "-"
 for method in min-max percentile entropy; do
   for first in "" "--keep-first-convolution"; do
@@ -32,7 +33,13 @@ for method in min-max percentile entropy; do
     "$petal" quantize "$checkpoint" --calibration "$data" --images "$images" --method "$method" $first -o "$out" --overwrite >/dev/null
     labels "$out" > "$work/int8.labels"
     read -r auc acc < <(metrics "$out")
-    same=$(paste -d' ' "$work/fp32.labels" "$work/int8.labels" | awk '$1 == $2 { n++ } END { printf "%.2f %% of %d", 100 * n / NR, NR }')
+    same=$(paste -d' ' "$work/fp32.labels" "$work/int8.labels" | awk '$1 == $3 { n++ } $2 >= 0.6 { c++; if ($1 == $3) s++ }
+      END { printf "%.2f %% of %d; %.2f %% of %d", 100 * n / NR, NR, c ? 100 * s / c : 100, c }')
     printf '%-28s %8s %9s %s\n' "int8 $method${first:+, stem fp32}" "$auc" "$acc" "$same"
   done
 done
+# The reference: ONNX Runtime's static int8 of the same checkpoint (ORT_PYTHON: a Python with onnxruntime, e.g. the
+# bench venv's).
+if [ -n "${ORT_PYTHON:-}" ]; then
+  "$ORT_PYTHON" Benchmarks/int8/ort_accuracy.py "$petal" "$checkpoint" "$data" "$images" "$work/onnxruntime" 2>&1 | grep -v -i warning
+fi
