@@ -52,6 +52,15 @@ declare -A RECIPES=(
   [adamw-onecycle]="--recipe tutorial --epochs 20 --no-double --optimizer adamw --lr 0.002 --weight-decay 0.05 --schedule onecycle --label-smoothing 0.1"
   [doubled-momentum-cosine]="--recipe tutorial --epochs 10 --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule cosine"
   [sgd-momentum-onecycle-16]="--recipe tutorial --epochs 16 --no-double --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --schedule onecycle --label-smoothing 0.1"
+  # Issue 28: each family of the model zoo with the default recipe, and with AdamW where transformers' and ConvNeXt's
+  # papers train with it (ConvNeXt and ViT need crops of at least 32: not on Fashion-MNIST's 28).
+  [mobilenet_v3_small]="--epochs 10 --model mobilenet_v3_small"
+  [mobilenet_v3_small-bn0.1]="--epochs 10 --model mobilenet_v3_small --batch-norm-momentum 0.1"
+  [efficientnet_b0]="--epochs 10 --model efficientnet_b0"
+  [convnext_tiny]="--epochs 10 --model convnext_tiny"
+  [convnext_tiny-adamw]="--epochs 10 --model convnext_tiny --optimizer adamw --lr 0.002 --weight-decay 0.05"
+  [vit_b_32]="--epochs 10 --model vit_b_32"
+  [vit_b_32-adamw]="--epochs 10 --model vit_b_32 --optimizer adamw --lr 0.001 --weight-decay 0.05"
 )
 # RECIPE_NAMES picks which to run (default: all, in this order).
 NAMES=${RECIPE_NAMES:-"tutorial sgd-momentum-onecycle adamw-onecycle doubled-momentum-cosine sgd-momentum-onecycle-16"}

@@ -158,6 +158,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Convolution algorithm: auto (Winograd for fp32 3×3 stride-1 convolutions when the batch is over 8 in training or 3 in inference: about 1.3× faster ResNet training) or direct (the plain sum, as PyTorch and TensorFlow compute).")
     var convolution: ConvolutionAlgorithm = .auto
 
+    @Option(help: "Momentum of every batch norm's running statistics, PyTorch's convention (default: 0.1; torchvision's 0.01 for MobileNetV3 with --recipe tutorial).")
+    var batchNormMomentum: Float?
+
     /// The model settings; without `--variant`, `recipe` picks the blocks (the tutorial's run trains its own network).
     func settings(recipe: Recipe = .standard) -> ModelSettings {
         var settings = ModelSettings(variant: variant ?? (recipe == .tutorial ? .keras : .preActivation), width: width, precision: precision,
@@ -166,6 +169,7 @@ struct ModelOptions: ParsableArguments {
         case .resnet(let depth): settings.depth = depth
         case .other(let architecture): (settings.architecture, settings.widthMultiplier) = (architecture, widthMultiplier)
         }
+        settings.batchNormMomentum = batchNormMomentum ?? recipe.batchNormMomentum(for: settings.architecture)
         return settings
     }
 }

@@ -33,13 +33,17 @@ extension ModelSettings: ModelFactory {
         }
         model.setConvolutionPrecision(precision)
         model.setConvolutionAlgorithm(convolution)
+        if let batchNormMomentum {
+            for case let norm as BatchNorm2D in model.namedModules.map(\.module) { norm.momentum = batchNormMomentum }
+        }
         return model
     }
 
     public var modelDescription: String {
-        switch architecture {
-        case .resnet: "resnet\(depth.rawValue) (\(variant.rawValue), width \(width), \(precision.rawValue), \(convolution.rawValue) convolutions)"
-        default: "\(architecture.rawValue) (width \(widthMultiplier), \(precision.rawValue), \(convolution.rawValue) convolutions)"
+        let momentum = batchNormMomentum.map { ", batch-norm momentum \($0)" } ?? ""
+        return switch architecture {
+        case .resnet: "resnet\(depth.rawValue) (\(variant.rawValue), width \(width), \(precision.rawValue), \(convolution.rawValue) convolutions\(momentum))"
+        default: "\(architecture.rawValue) (width \(widthMultiplier), \(precision.rawValue), \(convolution.rawValue) convolutions\(momentum))"
         }
     }
 

@@ -42,6 +42,9 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public var precision: Precision
     /// Winograd where it pays, or always the direct sum.
     public var convolution: ConvolutionAlgorithm
+    /// Every batch norm's momentum (PyTorch's convention: the weight of each batch in the running statistics); nil
+    /// keeps the network's own (0.1; MobileNetV3's is 0.01, tuned for ImageNet's many steps per epoch).
+    public var batchNormMomentum: Float?
 
     /// - Parameters:
     ///   - depth: the ResNet's depth (18 by default).
@@ -58,7 +61,7 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public static let maximumWidth = 512
 
     private enum CodingKeys: String, CodingKey {
-        case architecture, widthMultiplier, depth, variant, width, precision, convolution
+        case architecture, widthMultiplier, depth, variant, width, precision, convolution, batchNormMomentum
     }
 
     /// Reads the settings, also those of a `config.json` written before other families existed (a ResNet).
@@ -71,6 +74,7 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         width = try c.decode(Int.self, forKey: .width)
         precision = try c.decode(Precision.self, forKey: .precision)
         convolution = try c.decode(ConvolutionAlgorithm.self, forKey: .convolution)
+        batchNormMomentum = try c.decodeIfPresent(Float.self, forKey: .batchNormMomentum)
     }
 
     /// Parameters of this network, estimated before anything is allocated (torchvision's counts at width 1 and 1000
@@ -385,6 +389,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         guard (1...ModelSettings.maximumWidth).contains(model.width) else {
             throw bad("width", "must be in 1…\(ModelSettings.maximumWidth), got \(model.width)")
         }
+        if let m = model.batchNormMomentum, !(m > 0 && m <= 1) { throw bad("batchNormMomentum", "must be in (0, 1], got \(m)") }
         if model.architecture != .resnet && !(model.widthMultiplier > 0 && model.widthMultiplier <= 8) {
             throw bad("widthMultiplier", "must be in (0, 8], got \(model.widthMultiplier)")
         }

@@ -19,6 +19,8 @@ import PetalNN
             (["--decay-factor", "0.5"], "--decay-factor and --decay-every apply to the step schedule"),
             (["--recipe", "tutorial", "--decay-factor", "nan"], "--decay-factor"),
             (["--width", "5000"], "--width"), (["--width", "0"], "--width"),
+            (["--batch-norm-momentum", "0"], "--batch-norm-momentum must be in (0, 1]"), (["--batch-norm-momentum", "nan"], "--batch-norm-momentum"),
+            (["--batch-norm-momentum", "1.5"], "--batch-norm-momentum"),
             (["--clip-norm", "-1"], "--clip-norm"), (["--clip-norm", "nan"], "--clip-norm"), (["--clip-norm", "inf"], "--clip-norm"),
             (["--decay-factor", "nan"], "--decay-factor"), (["--decay-factor", "0"], "--decay-factor"), (["--decay-every", "0"], "--decay-every"),
             (["--lr", "0"], "--lr"), (["--lr", "-0.1"], "--lr"), (["--lr", "inf"], "--lr"),

@@ -14,6 +14,8 @@ import Testing
         #expect(train.status == 0, "\(train.stderr)")
         let config = try String(contentsOf: dir.appendingPathComponent("run/config.json"), encoding: .utf8)
         #expect(config.contains("\"architecture\" : \"\(model)\"") && config.contains("\"widthMultiplier\" : 0.25"))
+        // The standard recipe trains MobileNetV3's batch norms at momentum 0.1 (torchvision's 0.01 left them unconverged).
+        #expect(config.contains("\"batchNormMomentum\" : 0.1") == model.hasPrefix("mobilenet_v3"), "\(config)")
         let report = try String(contentsOf: dir.appendingPathComponent("run/report.html"), encoding: .utf8)
         #expect(report.contains("\(model) (width 0.25") && report.contains("Where the network looked"))
 

@@ -21,6 +21,23 @@ import Testing
         #expect(old.recipe == nil && old.optimizer == tutorial.optimizer && old.recipeDescription == "custom: sgd lr 0.1, ×0.5 every epoch")
     }
 
+    /// The standard recipe's batch-norm momentum for MobileNetV3 reaches every batch norm of the network, survives a
+    /// config.json round trip, and is the network's own (torchvision's 0.01) when not set.
+    @Test func theBatchNormMomentumReachesEveryBatchNorm() throws {
+        #expect(Recipe.standard.batchNormMomentum(for: .mobileNetV3Small) == 0.1 && Recipe.tutorial.batchNormMomentum(for: .mobileNetV3Small) == nil)
+        #expect(Recipe.standard.batchNormMomentum(for: .resnet) == nil && Recipe.standard.batchNormMomentum(for: .efficientNetB0) == nil)
+        var settings = ModelSettings()
+        (settings.architecture, settings.widthMultiplier) = (.mobileNetV3Small, 0.25)
+        func momenta(_ s: ModelSettings) throws -> Set<Float> {
+            Set(try s.makeModel(classes: 2, seed: 1).namedModules.compactMap { ($0.module as? BatchNorm2D)?.momentum })
+        }
+        #expect(try momenta(settings) == [0.01])
+        settings.batchNormMomentum = 0.1
+        #expect(try momenta(settings) == [0.1])
+        let back = try JSONDecoder().decode(ModelSettings.self, from: try JSONEncoder().encode(settings))
+        #expect(back == settings && settings.modelDescription.hasSuffix("batch-norm momentum 0.1)"))
+    }
+
     @Test func theLossFollowsTheConfiguration() {
         var c = RunConfiguration(dataDirectory: URL(fileURLWithPath: "/data"))
         #expect(c.loss(classCounts: [3, 1]) == .categoricalCrossEntropy(classWeights: nil, labelSmoothing: 0))
