@@ -135,70 +135,57 @@ struct ServeDidNotStart: Error { let output: String }
         return (server, port)
     }
 
-    /// SIGTERM while requests are under way (their bodies still arriving): each is answered in full, new connections
-    /// are refused, and the server exits 0 (issue 31, item 24).
-    @Test func sigtermAnswersTheRequestsUnderWay() async throws {
+    /// `clients` requests to a fresh server, each sent but for its last `holdBack` bytes; once every one is that far,
+    /// SIGTERM after `settle` microseconds, then the rest of each request after `settle` more. Returns each client's
+    /// answer once the server has exited, with its exit status, its port and the request.
+    static func sigterm(clients: Int, holdBack: Int, settle: useconds_t) async throws -> (answers: [String], status: Int32, port: Int, request: Data) {
         let dir = try Self.checkpointFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (server, port) = try Self.startServer(in: dir, [])
         defer { if server.isRunning { server.terminate() }; server.waitUntilExit() }
         let image = Data(try PNGCodec.encode(Image<UInt8>(height: 40, width: 40, channels: 3, repeating: 90)))
         let request = Data("POST /predict HTTP/1.1\r\nHost: petal\r\nContent-Type: image/png\r\nContent-Length: \(image.count)\r\nConnection: close\r\n\r\n".utf8) + image
-        let pauses = (0..<4).map { _ in (sent: DispatchSemaphore(value: 0), go: DispatchSemaphore(value: 0)) }
+        let pauses = (0..<clients).map { _ in (sent: DispatchSemaphore(value: 0), go: DispatchSemaphore(value: 0)) }
         async let answers = withTaskGroup(of: String.self) { group in
-            for pause in pauses { group.addTask { await exchange(port: port, request, holdBack: 100, pause: pause).answer } }
+            for pause in pauses { group.addTask { await exchange(port: port, request, holdBack: holdBack, pause: pause).answer } }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        // Once every request's headers and most of its body are sent: SIGTERM, then the rest of the bodies (on a thread
-        // of its own: the waits block).
+        // On a thread of its own: the waits block.
         let pid = server.processIdentifier
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread {
                 for pause in pauses { pause.sent.wait() }
-                usleep(200_000)
+                usleep(settle)
                 kill(pid, SIGTERM)
-                usleep(200_000)
-                for pause in pauses { pause.go.signal() }
-                done.resume()
-            }
-        }
-        for answer in await answers {
-            #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("\"probabilities\""), "\(answer)")
-        }
-        server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
-        let late = await exchange(port: port, request, timeout: 5)
-        #expect(late.answer.isEmpty, "a connection after the stop was served: \(late.answer)")
-    }
-
-    /// SIGTERM the moment 16 clients have sent whole requests, before the server has accepted or read most of them:
-    /// every one is answered (issue 31, item 24). Stopping to accept at once reset 8 to 12 of the 16 here.
-    @Test func sigtermRightAfterRequestsWereSentAnswersThemAll() async throws {
-        let dir = try Self.checkpointFolder()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let (server, port) = try Self.startServer(in: dir, [])
-        defer { if server.isRunning { server.terminate() }; server.waitUntilExit() }
-        let image = Data(try PNGCodec.encode(Image<UInt8>(height: 40, width: 40, channels: 3, repeating: 90)))
-        let request = Data("POST /predict HTTP/1.1\r\nHost: petal\r\nContent-Type: image/png\r\nContent-Length: \(image.count)\r\nConnection: close\r\n\r\n".utf8) + image
-        let pauses = (0..<16).map { _ in (sent: DispatchSemaphore(value: 0), go: DispatchSemaphore(value: 0)) }
-        async let answers = withTaskGroup(of: String.self) { group in
-            for pause in pauses { group.addTask { await exchange(port: port, request, pause: pause).answer } }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        let pid = server.processIdentifier
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                for pause in pauses { pause.sent.wait() }
-                kill(pid, SIGTERM)
+                usleep(settle)
                 for pause in pauses { pause.go.signal() }
                 done.resume()
             }
         }
         let all = await answers
-        let answered = all.filter { $0.hasPrefix("HTTP/1.1 200") && $0.contains("\"probabilities\"") }.count
-        #expect(answered == 16, "\(16 - answered) of 16 requests sent before SIGTERM were not answered: \(all.filter { !$0.hasPrefix("HTTP/1.1 200") })")
         server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
+        return (all, server.terminationStatus, port, request)
+    }
+
+    /// SIGTERM while requests are under way (their bodies still arriving): each is answered in full, new connections
+    /// are refused, and the server exits 0 (issue 31, item 24).
+    @Test func sigtermAnswersTheRequestsUnderWay() async throws {
+        let (answers, status, port, request) = try await Self.sigterm(clients: 4, holdBack: 100, settle: 200_000)
+        for answer in answers {
+            #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("\"probabilities\""), "\(answer)")
+        }
+        #expect(status == 0)
+        let late = await exchange(port: port, request, timeout: 5)
+        #expect(late.answer.isEmpty, "a connection after the stop was served: \(late.answer)")
+    }
+
+    /// SIGTERM the moment 16 clients have sent whole requests, before the server has accepted or read most of them:
+    /// every one is answered (issue 31, item 24). Stopping to accept at once answered 0 to 12 of the 16 here.
+    @Test func sigtermRightAfterRequestsWereSentAnswersThemAll() async throws {
+        let (answers, status, _, _) = try await Self.sigterm(clients: 16, holdBack: 0, settle: 0)
+        let answered = answers.filter { $0.hasPrefix("HTTP/1.1 200") && $0.contains("\"probabilities\"") }.count
+        #expect(answered == 16, "\(16 - answered) of 16 requests sent before SIGTERM were not answered: \(answers.filter { !$0.hasPrefix("HTTP/1.1 200") })")
+        #expect(status == 0)
     }
 
     /// More clients than file descriptors (issue 31, item 7): the server stops accepting below its limit instead of
