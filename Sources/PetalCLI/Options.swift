@@ -158,7 +158,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Convolution algorithm: auto (Winograd for fp32 3×3 stride-1 convolutions when the batch is over 8 in training or 3 in inference: about 1.3× faster ResNet training) or direct (the plain sum, as PyTorch and TensorFlow compute).")
     var convolution: ConvolutionAlgorithm = .auto
 
-    @Option(help: "Momentum of every batch norm's running statistics, PyTorch's convention (default: 0.1; torchvision's 0.01 for MobileNetV3 with --recipe tutorial).")
+    @Option(help: "Momentum of every batch norm's running statistics, PyTorch's convention (default: the network's own, 0.1, or 0.01 for the Keras-convention ResNet and MobileNetV3; the standard recipe trains MobileNetV3 at 0.1).")
     var batchNormMomentum: Float?
 
     /// The model settings; without `--variant`, `recipe` picks the blocks (the tutorial's run trains its own network).

@@ -30,7 +30,8 @@ public enum Recipe: String, Codable, Sendable, CaseIterable {
     /// The batch norms' momentum the recipe trains `architecture` with, where it differs from the network's own: the
     /// standard recipe runs MobileNetV3's at PyTorch's usual 0.1. torchvision's 0.01 suits ImageNet's thousands of steps
     /// per epoch; in a small data set's few hundred steps the running statistics stay near their start, and the
-    /// evaluated network answered one class for every photo (`docs/RECIPES.md`). nil keeps the network's own.
+    /// evaluated network answered one class for every validation photo of the bundled flowers (`docs/RECIPES.md`). nil
+    /// keeps the network's own.
     public func batchNormMomentum(for architecture: ModelSettings.Architecture) -> Float? {
         switch (self, architecture) {
         case (.standard, .mobileNetV3Small), (.standard, .mobileNetV3Large): 0.1

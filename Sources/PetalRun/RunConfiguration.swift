@@ -43,7 +43,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     /// Winograd where it pays, or always the direct sum.
     public var convolution: ConvolutionAlgorithm
     /// Every batch norm's momentum (PyTorch's convention: the weight of each batch in the running statistics); nil
-    /// keeps the network's own (0.1; MobileNetV3's is 0.01, tuned for ImageNet's many steps per epoch).
+    /// keeps the network's own (PyTorch's 0.1; 0.01 in MobileNetV3, tuned for ImageNet's many steps per epoch, and in
+    /// the Keras-convention ResNet).
     public var batchNormMomentum: Float?
 
     /// - Parameters:
